@@ -1,0 +1,71 @@
+// writ — a request: typed values for some of a policy's schema attributes.
+//
+// A Request is bound to the schema of the policy it was made for. Slots are
+// addressed by AttributeHandle; setters never hash a name, and reusing one
+// Request across decisions reuses its buffers, so a warm Request is filled
+// without heap allocation for values that fit the buffers it already has.
+#ifndef WRIT_REQUEST_H_
+#define WRIT_REQUEST_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "writ/policy.h"
+
+namespace writ {
+
+namespace internal {
+struct Value;
+}  // namespace internal
+
+class Request {
+ public:
+  // An empty request (every attribute absent) for `policy`'s schema.
+  explicit Request(const Policy& policy);
+
+  // Parses a JSON request as SPEC §6. Wrong-typed attribute values are not
+  // failures (they become unknown plus an `errors` entry); a document that
+  // is not a JSON object, is not valid JSON or gives an attribute twice is
+  // InvalidArgument.
+  static absl::StatusOr<Request> FromJson(const Policy& policy,
+                                          absl::string_view json);
+
+  Request(Request&&) noexcept;
+  Request& operator=(Request&&) noexcept;
+  Request(const Request&);
+  Request& operator=(const Request&);
+  ~Request();
+
+  // Setters. A value that does not fit the attribute's declared type makes
+  // the attribute unknown and records an error, exactly as JSON input does.
+  void SetBool(AttributeHandle attribute, bool value);
+  void SetInt(AttributeHandle attribute, int64_t value);
+  void SetNumber(AttributeHandle attribute, double value);
+  void SetString(AttributeHandle attribute, absl::string_view value);
+  void SetDurationSeconds(AttributeHandle attribute, int64_t seconds);
+  void SetIp(AttributeHandle attribute, absl::string_view address);
+  void SetEnum(AttributeHandle attribute, absl::string_view member);
+  void SetStringSet(AttributeHandle attribute,
+                    const std::vector<std::string>& members);
+  void Clear(AttributeHandle attribute);
+  // Makes every attribute absent, keeping buffers for reuse.
+  void ClearAll();
+
+  // Internal, for the evaluators.
+  const internal::Value& value(uint32_t slot) const;
+  const internal::Schema& schema() const { return *schema_; }
+  internal::Value& mutable_value(uint32_t slot);
+
+ private:
+  std::shared_ptr<const internal::Schema> schema_;
+  std::vector<internal::Value> values_;
+};
+
+}  // namespace writ
+
+#endif  // WRIT_REQUEST_H_

@@ -1,0 +1,117 @@
+// api/ owns the public surface: it runs the pipeline stages in order
+// (parse -> check -> compile) and routes evaluation to an evaluator.
+#include "writ/policy.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "src/check/checker.h"
+#include "src/eval/reference_evaluator.h"
+#include "src/io/files.h"
+#include "src/parse/parser.h"
+#include "writ/request.h"
+
+namespace writ {
+namespace {
+
+absl::Status CompileError(const std::vector<Diagnostic>& diagnostics) {
+  std::vector<Diagnostic> errors;
+  for (const Diagnostic& diagnostic : diagnostics) {
+    if (diagnostic.severity == Severity::kError) errors.push_back(diagnostic);
+  }
+  return absl::InvalidArgumentError(FormatDiagnostics(errors));
+}
+
+bool HasErrors(const std::vector<Diagnostic>& diagnostics) {
+  for (const Diagnostic& diagnostic : diagnostics) {
+    if (diagnostic.severity == Severity::kError) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Policy::Policy(std::shared_ptr<const internal::CheckedPolicy> checked,
+               std::shared_ptr<const internal::DagProgram> dag)
+    : checked_(std::move(checked)), dag_(std::move(dag)) {}
+
+Policy::~Policy() = default;
+
+absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
+    std::vector<SourceFile> sources, const CompileOptions& options,
+    std::vector<Diagnostic>* diagnostics) {
+  std::vector<Diagnostic> local;
+  std::vector<Diagnostic>& out = diagnostics != nullptr ? *diagnostics : local;
+  size_t total_bytes = 0;
+  for (const SourceFile& source : sources) total_bytes += source.text.size();
+  if (total_bytes > options.max_source_bytes) {
+    out.push_back({Severity::kError, sources.empty() ? "" : sources[0].name, 0, 0,
+                   absl::StrCat("policy sources are ", total_bytes,
+                                " bytes, over the limit of ", options.max_source_bytes),
+                   ""});
+    return CompileError(out);
+  }
+  std::vector<internal::ParsedFile> files;
+  internal::ParseOptions parse_options;
+  parse_options.max_expression_depth = options.max_expression_depth;
+  for (uint32_t index = 0; index < sources.size(); ++index) {
+    internal::ParsedFile file{std::move(sources[index].name), std::move(sources[index].text), {}};
+    internal::ParseFile(index, file.name, file.text, parse_options, &file.ast, &out);
+    files.push_back(std::move(file));
+  }
+  // Checking a file that did not parse would only add noise; the syntax
+  // errors come first and alone.
+  if (HasErrors(out)) return CompileError(out);
+  std::shared_ptr<internal::CheckedPolicy> checked =
+      internal::CheckPolicySet(files, options, &out);
+  if (checked == nullptr || HasErrors(out)) return CompileError(out);
+  return std::shared_ptr<const Policy>(new Policy(std::move(checked), nullptr));
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> Policy::CompileFiles(
+    const std::vector<std::string>& paths, const CompileOptions& options,
+    std::vector<Diagnostic>* diagnostics) {
+  std::vector<SourceFile> sources;
+  for (const std::string& path : paths) {
+    absl::StatusOr<std::string> text = internal::ReadFileToString(path);
+    if (!text.ok()) return text.status();
+    sources.push_back({path, std::move(*text)});
+  }
+  return Compile(std::move(sources), options, diagnostics);
+}
+
+std::optional<AttributeHandle> Policy::FindAttribute(absl::string_view path) const {
+  std::optional<uint32_t> slot = checked_->schema->Find(path);
+  if (!slot.has_value()) return std::nullopt;
+  return AttributeHandle{*slot};
+}
+
+Decision Policy::Evaluate(const Request& request, Explanation* explanation,
+                          Evaluator evaluator) const noexcept {
+  // A request built for another policy's schema has its values in other
+  // slots: fail closed rather than read them as this schema's.
+  if (&request.schema() != checked_->schema.get()) {
+    if (explanation != nullptr) {
+      *explanation = Explanation{};
+      explanation->policy = checked_->info;
+      explanation->errors.push_back(
+          {"", "the request was built for a different policy's schema"});
+    }
+    return {Effect::kDeny, false};
+  }
+  (void)evaluator;  // the DAG evaluator is not built yet: both are the reference
+  return internal::ReferenceEvaluate(*checked_, request, explanation);
+}
+
+const PolicyInfo& Policy::info() const { return checked_->info; }
+
+std::string Policy::DumpDag(absl::string_view format) const {
+  (void)format;
+  return "";
+}
+
+}  // namespace writ

@@ -1,0 +1,127 @@
+#include "src/eval/explanation_builder.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "src/io/value.h"
+
+namespace writ::internal {
+namespace {
+
+void MergeInto(const ObligationLiteral& value, ObligationValue* merged, bool first) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    if (first) *merged = std::vector<std::string>{};
+    auto& strings = std::get<std::vector<std::string>>(*merged);
+    if (std::find(strings.begin(), strings.end(), *text) == strings.end()) {
+      strings.push_back(*text);
+    }
+    return;
+  }
+  // Numbers and durations take the tightest bound; booleans take `or`.
+  std::visit(
+      [&](const auto& incoming) {
+        using T = std::decay_t<decltype(incoming)>;
+        if constexpr (!std::is_same_v<T, std::string>) {
+          if (first) {
+            *merged = incoming;
+          } else if constexpr (std::is_same_v<T, bool>) {
+            *merged = std::get<bool>(*merged) || incoming;
+          } else if constexpr (std::is_same_v<T, DurationSeconds>) {
+            auto& current = std::get<DurationSeconds>(*merged);
+            current.seconds = std::min(current.seconds, incoming.seconds);
+          } else {
+            *merged = std::min(std::get<T>(*merged), incoming);
+          }
+        }
+      },
+      value);
+}
+
+void MergeObligations(const CheckedPolicy& policy, const Outcome& outcome,
+                      Explanation* explanation) {
+  if (outcome.decision.effect != Effect::kAllow || outcome.decision.default_applied) return;
+  std::map<std::string, ObligationValue> merged;
+  for (uint32_t rule : outcome.determining) {
+    for (const Obligation& obligation : policy.rules[rule].obligations) {
+      auto [it, first] = merged.try_emplace(obligation.key);
+      MergeInto(obligation.value, &it->second, first);
+    }
+  }
+  for (auto& [key, value] : merged) {
+    if (auto* strings = std::get_if<std::vector<std::string>>(&value)) {
+      std::sort(strings->begin(), strings->end());
+    }
+    explanation->obligations.emplace_back(key, std::move(value));
+  }
+}
+
+void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
+                          Explanation* explanation) {
+  const Schema& schema = *policy.schema;
+  for (uint32_t slot : policy.referenced_slots) {
+    if (request.value(slot).state == ValueState::kAbsent) {
+      explanation->missing.push_back(schema.attributes[slot].path);
+    }
+  }
+  for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+    const Value& value = request.value(slot);
+    if (value.state == ValueState::kWrongType) {
+      explanation->errors.push_back({schema.attributes[slot].path, value.error});
+    }
+  }
+  std::sort(explanation->errors.begin(), explanation->errors.end(),
+            [](const AttributeError& a, const AttributeError& b) {
+              return a.attribute < b.attribute;
+            });
+}
+
+// On a default deny: the (up to) three allow rules with the fewest failed
+// conjuncts, ties broken by source order (SPEC §5).
+void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
+                const ConjunctOracle& oracle, Explanation* explanation) {
+  if (!outcome.decision.default_applied || outcome.decision.effect != Effect::kDeny) return;
+  std::vector<WhyNot> candidates;
+  for (uint32_t index = 0; index < policy.rules.size(); ++index) {
+    const CheckedRule& rule = policy.rules[index];
+    if (rule.effect != Effect::kAllow) continue;
+    WhyNot why_not{rule.name, {}};
+    for (const Conjunct& conjunct : rule.conjuncts) {
+      if (oracle.Evaluate(index, conjunct) != Tristate::kTrue) {
+        why_not.failed.push_back({conjunct.condition, policy.FormatLocation(conjunct.location)});
+      }
+    }
+    if (!why_not.failed.empty()) candidates.push_back(std::move(why_not));
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const WhyNot& a, const WhyNot& b) {
+                     return a.failed.size() < b.failed.size();
+                   });
+  if (candidates.size() > 3) candidates.resize(3);
+  explanation->why_not = std::move(candidates);
+}
+
+}  // namespace
+
+void BuildExplanation(const CheckedPolicy& policy, const Request& request,
+                      const Outcome& outcome, const ConjunctOracle& oracle,
+                      Explanation* explanation) {
+  *explanation = Explanation{};
+  explanation->decision = outcome.decision.effect;
+  explanation->default_applied = outcome.decision.default_applied;
+  explanation->policy = policy.info;
+  for (size_t i = 0; i < outcome.determining.size(); ++i) {
+    const CheckedRule& rule = policy.rules[outcome.determining[i]];
+    explanation->determining.push_back({rule.name, rule.effect, rule.reason,
+                                        outcome.indeterminate[i],
+                                        policy.FormatLocation(rule.location)});
+  }
+  MergeObligations(policy, outcome, explanation);
+  ListMissingAndErrors(policy, request, explanation);
+  RankWhyNot(policy, outcome, oracle, explanation);
+}
+
+}  // namespace writ::internal

@@ -1,0 +1,48 @@
+// Internal: the explanation record of SPEC §5, assembled from what an
+// evaluator found. Both evaluators feed this one builder, so the parts of
+// the record that do not depend on how conditions were evaluated (policy,
+// obligations, missing, errors, ordering, why_not ranking) are computed by
+// one piece of code and cannot drift apart.
+#ifndef WRIT_SRC_EVAL_EXPLANATION_BUILDER_H_
+#define WRIT_SRC_EVAL_EXPLANATION_BUILDER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "src/check/checked_policy.h"
+#include "src/eval/tristate.h"
+#include "writ/decision.h"
+#include "writ/request.h"
+
+namespace writ::internal {
+
+// How an evaluator reports the truth of one why_not conjunct.
+class ConjunctOracle {
+ public:
+  virtual ~ConjunctOracle() = default;
+  virtual Tristate Evaluate(uint32_t rule, const Conjunct& conjunct) const = 0;
+};
+
+// What applied, in the evaluator's words: the rule indexes that determined
+// the decision (source order) and which of them applied on unknown.
+struct Outcome {
+  Decision decision;
+  std::vector<uint32_t> determining;
+  std::vector<bool> indeterminate;  // parallel to `determining`
+};
+
+void BuildExplanation(const CheckedPolicy& policy, const Request& request,
+                      const Outcome& outcome, const ConjunctOracle& oracle,
+                      Explanation* explanation);
+
+// Deny overrides allow; else allow; else the default (SPEC §4). `deny_hit`
+// and `allow_hit` say whether any rule of that effect applied.
+inline Decision Combine(const CheckedPolicy& policy, bool deny_hit, bool allow_hit) {
+  if (deny_hit) return {Effect::kDeny, false};
+  if (allow_hit) return {Effect::kAllow, false};
+  return {policy.default_effect, true};
+}
+
+}  // namespace writ::internal
+
+#endif  // WRIT_SRC_EVAL_EXPLANATION_BUILDER_H_

@@ -1,0 +1,48 @@
+// Internal: glob patterns for `like` (SPEC §3).
+//
+// `*` matches any run of characters (including none and including '.'),
+// `?` exactly one code point, `\*` `\?` `\\` the literal characters, and
+// everything else itself, case-sensitively. Matching is the classic
+// two-cursor algorithm that remembers only the last `*`: O(pattern × text)
+// in the worst case, no recursion, no allocation.
+#ifndef WRIT_SRC_INTERNAL_GLOB_H_
+#define WRIT_SRC_INTERNAL_GLOB_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace writ::internal {
+
+class Glob {
+ public:
+  // nullopt with `error` set ("bad glob: ...") for a bad glob: a trailing
+  // lone backslash, or a backslash before anything but `*`, `?` or `\`.
+  static std::optional<Glob> Compile(absl::string_view pattern,
+                                     std::string* error);
+
+  bool Matches(absl::string_view text) const;
+
+  // The literal prefix and suffix every match must have, and whether the
+  // pattern is a plain literal / prefix* / *suffix, for cheap indexing.
+  const std::string& literal_prefix() const { return literal_prefix_; }
+  const std::string& literal_suffix() const { return literal_suffix_; }
+  bool has_wildcard() const { return has_wildcard_; }
+
+ private:
+  enum class TokenKind : unsigned char { kLiteral, kAnyOne, kAnyRun };
+  struct Token {
+    TokenKind kind;
+    char byte;  // kLiteral
+  };
+  std::vector<Token> tokens_;
+  std::string literal_prefix_;
+  std::string literal_suffix_;
+  bool has_wildcard_ = false;
+};
+
+}  // namespace writ::internal
+
+#endif  // WRIT_SRC_INTERNAL_GLOB_H_

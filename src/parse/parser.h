@@ -1,0 +1,38 @@
+// Internal: source text -> FileAst.
+#ifndef WRIT_SRC_PARSE_PARSER_H_
+#define WRIT_SRC_PARSE_PARSER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "src/parse/ast.h"
+#include "writ/diagnostic.h"
+
+namespace writ::internal {
+
+struct ParseOptions {
+  // Nesting of parentheses and `not` in one condition; deeper input is a
+  // diagnostic, never a stack overflow.
+  int max_expression_depth = 64;
+};
+
+// Parses one file of a policy set into `ast` (appending to it). A syntax
+// error stops this file and adds one diagnostic; literal errors (an int out
+// of range, a bad \u{...}) are reported and parsing goes on. Returns false
+// when any error was reported. Never throws.
+bool ParseFile(uint32_t file_index, absl::string_view file_name,
+               absl::string_view text, const ParseOptions& options,
+               FileAst* ast, std::vector<Diagnostic>* diagnostics);
+
+// The text of line `line` (1-based) of `text`, without its newline.
+absl::string_view SourceLine(absl::string_view text, uint32_t line);
+
+// Decodes a string literal token (with its quotes) into its value; false
+// with `error` set on an invalid \u{...} (surrogate or above U+10FFFF).
+bool UnescapeStringLiteral(absl::string_view token, std::string* value,
+                           std::string* error);
+
+}  // namespace writ::internal
+
+#endif  // WRIT_SRC_PARSE_PARSER_H_

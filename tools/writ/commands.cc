@@ -1,0 +1,71 @@
+// The table of `writ` subcommands, and main().
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tools/writ/cli.h"
+
+namespace writ::cli {
+
+int RunCheck(const Arguments& arguments);
+int RunEval(const Arguments& arguments);
+
+const std::vector<Command>& AllCommands() {
+  static const std::vector<Command> commands = {
+      {"check", "writ check FILE...",
+       "Compile a policy set; print diagnostics (file:line:col) on stderr.",
+       {},
+       RunCheck},
+      {"eval", "writ eval FILE... [-i REQ.json] [--jsonl] [--engine=dag|reference]",
+       "Evaluate requests and print one explanation record (JSON) per request.",
+       {{"-i", true, "read the request(s) from this file instead of stdin"},
+        {"--jsonl", false, "one JSON request per input line, one record per output line"},
+        {"--engine", true, "dag (default) or reference (the oracle interpreter)"}},
+       RunEval},
+  };
+  return commands;
+}
+
+}  // namespace writ::cli
+
+namespace {
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out, "usage: writ COMMAND FILE... [options]\n\ncommands:\n");
+  for (const writ::cli::Command& command : writ::cli::AllCommands()) {
+    std::fprintf(out, "  %-8s %s\n", command.name.c_str(), command.summary.c_str());
+  }
+  std::fprintf(out, "\n'writ COMMAND --help' describes a command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using writ::cli::kExitUsage;
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return kExitUsage;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(stdout);
+    return writ::cli::kExitOk;
+  }
+  for (const writ::cli::Command& command : writ::cli::AllCommands()) {
+    if (command.name != name) continue;
+    std::vector<std::string> rest(argv + 2, argv + argc);
+    for (const std::string& word : rest) {
+      if (word == "--help" || word == "-h") {
+        writ::cli::PrintCommandHelp(command, stdout);
+        return writ::cli::kExitOk;
+      }
+    }
+    std::optional<writ::cli::Arguments> arguments = writ::cli::ParseArguments(command, rest);
+    if (!arguments.has_value()) return kExitUsage;
+    return command.run(*arguments);
+  }
+  std::fprintf(stderr, "writ: unknown command '%s'\n", name.c_str());
+  PrintUsage(stderr);
+  return kExitUsage;
+}
