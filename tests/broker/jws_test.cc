@@ -1,0 +1,294 @@
+#include "src/broker/jws.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/broker/base64url.h"
+#include "src/broker/crypto.h"
+#include "src/broker/signing_key_impl.h"
+
+namespace writ::broker_internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+// RFC 8037 Appendix A.1 (private key) and A.4 (the signed example).
+constexpr char kRfc8037Seed[] = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+constexpr char kRfc8037Jws[] =
+    "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc."
+    "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7"
+    "sVvpAr_MuM0KAg";
+
+SigningKey Rfc8037Key() {
+  absl::StatusOr<EvpPkeyPtr> key =
+      Ed25519PrivateKeyFromSeed(*Base64UrlDecode(kRfc8037Seed));
+  EXPECT_TRUE(key.ok()) << key.status();
+  return *SigningKeyFromEvp(*std::move(key), "rfc8037");
+}
+
+TEST(JwsTest, Ed25519SignatureMatchesRfc8037AppendixA4) {
+  const SigningKey key = Rfc8037Key();
+  EXPECT_EQ(Base64UrlEncode(SigningKeyAccess::Get(key).public_jwk.x),
+            "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
+  // Ed25519 is deterministic, so signing the same input gives the RFC's
+  // exact bytes.
+  absl::StatusOr<std::string> token =
+      SignCompactJws(key, R"({"alg":"EdDSA"})", "Example of Ed25519 signing");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(*token, kRfc8037Jws);
+}
+
+TEST(JwsTest, TheRfc8037ExampleIsRefusedForItsLegacyAlgName) {
+  // Its signature is good, but it says "EdDSA"; RFC 9864 deprecates that
+  // polymorphic name and the broker accepts only "Ed25519".
+  const SigningKey key = Rfc8037Key();
+  CompactJws jws;
+  ASSERT_TRUE(ParseCompactJws(kRfc8037Jws, &jws).ok());
+  EXPECT_TRUE(VerifySignature(*SigningKeyAccess::Get(key).private_key,
+                              SigningAlgorithm::kEd25519, jws.signing_input,
+                              jws.signature));
+  const Check check = VerifyCompactJws(jws, SigningAlgorithm::kEd25519,
+                                       *SigningKeyAccess::Get(key).private_key);
+  EXPECT_EQ(check.code, RefusalCode::kBadAlgorithm);
+  EXPECT_THAT(check.reason, HasSubstr("RFC 9864"));
+}
+
+TEST(JwsTest, Es256SignaturesAreRawRAndS) {
+  absl::StatusOr<SigningKey> key =
+      SigningKey::Generate(SigningAlgorithm::kEs256, "ec");
+  ASSERT_TRUE(key.ok());
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<std::string> signature =
+        Sign(*SigningKeyAccess::Get(*key).private_key, SigningAlgorithm::kEs256,
+             absl::StrCat("message ", i));
+    ASSERT_TRUE(signature.ok());
+    // Fixed width even when r or s has leading zero bytes.
+    EXPECT_EQ(signature->size(), 64u);
+    EXPECT_TRUE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
+                                SigningAlgorithm::kEs256,
+                                absl::StrCat("message ", i), *signature));
+  }
+}
+
+TEST(JwsTest, Es256RefusesDerEncodedSignatures) {
+  absl::StatusOr<SigningKey> key =
+      SigningKey::Generate(SigningAlgorithm::kEs256, "ec");
+  ASSERT_TRUE(key.ok());
+  std::string raw = *Sign(*SigningKeyAccess::Get(*key).private_key,
+                          SigningAlgorithm::kEs256, "m");
+  EXPECT_TRUE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
+                              SigningAlgorithm::kEs256, "m", raw));
+  // A DER SEQUENCE of the same r and s is another spelling: refused.
+  std::string der = "\x30\x44\x02\x20" + raw.substr(0, 32) + "\x02\x20" +
+                    raw.substr(32);
+  EXPECT_FALSE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
+                               SigningAlgorithm::kEs256, "m", der));
+  EXPECT_FALSE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
+                               SigningAlgorithm::kEs256, "m",
+                               raw.substr(0, 63)));
+}
+
+class KeyRingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ed_ = *SigningKey::Generate(SigningAlgorithm::kEd25519, "ed-1");
+    ec_ = *SigningKey::Generate(SigningAlgorithm::kEs256, "ec-1");
+  }
+
+  std::string Token(const SigningKey& key, absl::string_view typ = "t+jwt",
+                    absl::string_view payload = R"({"sub":"a"})") {
+    return *SignCompactJws(
+        key, JoseHeaderJson(key.algorithm(), key.key_id(), typ, nullptr),
+        payload);
+  }
+
+  // A token with an arbitrary header, signed (or not) as the test says.
+  static std::string Forge(absl::string_view header, absl::string_view payload,
+                           absl::string_view signature) {
+    return absl::StrCat(Base64UrlEncode(header), ".", Base64UrlEncode(payload),
+                        ".", Base64UrlEncode(signature));
+  }
+
+  Check Verify(const KeyRing& ring, absl::string_view token) {
+    CompactJws jws;
+    return ring.Verify(token, "t+jwt", &jws);
+  }
+
+  std::optional<SigningKey> ed_;
+  std::optional<SigningKey> ec_;
+};
+
+TEST_F(KeyRingTest, VerifiesTokensOfBothAlgorithms) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  ASSERT_TRUE(ring.Add(*ec_).ok());
+  CompactJws jws;
+  Check check = ring.Verify(Token(*ed_), "t+jwt", &jws);
+  EXPECT_TRUE(check.ok()) << check.reason;
+  EXPECT_EQ(jws.payload, R"({"sub":"a"})");
+  check = ring.Verify(Token(*ec_), "t+jwt", &jws);
+  EXPECT_TRUE(check.ok()) << check.reason;
+}
+
+TEST_F(KeyRingTest, RotationKeepsOldKeysVerifyingUntilRetired) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  const std::string old_token = Token(*ed_);
+  ASSERT_TRUE(ring.Add(*ec_).ok());
+  EXPECT_EQ(ring.active().key_id(), "ec-1");
+  EXPECT_TRUE(Verify(ring, old_token).ok());
+  EXPECT_EQ(ring.Retire("ec-1").code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(ring.Retire("ed-1").ok());
+  EXPECT_EQ(Verify(ring, old_token).code, RefusalCode::kUnknownKey);
+  EXPECT_EQ(ring.Retire("ed-1").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(KeyRingTest, RefusesDuplicateAndEmptyKeyIds) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  SigningKey again = *SigningKey::Generate(SigningAlgorithm::kEs256, "ed-1");
+  EXPECT_EQ(ring.Add(again).code(), absl::StatusCode::kAlreadyExists);
+  SigningKey unnamed = *SigningKey::Generate(SigningAlgorithm::kEs256, "");
+  EXPECT_EQ(ring.Add(unnamed).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(KeyRingTest, RefusesUnknownKid) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  SigningKey stranger = *SigningKey::Generate(SigningAlgorithm::kEd25519, "zz");
+  const Check check = Verify(ring, Token(stranger));
+  EXPECT_EQ(check.code, RefusalCode::kUnknownKey);
+}
+
+TEST_F(KeyRingTest, RefusesAWrongKeyUnderAKnownKid) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  // An attacker's own key, claiming our kid.
+  SigningKey attacker = *SigningKey::Generate(SigningAlgorithm::kEd25519, "ed-1");
+  EXPECT_EQ(Verify(ring, Token(attacker)).code, RefusalCode::kBadSignature);
+}
+
+TEST_F(KeyRingTest, RefusesAlgNone) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  for (const char* header : {R"({"alg":"none","kid":"ed-1","typ":"t+jwt"})",
+                             R"({"alg":"none","typ":"t+jwt"})"}) {
+    const std::string forged = absl::StrCat(Base64UrlEncode(header), ".",
+                                            Base64UrlEncode("{}"), ".");
+    const Check check = Verify(ring, forged);
+    // An empty third part is malformed before it is anything else.
+    EXPECT_FALSE(check.ok());
+    const Check with_signature = Verify(ring, Forge(header, "{}", "x"));
+    EXPECT_EQ(with_signature.code, RefusalCode::kBadAlgorithm);
+    EXPECT_THAT(with_signature.reason, HasSubstr("\"none\""));
+  }
+}
+
+TEST_F(KeyRingTest, RefusesHmacWithThePublicKeyAsSecret) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  // The classic confusion: HS256 keyed with the verifier's public key.
+  const std::string header = R"({"alg":"HS256","kid":"ed-1","typ":"t+jwt"})";
+  const std::string input =
+      absl::StrCat(Base64UrlEncode(header), ".", Base64UrlEncode("{}"));
+  const std::string mac = HmacSha256(ed_->PublicJwk(), input);
+  const Check check =
+      Verify(ring, absl::StrCat(input, ".", Base64UrlEncode(mac)));
+  EXPECT_EQ(check.code, RefusalCode::kBadAlgorithm);
+  EXPECT_THAT(check.reason, HasSubstr("HMAC"));
+}
+
+TEST_F(KeyRingTest, RefusesAnAlgOtherThanTheKeys) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  // Signed by an ES256 key but naming the Ed25519 key's kid.
+  const std::string token = *SignCompactJws(
+      *ec_, JoseHeaderJson(SigningAlgorithm::kEs256, "ed-1", "t+jwt", nullptr),
+      "{}");
+  const Check check = Verify(ring, token);
+  EXPECT_EQ(check.code, RefusalCode::kBadAlgorithm);
+  EXPECT_THAT(check.reason, HasSubstr("not the key's algorithm"));
+}
+
+TEST_F(KeyRingTest, RefusesAnyTampering) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  const std::string token = Token(*ed_);
+  const std::vector<std::string> parts = absl::StrSplit(token, '.');
+  // Payload swapped for another, header untouched.
+  EXPECT_EQ(Verify(ring, absl::StrCat(parts[0], ".",
+                                      Base64UrlEncode(R"({"sub":"b"})"), ".",
+                                      parts[2]))
+                .code,
+            RefusalCode::kBadSignature);
+  // Header re-encoded with an extra member.
+  EXPECT_EQ(
+      Verify(ring, absl::StrCat(Base64UrlEncode(R"({"alg":"Ed25519","kid":"ed-1","typ":"t+jwt","x":1})"),
+                                ".", parts[1], ".", parts[2]))
+          .code,
+      RefusalCode::kBadSignature);
+  // One signature bit flipped.
+  std::string signature = *Base64UrlDecode(parts[2]);
+  signature[10] ^= 1;
+  EXPECT_EQ(Verify(ring, absl::StrCat(parts[0], ".", parts[1], ".",
+                                      Base64UrlEncode(signature)))
+                .code,
+            RefusalCode::kBadSignature);
+}
+
+TEST_F(KeyRingTest, RefusesNonCanonicalSpellingsOfAValidToken) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  const std::string token = Token(*ed_);
+  ASSERT_TRUE(Verify(ring, token).ok());
+  EXPECT_EQ(Verify(ring, token + "=").code, RefusalCode::kMalformed);
+  EXPECT_EQ(Verify(ring, token + "\n").code, RefusalCode::kMalformed);
+  EXPECT_EQ(Verify(ring, " " + token).code, RefusalCode::kMalformed);
+  EXPECT_EQ(Verify(ring, token + ".").code, RefusalCode::kMalformed);
+  // The Ed25519 signature is 64 bytes: 86 characters whose last one has 4
+  // unused bits. Setting one of them spells the same bytes differently.
+  std::string respelled = token;
+  char& last = respelled.back();
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  last = alphabet[alphabet.find(last) | 1];
+  const Check check = Verify(ring, respelled);
+  EXPECT_EQ(check.code, RefusalCode::kMalformed);
+  EXPECT_THAT(check.reason, HasSubstr("unused bits"));
+}
+
+TEST_F(KeyRingTest, RefusesTheWrongTypAndHeaderExtensions) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  EXPECT_EQ(Verify(ring, Token(*ed_, "dpop+jwt")).code, RefusalCode::kBadType);
+  const std::string crit = *SignCompactJws(
+      *ed_, R"({"alg":"Ed25519","kid":"ed-1","typ":"t+jwt","crit":["exp"]})",
+      "{}");
+  EXPECT_THAT(Verify(ring, crit).reason, HasSubstr("\"crit\""));
+  const std::string duplicate = *SignCompactJws(
+      *ed_, R"({"alg":"Ed25519","alg":"Ed25519","kid":"ed-1","typ":"t+jwt"})",
+      "{}");
+  EXPECT_EQ(Verify(ring, duplicate).code, RefusalCode::kMalformed);
+  // A token may not bring the key to check it with.
+  const PublicJwk jwk = SigningKeyAccess::Get(*ed_).public_jwk;
+  const std::string embedded = *SignCompactJws(
+      *ed_, JoseHeaderJson(SigningAlgorithm::kEd25519, "ed-1", "t+jwt", &jwk),
+      "{}");
+  EXPECT_EQ(Verify(ring, embedded).code, RefusalCode::kBadAlgorithm);
+}
+
+TEST_F(KeyRingTest, PublishesEveryVerifyingKey) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  ASSERT_TRUE(ring.Add(*ec_).ok());
+  const std::string jwks = ring.Jwks();
+  EXPECT_THAT(jwks, HasSubstr(R"("kid":"ed-1")"));
+  EXPECT_THAT(jwks, HasSubstr(R"("kid":"ec-1")"));
+  EXPECT_THAT(jwks, ::testing::Not(HasSubstr("\"d\"")));
+}
+
+}  // namespace
+}  // namespace writ::broker_internal
