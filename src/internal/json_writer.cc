@@ -1,0 +1,132 @@
+#include "src/internal/json_writer.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace writ::internal {
+namespace {
+
+// The escape for a byte that may not appear raw in a JSON string, or
+// nullptr when the byte can be copied. Control characters without a short
+// form are handled by the caller.
+const char* ShortEscape(unsigned char byte) {
+  switch (byte) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    default: return nullptr;
+  }
+}
+
+bool NeedsEscape(unsigned char byte) {
+  return byte < 0x20 || byte == '"' || byte == '\\';
+}
+
+void AppendUnicodeEscape(unsigned char byte, std::string* output) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  char escape[] = {'\\', 'u', '0', '0', kHexDigits[byte >> 4],
+                   kHexDigits[byte & 0xf]};
+  output->append(escape, sizeof(escape));
+}
+
+template <typename Number>
+void AppendNumber(Number value, std::string* output) {
+  char buffer[32];  // enough for any int64, uint64 or shortest double
+  std::to_chars_result result =
+      std::to_chars(buffer, buffer + sizeof(buffer), value);
+  output->append(buffer, result.ptr);
+}
+
+}  // namespace
+
+void AppendJsonString(absl::string_view text, std::string* output) {
+  output->push_back('"');
+  size_t run_start = 0;  // copy unescaped bytes in runs, not one by one
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char byte = static_cast<unsigned char>(text[i]);
+    if (!NeedsEscape(byte)) continue;
+    output->append(text.data() + run_start, i - run_start);
+    if (const char* escape = ShortEscape(byte)) {
+      output->append(escape);
+    } else {
+      AppendUnicodeEscape(byte, output);
+    }
+    run_start = i + 1;
+  }
+  output->append(text.data() + run_start, text.size() - run_start);
+  output->push_back('"');
+}
+
+void JsonWriter::BeforeValue() {
+  if (depth_ == 0 || output_->empty()) return;
+  char last = output_->back();
+  if (last != '{' && last != '[' && last != ':') output_->push_back(',');
+}
+
+void JsonWriter::BeginObject() {
+  BeforeValue();
+  output_->push_back('{');
+  ++depth_;
+}
+
+void JsonWriter::EndObject() {
+  output_->push_back('}');
+  --depth_;
+}
+
+void JsonWriter::BeginArray() {
+  BeforeValue();
+  output_->push_back('[');
+  ++depth_;
+}
+
+void JsonWriter::EndArray() {
+  output_->push_back(']');
+  --depth_;
+}
+
+void JsonWriter::Key(absl::string_view key) {
+  BeforeValue();
+  AppendJsonString(key, output_);
+  output_->push_back(':');
+}
+
+void JsonWriter::String(absl::string_view value) {
+  BeforeValue();
+  AppendJsonString(value, output_);
+}
+
+void JsonWriter::Int(int64_t value) {
+  BeforeValue();
+  AppendNumber(value, output_);
+}
+
+void JsonWriter::Uint(uint64_t value) {
+  BeforeValue();
+  AppendNumber(value, output_);
+}
+
+void JsonWriter::Double(double value) {
+  if (!std::isfinite(value)) {
+    Null();
+    return;
+  }
+  BeforeValue();
+  AppendNumber(value, output_);
+}
+
+void JsonWriter::Bool(bool value) {
+  BeforeValue();
+  output_->append(value ? "true" : "false");
+}
+
+void JsonWriter::Null() {
+  BeforeValue();
+  output_->append("null");
+}
+
+}  // namespace writ::internal

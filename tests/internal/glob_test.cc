@@ -1,0 +1,136 @@
+#include "src/internal/glob.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace writ::internal {
+namespace {
+
+Glob MustCompile(absl::string_view pattern) {
+  std::string error;
+  std::optional<Glob> glob = Glob::Compile(pattern, &error);
+  EXPECT_TRUE(glob.has_value()) << pattern << ": " << error;
+  return glob.has_value() ? *std::move(glob) : *Glob::Compile("", &error);
+}
+
+struct MatchCase {
+  const char* pattern;
+  const char* text;
+  bool matches;
+};
+
+class GlobMatch : public testing::TestWithParam<MatchCase> {};
+
+TEST_P(GlobMatch, MatchesAsSpecified) {
+  EXPECT_EQ(MustCompile(GetParam().pattern).Matches(GetParam().text),
+            GetParam().matches)
+      << "pattern '" << GetParam().pattern << "', text '" << GetParam().text
+      << "'";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Glob, GlobMatch,
+    testing::Values(
+        // Literals are exact and case-sensitive.
+        MatchCase{"abc", "abc", true}, MatchCase{"abc", "ABC", false},
+        MatchCase{"abc", "abcd", false}, MatchCase{"", "", true},
+        MatchCase{"", "a", false},
+        // `*` is any run, including none and including dots.
+        MatchCase{"*", "", true}, MatchCase{"*", "anything.at.all", true},
+        MatchCase{"*.docs.example.com", "api.docs.example.com", true},
+        MatchCase{"*.docs.example.com", "a.b.docs.example.com", true},
+        MatchCase{"*.docs.example.com", "docs.example.com", false},
+        MatchCase{"*.docs.example.com", "evil.com/.docs.example.com.x", false},
+        MatchCase{"a*b*c", "abc", true}, MatchCase{"a*b*c", "aXbYbZc", true},
+        MatchCase{"a*b*c", "aXbYc", true}, MatchCase{"a*b*c", "acb", false},
+        MatchCase{"a**b", "ab", true}, MatchCase{"*a*", "bab", true},
+        MatchCase{"a*a", "a", false}, MatchCase{"*aab", "aaab", true},
+        // `?` is exactly one code point, however many bytes it takes.
+        MatchCase{"?", "", false}, MatchCase{"?", "a", true},
+        MatchCase{"?", "ab", false}, MatchCase{"?", "é", true},
+        MatchCase{"?", "日", true}, MatchCase{"??", "日", false},
+        MatchCase{"?", "😀", true}, MatchCase{"a?c", "a😀c", true},
+        MatchCase{"*??", "é", false}, MatchCase{"*?", "é", true},
+        MatchCase{"*?x", "éx", true}, MatchCase{"é*", "éa", true},
+        // Escapes stand for the literal characters.
+        MatchCase{"a\\*b", "a*b", true}, MatchCase{"a\\*b", "aXb", false},
+        MatchCase{"a\\?b", "a?b", true}, MatchCase{"a\\?b", "aXb", false},
+        MatchCase{"a\\\\b", "a\\b", true}, MatchCase{"\\**", "*abc", true},
+        MatchCase{"\\**", "abc", false}));
+
+TEST(Glob, TrailingBackslashIsABadGlob) {
+  std::string error;
+  EXPECT_FALSE(Glob::Compile("abc\\", &error).has_value());
+  EXPECT_EQ(error, "bad glob: trailing backslash");
+}
+
+TEST(Glob, EscapedBackslashAtTheEndIsFine) {
+  EXPECT_TRUE(MustCompile("abc\\\\").Matches("abc\\"));
+}
+
+struct BadEscapeCase {
+  const char* pattern;
+  const char* error;
+};
+
+class GlobBadEscape : public testing::TestWithParam<BadEscapeCase> {};
+
+TEST_P(GlobBadEscape, IsABadGlobNamingTheEscape) {
+  std::string error;
+  EXPECT_FALSE(Glob::Compile(GetParam().pattern, &error).has_value());
+  EXPECT_EQ(error, GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Glob, GlobBadEscape,
+    testing::Values(
+        BadEscapeCase{"a\\d", "bad glob: unknown escape '\\d' (only \\*, \\? "
+                              "and \\\\ are escapes)"},
+        BadEscapeCase{"\\.", "bad glob: unknown escape '\\.' (only \\*, \\? "
+                             "and \\\\ are escapes)"},
+        BadEscapeCase{"\\é", "bad glob: unknown escape '\\é' (only \\*, \\? "
+                             "and \\\\ are escapes)"}));
+
+struct LiteralPartsCase {
+  const char* pattern;
+  const char* prefix;
+  const char* suffix;
+  bool has_wildcard;
+};
+
+class GlobLiteralParts : public testing::TestWithParam<LiteralPartsCase> {};
+
+TEST_P(GlobLiteralParts, AreTheLiteralEnds) {
+  Glob glob = MustCompile(GetParam().pattern);
+  EXPECT_EQ(glob.literal_prefix(), GetParam().prefix);
+  EXPECT_EQ(glob.literal_suffix(), GetParam().suffix);
+  EXPECT_EQ(glob.has_wildcard(), GetParam().has_wildcard);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Glob, GlobLiteralParts,
+    testing::Values(
+        // Without a wildcard the whole pattern is both ends.
+        LiteralPartsCase{"exact", "exact", "exact", false},
+        LiteralPartsCase{"a\\*b", "a*b", "a*b", false},
+        LiteralPartsCase{"api.*", "api.", "", true},
+        LiteralPartsCase{"*.example.com", "", ".example.com", true},
+        LiteralPartsCase{"ab*cd?ef", "ab", "ef", true},
+        LiteralPartsCase{"\\?x*y\\\\", "?x", "y\\", true},
+        LiteralPartsCase{"?", "", "", true}));
+
+// Many stars against a long near-miss text: instant with the
+// single-backtrack algorithm, exponential with naive recursion. The pattern
+// ends in `*` so the literal prefix/suffix check cannot answer first.
+TEST(Glob, ManyStarsOnANearMissStayFast) {
+  std::string pattern;
+  for (int i = 0; i < 30; ++i) pattern += "*a";
+  pattern += "*b*";
+  std::string text(10000, 'a');
+  EXPECT_FALSE(MustCompile(pattern).Matches(text));
+  EXPECT_TRUE(MustCompile(pattern).Matches(text + "b"));
+}
+
+}  // namespace
+}  // namespace writ::internal

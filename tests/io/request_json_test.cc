@@ -1,0 +1,608 @@
+#include "src/io/request_json.h"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/check/checked_policy.h"
+#include "src/io/value.h"
+
+namespace writ::internal {
+namespace {
+
+using testing::HasSubstr;
+using testing::Not;
+
+struct AttributeSpec {
+  std::string path;
+  Type type;
+  bool redact = false;
+};
+
+Type OfKind(TypeKind kind) { return Type{kind, {}}; }
+
+Type DataClassEnum() {
+  return Type{TypeKind::kEnum,
+              {"public", "internal", "confidential", "restricted"}};
+}
+
+// What the checker builds from a schema block: slots in order, the path
+// index and every proper dotted prefix.
+Schema MakeSchema(const std::vector<AttributeSpec>& specs) {
+  Schema schema;
+  for (const AttributeSpec& spec : specs) {
+    uint32_t slot = static_cast<uint32_t>(schema.attributes.size());
+    schema.attributes.push_back({spec.path, spec.type, spec.redact, {}});
+    schema.slot_by_path[spec.path] = slot;
+    for (size_t dot = spec.path.find('.'); dot != std::string::npos;
+         dot = spec.path.find('.', dot + 1)) {
+      schema.path_prefixes.insert(spec.path.substr(0, dot));
+    }
+  }
+  return schema;
+}
+
+Schema TestSchema() {
+  return MakeSchema({
+      {"tool", OfKind(TypeKind::kString)},
+      {"destination.host", OfKind(TypeKind::kString)},
+      {"destination.ip", OfKind(TypeKind::kIp)},
+      {"destination.port", OfKind(TypeKind::kInt)},
+      {"data_class", DataClassEnum()},
+      {"session.human_approved", OfKind(TypeKind::kBool)},
+      {"session.age", OfKind(TypeKind::kDuration)},
+      {"risk.score", OfKind(TypeKind::kNumber)},
+      {"risk.signals", OfKind(TypeKind::kStringSet)},
+      {"a.b.c.d", OfKind(TypeKind::kString)},
+      {"secret.token", OfKind(TypeKind::kString), /*redact=*/true},
+      {"secret.level", DataClassEnum(), /*redact=*/true},
+      {"secret.age", OfKind(TypeKind::kDuration), /*redact=*/true},
+      {"secret.ip", OfKind(TypeKind::kIp), /*redact=*/true},
+  });
+}
+
+class RequestJson : public testing::Test {
+ protected:
+  // Parses a document that must be accepted.
+  void Parse(absl::string_view json) {
+    absl::Status status = FillRequestFromJson(schema_, json, &values_);
+    ASSERT_TRUE(status.ok()) << json << ": " << status;
+  }
+
+  absl::Status ParseStatus(absl::string_view json) {
+    return FillRequestFromJson(schema_, json, &values_);
+  }
+
+  const Value& At(const std::string& path) const {
+    return values_.at(*schema_.Find(path));
+  }
+
+  void ExpectAbsent(const std::string& path) const {
+    EXPECT_EQ(At(path).state, ValueState::kAbsent) << path;
+  }
+
+  void ExpectWrongType(const std::string& path,
+                       const std::string& message) const {
+    EXPECT_EQ(At(path).state, ValueState::kWrongType) << path;
+    EXPECT_EQ(At(path).error, message) << path;
+  }
+
+  Schema schema_ = TestSchema();
+  std::vector<Value> values_;
+};
+
+TEST_F(RequestJson, ReadsEveryTypeFromNestedObjects) {
+  Parse(R"({
+    "tool": "http.get",
+    "destination": {"host": "a.example.com", "ip": "10.0.0.1", "port": 443},
+    "data_class": "internal",
+    "session": {"human_approved": true, "age": "5m"},
+    "risk": {"score": 0.25, "signals": ["prompt_injection", "exfil"]}
+  })");
+  for (const AttributeInfo& attribute : schema_.attributes) {
+    bool given = attribute.path.rfind("a.", 0) != 0 &&
+                 attribute.path.rfind("secret.", 0) != 0;
+    EXPECT_EQ(At(attribute.path).state,
+              given ? ValueState::kPresent : ValueState::kAbsent)
+        << attribute.path;
+  }
+  EXPECT_EQ(At("tool").text, "http.get");
+  EXPECT_EQ(At("destination.host").text, "a.example.com");
+  EXPECT_EQ(At("destination.ip").ip, *ParseIpAddress("10.0.0.1"));
+  EXPECT_EQ(At("destination.port").integer, 443);
+  EXPECT_EQ(At("data_class").integer, 1);
+  EXPECT_TRUE(At("session.human_approved").boolean);
+  EXPECT_EQ(At("session.age").integer, 300);
+  EXPECT_EQ(At("risk.score").number, 0.25);
+  EXPECT_EQ(At("risk.signals").set,
+            (std::vector<std::string>{"prompt_injection", "exfil"}));
+}
+
+TEST_F(RequestJson, DottedKeysAddressTheSameAttributes) {
+  Parse(R"({"destination.host": "a.example.com", "risk.score": 1})");
+  EXPECT_EQ(At("destination.host").text, "a.example.com");
+  EXPECT_EQ(At("risk.score").number, 1.0);
+}
+
+TEST_F(RequestJson, DottedAndNestedKeysMixAtAnyLevel) {
+  Parse(R"({"a": {"b.c": {"d": "x"}}})");
+  EXPECT_EQ(At("a.b.c.d").text, "x");
+  Parse(R"({"a.b": {"c": {"d": "y"}}})");
+  EXPECT_EQ(At("a.b.c.d").text, "y");
+}
+
+TEST_F(RequestJson, NullMeansAbsent) {
+  Parse(R"({"tool": null, "destination": {"port": null}, "risk": null})");
+  ExpectAbsent("tool");
+  ExpectAbsent("destination.port");
+  ExpectAbsent("risk.score");
+}
+
+TEST_F(RequestJson, EmptyObjectLeavesEveryAttributeAbsent) {
+  Parse("{}");
+  ASSERT_EQ(values_.size(), schema_.attributes.size());
+  for (const AttributeInfo& attribute : schema_.attributes) {
+    ExpectAbsent(attribute.path);
+  }
+}
+
+TEST_F(RequestJson, KeysNotInTheSchemaAreIgnored) {
+  Parse(R"({"unknown": 1, "destination": {"path": "/x", "host": "h"},
+            "destination.nope": true, "Tool": "x", "": 0})");
+  EXPECT_EQ(At("destination.host").text, "h");
+  ExpectAbsent("tool");  // keys are case-sensitive
+}
+
+TEST_F(RequestJson, APrefixGivenAScalarIsIgnored) {
+  Parse(R"({"destination": "example.com", "session": [1, 2]})");
+  ExpectAbsent("destination.host");
+  ExpectAbsent("session.age");
+}
+
+TEST_F(RequestJson, DeepNestingBeyondTheSchemaIsIgnored) {
+  std::string deep;
+  for (int i = 0; i < 500; ++i) deep += R"({"x":)";
+  deep += "1";
+  for (int i = 0; i < 500; ++i) deep += "}";
+  Parse(absl::StrCat(R"({"unrelated": )", deep, R"(, "a": {"b": {"c": )",
+                     R"({"d": "found", "e": )", deep, "}}}}"));
+  EXPECT_EQ(At("a.b.c.d").text, "found");
+}
+
+TEST_F(RequestJson, RepeatedPrefixObjectsMergeTheirAttributes) {
+  Parse(R"({"destination": {"host": "h"}, "destination": {"port": 8080}})");
+  EXPECT_EQ(At("destination.host").text, "h");
+  EXPECT_EQ(At("destination.port").integer, 8080);
+}
+
+struct InputErrorCase {
+  const char* json;
+  const char* message;
+};
+
+class RequestJsonInputError : public RequestJson,
+                              public testing::WithParamInterface<InputErrorCase> {
+};
+
+TEST_P(RequestJsonInputError, IsInvalidArgumentWithAClearMessage) {
+  absl::Status status = ParseStatus(GetParam().json);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr(GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RequestJson, RequestJsonInputError,
+    testing::Values(
+        // The same attribute twice.
+        InputErrorCase{R"({"tool": "a", "tool": "b"})",
+                       "attribute 'tool' is given twice"},
+        InputErrorCase{R"({"destination": {"host": "a"},
+                           "destination.host": "b"})",
+                       "attribute 'destination.host' is given twice"},
+        InputErrorCase{R"({"destination.port": 1,
+                           "destination": {"port": 1}})",
+                       "attribute 'destination.port' is given twice"},
+        InputErrorCase{R"({"tool": null, "tool": "b"})",
+                       "attribute 'tool' is given twice"},
+        InputErrorCase{R"({"a": {"b.c": {"d": "x"}}, "a.b": {"c.d": "y"}})",
+                       "attribute 'a.b.c.d' is given twice"},
+        // Not an object.
+        InputErrorCase{"[]", "a request must be a JSON object, not array"},
+        InputErrorCase{"42", "a request must be a JSON object, not int"},
+        InputErrorCase{R"("tool")",
+                       "a request must be a JSON object, not string"},
+        InputErrorCase{"null", "a request must be a JSON object, not null"},
+        // Not JSON.
+        InputErrorCase{"", "invalid JSON: "},
+        InputErrorCase{"{", "invalid JSON: "},
+        InputErrorCase{R"({"tool": })", "invalid JSON: "},
+        InputErrorCase{"{'tool': 'x'}", "invalid JSON: "},
+        InputErrorCase{R"({"tool": "x"} {})", "invalid JSON: "},
+        InputErrorCase{R"({"tool": "x",})", "invalid JSON: "},
+        InputErrorCase{"{\"tool\": \"\xff\"}", "invalid JSON: "}));
+
+TEST_F(RequestJson, AttributeGivenTwiceIsNamedInTheError) {
+  EXPECT_THAT(ParseStatus(R"({"risk": {"score": 1}, "risk.score": 2})")
+                  .message(),
+              HasSubstr("risk.score"));
+}
+
+TEST_F(RequestJson, DottedAndNestedSameAttributeIsAnInputError) {
+  EXPECT_EQ(ParseStatus(R"({"session.age": 1, "session": {"age": 2}})").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+struct WrongTypeCase {
+  const char* json;
+  const char* path;
+  const char* message;
+};
+
+class RequestJsonWrongType : public RequestJson,
+                             public testing::WithParamInterface<WrongTypeCase> {
+};
+
+TEST_P(RequestJsonWrongType, MakesTheAttributeWrongTypedWithAMessage) {
+  Parse(GetParam().json);
+  ExpectWrongType(GetParam().path, GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RequestJson, RequestJsonWrongType,
+    testing::Values(
+        // bool
+        WrongTypeCase{R"({"session.human_approved": "true"})",
+                      "session.human_approved", "expected bool, got string"},
+        WrongTypeCase{R"({"session.human_approved": 1})",
+                      "session.human_approved", "expected bool, got int"},
+        // int
+        WrongTypeCase{R"({"destination.port": "443"})", "destination.port",
+                      "expected int, got string"},
+        WrongTypeCase{R"({"destination.port": 5.0})", "destination.port",
+                      "expected int, got number"},
+        WrongTypeCase{R"({"destination.port": 1e3})", "destination.port",
+                      "expected int, got number"},
+        WrongTypeCase{R"({"destination.port": 9223372036854775808})",
+                      "destination.port",
+                      "expected int, got an integer outside the int64 range"},
+        WrongTypeCase{R"({"destination.port": true})", "destination.port",
+                      "expected int, got bool"},
+        // number
+        WrongTypeCase{R"({"risk.score": "0.5"})", "risk.score",
+                      "expected number, got string"},
+        WrongTypeCase{R"({"risk.score": [0.5]})", "risk.score",
+                      "expected number, got array"},
+        // string
+        WrongTypeCase{R"({"tool": 7})", "tool", "expected string, got int"},
+        WrongTypeCase{R"({"tool": ["search"]})", "tool",
+                      "expected string, got array"},
+        WrongTypeCase{R"({"destination": {"host": {"name": "x"}}})",
+                      "destination.host", "expected string, got object"},
+        // duration
+        WrongTypeCase{R"({"session.age": "5x"})", "session.age",
+                      "'5x' is not a duration (one unit: s, m, h or d)"},
+        WrongTypeCase{R"({"session.age": "1h30m"})", "session.age",
+                      "'1h30m' is not a duration (one unit: s, m, h or d)"},
+        WrongTypeCase{R"({"session.age": 2.5})", "session.age",
+                      "expected duration, got number"},
+        WrongTypeCase{R"({"session.age": false})", "session.age",
+                      "expected duration, got bool"},
+        WrongTypeCase{R"({"session.age": 18446744073709551615})", "session.age",
+                      "expected duration, got an integer outside the int64 "
+                      "range"},
+        // ip
+        WrongTypeCase{R"({"destination.ip": "10.0.0.1%eth0"})",
+                      "destination.ip", "'10.0.0.1%eth0' is not an IP address"},
+        WrongTypeCase{R"({"destination.ip": "fe80::1%eth0"})", "destination.ip",
+                      "'fe80::1%eth0' is not an IP address"},
+        WrongTypeCase{R"({"destination.ip": "010.0.0.1"})", "destination.ip",
+                      "'010.0.0.1' is not an IP address"},
+        WrongTypeCase{R"({"destination.ip": 167772161})", "destination.ip",
+                      "expected ip, got int"},
+        // enum
+        WrongTypeCase{R"({"data_class": "secret"})", "data_class",
+                      "unknown member 'secret' of enum(public, internal, "
+                      "confidential, restricted)"},
+        WrongTypeCase{R"({"data_class": "Public"})", "data_class",
+                      "unknown member 'Public' of enum(public, internal, "
+                      "confidential, restricted)"},
+        WrongTypeCase{R"({"data_class": 0})", "data_class",
+                      "expected enum(public, internal, confidential, "
+                      "restricted), got int"},
+        // set<string>
+        WrongTypeCase{R"({"risk.signals": "prompt_injection"})",
+                      "risk.signals", "expected set<string>, got string"},
+        WrongTypeCase{R"({"risk.signals": ["a", 1]})", "risk.signals",
+                      "expected set<string>, got an array containing a "
+                      "non-string (int)"},
+        WrongTypeCase{R"({"risk.signals": ["a", null]})", "risk.signals",
+                      "expected set<string>, got an array containing a "
+                      "non-string (null)"},
+        WrongTypeCase{R"({"risk.signals": [["a"]]})", "risk.signals",
+                      "expected set<string>, got an array containing a "
+                      "non-string (array)"},
+        WrongTypeCase{R"({"risk.signals": {"a": true}})", "risk.signals",
+                      "expected set<string>, got object"},
+        // Redacted attributes never have their value quoted.
+        WrongTypeCase{R"({"secret": {"age": "hunter2"}})", "secret.age",
+                      "value withheld (redacted attribute): not a duration "
+                      "(one unit: s, m, h or d)"},
+        WrongTypeCase{R"({"secret": {"level": "hunter2"}})", "secret.level",
+                      "value withheld (redacted attribute): not a member of "
+                      "enum(public, internal, confidential, restricted)"},
+        WrongTypeCase{R"({"secret": {"ip": "hunter2"}})", "secret.ip",
+                      "value withheld (redacted attribute): not an IP "
+                      "address"},
+        WrongTypeCase{R"({"secret": {"token": 12345}})", "secret.token",
+                      "expected string, got int"}));
+
+TEST_F(RequestJson, WrongTypedAttributeDoesNotAffectOthers) {
+  Parse(R"({"tool": 1, "destination": {"host": "h"}})");
+  EXPECT_EQ(At("tool").state, ValueState::kWrongType);
+  EXPECT_EQ(At("destination.host").state, ValueState::kPresent);
+  EXPECT_EQ(At("destination.host").error, "");
+}
+
+TEST_F(RequestJson, LongValuesAreCutInMessages) {
+  std::string long_value(1000, 'x');
+  Parse(absl::StrCat(R"({"session.age": ")", long_value, R"("})"));
+  EXPECT_EQ(At("session.age").error,
+            absl::StrCat("'", std::string(64, 'x'),
+                         "...' is not a duration (one unit: s, m, h or d)"));
+}
+
+TEST_F(RequestJson, LongValuesAreCutOnACodePointBoundary) {
+  // 63 ASCII bytes, then two-byte code points straddling the 64-byte cut.
+  std::string value = std::string(63, 'x') + "ééééé";
+  Parse(absl::StrCat(R"({"destination.ip": ")", value, R"("})"));
+  EXPECT_EQ(At("destination.ip").error,
+            absl::StrCat("'", std::string(63, 'x'),
+                         "...' is not an IP address"));
+}
+
+struct DurationCase {
+  const char* json_value;
+  int64_t seconds;
+};
+
+class RequestJsonDuration : public RequestJson,
+                            public testing::WithParamInterface<DurationCase> {};
+
+TEST_P(RequestJsonDuration, IsReadAsWholeSeconds) {
+  Parse(absl::StrCat(R"({"session": {"age": )", GetParam().json_value, "}}"));
+  ASSERT_EQ(At("session.age").state, ValueState::kPresent)
+      << At("session.age").error;
+  EXPECT_EQ(At("session.age").integer, GetParam().seconds);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RequestJson, RequestJsonDuration,
+    testing::Values(
+        DurationCase{"90", 90}, DurationCase{"0", 0}, DurationCase{"-5", -5},
+        DurationCase{R"("90s")", 90}, DurationCase{R"("5m")", 300},
+        DurationCase{R"("2h")", 7200}, DurationCase{R"("1d")", 86400},
+        DurationCase{R"("-5m")", -300}, DurationCase{R"("0s")", 0},
+        DurationCase{R"("9223372036854775807s")",
+                     std::numeric_limits<int64_t>::max()},
+        DurationCase{R"("-9223372036854775808s")",
+                     std::numeric_limits<int64_t>::min()},
+        DurationCase{R"("106751991167300d")", 106751991167300 * 86400}));
+
+class RequestJsonBadDuration : public RequestJson,
+                               public testing::WithParamInterface<const char*> {
+};
+
+TEST_P(RequestJsonBadDuration, IsWrongTyped) {
+  Parse(absl::StrCat(R"({"session": {"age": ")", GetParam(), R"("}})"));
+  EXPECT_EQ(At("session.age").state, ValueState::kWrongType) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    RequestJson, RequestJsonBadDuration,
+    testing::Values("", "s", "5", "-", "-s", "5 m", " 5m", "5m ", "+5m", "5M",
+                    "5ms", "1h30m", "5.5m", "5w", "m5", "--5m", "0x5s",
+                    "9223372036854775808s", "-9223372036854775809s",
+                    "106751991167301d", "99999999999999999999999s"));
+
+TEST_F(RequestJson, Ipv4MappedIpv6IsTakenAsIpv4) {
+  Parse(R"({"destination": {"ip": "::ffff:10.0.0.1"}})");
+  EXPECT_EQ(At("destination.ip").ip, *ParseIpAddress("10.0.0.1"));
+  EXPECT_TRUE(At("destination.ip").ip.is_v4());
+}
+
+TEST_F(RequestJson, EnumMembersAreReadAsTheirIndex) {
+  Parse(R"({"data_class": "restricted"})");
+  EXPECT_EQ(At("data_class").integer, 3);
+  Parse(R"({"data_class": "public"})");
+  EXPECT_EQ(At("data_class").integer, 0);
+}
+
+TEST_F(RequestJson, IntegersAreValidNumbers) {
+  Parse(R"({"risk.score": 2})");
+  EXPECT_EQ(At("risk.score").number, 2.0);
+  Parse(R"({"risk.score": 18446744073709551615})");
+  EXPECT_EQ(At("risk.score").number, 18446744073709551615.0);
+}
+
+TEST_F(RequestJson, IntsCoverTheWholeInt64Range) {
+  Parse(R"({"destination.port": -9223372036854775808})");
+  EXPECT_EQ(At("destination.port").integer,
+            std::numeric_limits<int64_t>::min());
+  Parse(R"({"destination.port": 9223372036854775807})");
+  EXPECT_EQ(At("destination.port").integer,
+            std::numeric_limits<int64_t>::max());
+}
+
+TEST_F(RequestJson, EmptyArrayIsAPresentEmptySet) {
+  Parse(R"({"risk": {"signals": []}})");
+  EXPECT_EQ(At("risk.signals").state, ValueState::kPresent);
+  EXPECT_TRUE(At("risk.signals").set.empty());
+}
+
+TEST_F(RequestJson, ReparsingResetsEverySlot) {
+  Parse(R"({"tool": "search", "risk": {"signals": ["a", "b", "c"]},
+            "destination.port": "bad"})");
+  Parse(R"({"risk": {"signals": ["z"]}})");
+  ExpectAbsent("tool");
+  ExpectAbsent("destination.port");
+  EXPECT_EQ(At("destination.port").error, "");
+  EXPECT_EQ(At("risk.signals").set, std::vector<std::string>{"z"});
+}
+
+TEST_F(RequestJson, StringsAreUnescaped) {
+  Parse(R"({"tool": "a\"b\\c\u00e9\n"})");
+  EXPECT_EQ(At("tool").text, "a\"b\\cé\n");
+}
+
+// ---------------------------------------------------------------------------
+// The setters' typed assignment follows the same rules as JSON.
+
+class TypedAssignment : public testing::Test {
+ protected:
+  uint32_t Slot(absl::string_view path) const { return *schema_.Find(path); }
+
+  Schema schema_ = TestSchema();
+  Value value_;
+};
+
+TEST_F(TypedAssignment, IntOnANumberAttributeIsStoredAsANumber) {
+  AssignInt(schema_, Slot("risk.score"), 3, &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  EXPECT_EQ(value_.number, 3.0);
+}
+
+TEST_F(TypedAssignment, IntOnADurationAttributeIsSeconds) {
+  AssignInt(schema_, Slot("session.age"), 42, &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  EXPECT_EQ(value_.integer, 42);
+}
+
+TEST_F(TypedAssignment, StringOnAnIntAttributeIsWrongTyped) {
+  AssignString(schema_, Slot("destination.port"), "443", &value_);
+  EXPECT_EQ(value_.state, ValueState::kWrongType);
+  EXPECT_EQ(value_.error, "expected int, got string");
+}
+
+TEST_F(TypedAssignment, NumberOnAnIntAttributeIsWrongTyped) {
+  AssignNumber(schema_, Slot("destination.port"), 5.0, &value_);
+  EXPECT_EQ(value_.state, ValueState::kWrongType);
+  EXPECT_EQ(value_.error, "expected int, got number");
+}
+
+TEST_F(TypedAssignment, StringOnTextualTypesIsParsedPerType) {
+  AssignString(schema_, Slot("session.age"), "2h", &value_);
+  EXPECT_EQ(value_.integer, 7200);
+  AssignString(schema_, Slot("data_class"), "confidential", &value_);
+  EXPECT_EQ(value_.integer, 2);
+  AssignString(schema_, Slot("destination.ip"), "::1", &value_);
+  EXPECT_EQ(value_.ip, *ParseIpAddress("::1"));
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+}
+
+TEST_F(TypedAssignment, DurationSecondsOnlyFitDurations) {
+  AssignDurationSeconds(schema_, Slot("session.age"), 60, &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  EXPECT_EQ(value_.integer, 60);
+  AssignDurationSeconds(schema_, Slot("destination.port"), 60, &value_);
+  EXPECT_EQ(value_.state, ValueState::kWrongType);
+  EXPECT_EQ(value_.error, "expected int, got duration");
+}
+
+TEST_F(TypedAssignment, IpIsParsedAndOnlyFitsIps) {
+  AssignIp(schema_, Slot("destination.ip"), "10.0.0.1", &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  AssignIp(schema_, Slot("destination.ip"), "10.0.0.256", &value_);
+  EXPECT_EQ(value_.error, "'10.0.0.256' is not an IP address");
+  AssignIp(schema_, Slot("tool"), "10.0.0.1", &value_);
+  EXPECT_EQ(value_.error, "expected string, got ip");
+}
+
+TEST_F(TypedAssignment, EnumMemberIsCaseSensitiveAndOnlyFitsEnums) {
+  AssignEnumMember(schema_, Slot("data_class"), "internal", &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  EXPECT_EQ(value_.integer, 1);
+  AssignEnumMember(schema_, Slot("data_class"), "INTERNAL", &value_);
+  EXPECT_EQ(value_.state, ValueState::kWrongType);
+  AssignEnumMember(schema_, Slot("tool"), "internal", &value_);
+  EXPECT_EQ(value_.error, "expected string, got enum member");
+}
+
+TEST_F(TypedAssignment, StringSetOnlyFitsSets) {
+  AssignStringSet(schema_, Slot("risk.signals"), {"a", "b"}, &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  EXPECT_EQ(value_.set, (std::vector<std::string>{"a", "b"}));
+  AssignStringSet(schema_, Slot("tool"), {"a"}, &value_);
+  EXPECT_EQ(value_.error, "expected string, got set<string>");
+}
+
+TEST_F(TypedAssignment, BoolOnlyFitsBools) {
+  AssignBool(schema_, Slot("session.human_approved"), true, &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  EXPECT_TRUE(value_.boolean);
+  AssignBool(schema_, Slot("risk.score"), true, &value_);
+  EXPECT_EQ(value_.error, "expected number, got bool");
+}
+
+TEST_F(TypedAssignment, AGoodValueClearsAnEarlierError) {
+  AssignString(schema_, Slot("destination.port"), "x", &value_);
+  AssignInt(schema_, Slot("destination.port"), 1, &value_);
+  EXPECT_EQ(value_.state, ValueState::kPresent);
+  EXPECT_EQ(value_.error, "");
+}
+
+TEST_F(TypedAssignment, ClearMakesTheSlotAbsent) {
+  AssignString(schema_, Slot("destination.port"), "x", &value_);
+  ClearValue(&value_);
+  EXPECT_EQ(value_.state, ValueState::kAbsent);
+  EXPECT_EQ(value_.error, "");
+}
+
+TEST_F(TypedAssignment, RedactedValuesAreNeverQuoted) {
+  const std::string secret = "hunter2-do-not-log";
+  for (const char* path : {"secret.age", "secret.level", "secret.ip"}) {
+    AssignString(schema_, Slot(path), secret, &value_);
+    EXPECT_EQ(value_.state, ValueState::kWrongType) << path;
+    EXPECT_THAT(value_.error, HasSubstr("value withheld")) << path;
+    EXPECT_THAT(value_.error, Not(HasSubstr(secret))) << path;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Schema lookups and type names.
+
+TEST(Schema, FindResolvesFullPathsOnly) {
+  Schema schema = TestSchema();
+  EXPECT_EQ(schema.Find("tool"), 0u);
+  EXPECT_EQ(schema.Find("destination.port"), 3u);
+  EXPECT_EQ(schema.Find("destination"), std::nullopt);
+  EXPECT_EQ(schema.Find("Tool"), std::nullopt);
+}
+
+TEST(Schema, EnumIndexFollowsDeclarationOrder) {
+  Schema schema = TestSchema();
+  uint32_t data_class = *schema.Find("data_class");
+  EXPECT_EQ(schema.EnumIndex(data_class, "public"), 0);
+  EXPECT_EQ(schema.EnumIndex(data_class, "restricted"), 3);
+  EXPECT_EQ(schema.EnumIndex(data_class, "Public"), -1);
+  EXPECT_EQ(schema.EnumIndex(*schema.Find("tool"), "public"), -1);
+  EXPECT_EQ(schema.EnumIndex(9999, "public"), -1);
+}
+
+TEST(Schema, TypeNamesReadAsInTheLanguage) {
+  EXPECT_EQ(TypeName(OfKind(TypeKind::kBool)), "bool");
+  EXPECT_EQ(TypeName(OfKind(TypeKind::kInt)), "int");
+  EXPECT_EQ(TypeName(OfKind(TypeKind::kNumber)), "number");
+  EXPECT_EQ(TypeName(OfKind(TypeKind::kString)), "string");
+  EXPECT_EQ(TypeName(OfKind(TypeKind::kDuration)), "duration");
+  EXPECT_EQ(TypeName(OfKind(TypeKind::kIp)), "ip");
+  EXPECT_EQ(TypeName(OfKind(TypeKind::kStringSet)), "set<string>");
+  EXPECT_EQ(TypeName(Type{TypeKind::kEnum, {"a", "b", "c"}}), "enum(a, b, c)");
+}
+
+}  // namespace
+}  // namespace writ::internal
