@@ -10,6 +10,9 @@ namespace writ::cli {
 
 int RunCheck(const Arguments& arguments);
 int RunEval(const Arguments& arguments);
+int RunDag(const Arguments& arguments);
+int RunBench(const Arguments& arguments);
+int RunTest(const Arguments& arguments);
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
@@ -23,6 +26,22 @@ const std::vector<Command>& AllCommands() {
         {"--jsonl", false, "one JSON request per input line, one record per output line"},
         {"--engine", true, "dag (default) or reference (the oracle interpreter)"}},
        RunEval},
+      {"dag", "writ dag FILE... [--format text|dot]",
+       "Print the compiled decision DAG: shared atoms, rules and guard indexes.",
+       {{"--format", true, "text (default) or dot (Graphviz)"}},
+       RunDag},
+      {"bench", "writ bench FILE... -i REQS.jsonl [--json] [--samples N] [--engine=dag|reference]",
+       "Measure decision latency on the compiled policy, requests parsed first.",
+       {{"-i", true, "the requests, one JSON object per line (stdin when absent)"},
+        {"--json", false, "one JSON object: decisions, p50_ns, p99_ns, mean_ns, ..."},
+        {"--samples", true, "decisions to time (default 100000), cycling over the requests"},
+        {"--engine", true, "dag (default) or reference (the oracle interpreter)"}},
+       RunBench},
+      {"test", "writ test FILE... --cases CASES.json [--coverage]",
+       "Run policy unit tests; the last line of stdout is 'N passed, N failed'.",
+       {{"--cases", true, "the cases file: {\"cases\": [{name, request, expect, rules?}]}"},
+        {"--coverage", false, "list rules no case made determining or true"}},
+       RunTest},
   };
   return commands;
 }
