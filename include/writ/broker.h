@@ -13,8 +13,9 @@
 //                                         "2026-11-a");
 //   auto broker = writ::Broker::Create(options, *std::move(key), gate);
 //   auto issued = (*broker)->Mint(mint_request);        // planner's token
-//   auto child = (*broker)->Delegate(delegate_request);  // narrower, for a sub-agent
-//   auto result = (*broker)->Verify(verify_request);    // at the gateway, per call
+//   auto child = (*broker)->Delegate(delegate_request);  // narrower, for a
+//   sub-agent auto result = (*broker)->Verify(verify_request);    // at the
+//   gateway, per call
 //   (*broker)->CompleteTask("task-42");                  // all of them die
 //
 // Tokens are compact JWS (RFC 7515) JWTs signed with Ed25519 (JOSE alg
@@ -132,12 +133,13 @@ enum class GateStage { kMint, kDelegate, kVerify };
 // now, not at mint time).
 struct TaskContext {
   GateStage stage = GateStage::kMint;
-  std::string workload;            // SPIFFE ID of the requester or presenter
+  std::string workload;  // SPIFFE ID of the requester or presenter
   std::string task_id;
-  std::vector<std::string> tools;  // requested (mint/delegate) or called (verify)
+  std::vector<std::string>
+      tools;  // requested (mint/delegate) or called (verify)
   std::string destination;
   std::string data_class;
-  int depth = 0;                   // session.depth: 0 for a root token
+  int depth = 0;  // session.depth: 0 for a root token
   std::string session_id;
   double risk_score = 0;
   absl::Time now = absl::UnixEpoch();
@@ -153,8 +155,8 @@ struct GateObligations {
 
 struct GateDecision {
   bool allow = false;
-  std::string reason;                       // the `because`, if any
-  std::string policy_digest;                // "sha256:..." of the policy
+  std::string reason;         // the `because`, if any
+  std::string policy_digest;  // "sha256:..." of the policy
   std::vector<std::string> determining_rules;
   GateObligations obligations;
 };
@@ -196,10 +198,6 @@ class StateStore {
                                                     absl::Time expires_at) = 0;
 };
 
-// The default store: hash tables in this process, forgetting expired
-// entries as it goes. Thread-safe.
-std::unique_ptr<StateStore> NewInMemoryStateStore();
-
 // Time source, injectable for tests.
 class Clock {
  public:
@@ -208,6 +206,11 @@ class Clock {
   // The system clock.
   static const Clock& Real();
 };
+
+// The default store: hash tables in this process, forgetting entries whose
+// expires_at has passed by `clock` (Clock::Real() when null; it must
+// outlive the store). Thread-safe.
+std::unique_ptr<StateStore> NewInMemoryStateStore(const Clock* clock = nullptr);
 
 // ---------------------------------------------------------------------------
 // Audit log
@@ -241,8 +244,8 @@ struct BrokerOptions {
   std::vector<std::string> trusted_domains;
   // Data classes from least to most sensitive; a token's class may only
   // narrow (move left) on delegation.
-  std::vector<std::string> data_classes = {"public", "internal",
-                                           "confidential", "restricted"};
+  std::vector<std::string> data_classes = {"public", "internal", "confidential",
+                                           "restricted"};
   // The broker's cap on any token's lifetime: minutes, never hours.
   absl::Duration max_token_lifetime = absl::Minutes(10);
   // Tolerated disagreement between clocks for exp, nbf and proof iat.
@@ -323,26 +326,26 @@ struct VerifyRequest {
   std::string tool;         // the tool being called: must be in scope
   std::string data_class;   // of this call; empty means the token's
   std::string session_id;
-  double risk_score = 0;    // live, re-evaluated by the policy
+  double risk_score = 0;  // live, re-evaluated by the policy
 };
 
 // Why a verify refused, one value per check (the first failing is reported).
 enum class RefusalCode {
   kNone = 0,
-  kMalformed,          // not a compact JWS, non-canonical base64url, bad JSON
-  kBadAlgorithm,       // alg none, HMAC, unknown, or not the key's alg
-  kUnknownKey,         // kid not in the key ring (or retired)
-  kBadSignature,       // signature does not verify (tampered or wrong key)
-  kBadType,            // typ is not the broker's token type
-  kBadClaims,          // missing or mistyped claims, wrong issuer
+  kMalformed,     // not a compact JWS, non-canonical base64url, bad JSON
+  kBadAlgorithm,  // alg none, HMAC, unknown, or not the key's alg
+  kUnknownKey,    // kid not in the key ring (or retired)
+  kBadSignature,  // signature does not verify (tampered or wrong key)
+  kBadType,       // typ is not the broker's token type
+  kBadClaims,     // missing or mistyped claims, wrong issuer
   kNotYetValid,
   kExpired,
   kWrongAudience,
-  kWrongHolder,        // presented by a workload other than the holder
-  kBadProof,           // missing, malformed, wrong key, method, URL, time
+  kWrongHolder,  // presented by a workload other than the holder
+  kBadProof,     // missing, malformed, wrong key, method, URL, time
   kReplayedProof,
-  kRevoked,            // the token, an ancestor, its task or a workload
-  kOutOfScope,         // tool not in scope or data class above the token's
+  kRevoked,     // the token, an ancestor, its task or a workload
+  kOutOfScope,  // tool not in scope or data class above the token's
   kPolicyDenied,
   kUseLimitExceeded,
   kUntrustedWorkload,  // trust domain not allowed

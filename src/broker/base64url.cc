@@ -32,8 +32,7 @@ constexpr std::array<int, 256> kDecodeTable = MakeDecodeTable();
 std::string DescribeBadCharacter(unsigned char c) {
   if (c == '=') return "'=' padding is not allowed";
   if (c == '+' || c == '/') {
-    return absl::StrFormat(
-        "'%c' belongs to standard base64, not base64url", c);
+    return absl::StrFormat("'%c' belongs to standard base64, not base64url", c);
   }
   if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
     return "whitespace is not allowed";

@@ -92,8 +92,8 @@ std::string RawToDerEcdsa(absl::string_view raw) {
   if (raw.size() != 2 * kP256CoordinateBytes) return "";
   std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(Bytes(raw), kP256CoordinateBytes, nullptr);
-  BIGNUM* s = BN_bin2bn(Bytes(raw) + kP256CoordinateBytes,
-                        kP256CoordinateBytes, nullptr);
+  BIGNUM* s = BN_bin2bn(Bytes(raw) + kP256CoordinateBytes, kP256CoordinateBytes,
+                        nullptr);
   if (sig == nullptr || r == nullptr || s == nullptr ||
       ECDSA_SIG_set0(sig.get(), r, s) != 1) {
     BN_free(r);
@@ -117,10 +117,9 @@ std::string RawToDerEcdsa(absl::string_view raw) {
 void EvpPkeyFree::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 
 absl::StatusOr<EvpPkeyPtr> GenerateKeyPair(SigningAlgorithm algorithm) {
-  EVP_PKEY* key =
-      algorithm == SigningAlgorithm::kEd25519
-          ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
-          : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  EVP_PKEY* key = algorithm == SigningAlgorithm::kEd25519
+                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   if (key == nullptr) return OpenSslError("generating a key pair");
   return EvpPkeyPtr(key);
 }
@@ -130,8 +129,8 @@ absl::StatusOr<SigningAlgorithm> AlgorithmOfKey(const EVP_PKEY& key) {
   if (EVP_PKEY_is_a(&key, "EC")) {
     char group[64] = {0};
     size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(&key, OSSL_PKEY_PARAM_GROUP_NAME,
-                                       group, sizeof(group), &length) == 1 &&
+    if (EVP_PKEY_get_utf8_string_param(&key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                       sizeof(group), &length) == 1 &&
         (absl::string_view(group) == "prime256v1" ||
          absl::string_view(group) == "P-256")) {
       return SigningAlgorithm::kEs256;
@@ -139,8 +138,7 @@ absl::StatusOr<SigningAlgorithm> AlgorithmOfKey(const EVP_PKEY& key) {
     ERR_clear_error();
     return absl::InvalidArgumentError("EC key is not on curve P-256");
   }
-  return absl::InvalidArgumentError(
-      "key type is neither Ed25519 nor EC P-256");
+  return absl::InvalidArgumentError("key type is neither Ed25519 nor EC P-256");
 }
 
 absl::StatusOr<std::string> Sign(const EVP_PKEY& key,
@@ -327,7 +325,8 @@ absl::StatusOr<std::string> RandomBytes(size_t count) {
 }
 
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size() &&
+         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace writ::broker_internal

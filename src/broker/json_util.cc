@@ -111,7 +111,8 @@ absl::StatusOr<std::string> RequiredString(const JsonObject& object,
       OptionalString(object, name);
   if (!text.ok()) return text.status();
   if (!text->has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is missing"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is missing"));
   }
   return **std::move(text);
 }
@@ -130,7 +131,8 @@ absl::StatusOr<int64_t> RequiredInt(const JsonObject& object,
   absl::StatusOr<std::optional<int64_t>> number = OptionalInt(object, name);
   if (!number.ok()) return number.status();
   if (!number->has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", name, "\" is missing"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is missing"));
   }
   return **number;
 }

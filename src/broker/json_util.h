@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "src/internal/json_writer.h"
 
 namespace writ::broker_internal {
 
@@ -53,6 +54,18 @@ absl::StatusOr<int64_t> RequiredInt(const JsonObject& object,
                                     absl::string_view name);
 absl::StatusOr<std::optional<int64_t>> OptionalInt(const JsonObject& object,
                                                    absl::string_view name);
+
+// Writing: one object member per call, to keep the claim lists readable.
+inline void StringMember(internal::JsonWriter& json, absl::string_view key,
+                         absl::string_view value) {
+  json.Key(key);
+  json.String(value);
+}
+inline void IntMember(internal::JsonWriter& json, absl::string_view key,
+                      int64_t value) {
+  json.Key(key);
+  json.Int(value);
+}
 
 }  // namespace writ::broker_internal
 

@@ -21,7 +21,8 @@ absl::StatusOr<std::string> DecodeCoordinate(const JsonObject& object,
   if (!text.ok()) return InvalidJwk(text.status().message());
   absl::StatusOr<std::string> bytes = Base64UrlDecode(*text);
   if (!bytes.ok()) {
-    return InvalidJwk(absl::StrCat("\"", name, "\": ", bytes.status().message()));
+    return InvalidJwk(
+        absl::StrCat("\"", name, "\": ", bytes.status().message()));
   }
   return bytes;
 }
@@ -52,24 +53,19 @@ std::string CanonicalMembers(const PublicJwk& jwk, absl::string_view key_id) {
   std::string out;
   internal::JsonWriter json(&out);
   json.BeginObject();
-  json.Key("crv");
-  json.String(jwk.algorithm == SigningAlgorithm::kEd25519 ? "Ed25519"
-                                                          : "P-256");
-  json.Key("kty");
-  json.String(jwk.algorithm == SigningAlgorithm::kEd25519 ? "OKP" : "EC");
-  json.Key("x");
-  json.String(Base64UrlEncode(jwk.x));
+  StringMember(
+      json, "crv",
+      jwk.algorithm == SigningAlgorithm::kEd25519 ? "Ed25519" : "P-256");
+  StringMember(json, "kty",
+               jwk.algorithm == SigningAlgorithm::kEd25519 ? "OKP" : "EC");
+  StringMember(json, "x", Base64UrlEncode(jwk.x));
   if (jwk.algorithm == SigningAlgorithm::kEs256) {
-    json.Key("y");
-    json.String(Base64UrlEncode(jwk.y));
+    StringMember(json, "y", Base64UrlEncode(jwk.y));
   }
   if (!key_id.empty()) {
-    json.Key("kid");
-    json.String(key_id);
-    json.Key("alg");
-    json.String(SigningAlgorithmName(jwk.algorithm));
-    json.Key("use");
-    json.String("sig");
+    StringMember(json, "kid", key_id);
+    StringMember(json, "alg", SigningAlgorithmName(jwk.algorithm));
+    StringMember(json, "use", "sig");
   }
   json.EndObject();
   return out;
@@ -79,8 +75,9 @@ std::string CanonicalMembers(const PublicJwk& jwk, absl::string_view key_id) {
 
 absl::StatusOr<PublicJwk> PublicJwkFromObject(const JsonObject& object) {
   if (FindMember(object, "d") != nullptr) {
-    return InvalidJwk("contains private key material (\"d\"); send only the "
-                      "public key");
+    return InvalidJwk(
+        "contains private key material (\"d\"); send only the "
+        "public key");
   }
   absl::StatusOr<std::string> kty = RequiredString(object, "kty");
   if (!kty.ok()) return InvalidJwk(kty.status().message());

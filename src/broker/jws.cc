@@ -24,7 +24,8 @@ Check DecodePart(absl::string_view part, absl::string_view name,
   if (part.empty()) return Malformed(absl::StrCat("JWS ", name, " is empty"));
   absl::StatusOr<std::string> decoded = Base64UrlDecode(part);
   if (!decoded.ok()) {
-    return Malformed(absl::StrCat("JWS ", name, ": ", decoded.status().message()));
+    return Malformed(
+        absl::StrCat("JWS ", name, ": ", decoded.status().message()));
   }
   *out = *std::move(decoded);
   return Check::Pass();
@@ -77,13 +78,13 @@ Check ParseHeader(absl::string_view json, JoseHeader* out) {
 
 Check ParseCompactJws(absl::string_view text, CompactJws* out) {
   if (text.size() > kMaxCompactJwsBytes) {
-    return Malformed(absl::StrCat("JWS is longer than ", kMaxCompactJwsBytes,
-                                  " bytes"));
+    return Malformed(
+        absl::StrCat("JWS is longer than ", kMaxCompactJwsBytes, " bytes"));
   }
   const std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
   if (parts.size() != 3) {
-    return Malformed(absl::StrCat("a compact JWS has 3 parts, not ",
-                                  parts.size()));
+    return Malformed(
+        absl::StrCat("a compact JWS has 3 parts, not ", parts.size()));
   }
   std::string header_json;
   Check check = DecodePart(parts[0], "header", &header_json);
@@ -94,8 +95,8 @@ Check ParseCompactJws(absl::string_view text, CompactJws* out) {
   if (!check.ok()) return check;
   check = ParseHeader(header_json, &out->header);
   if (!check.ok()) return check;
-  out->signing_input = std::string(text.substr(0, parts[0].size() + 1 +
-                                                      parts[1].size()));
+  out->signing_input =
+      std::string(text.substr(0, parts[0].size() + 1 + parts[1].size()));
   return Check::Pass();
 }
 
@@ -114,8 +115,9 @@ Check AlgorithmFromName(absl::string_view alg, SigningAlgorithm* out) {
   } else if (alg.size() == 5 && alg.substr(0, 2) == "HS") {
     reason = "HMAC algorithms are refused: a public key is not a shared secret";
   } else if (alg == "EdDSA") {
-    reason = "alg \"EdDSA\" is refused; use the fully-specified \"Ed25519\" "
-             "(RFC 9864)";
+    reason =
+        "alg \"EdDSA\" is refused; use the fully-specified \"Ed25519\" "
+        "(RFC 9864)";
   } else {
     reason = "alg is not one of \"Ed25519\", \"ES256\"";
   }
@@ -127,14 +129,11 @@ std::string JoseHeaderJson(SigningAlgorithm algorithm, absl::string_view kid,
   std::string out;
   internal::JsonWriter json(&out);
   json.BeginObject();
-  json.Key("alg");
-  json.String(SigningAlgorithmName(algorithm));
+  StringMember(json, "alg", SigningAlgorithmName(algorithm));
   if (!kid.empty()) {
-    json.Key("kid");
-    json.String(kid);
+    StringMember(json, "kid", kid);
   }
-  json.Key("typ");
-  json.String(typ);
+  StringMember(json, "typ", typ);
   json.EndObject();
   if (jwk != nullptr) {
     // Splice the JWK in before the closing brace; its JSON is canonical.
@@ -147,11 +146,10 @@ std::string JoseHeaderJson(SigningAlgorithm algorithm, absl::string_view kid,
 absl::StatusOr<std::string> SignCompactJws(const SigningKey& key,
                                            absl::string_view header_json,
                                            absl::string_view payload) {
-  std::string signing_input = absl::StrCat(Base64UrlEncode(header_json), ".",
-                                           Base64UrlEncode(payload));
-  absl::StatusOr<std::string> signature =
-      Sign(*SigningKeyAccess::Get(key).private_key, key.algorithm(),
-           signing_input);
+  std::string signing_input =
+      absl::StrCat(Base64UrlEncode(header_json), ".", Base64UrlEncode(payload));
+  absl::StatusOr<std::string> signature = Sign(
+      *SigningKeyAccess::Get(key).private_key, key.algorithm(), signing_input);
   if (!signature.ok()) return signature.status();
   return absl::StrCat(signing_input, ".", Base64UrlEncode(*signature));
 }
@@ -162,15 +160,14 @@ Check VerifyCompactJws(const CompactJws& jws, SigningAlgorithm key_algorithm,
   Check check = AlgorithmFromName(jws.header.alg, &algorithm);
   if (!check.ok()) return check;
   if (algorithm != key_algorithm) {
-    return Check::Fail(
-        RefusalCode::kBadAlgorithm,
-        absl::StrCat("alg \"", jws.header.alg, "\" is not the key's algorithm \"",
-                     SigningAlgorithmName(key_algorithm), "\""));
+    return Check::Fail(RefusalCode::kBadAlgorithm,
+                       absl::StrCat("alg \"", jws.header.alg,
+                                    "\" is not the key's algorithm \"",
+                                    SigningAlgorithmName(key_algorithm), "\""));
   }
   if (!VerifySignature(public_key, algorithm, jws.signing_input,
                        jws.signature)) {
-    return Check::Fail(RefusalCode::kBadSignature,
-                       "signature does not verify");
+    return Check::Fail(RefusalCode::kBadSignature, "signature does not verify");
   }
   return Check::Pass();
 }

@@ -22,8 +22,7 @@ absl::StatusOr<SigningKey> SigningKeyFromEvp(EvpPkeyPtr key,
   impl->thumbprint = JwkThumbprint(impl->public_jwk);
   impl->private_key = std::move(key);
   const SigningAlgorithm algorithm = impl->public_jwk.algorithm;
-  return SigningKeyAccess::Make(std::move(impl), std::move(key_id),
-                                algorithm);
+  return SigningKeyAccess::Make(std::move(impl), std::move(key_id), algorithm);
 }
 
 }  // namespace broker_internal

@@ -39,11 +39,16 @@ bool IsPathSegmentChar(char c) {
 // syntax would give a meaning that SPIFFE forbids.
 absl::string_view HintFor(char c) {
   switch (c) {
-    case ':': return " (':' would introduce a port)";
-    case '@': return " ('@' would introduce user info)";
-    case '?': return " ('?' would start a query)";
-    case '#': return " ('#' would start a fragment)";
-    case '%': return " (percent-encoding is not allowed)";
+    case ':':
+      return " (':' would introduce a port)";
+    case '@':
+      return " ('@' would introduce user info)";
+    case '?':
+      return " ('?' would start a query)";
+    case '#':
+      return " ('#' would start a fragment)";
+    case '%':
+      return " (percent-encoding is not allowed)";
     default:
       if (c >= 'A' && c <= 'Z') return " (uppercase is not allowed)";
       return "";
@@ -101,8 +106,7 @@ absl::Status ValidatePath(absl::string_view path) {
 absl::StatusOr<SpiffeId> SpiffeId::Parse(absl::string_view text) {
   if (text.empty()) return InvalidId(kEmpty);
   if (text.size() > kMaxSpiffeIdBytes) {
-    return InvalidId(
-        absl::StrCat("longer than ", kMaxSpiffeIdBytes, " bytes"));
+    return InvalidId(absl::StrCat("longer than ", kMaxSpiffeIdBytes, " bytes"));
   }
   // Case-sensitive on purpose: "SPIFFE://" is a second spelling.
   if (!absl::StartsWith(text, "spiffe://")) return InvalidId(kWrongScheme);

@@ -43,6 +43,9 @@ struct BadSpelling {
   const char* reason;
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const BadSpelling& c, std::ostream* os) { *os << c.name; }
+
 class Base64UrlRejectsTest : public ::testing::TestWithParam<BadSpelling> {};
 
 TEST_P(Base64UrlRejectsTest, RefusesWithAReason) {

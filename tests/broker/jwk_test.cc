@@ -67,6 +67,9 @@ struct BadJwk {
   const char* reason;
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const BadJwk& c, std::ostream* os) { *os << c.name; }
+
 class JwkRejectsTest : public ::testing::TestWithParam<BadJwk> {};
 
 TEST_P(JwkRejectsTest, RefusesWithAReason) {
@@ -84,33 +87,43 @@ INSTANTIATE_TEST_SUITE_P(
         BadJwk{"NoKty", R"({"crv":"Ed25519","x":"AA"})", "\"kty\" is missing"},
         BadJwk{"Rsa", R"({"kty":"RSA","crv":"x","n":"AQAB","e":"AQAB"})",
                "only OKP/Ed25519 and EC/P-256"},
-        BadJwk{"X25519",
-               R"({"kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
-               "only OKP/Ed25519"},
-        BadJwk{"PrivateKey",
-               R"({"kty":"OKP","crv":"Ed25519","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
-               "private key material"},
-        BadJwk{"ShortX", R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUQ"})",
-               "exactly 32 bytes"},
-        BadJwk{"PaddedX",
-               R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo="})",
-               "padding"},
-        BadJwk{"WrongAlg",
-               R"({"kty":"OKP","crv":"Ed25519","alg":"ES256","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
-               "\"alg\" must be \"Ed25519\""},
-        BadJwk{"EncryptionUse",
-               R"({"kty":"OKP","crv":"Ed25519","use":"enc","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
-               "\"use\" must be \"sig\""},
-        BadJwk{"DuplicateMember",
-               R"({"kty":"OKP","kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
-               "duplicate member"},
+        BadJwk{
+            "X25519",
+            R"({"kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
+            "only OKP/Ed25519"},
+        BadJwk{
+            "PrivateKey",
+            R"({"kty":"OKP","crv":"Ed25519","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
+            "private key material"},
+        BadJwk{
+            "ShortX",
+            R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUQ"})",
+            "exactly 32 bytes"},
+        BadJwk{
+            "PaddedX",
+            R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo="})",
+            "padding"},
+        BadJwk{
+            "WrongAlg",
+            R"({"kty":"OKP","crv":"Ed25519","alg":"ES256","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
+            "\"alg\" must be \"Ed25519\""},
+        BadJwk{
+            "EncryptionUse",
+            R"({"kty":"OKP","crv":"Ed25519","use":"enc","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
+            "\"use\" must be \"sig\""},
+        BadJwk{
+            "DuplicateMember",
+            R"({"kty":"OKP","kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
+            "duplicate member"},
         // (0, 0) is not on P-256.
-        BadJwk{"OffCurvePoint",
-               R"({"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","y":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
-               "not a point on curve P-256"},
-        BadJwk{"EcMissingY",
-               R"({"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
-               "\"y\" is missing"}),
+        BadJwk{
+            "OffCurvePoint",
+            R"({"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","y":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
+            "not a point on curve P-256"},
+        BadJwk{
+            "EcMissingY",
+            R"({"kty":"EC","crv":"P-256","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
+            "\"y\" is missing"}),
     [](const ::testing::TestParamInfo<BadJwk>& param_info) {
       return std::string(param_info.param.name);
     });

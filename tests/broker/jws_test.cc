@@ -82,8 +82,8 @@ TEST(JwsTest, Es256RefusesDerEncodedSignatures) {
   EXPECT_TRUE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
                               SigningAlgorithm::kEs256, "m", raw));
   // A DER SEQUENCE of the same r and s is another spelling: refused.
-  std::string der = "\x30\x44\x02\x20" + raw.substr(0, 32) + "\x02\x20" +
-                    raw.substr(32);
+  std::string der =
+      "\x30\x44\x02\x20" + raw.substr(0, 32) + "\x02\x20" + raw.substr(32);
   EXPECT_FALSE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
                                SigningAlgorithm::kEs256, "m", der));
   EXPECT_FALSE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
@@ -167,7 +167,8 @@ TEST_F(KeyRingTest, RefusesAWrongKeyUnderAKnownKid) {
   KeyRing ring;
   ASSERT_TRUE(ring.Add(*ed_).ok());
   // An attacker's own key, claiming our kid.
-  SigningKey attacker = *SigningKey::Generate(SigningAlgorithm::kEd25519, "ed-1");
+  SigningKey attacker =
+      *SigningKey::Generate(SigningAlgorithm::kEd25519, "ed-1");
   EXPECT_EQ(Verify(ring, Token(attacker)).code, RefusalCode::kBadSignature);
 }
 
@@ -176,8 +177,8 @@ TEST_F(KeyRingTest, RefusesAlgNone) {
   ASSERT_TRUE(ring.Add(*ed_).ok());
   for (const char* header : {R"({"alg":"none","kid":"ed-1","typ":"t+jwt"})",
                              R"({"alg":"none","typ":"t+jwt"})"}) {
-    const std::string forged = absl::StrCat(Base64UrlEncode(header), ".",
-                                            Base64UrlEncode("{}"), ".");
+    const std::string forged =
+        absl::StrCat(Base64UrlEncode(header), ".", Base64UrlEncode("{}"), ".");
     const Check check = Verify(ring, forged);
     // An empty third part is malformed before it is anything else.
     EXPECT_FALSE(check.ok());
@@ -226,8 +227,11 @@ TEST_F(KeyRingTest, RefusesAnyTampering) {
             RefusalCode::kBadSignature);
   // Header re-encoded with an extra member.
   EXPECT_EQ(
-      Verify(ring, absl::StrCat(Base64UrlEncode(R"({"alg":"Ed25519","kid":"ed-1","typ":"t+jwt","x":1})"),
-                                ".", parts[1], ".", parts[2]))
+      Verify(ring,
+             absl::StrCat(
+                 Base64UrlEncode(
+                     R"({"alg":"Ed25519","kid":"ed-1","typ":"t+jwt","x":1})"),
+                 ".", parts[1], ".", parts[2]))
           .code,
       RefusalCode::kBadSignature);
   // One signature bit flipped.

@@ -93,6 +93,9 @@ struct IdCase {
   const char* reason;  // empty when valid
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const IdCase& c, std::ostream* os) { *os << c.text; }
+
 class SpiffeIdCaseTest : public ::testing::TestWithParam<IdCase> {};
 
 TEST_P(SpiffeIdCaseTest, MatchesGoSpiffe) {

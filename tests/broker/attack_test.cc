@@ -1,0 +1,351 @@
+// Every attack of issue 6, each refused with its own reason.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/broker/base64url.h"
+#include "src/broker/crypto.h"
+#include "src/broker/signing_key_impl.h"
+#include "tests/broker/broker_test_util.h"
+#include "writ/broker.h"
+
+namespace writ::broker_testing {
+namespace {
+
+using broker_internal::Base64UrlDecode;
+using broker_internal::Base64UrlEncode;
+using ::testing::HasSubstr;
+
+class AttackTest : public BrokerTest {
+ protected:
+  void SetUp() override {
+    BrokerTest::SetUp();
+    issued_ = MintPlanner();
+  }
+
+  // Verifies `token` presented by the planner with a fresh, valid proof.
+  VerifyResult PresentAsPlanner(const std::string& token) {
+    Remember(token);
+    return MustVerify(Use(token, planner_key_, kPlanner));
+  }
+
+  std::vector<std::string> Parts() const {
+    return absl::StrSplit(issued_.token, '.');
+  }
+
+  std::string Header() const { return *Base64UrlDecode(Parts()[0]); }
+  std::string Claims() const { return *Base64UrlDecode(Parts()[1]); }
+
+  // A token with the given header and claims, signed by `key`.
+  std::string SignedBy(const SigningKey& key, const std::string& header,
+                       const std::string& claims) {
+    std::string input =
+        absl::StrCat(Base64UrlEncode(header), ".", Base64UrlEncode(claims));
+    return absl::StrCat(
+        input, ".",
+        Base64UrlEncode(*broker_internal::Sign(
+            *broker_internal::SigningKeyAccess::Get(key).private_key,
+            key.algorithm(), input)));
+  }
+
+  IssuedToken issued_;
+};
+
+TEST_F(AttackTest, ExpiredTokenIsRefused) {
+  clock_.Advance(absl::Minutes(10) + absl::Seconds(30));  // exp + skew
+  const VerifyResult result = PresentAsPlanner(issued_.token);
+  EXPECT_EQ(result.code, RefusalCode::kExpired);
+  EXPECT_THAT(result.reason, HasSubstr("expired"));
+}
+
+TEST_F(AttackTest, ClockSkewIsBounded) {
+  clock_.Advance(absl::Minutes(10) + absl::Seconds(29));
+  EXPECT_TRUE(PresentAsPlanner(issued_.token).allowed);
+}
+
+TEST_F(AttackTest, NotYetValidTokenIsRefused) {
+  clock_.Advance(-absl::Seconds(31));  // beyond the 30 s skew before nbf
+  const VerifyResult result = PresentAsPlanner(issued_.token);
+  EXPECT_EQ(result.code, RefusalCode::kNotYetValid);
+}
+
+TEST_F(AttackTest, WrongAudienceIsRefused) {
+  VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
+  request.destination = "https://payments.example.com";
+  const VerifyResult result = MustVerify(request);
+  EXPECT_EQ(result.code, RefusalCode::kWrongAudience);
+}
+
+TEST_F(AttackTest, TokenFromAnotherSigningKeyIsRefused) {
+  // Another broker's key that even claims our kid.
+  const SigningKey rogue =
+      *SigningKey::Generate(SigningAlgorithm::kEd25519, "broker-1");
+  const VerifyResult result =
+      PresentAsPlanner(SignedBy(rogue, Header(), Claims()));
+  EXPECT_EQ(result.code, RefusalCode::kBadSignature);
+}
+
+TEST_F(AttackTest, AlgNoneIsRefused) {
+  const std::string header = absl::StrReplaceAll(
+      Header(), {{"\"alg\":\"Ed25519\"", "\"alg\":\"none\""}});
+  const std::string unsigned_token =
+      absl::StrCat(Base64UrlEncode(header), ".", Parts()[1], ".", Parts()[2]);
+  const VerifyResult result = PresentAsPlanner(unsigned_token);
+  EXPECT_EQ(result.code, RefusalCode::kBadAlgorithm);
+  EXPECT_THAT(result.reason, HasSubstr("\"none\""));
+  // With the signature dropped altogether it is not even a JWS.
+  EXPECT_EQ(PresentAsPlanner(
+                absl::StrCat(Base64UrlEncode(header), ".", Parts()[1], "."))
+                .code,
+            RefusalCode::kMalformed);
+}
+
+TEST_F(AttackTest, HmacKeyedWithThePublicKeyIsRefused) {
+  const std::string header = absl::StrReplaceAll(
+      Header(), {{"\"alg\":\"Ed25519\"", "\"alg\":\"HS256\""}});
+  const std::string input =
+      absl::StrCat(Base64UrlEncode(header), ".", Parts()[1]);
+  for (const std::string& secret :
+       {broker_->PublicJwks(), broker_key_->PublicJwk()}) {
+    const std::string forged = absl::StrCat(
+        input, ".",
+        Base64UrlEncode(broker_internal::HmacSha256(secret, input)));
+    const VerifyResult result = PresentAsPlanner(forged);
+    EXPECT_EQ(result.code, RefusalCode::kBadAlgorithm);
+    EXPECT_THAT(result.reason, HasSubstr("HMAC"));
+  }
+}
+
+TEST_F(AttackTest, AlgOtherThanTheKeysIsRefused) {
+  const SigningKey ec = *SigningKey::Generate(SigningAlgorithm::kEs256, "x");
+  const std::string header = absl::StrReplaceAll(
+      Header(), {{"\"alg\":\"Ed25519\"", "\"alg\":\"ES256\""}});
+  const VerifyResult result = PresentAsPlanner(SignedBy(ec, header, Claims()));
+  EXPECT_EQ(result.code, RefusalCode::kBadAlgorithm);
+}
+
+TEST_F(AttackTest, TamperedHeaderIsRefused) {
+  const std::string header = absl::StrReplaceAll(
+      Header(), {{"\"typ\":\"writ-task+jwt\"", "\"typ\":\"writ-task+jwt\" "}});
+  const VerifyResult result = PresentAsPlanner(
+      absl::StrCat(Base64UrlEncode(header), ".", Parts()[1], ".", Parts()[2]));
+  EXPECT_EQ(result.code, RefusalCode::kBadSignature);
+}
+
+TEST_F(AttackTest, TamperedPayloadIsRefused) {
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"\"scope\":\"search fetch\"", "\"scope\":\"search fetch delete\""},
+           {"\"data_class\":\"internal\"", "\"data_class\":\"restricted\""},
+           {"\"aud\":\"https://api.example.com\"",
+            "\"aud\":\"https://payments.example.com\""}}) {
+    const std::string claims = absl::StrReplaceAll(Claims(), {{from, to}});
+    ASSERT_NE(claims, Claims());
+    const VerifyResult result = PresentAsPlanner(absl::StrCat(
+        Parts()[0], ".", Base64UrlEncode(claims), ".", Parts()[2]));
+    EXPECT_EQ(result.code, RefusalCode::kBadSignature) << to;
+  }
+}
+
+TEST_F(AttackTest, TamperedSignatureIsRefused) {
+  std::string signature = *Base64UrlDecode(Parts()[2]);
+  signature[0] ^= 0x80;
+  const VerifyResult result = PresentAsPlanner(absl::StrCat(
+      Parts()[0], ".", Parts()[1], ".", Base64UrlEncode(signature)));
+  EXPECT_EQ(result.code, RefusalCode::kBadSignature);
+}
+
+TEST_F(AttackTest, NonCanonicalBase64UrlIsRefused) {
+  // Each is the same token re-spelled; each must be refused unparsed, or a
+  // revocation or replay keyed on the spelling could be dodged.
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string stray_bits = issued_.token;
+  stray_bits.back() = alphabet[alphabet.find(stray_bits.back()) | 1];
+  for (const std::string& respelled :
+       {issued_.token + "==", stray_bits,
+        absl::StrReplaceAll(issued_.token, {{"-", "+"}, {"_", "/"}}),
+        absl::StrCat(Parts()[0], "=.", Parts()[1], ".", Parts()[2]),
+        absl::StrCat(Parts()[0], ".", Parts()[1], " .", Parts()[2])}) {
+    if (respelled == issued_.token) continue;  // no '-' or '_' to swap
+    const VerifyResult result = PresentAsPlanner(respelled);
+    EXPECT_EQ(result.code, RefusalCode::kMalformed) << result.reason;
+  }
+}
+
+TEST_F(AttackTest, ReplayedProofIsRefused) {
+  const VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
+  EXPECT_TRUE(MustVerify(request).allowed);
+  const VerifyResult replay = MustVerify(request);
+  EXPECT_EQ(replay.code, RefusalCode::kReplayedProof);
+}
+
+TEST_F(AttackTest, ProofByAnotherKeyIsRefused) {
+  VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
+  request.presentation.proof = Proof(issued_.token, researcher_key_);
+  const VerifyResult result = MustVerify(request);
+  EXPECT_EQ(result.code, RefusalCode::kBadProof);
+  EXPECT_THAT(result.reason, HasSubstr("bound to"));
+}
+
+TEST_F(AttackTest, ProofForAnotherRequestOrTokenIsRefused) {
+  VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
+  request.presentation.proof = Proof(issued_.token, planner_key_, "GET");
+  EXPECT_THAT(MustVerify(request).reason, HasSubstr("\"htm\""));
+  request.presentation.proof = Proof(issued_.token, planner_key_, "POST",
+                                     "https://api.example.com/v1/pay");
+  EXPECT_THAT(MustVerify(request).reason, HasSubstr("\"htu\""));
+  const IssuedToken other = MintPlanner();
+  request.presentation.proof = Proof(other.token, planner_key_);
+  EXPECT_THAT(MustVerify(request).reason, HasSubstr("\"ath\""));
+  request.presentation.proof = "";
+  EXPECT_THAT(MustVerify(request).reason, HasSubstr("proof: missing"));
+}
+
+TEST_F(AttackTest, QueryAndFragmentDoNotMatterToTheProofUrl) {
+  VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
+  request.presentation.url = std::string(kUrl) + "?q=writ#top";
+  EXPECT_TRUE(MustVerify(request).allowed);
+}
+
+TEST_F(AttackTest, StaleOrFutureProofIsRefused) {
+  const std::string stale = Proof(issued_.token, planner_key_);
+  clock_.Advance(absl::Seconds(91));  // max age 60 s + skew 30 s
+  VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
+  request.presentation.proof = stale;
+  EXPECT_THAT(MustVerify(request).reason, HasSubstr("too old"));
+  clock_.Advance(absl::Seconds(31));
+  request.presentation.proof = Proof(issued_.token, planner_key_);
+  clock_.Advance(-absl::Seconds(31));
+  EXPECT_THAT(MustVerify(request).reason, HasSubstr("future"));
+}
+
+TEST_F(AttackTest, TokenOfACompletedTaskIsRefused) {
+  ASSERT_TRUE(broker_->CompleteTask(kTask).ok());
+  EXPECT_EQ(PresentAsPlanner(issued_.token).code, RefusalCode::kRevoked);
+}
+
+TEST_F(AttackTest, RevokedAncestorIsRefused) {
+  const IssuedToken child = DelegateToResearcher(issued_.token);
+  ASSERT_TRUE(broker_->RevokeToken(issued_.token_id, "compromised").ok());
+  const VerifyResult result =
+      MustVerify(Use(child.token, researcher_key_, kResearcher));
+  EXPECT_EQ(result.code, RefusalCode::kRevoked);
+  EXPECT_THAT(result.reason, HasSubstr("ancestor"));
+  // Nor can a revoked token delegate.
+  absl::Status status = broker_->Delegate(ToResearcher(issued_.token)).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  RememberMessage(status);
+}
+
+TEST_F(AttackTest, UseCountExceededIsRefused) {
+  gate_->decide = [](const TaskContext&) -> absl::StatusOr<GateDecision> {
+    GateDecision decision = FakeGate::Allow();
+    decision.obligations.max_uses = 1;
+    return decision;
+  };
+  const IssuedToken once = MintPlanner();
+  EXPECT_TRUE(MustVerify(Use(once.token, planner_key_, kPlanner)).allowed);
+  const VerifyResult second =
+      MustVerify(Use(once.token, planner_key_, kPlanner));
+  EXPECT_EQ(second.code, RefusalCode::kUseLimitExceeded);
+}
+
+TEST_F(AttackTest, ScopeWideningIsRefused) {
+  absl::Status status =
+      broker_->Delegate(ToResearcher(issued_.token, {"search", "delete"}))
+          .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(status.message(), HasSubstr("scope widening"));
+  EXPECT_THAT(status.message(), HasSubstr("\"delete\""));
+  DelegateRequest request = ToResearcher(issued_.token);
+  request.destination = "https://payments.example.com";
+  status = broker_->Delegate(request).status();
+  EXPECT_THAT(status.message(), HasSubstr("destination change"));
+  RememberMessage(status);
+}
+
+TEST_F(AttackTest, DataClassWideningIsRefused) {
+  DelegateRequest request = ToResearcher(issued_.token);
+  request.data_class = "restricted";
+  absl::Status status = broker_->Delegate(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(status.message(), HasSubstr("data-class widening"));
+  // And a call above the token's class is out of scope.
+  VerifyRequest use = Use(issued_.token, planner_key_, kPlanner);
+  use.data_class = "confidential";
+  EXPECT_EQ(MustVerify(use).code, RefusalCode::kOutOfScope);
+}
+
+TEST_F(AttackTest, LifetimeExtensionIsRefused) {
+  clock_.Advance(absl::Minutes(5));
+  DelegateRequest request = ToResearcher(issued_.token);
+  request.lifetime = absl::Minutes(8);  // the parent has 5 left
+  absl::Status status = broker_->Delegate(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(status.message(), HasSubstr("lifetime extension"));
+  // Without a request the child simply ends with its parent.
+  absl::StatusOr<IssuedToken> child =
+      broker_->Delegate(ToResearcher(issued_.token));
+  ASSERT_TRUE(child.ok());
+  Remember(child->token);
+  EXPECT_EQ(child->expires_at, issued_.expires_at);
+}
+
+TEST_F(AttackTest, DepthOverTheMaximumIsRefused) {
+  Recreate([](BrokerOptions& options) { options.max_delegation_depth = 1; });
+  const IssuedToken root = MintPlanner();
+  const IssuedToken child = DelegateToResearcher(root.token);
+  DelegateRequest request;
+  request.parent =
+      Present(child.token, researcher_key_, kResearcher, kBrokerUrl);
+  request.child_workload = "spiffe://example.org/agent/summariser";
+  request.child_workload_key = planner_key_.PublicJwk();
+  absl::Status status = broker_->Delegate(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(status.message(), HasSubstr("depth 2 exceeds the maximum 1"));
+}
+
+TEST_F(AttackTest, StolenTokenUsedByAnotherWorkloadIsRefused) {
+  // The researcher got hold of the planner's token. Presenting it as itself
+  // fails the holder check; claiming to be the planner fails the proof,
+  // because it does not have the planner's key.
+  const VerifyResult as_itself =
+      MustVerify(Use(issued_.token, researcher_key_, kResearcher));
+  EXPECT_EQ(as_itself.code, RefusalCode::kWrongHolder);
+  const VerifyResult as_planner =
+      MustVerify(Use(issued_.token, researcher_key_, kPlanner));
+  EXPECT_EQ(as_planner.code, RefusalCode::kBadProof);
+  // Nor can it delegate the stolen token to itself.
+  DelegateRequest request = ToResearcher(issued_.token);
+  request.parent =
+      Present(issued_.token, researcher_key_, kResearcher, kBrokerUrl);
+  absl::Status status = broker_->Delegate(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+  RememberMessage(status);
+}
+
+TEST_F(AttackTest, UntrustedPresenterIsRefused) {
+  const VerifyResult result =
+      MustVerify(Use(issued_.token, planner_key_, "spiffe://evil.org/agent"));
+  EXPECT_EQ(result.code, RefusalCode::kUntrustedWorkload);
+}
+
+TEST_F(AttackTest, ProofIsNotAToken) {
+  // A proof is signed by the workload, not the broker, and typed dpop+jwt.
+  const std::string proof = Proof(issued_.token, planner_key_);
+  EXPECT_FALSE(PresentAsPlanner(proof).allowed);
+}
+
+TEST_F(AttackTest, OversizedTokenIsRefusedUnparsed) {
+  const VerifyResult result = PresentAsPlanner(std::string(20000, 'A'));
+  EXPECT_EQ(result.code, RefusalCode::kMalformed);
+  EXPECT_THAT(result.reason, HasSubstr("longer than"));
+}
+
+}  // namespace
+}  // namespace writ::broker_testing
