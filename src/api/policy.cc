@@ -10,6 +10,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "src/check/checker.h"
+#include "src/compile/dag_program.h"
+#include "src/eval/dag_evaluator.h"
 #include "src/eval/reference_evaluator.h"
 #include "src/io/files.h"
 #include "src/parse/parser.h"
@@ -69,7 +71,8 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   std::shared_ptr<internal::CheckedPolicy> checked =
       internal::CheckPolicySet(files, options, &out);
   if (checked == nullptr || HasErrors(out)) return CompileError(out);
-  return std::shared_ptr<const Policy>(new Policy(std::move(checked), nullptr));
+  std::shared_ptr<const internal::DagProgram> dag = internal::CompileDag(checked);
+  return std::shared_ptr<const Policy>(new Policy(std::move(checked), std::move(dag)));
 }
 
 absl::StatusOr<std::shared_ptr<const Policy>> Policy::CompileFiles(
@@ -103,14 +106,33 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
     }
     return {Effect::kDeny, false};
   }
-  (void)evaluator;  // the DAG evaluator is not built yet: both are the reference
-  return internal::ReferenceEvaluate(*checked_, request, explanation);
+  if (evaluator == Evaluator::kReference) {
+    return internal::ReferenceEvaluate(*checked_, request, explanation);
+  }
+  return internal::DagEvaluate(*dag_, request, nullptr, explanation);
+}
+
+Decision Policy::EvaluateRuleIds(const Request& request,
+                                 std::vector<uint32_t>* determining_rules) const noexcept {
+  if (&request.schema() != checked_->schema.get()) {
+    determining_rules->clear();
+    return {Effect::kDeny, false};
+  }
+  return internal::DagEvaluate(*dag_, request, determining_rules, nullptr);
+}
+
+size_t Policy::rule_count() const { return checked_->rules.size(); }
+
+const std::string& Policy::RuleName(uint32_t rule_id) const {
+  static const std::string* const kNoSuchRule = new std::string();
+  return rule_id < checked_->rules.size() ? checked_->rules[rule_id].name : *kNoSuchRule;
 }
 
 const PolicyInfo& Policy::info() const { return checked_->info; }
 
 std::string Policy::DumpDag(absl::string_view format) const {
-  (void)format;
+  if (format == "text") return dag_->Dump();
+  if (format == "dot") return dag_->DumpDot();
   return "";
 }
 

@@ -607,7 +607,7 @@ class Checker {
     if (!ExpectString(element, attribute)) return false;
     CidrParse parsed = ParseCidr(element.string_value);
     if (!parsed.cidr.has_value()) {
-      Error(element.location, absl::StrCat("bad CIDR: ", parsed.error));
+      Error(element.location, parsed.error);
       return false;
     }
     out->cidrs.push_back(*parsed.cidr);
@@ -718,6 +718,7 @@ class Checker {
       return false;
     }
     out->regex = std::move(regex);
+    out->text = literal.string_value;  // the source, so equal regexes can be shared
     return true;
   }
 
@@ -733,6 +734,7 @@ class Checker {
       return false;
     }
     out->glob = std::make_shared<const Glob>(std::move(*glob));
+    out->text = literal.string_value;  // the source, so equal globs can be shared
     return true;
   }
 

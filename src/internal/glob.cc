@@ -48,7 +48,7 @@ std::optional<Glob> Glob::Compile(absl::string_view pattern,
     } else if (c != '\\') {
       glob.tokens_.push_back({TokenKind::kLiteral, c});
     } else if (i + 1 == pattern.size()) {
-      *error = "bad glob: trailing backslash";
+      *error = "trailing backslash";
       return std::nullopt;
     } else if (char escaped = pattern[i + 1];
                escaped == '*' || escaped == '?' || escaped == '\\') {
@@ -58,7 +58,7 @@ std::optional<Glob> Glob::Compile(absl::string_view pattern,
       // Strict, like the language's string escapes: a pattern that says
       // "\d" was probably meant as a regex, and guessing would hide that.
       absl::string_view sequence = pattern.substr(i, NextCodePoint(pattern, i + 1) - i);
-      *error = absl::StrCat("bad glob: unknown escape '", sequence,
+      *error = absl::StrCat("unknown escape '", sequence,
                             "' (only \\*, \\? and \\\\ are escapes)");
       return std::nullopt;
     }

@@ -48,6 +48,7 @@ struct SyntaxError {
 
 struct ParserState {
   TextPosition last_token_end;
+  size_t last_separator_end = static_cast<size_t>(-1);
   std::string current_item;  // "rule 'read_docs'", for "expected ';' after"
   int depth = 0;
   int max_depth = 64;
@@ -66,11 +67,16 @@ TextPosition PositionOf(const Iterator& iterator) {
 template <typename Rule>
 struct Action : pegtl::nothing<Rule> {};
 
+// Separators often follow one another (the one after a path, then the one
+// after the whole condition); only one that starts where no separator just
+// ended marks the end of a token.
 template <>
 struct Action<g::separator> {
   template <typename Input>
   static void apply(const Input& in, ParserState& state) {
-    state.last_token_end = PositionOf(in.iterator());
+    const TextPosition start = PositionOf(in.iterator());
+    if (start.byte != state.last_separator_end) state.last_token_end = start;
+    state.last_separator_end = start.byte + in.size();
   }
 };
 

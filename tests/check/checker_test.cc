@@ -1,0 +1,260 @@
+// The checker: every compile error class of SPEC §3, positioned, and all of
+// them reported in one run.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/check/checker.h"
+#include "src/parse/parser.h"
+
+namespace writ::internal {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kSchema[] = R"(schema {
+  tool: string;
+  host: string;
+  other_host: string;
+  ip: ip;
+  port: int;
+  score: number;
+  age: duration;
+  approved: bool;
+  bound: bool;
+  signals: set<string>;
+  level: enum(low, mid, high);
+  grade: enum(low, mid, high);
+  color: enum(red, green);
+}
+)";
+
+struct CheckResult {
+  std::shared_ptr<CheckedPolicy> policy;
+  std::vector<Diagnostic> diagnostics;
+  // First lines only: "file:line:col: error: message".
+  std::vector<std::string> Errors() const {
+    std::vector<std::string> lines;
+    for (const Diagnostic& diagnostic : diagnostics) {
+      const std::string formatted = diagnostic.Format();
+      lines.push_back(formatted.substr(0, formatted.find('\n')));
+    }
+    return lines;
+  }
+};
+
+CheckResult Check(const std::vector<std::pair<std::string, std::string>>& sources) {
+  CheckResult result;
+  std::vector<ParsedFile> files;
+  for (uint32_t i = 0; i < sources.size(); ++i) {
+    ParsedFile file{sources[i].first, sources[i].second, {}};
+    EXPECT_TRUE(ParseFile(i, file.name, file.text, {}, &file.ast, &result.diagnostics))
+        << result.diagnostics.front().Format();
+    files.push_back(std::move(file));
+  }
+  result.policy = CheckPolicySet(files, CompileOptions{}, &result.diagnostics);
+  return result;
+}
+
+// Rules on line 1 of r.writ, with the shared schema in s.writ.
+CheckResult CheckRules(const std::string& rules) {
+  return Check({{"s.writ", kSchema}, {"r.writ", rules}});
+}
+
+std::string OnlyError(const std::string& rules) {
+  CheckResult result = CheckRules(rules);
+  EXPECT_EQ(result.policy, nullptr) << rules;
+  EXPECT_EQ(result.diagnostics.size(), 1u) << rules;
+  return result.Errors().empty() ? "" : result.Errors().front();
+}
+
+struct BadPolicy {
+  const char* rules;
+  const char* error;
+};
+
+class CompileErrors : public ::testing::TestWithParam<BadPolicy> {};
+
+TEST_P(CompileErrors, AreReportedAtTheOffendingToken) {
+  EXPECT_EQ(OnlyError(GetParam().rules), GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Checker, CompileErrors,
+    ::testing::Values(
+        BadPolicy{"allow r when nope == 1;", "r.writ:1:14: error: unknown attribute 'nope'"},
+        BadPolicy{"allow r when has nope;", "r.writ:1:14: error: unknown attribute 'nope'"},
+        BadPolicy{"allow r when nope;", "r.writ:1:14: error: unknown attribute or let 'nope'"},
+        BadPolicy{"allow r when port == \"80\";",
+                  "r.writ:1:22: error: type mismatch: 'port' is int but \"80\" is a string"},
+        BadPolicy{"allow r when port == 1.5;",
+                  "r.writ:1:22: error: type mismatch: 'port' is int but 1.5 is a number"},
+        BadPolicy{"allow r when age > 300;",
+                  "r.writ:1:20: error: type mismatch: 'age' is duration but 300 is an int (a "
+                  "duration compares only with duration literals such as 30s or 5m)"},
+        BadPolicy{"allow r when tool matches 1;",
+                  "r.writ:1:27: error: 'matches' takes a regular expression as a string"},
+        BadPolicy{"allow r when port matches \"8.*\";",
+                  "r.writ:1:19: error: operator 'matches' does not apply to 'port' of type int"},
+        BadPolicy{"allow r when approved < true;",
+                  "r.writ:1:23: error: operator '<' does not apply to 'approved' of type bool"},
+        BadPolicy{"allow r when signals == \"x\";",
+                  "r.writ:1:22: error: operator '==' does not apply to 'signals' of type "
+                  "set<string>"},
+        BadPolicy{"allow r when tool;",
+                  "r.writ:1:14: error: 'tool' is string, not bool: only a bool attribute can "
+                  "stand alone as a condition"},
+        BadPolicy{"allow r when level == extreme;",
+                  "r.writ:1:23: error: unknown member 'extreme' of enum(low, mid, high) "
+                  "(attribute 'level')"},
+        BadPolicy{"allow r when level in [low, top];",
+                  "r.writ:1:29: error: unknown member 'top' of enum(low, mid, high) (attribute "
+                  "'level')"},
+        BadPolicy{"allow r when level == \"low\";",
+                  "r.writ:1:23: error: type mismatch: 'level' is enum(low, mid, high) but "
+                  "\"low\" is a string (enum members are written bare, without quotes)"},
+        BadPolicy{"allow r when level == color;",
+                  "r.writ:1:23: error: cannot compare 'level' (enum(low, mid, high)) with "
+                  "'color' (enum(red, green))"},
+        BadPolicy{"allow r when host == port;",
+                  "r.writ:1:22: error: cannot compare 'host' (string) with 'port' (int)"},
+        BadPolicy{"allow r when level < grade;",
+                  "r.writ:1:20: error: two attributes can only be compared with == and !="},
+        BadPolicy{"allow r when tool matches \"(a\";",
+                  "r.writ:1:27: error: bad regex \"(a\": missing ): (a"},
+        BadPolicy{"allow r when tool like \"a\\\\\";",
+                  "r.writ:1:24: error: bad glob \"a\\\\\": trailing backslash"},
+        BadPolicy{"allow r when ip within [\"10.1.2.3/8\"];",
+                  "r.writ:1:25: error: host bits set in CIDR '10.1.2.3/8' (did you mean "
+                  "10.0.0.0/8?)"},
+        BadPolicy{"allow r when ip within [\"10.0.0.0/33\"];",
+                  "r.writ:1:25: error: bad CIDR '10.0.0.0/33': prefix length '33' is not a "
+                  "number from 0 to 32"},
+        BadPolicy{"allow r when ip within \"10.0.0.0/8\";",
+                  "r.writ:1:24: error: 'within' takes a list such as [\"a\", \"b\"] (a single "
+                  "CIDR is written [\"10.0.0.0/8\"])"},
+        BadPolicy{"allow r when ip == \"10.0.0.300\";",
+                  "r.writ:1:20: error: \"10.0.0.300\" is not an IP address"},
+        BadPolicy{"allow r when tool in \"a\";",
+                  "r.writ:1:22: error: 'in' takes a list such as [\"a\", \"b\"]"},
+        BadPolicy{"allow r when port in [1, \"2\"];",
+                  "r.writ:1:26: error: type mismatch: 'port' is int but \"2\" is a string"},
+        BadPolicy{"allow r; deny r;",
+                  "r.writ:1:15: error: rule 'r' is defined twice (first at r.writ:1:7)"},
+        BadPolicy{"let a = true; let a = false;",
+                  "r.writ:1:19: error: let 'a' is defined twice (first at r.writ:1:5)"},
+        BadPolicy{"let tool = true;",
+                  "r.writ:1:5: error: let 'tool' has the name of a schema attribute"},
+        BadPolicy{"let a = b; let b = a;",
+                  "r.writ:1:5: error: let 'a' is defined in terms of itself: a -> b -> a"},
+        BadPolicy{"let a = a;", "r.writ:1:5: error: let 'a' is defined in terms of itself: a -> a"},
+        BadPolicy{"let a = true; allow r when a == 1;",
+                  "r.writ:1:28: error: 'a' is a let (a condition), not an attribute"},
+        BadPolicy{"allow r with ttl = 5m; allow q with ttl = 300;",
+                  "r.writ:1:43: error: obligation 'ttl' is an int here but a duration at "
+                  "r.writ:1:14"},
+        BadPolicy{"allow r with a = 1, a = 2;",
+                  "r.writ:1:21: error: obligation 'a' is repeated in this 'with'"},
+        BadPolicy{"policy \"x\"; policy \"y\";",
+                  "r.writ:1:13: error: second policy header (the first is at r.writ:1:1)"},
+        BadPolicy{"default deny; default allow;",
+                  "r.writ:1:15: error: second 'default' (the first is at r.writ:1:1)"},
+        BadPolicy{"schema { x: bool; }",
+                  "r.writ:1:1: error: second schema block (the schema is at s.writ:1:1)"}));
+
+TEST(Checker, ReportsEveryErrorInOneRun) {
+  CheckResult result = CheckRules(
+      "allow a when nope;\n"
+      "allow b when port == \"x\";\n"
+      "deny c when level == top;\n");
+  EXPECT_EQ(result.policy, nullptr);
+  EXPECT_THAT(result.Errors(),
+              ElementsAre(HasSubstr("r.writ:1:14"), HasSubstr("r.writ:2:22"),
+                          HasSubstr("r.writ:3:22")));
+}
+
+TEST(Checker, AttributeDeclaredTwiceOrAsAPrefixIsAnError) {
+  CheckResult result = Check({{"s.writ",
+                               "schema {\n  a: bool;\n  a: int;\n  destination: string;\n"
+                               "  destination.host: string;\n  e: enum(x, x);\n}"}});
+  EXPECT_THAT(result.Errors(),
+              ElementsAre("s.writ:3:3: error: attribute 'a' is declared twice (first at "
+                          "s.writ:2:3)",
+                          "s.writ:6:14: error: enum member 'x' is listed twice",
+                          "s.writ:4:3: error: attribute 'destination' is a prefix of "
+                          "'destination.host' (declared at s.writ:5:3)"));
+}
+
+TEST(Checker, MissingSchemaIsAnError) {
+  CheckResult result = Check({{"r.writ", "allow r;"}});
+  EXPECT_THAT(result.Errors(), ElementsAre("r.writ: error: the policy set has no schema block"));
+}
+
+TEST(Checker, EnumMemberThatIsAlsoAnAttributeIsAmbiguous) {
+  CheckResult result = Check({{"s.writ", "schema { low: bool; level: enum(low, high); }"},
+                              {"r.writ", "allow r when level == low;"}});
+  EXPECT_THAT(result.Errors(),
+              ElementsAre("r.writ:1:23: error: 'low' is both a member of 'level' and an "
+                          "attribute; rename one of them"));
+}
+
+TEST(Checker, AcceptsAMultiFileSetWithLetsDefinedAfterUse) {
+  CheckResult result = Check({{"s.writ", kSchema},
+                              {"a.writ", "allow r when fast and level <= mid;"},
+                              {"l.writ", "let fast = quick; let quick = score < 0.5;"}});
+  ASSERT_NE(result.policy, nullptr) << result.Errors().front();
+  EXPECT_EQ(result.policy->rules.size(), 1u);
+  EXPECT_EQ(result.policy->lets.size(), 2u);
+}
+
+TEST(Checker, NumberAttributesAcceptIntLiterals) {
+  CheckResult result = CheckRules("allow r when score >= 1 and score in [0, 0.5];");
+  ASSERT_NE(result.policy, nullptr) << result.Errors().front();
+  EXPECT_DOUBLE_EQ(result.policy->predicates[0].operand.number, 1.0);
+}
+
+TEST(Checker, ReferencedSlotsFollowLetsUsedByRulesOnly) {
+  CheckResult result = CheckRules(
+      "let used = has score and approved;\nlet unused = port > 1;\n"
+      "allow r when used and host == other_host;");
+  ASSERT_NE(result.policy, nullptr) << result.Errors().front();
+  std::vector<std::string> paths;
+  for (uint32_t slot : result.policy->referenced_slots) {
+    paths.push_back(result.policy->schema->attributes[slot].path);
+  }
+  EXPECT_THAT(paths, ElementsAre("approved", "host", "other_host", "score"));
+}
+
+TEST(Checker, ConjunctsAreTheTopLevelAndOperandsPlusNegatedUnless) {
+  CheckResult result = CheckRules(
+      "allow r when (tool == \"a\" and (port > 1 or bound)) unless approved;\n"
+      "allow q when bound;");
+  ASSERT_NE(result.policy, nullptr) << result.Errors().front();
+  const auto& conjuncts = result.policy->rules[0].conjuncts;
+  ASSERT_EQ(conjuncts.size(), 3u);
+  EXPECT_EQ(conjuncts[0].condition, "tool == \"a\"");
+  EXPECT_EQ(result.policy->FormatLocation(conjuncts[0].location), "r.writ:1:15");
+  EXPECT_EQ(conjuncts[1].condition, "port > 1 or bound");
+  EXPECT_EQ(result.policy->FormatLocation(conjuncts[1].location), "r.writ:1:31");
+  EXPECT_EQ(conjuncts[2].condition, "not (approved)");
+  EXPECT_EQ(result.policy->FormatLocation(conjuncts[2].location), "r.writ:1:59");
+  ASSERT_EQ(result.policy->rules[1].conjuncts.size(), 1u);
+  EXPECT_EQ(result.policy->rules[1].conjuncts[0].condition, "bound");
+}
+
+TEST(Checker, DigestCoversEveryByteButNotFileNames) {
+  auto digest = [](const std::string& name, const std::string& rules) {
+    CheckResult result = Check({{"s.writ", kSchema}, {name, rules}});
+    EXPECT_NE(result.policy, nullptr);
+    return result.policy == nullptr ? "" : result.policy->info.digest;
+  };
+  const std::string base = digest("r.writ", "allow r;");
+  EXPECT_THAT(base, ::testing::MatchesRegex("sha256:[0-9a-f]{64}"));
+  EXPECT_EQ(digest("other.writ", "allow r;"), base);
+  EXPECT_NE(digest("r.writ", "allow r; "), base);
+}
+
+}  // namespace
+}  // namespace writ::internal

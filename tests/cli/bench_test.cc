@@ -1,0 +1,150 @@
+// `writ bench`: its JSON fields and exit statuses. Timing values are only
+// checked for shape (present, positive, ordered), never against a budget.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "simdjson.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kPolicyFiles[] = {"schema.writ", "lets.writ", "allow.writ", "deny.writ",
+                                    "default.writ"};
+
+std::string PolicyArguments() {
+  std::vector<std::string> paths;
+  for (const char* file : kPolicyFiles) {
+    paths.push_back(absl::StrCat(WRIT_SOURCE_DIR, "/policies/agent-gateway/", file));
+  }
+  return absl::StrJoin(paths, " ");
+}
+
+struct CliResult {
+  int exit_status = -1;
+  std::string out;
+};
+
+CliResult RunWrit(const std::string& arguments) {
+  CliResult result;
+  const std::string command = absl::StrCat(WRIT_CLI_PATH, " ", arguments, " 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  for (size_t read; (read = fread(buffer, 1, sizeof buffer, pipe)) > 0;) {
+    result.out.append(buffer, read);
+  }
+  const int status = pclose(pipe);
+  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string WriteTemporary(const std::string& name, const std::string& text) {
+  const fs::path path = fs::temp_directory_path() / absl::StrCat("writ_bench_test_", name);
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
+
+// The example requests, one per line (JSON whitespace is insignificant).
+std::string ExampleRequestsAsJsonl() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(
+           absl::StrCat(WRIT_SOURCE_DIR, "/policies/agent-gateway/requests"))) {
+    files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string lines;
+  for (const fs::path& file : files) {
+    std::ifstream stream(file, std::ios::binary);
+    std::string text(std::istreambuf_iterator<char>(stream), {});
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    absl::StrAppend(&lines, text, "\n");
+  }
+  return lines;
+}
+
+class BenchCommandTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    requests_path_ = new std::string(WriteTemporary("requests.jsonl", ExampleRequestsAsJsonl()));
+  }
+  static std::string Bench(const std::string& options) {
+    return absl::StrCat("bench ", PolicyArguments(), " -i ", *requests_path_, " ", options);
+  }
+  static std::string* requests_path_;
+};
+std::string* BenchCommandTest::requests_path_ = nullptr;
+
+TEST_F(BenchCommandTest, JsonHasTheContractFields) {
+  const CliResult result = RunWrit(Bench("--json --samples 2000"));
+  ASSERT_EQ(result.exit_status, 0) << result.out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element record;
+  ASSERT_EQ(parser.parse(result.out).get(record), simdjson::SUCCESS) << result.out;
+  EXPECT_EQ(uint64_t(record["decisions"]), 2000u);
+  EXPECT_EQ(uint64_t(record["requests"]), 42u);
+  EXPECT_EQ(uint64_t(record["allows"]) + uint64_t(record["denies"]) +
+                uint64_t(record["default_denies"]),
+            42u);
+  for (const char* field : {"p50_ns", "p90_ns", "p99_ns", "max_ns", "mean_ns", "batch_mean_ns",
+                            "decisions_per_s", "timer_overhead_ns"}) {
+    double value = -1;
+    ASSERT_EQ(record[field].get(value), simdjson::SUCCESS) << field;
+    EXPECT_GT(value, 0) << field;
+  }
+  EXPECT_LE(double(record["p50_ns"]), double(record["p99_ns"]));
+  EXPECT_LE(double(record["p99_ns"]), double(record["max_ns"]));
+  const std::string_view digest = record["policy_digest"];
+  EXPECT_EQ(digest.substr(0, 7), "sha256:");
+  EXPECT_EQ(digest.size(), 7u + 64u);
+  EXPECT_EQ(std::string_view(record["engine"]), "dag");
+}
+
+TEST_F(BenchCommandTest, ReferenceEngineIsSelectable) {
+  const CliResult result = RunWrit(Bench("--json --samples 100 --engine=reference"));
+  ASSERT_EQ(result.exit_status, 0);
+  EXPECT_NE(result.out.find(R"("engine":"reference")"), std::string::npos) << result.out;
+}
+
+TEST_F(BenchCommandTest, TextOutputByDefault) {
+  const CliResult result = RunWrit(Bench("--samples 100"));
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_NE(result.out.find("p50"), std::string::npos) << result.out;
+}
+
+TEST_F(BenchCommandTest, BadRequestLineFailsTheRun) {
+  const std::string path = WriteTemporary("bad.jsonl", "{\"tool\": \"search\"}\nnot json\n");
+  const CliResult result =
+      RunWrit(absl::StrCat("bench ", PolicyArguments(), " -i ", path, " --json"));
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_EQ(result.out, "");
+}
+
+TEST_F(BenchCommandTest, NoRequestsFails) {
+  const std::string path = WriteTemporary("empty.jsonl", "\n");
+  EXPECT_EQ(RunWrit(absl::StrCat("bench ", PolicyArguments(), " -i ", path)).exit_status, 1);
+}
+
+TEST_F(BenchCommandTest, MissingPolicyFileFails) {
+  EXPECT_EQ(RunWrit(absl::StrCat("bench /nonexistent/x.writ -i ", *requests_path_)).exit_status,
+            1);
+}
+
+TEST_F(BenchCommandTest, UsageErrors) {
+  EXPECT_EQ(RunWrit("bench").exit_status, 2);
+  EXPECT_EQ(RunWrit(Bench("--no-such-option")).exit_status, 2);
+  EXPECT_EQ(RunWrit(Bench("--samples 0")).exit_status, 2);
+  EXPECT_EQ(RunWrit(Bench("--engine=fast")).exit_status, 2);
+}
+
+}  // namespace

@@ -1,0 +1,152 @@
+// The DAG evaluator behind writ::Policy: same records as the reference
+// evaluator, fail-closed guards, rule ids without an explanation.
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "writ/policy.h"
+#include "writ/request.h"
+
+namespace writ {
+namespace {
+
+constexpr const char* kSchema = R"(
+schema {
+  tool: string;
+  port: int;
+  class: enum(public, internal, secret);
+  approved: bool;
+}
+)";
+
+std::shared_ptr<const Policy> CompileOrDie(const std::string& body) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile({{"test.writ", std::string(kSchema) + body}});
+  EXPECT_TRUE(policy.ok()) << policy.status().message();
+  return policy.ok() ? *policy : nullptr;
+}
+
+std::string Record(const Policy& policy, const std::string& json, Evaluator evaluator) {
+  absl::StatusOr<Request> request = Request::FromJson(policy, json);
+  EXPECT_TRUE(request.ok()) << request.status().message();
+  Explanation explanation;
+  policy.Evaluate(*request, &explanation, evaluator);
+  return explanation.ToJson();
+}
+
+std::vector<std::string> AgentGatewayFiles() {
+  const std::string dir = std::string(WRIT_SOURCE_DIR) + "/policies/agent-gateway/";
+  std::vector<std::string> files;
+  for (const char* name : {"schema.writ", "lets.writ", "allow.writ", "deny.writ", "default.writ"}) {
+    files.push_back(dir + name);
+  }
+  return files;
+}
+
+TEST(DagEvaluator, MatchesReferenceOnEveryAgentGatewayRequest) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::CompileFiles(AgentGatewayFiles());
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  const std::string dir = std::string(WRIT_SOURCE_DIR) + "/policies/agent-gateway/requests";
+  size_t compared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream file(entry.path());
+    std::stringstream json;
+    json << file.rdbuf();
+    EXPECT_EQ(Record(**policy, json.str(), Evaluator::kDag),
+              Record(**policy, json.str(), Evaluator::kReference))
+        << entry.path();
+    ++compared;
+  }
+  EXPECT_GT(compared, 10u);
+}
+
+TEST(DagEvaluator, DenyGuardedByAbsentAttributeFailsClosed) {
+  auto policy = CompileOrDie(R"(
+    deny no_shell when tool == "shell" and not approved;
+    allow everything;
+  )");
+  const std::string record = Record(*policy, R"({"approved": false})", Evaluator::kDag);
+  EXPECT_EQ(record, Record(*policy, R"({"approved": false})", Evaluator::kReference));
+  EXPECT_NE(record.find(R"("rule":"no_shell")"), std::string::npos);
+  EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos);
+}
+
+TEST(DagEvaluator, AllowGuardedByWrongTypedAttributeDoesNotApply) {
+  auto policy = CompileOrDie(R"(
+    allow web when tool in ["get", "post"];
+    allow internal when class == internal;
+  )");
+  absl::StatusOr<Request> request = Request::FromJson(*policy, R"({"tool": 7, "class": "nope"})");
+  ASSERT_TRUE(request.ok());
+  const Decision decision = policy->Evaluate(*request);
+  EXPECT_EQ(decision.effect, Effect::kDeny);
+  EXPECT_TRUE(decision.default_applied);
+}
+
+TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
+  auto policy = CompileOrDie(R"(
+    allow b when tool == "get" and port == 443;
+    allow a when port == 443;
+    allow c when class == public;
+    deny d when tool == "put";
+  )");
+  Request request(*policy);
+  request.SetString(*policy->FindAttribute("tool"), "get");
+  request.SetInt(*policy->FindAttribute("port"), 443);
+  request.SetEnum(*policy->FindAttribute("class"), "public");
+  std::vector<uint32_t> rules;
+  const Decision decision = policy->EvaluateRuleIds(request, &rules);
+  EXPECT_EQ(decision.effect, Effect::kAllow);
+  EXPECT_EQ(rules, (std::vector<uint32_t>{0, 1, 2}));
+  EXPECT_EQ(policy->RuleName(1), "a");
+  EXPECT_EQ(policy->RuleName(99), "");
+  EXPECT_GE(rules.capacity(), policy->rule_count());
+
+  request.SetString(*policy->FindAttribute("tool"), "put");
+  EXPECT_EQ(policy->EvaluateRuleIds(request, &rules).effect, Effect::kDeny);
+  EXPECT_EQ(rules, (std::vector<uint32_t>{3}));
+}
+
+TEST(DagEvaluator, DefaultDecisionHasNoDeterminingRules) {
+  auto policy = CompileOrDie(R"(
+    allow a when tool == "get";
+    default allow;
+  )");
+  Request request(*policy);
+  request.SetString(*policy->FindAttribute("tool"), "put");
+  std::vector<uint32_t> rules = {7};
+  const Decision decision = policy->EvaluateRuleIds(request, &rules);
+  EXPECT_EQ(decision.effect, Effect::kAllow);
+  EXPECT_TRUE(decision.default_applied);
+  EXPECT_TRUE(rules.empty());
+}
+
+TEST(DagEvaluator, RequestBuiltForAnotherPolicyFailsClosed) {
+  auto policy = CompileOrDie("default allow;");
+  auto other = CompileOrDie("default allow;");
+  Request request(*other);
+  std::vector<uint32_t> rules;
+  EXPECT_EQ(policy->EvaluateRuleIds(request, &rules).effect, Effect::kDeny);
+  EXPECT_EQ(policy->Evaluate(request).effect, Effect::kDeny);
+}
+
+TEST(DagEvaluator, DecisionsOnOneThreadDoNotLeakBetweenPolicies) {
+  // Both programs share the thread's memo; each decision must start clean.
+  auto first = CompileOrDie("allow a when approved;");
+  auto second = CompileOrDie("allow a when not approved;");
+  Request yes(*first);
+  yes.SetBool(*first->FindAttribute("approved"), true);
+  Request also_yes(*second);
+  also_yes.SetBool(*second->FindAttribute("approved"), true);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(first->Evaluate(yes).effect, Effect::kAllow);
+    EXPECT_EQ(second->Evaluate(also_yes).effect, Effect::kDeny);
+  }
+}
+
+}  // namespace
+}  // namespace writ

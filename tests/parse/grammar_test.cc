@@ -1,0 +1,229 @@
+// Grammar and parser: what parses, and the exact positioned message for
+// what does not.
+#include <string>
+#include <vector>
+
+#include <tao/pegtl.hpp>
+#include <tao/pegtl/contrib/analyze.hpp>
+
+#include "gmock/gmock.h"
+#include "grammar/writ_grammar.h"
+#include "gtest/gtest.h"
+#include "src/parse/ast.h"
+#include "src/parse/parser.h"
+#include "src/parse/printer.h"
+
+namespace writ::internal {
+namespace {
+
+struct ParseResult {
+  bool ok = false;
+  FileAst ast;
+  std::vector<Diagnostic> diagnostics;
+  std::string FirstError() const {
+    return diagnostics.empty() ? "" : diagnostics.front().Format();
+  }
+};
+
+ParseResult Parse(const std::string& text, int max_depth = 64) {
+  ParseResult result;
+  ParseOptions options;
+  options.max_expression_depth = max_depth;
+  result.ok = ParseFile(0, "p.writ", text, options, &result.ast, &result.diagnostics);
+  return result;
+}
+
+// The first line of the first diagnostic: "p.writ:L:C: error: message".
+std::string ErrorLine(const std::string& text) {
+  ParseResult result = Parse(text);
+  EXPECT_FALSE(result.ok) << text;
+  const std::string formatted = result.FirstError();
+  return formatted.substr(0, formatted.find('\n'));
+}
+
+TEST(Grammar, HasNoRulesThatLoopWithoutConsumingInput) {
+  EXPECT_EQ(tao::pegtl::analyze<grammar::policy_file>(), 0u);
+}
+
+TEST(Grammar, ParsesTheSpecExampleItems) {
+  ParseResult result = Parse(R"(
+policy "agent-gateway" version "2026.11";
+schema {
+  tool: string;
+  destination.ip: ip;
+  data_class: enum(public, internal, confidential, restricted);
+  risk.signals: set<string>;
+  token.id: string redact;
+}
+let corp_net = destination.ip within ["10.0.0.0/8", "192.168.0.0/16"];
+allow read_docs
+  when tool in ["search", "http.get"] and data_class <= internal
+  with max_ttl = 5m, max_uses = 1
+  because "read-only research tools may read internal docs";
+deny too_risky when risk.score >= 0.8 or risk.signals contains "prompt_injection";
+default deny;
+)");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  EXPECT_EQ(result.ast.headers.size(), 1u);
+  EXPECT_EQ(result.ast.headers[0].version, "2026.11");
+  ASSERT_EQ(result.ast.schemas.size(), 1u);
+  EXPECT_EQ(result.ast.schemas[0].entries.size(), 5u);
+  EXPECT_TRUE(result.ast.schemas[0].entries[4].redact);
+  EXPECT_EQ(result.ast.schemas[0].entries[2].type.members.size(), 4u);
+  ASSERT_EQ(result.ast.rules.size(), 2u);
+  EXPECT_TRUE(result.ast.rules[0].allow);
+  EXPECT_EQ(result.ast.rules[0].obligations.size(), 2u);
+  EXPECT_EQ(result.ast.rules[0].obligations[0].value.int_value, 300);
+  EXPECT_EQ(result.ast.rules[0].location.line, 11u);
+  EXPECT_EQ(result.ast.defaults.size(), 1u);
+}
+
+TEST(Grammar, CommentsAndNewlinesAreInsignificant) {
+  ParseResult result = Parse("# top\nschema{a:bool;}# trailing\nallow\n  r # mid\n when a;");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  EXPECT_EQ(result.ast.rules[0].name, "r");
+}
+
+TEST(Grammar, StringEscapesAreDecoded) {
+  ParseResult result = Parse(R"(allow r because "q\" b\\ n\n t\t r\r u\u{e9}\u{1F600}";)");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  EXPECT_EQ(*result.ast.rules[0].reason, "q\" b\\ n\n t\t r\r u\xC3\xA9\xF0\x9F\x98\x80");
+}
+
+TEST(Grammar, NumbersDurationsAndNegativesAreLiterals) {
+  ParseResult result = Parse(
+      "allow r with a = -7, b = -1.5e3, c = 2E+2, d = 0.25, e = 90s, f = 5m, "
+      "g = 2h, h = 1d, i = true;");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  const auto& o = result.ast.rules[0].obligations;
+  EXPECT_EQ(o[0].value.kind, LiteralNode::Kind::kInt);
+  EXPECT_EQ(o[0].value.int_value, -7);
+  EXPECT_EQ(o[1].value.kind, LiteralNode::Kind::kNumber);
+  EXPECT_DOUBLE_EQ(o[1].value.number_value, -1500.0);
+  EXPECT_EQ(o[2].value.kind, LiteralNode::Kind::kNumber);
+  EXPECT_DOUBLE_EQ(o[2].value.number_value, 200.0);
+  EXPECT_DOUBLE_EQ(o[3].value.number_value, 0.25);
+  EXPECT_EQ(o[4].value.int_value, 90);
+  EXPECT_EQ(o[5].value.int_value, 300);
+  EXPECT_EQ(o[6].value.int_value, 7200);
+  EXPECT_EQ(o[7].value.int_value, 86400);
+  EXPECT_TRUE(o[8].value.bool_value);
+}
+
+TEST(Grammar, PrecedenceIsNotThenAndThenOr) {
+  ParseResult result = Parse("allow r when not a or b and c and d;");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  const ExprNode& when = *result.ast.rules[0].when;
+  ASSERT_EQ(when.kind, ExprNode::Kind::kOr);
+  ASSERT_EQ(when.children.size(), 2u);
+  EXPECT_EQ(when.children[0].kind, ExprNode::Kind::kNot);
+  EXPECT_EQ(when.children[1].kind, ExprNode::Kind::kAnd);
+  EXPECT_EQ(when.children[1].children.size(), 3u);  // one `and`, three operands
+}
+
+TEST(Grammar, NotInIsOneOperator) {
+  ParseResult result = Parse("allow r when tool not in [\"a\"];");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  EXPECT_EQ(result.ast.rules[0].when->op, OperatorNode::kNotIn);
+}
+
+TEST(Printer, PrintsCanonicallyWithMinimalParentheses) {
+  ParseResult result = Parse(
+      "allow r when ((a))  and (b or  not (c and d)) and x   in [ 1,2 ] and "
+      "s == \"q\\\"\" and (e and f);");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  EXPECT_EQ(PrintExpr(*result.ast.rules[0].when),
+            "a and (b or not (c and d)) and x in [1, 2] and s == \"q\\\"\" and e and f");
+}
+
+struct BadInput {
+  const char* text;
+  const char* error;  // first line of the diagnostic
+};
+
+class SyntaxErrors : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(SyntaxErrors, ReportPositionedHumanMessages) {
+  EXPECT_EQ(ErrorLine(GetParam().text), GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Grammar, SyntaxErrors,
+    ::testing::Values(
+        // A missing ';' points just after the token it should follow.
+        BadInput{"allow read_docs when a\n\ndeny x;",
+                 "p.writ:1:23: error: expected ';' after rule 'read_docs'"},
+        BadInput{"let corp = a  # comment\n",
+                 "p.writ:1:13: error: expected ';' after let 'corp'"},
+        BadInput{"policy \"p\"\nschema {}", "p.writ:1:11: error: expected ';' after the policy header"},
+        BadInput{"allow when a;",
+                 "p.writ:1:7: error: expected a rule name ('when' is a reserved keyword "
+                 "and cannot be used as a name)"},
+        BadInput{"allow r when;", "p.writ:1:13: error: expected a condition after 'when'"},
+        BadInput{"allow r when a ==;", "p.writ:1:18: error: expected a value after the operator"},
+        BadInput{"allow r when a = 1;",
+                 "p.writ:1:16: error: '=' is not a comparison; write '==' to compare"},
+        BadInput{"allow r when a not b;", "p.writ:1:20: error: expected 'in' after 'not'"},
+        BadInput{"allow r when (a and b;", "p.writ:1:22: error: expected ')'"},
+        BadInput{"allow r when a in [1, 2;", "p.writ:1:24: error: expected ',' or ']' in list"},
+        BadInput{"allow r when a in [1,];", "p.writ:1:22: error: expected a value after ',' in list"},
+        BadInput{"allow r because \"abc\n\";",
+                 "p.writ:1:21: error: unterminated string (a string must end with '\"' on "
+                 "the same line)"},
+        BadInput{"allow r because \"a\\qb\";",
+                 "p.writ:1:20: error: unknown escape sequence (valid: \\\" \\\\ \\n \\t \\r "
+                 "\\u{...})"},
+        BadInput{"allow r because \"\\u{110000}\";",
+                 "p.writ:1:17: error: '\\u{110000}' is not a Unicode scalar value"},
+        BadInput{"allow r with a = 99999999999999999999;",
+                 "p.writ:1:18: error: integer '99999999999999999999' is out of the 64-bit range"},
+        BadInput{"allow r with a = 1e;", "p.writ:1:20: error: expected digits after the exponent"},
+        BadInput{"schema { a: float; }",
+                 "p.writ:1:13: error: expected a type: bool, int, number, string, duration, "
+                 "ip, set<string> or enum(...)"},
+        BadInput{"schema { a: set<int>; }",
+                 "p.writ:1:17: error: expected 'string' (sets hold strings only)"},
+        BadInput{"schema { a.: bool; }", "p.writ:1:12: error: expected a name after '.'"},
+        BadInput{"schema { a bool; }", "p.writ:1:12: error: expected ':' after the attribute name"},
+        BadInput{"schema { a: enum(x, in); }",
+                 "p.writ:1:21: error: expected an enum member name after ',' ('in' is a "
+                 "reserved keyword and cannot be used as a name)"},
+        BadInput{"default maybe;", "p.writ:1:9: error: expected 'allow' or 'deny' after 'default'"},
+        BadInput{"allow r with ttl 5m;", "p.writ:1:18: error: expected '=' after the obligation key"},
+        BadInput{"allow r because reason;",
+                 "p.writ:1:17: error: expected the reason as a string after 'because'"},
+        BadInput{"permit r;",
+                 "p.writ:1:1: error: expected 'policy', 'schema', 'let', 'allow', 'deny' or "
+                 "'default'"},
+        BadInput{"allow r when has;", "p.writ:1:17: error: expected an attribute path after 'has'"},
+        BadInput{"allow r\xff;", "p.writ:1:8: error: invalid UTF-8 byte in policy source"}));
+
+TEST(Grammar, DiagnosticShowsSourceLineAndCaret) {
+  ParseResult result = Parse("allow r when a\n  and b = 2;");
+  ASSERT_FALSE(result.ok);
+  EXPECT_EQ(result.FirstError(),
+            "p.writ:2:9: error: '=' is not a comparison; write '==' to compare\n"
+            "  and b = 2;\n"
+            "        ^\n");
+}
+
+TEST(Grammar, NestingBeyondTheLimitIsAnErrorNotACrash) {
+  const std::string deep = "allow r when " + std::string(100000, '(') + "a" +
+                           std::string(100000, ')') + ";";
+  ParseResult result = Parse(deep, 64);
+  ASSERT_FALSE(result.ok);
+  EXPECT_THAT(result.FirstError(), ::testing::HasSubstr("nested deeper than 64 levels"));
+  std::string nots = "allow r when ";
+  for (int i = 0; i < 100000; ++i) nots += "not ";
+  ParseResult negations = Parse(nots + "a;", 64);
+  ASSERT_FALSE(negations.ok);
+  EXPECT_THAT(negations.FirstError(), ::testing::HasSubstr("nested deeper than 64 levels"));
+}
+
+TEST(Grammar, NestingWithinTheLimitParses) {
+  const std::string nested = "allow r when " + std::string(60, '(') + "a" + std::string(60, ')') + ";";
+  EXPECT_TRUE(Parse(nested, 64).ok);
+}
+
+}  // namespace
+}  // namespace writ::internal
