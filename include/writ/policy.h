@@ -94,6 +94,18 @@ class Policy {
                     Explanation* explanation = nullptr,
                     Evaluator evaluator = Evaluator::kDag) const noexcept;
 
+  // Decides a request and lists the determining rules (SPEC §5: every deny
+  // rule that applied, or every allow rule that applied; none when the
+  // default decided) by id, in source order. `determining_rules` is cleared
+  // and reused: once its capacity reaches rule_count(), which the first
+  // call reserves, no call allocates.
+  Decision EvaluateRuleIds(const Request& request,
+                           std::vector<uint32_t>* determining_rules) const noexcept;
+
+  // Rules are numbered 0..rule_count()-1 in source order.
+  size_t rule_count() const;
+  const std::string& RuleName(uint32_t rule_id) const;
+
   const PolicyInfo& info() const;
 
   // The compiled decision DAG as text ("text") or Graphviz ("dot").

@@ -68,7 +68,8 @@ struct Operand {
   bool boolean = false;
   int64_t integer = 0;                // int, duration, enum member index
   double number = 0;
-  std::string text;                   // string; substring/prefix/suffix
+  std::string text;                   // string; substring/prefix/suffix;
+                                      // the source of a regex or glob
   IpAddress ip;
   std::vector<int64_t> integers;      // `in` over int, duration, enum
   std::vector<double> numbers;        // `in` over number

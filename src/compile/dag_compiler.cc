@@ -1,0 +1,360 @@
+// The DAG compiler: CheckedPolicy -> DagProgram.
+//
+// Every node is interned under a packed byte key (kind, operand, children),
+// so structurally equal atoms and connectives get one id wherever they are
+// written; lets are compiled once and referenced by id. Connectives are
+// normalised on the way in (nested `and`/`or` flattened, `true`/`false`
+// folded, repeated children dropped, `not not x` = x), all of which Kleene
+// logic allows, so the evaluator has fewer and wider nodes to visit. The
+// differential test (tests/differential/) holds the result to the
+// reference evaluator.
+//
+// Then the rules are planned: each rule whose condition is an `and` with an
+// `==`/`in` atom on a string or enum attribute is filed in a GuardIndex
+// under every value that can make that atom true. The guard attribute of a
+// rule is the candidate attribute that most rules of its effect can be
+// guarded by, so requests consult few indexes.
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "src/compile/dag_program.h"
+
+namespace writ::internal {
+namespace {
+
+constexpr uint32_t kFalseNode = 0;
+constexpr uint32_t kTrueNode = 1;
+
+// Appends fixed-size values and length-prefixed strings to a key.
+class KeyWriter {
+ public:
+  explicit KeyWriter(std::string* key) : key_(key) {}
+  template <typename T>
+  void Scalar(const T& value) {
+    key_->append(reinterpret_cast<const char*>(&value), sizeof(value));
+  }
+  void Text(absl::string_view text) {
+    Scalar(static_cast<uint64_t>(text.size()));
+    key_->append(text.data(), text.size());
+  }
+
+ private:
+  std::string* key_;
+};
+
+// Two predicates with the same key mean the same thing on every request.
+// Regexes and globs are keyed by their source (Operand::text).
+std::string PredicateKey(const Predicate& predicate) {
+  std::string key = "p";
+  KeyWriter out(&key);
+  const Operand& operand = predicate.operand;
+  out.Scalar(predicate.slot);
+  out.Scalar(predicate.type);
+  out.Scalar(predicate.op);
+  out.Scalar(operand.other_slot.value_or(DagProgram::kNoNode));
+  out.Scalar(operand.boolean);
+  out.Scalar(operand.integer);
+  out.Scalar(operand.number);
+  out.Text(operand.text);
+  out.Scalar(operand.ip.bytes);
+  out.Scalar(static_cast<uint64_t>(operand.integers.size()));
+  for (int64_t integer : operand.integers) out.Scalar(integer);
+  out.Scalar(static_cast<uint64_t>(operand.numbers.size()));
+  for (double number : operand.numbers) out.Scalar(number);
+  out.Scalar(static_cast<uint64_t>(operand.texts.size()));
+  for (const std::string& text : operand.texts) out.Text(text);
+  out.Scalar(static_cast<uint64_t>(operand.cidrs.size()));
+  for (const Cidr& cidr : operand.cidrs) {
+    out.Scalar(cidr.network.bytes);
+    out.Scalar(cidr.prefix_length);
+  }
+  // A regex or glob compiled from other source than `text` (a checker
+  // that did not record it) must not be merged by accident.
+  if ((operand.regex != nullptr || operand.glob != nullptr) && operand.text.empty()) {
+    out.Scalar(operand.regex.get());
+    out.Scalar(operand.glob.get());
+  }
+  return key;
+}
+
+// The values of a guard atom: those that can make it true.
+struct GuardValues {
+  std::vector<std::string> texts;
+  std::vector<int64_t> members;
+};
+
+}  // namespace
+
+bool IsAtom(NodeKind kind) {
+  return kind == NodeKind::kHas || kind == NodeKind::kBoolAttribute ||
+         kind == NodeKind::kPredicate;
+}
+
+class DagCompiler {
+ public:
+  explicit DagCompiler(std::shared_ptr<const CheckedPolicy> policy)
+      : program_(new DagProgram()), policy_(*policy) {
+    program_->policy_ = std::move(policy);
+    let_nodes_.assign(policy_.lets.size(), DagProgram::kNoNode);
+  }
+
+  std::shared_ptr<const DagProgram> Run() {
+    Intern("f", {NodeKind::kFalse, 0, 0}, {});
+    Intern("t", {NodeKind::kTrue, 0, 0}, {});
+    for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
+    PlanEffect(Effect::kDeny, &program_->deny_plan_);
+    PlanEffect(Effect::kAllow, &program_->allow_plan_);
+    return std::shared_ptr<const DagProgram>(program_.release());
+  }
+
+ private:
+  // ------------------------------------------------------------- nodes
+
+  uint32_t Intern(std::string key, DagNode node, const std::vector<uint32_t>& children) {
+    auto [it, inserted] =
+        interned_.try_emplace(std::move(key), static_cast<uint32_t>(program_->nodes_.size()));
+    if (!inserted) return it->second;
+    if (!children.empty()) {
+      node.operand = static_cast<uint32_t>(program_->edges_.size());
+      node.count = static_cast<uint32_t>(children.size());
+      program_->edges_.insert(program_->edges_.end(), children.begin(), children.end());
+    }
+    if (IsAtom(node.kind)) ++program_->atom_count_;
+    program_->nodes_.push_back(node);
+    return it->second;
+  }
+
+  uint32_t SlotAtom(NodeKind kind, uint32_t slot) {
+    std::string key(1, kind == NodeKind::kHas ? 'h' : 'b');
+    KeyWriter(&key).Scalar(slot);
+    return Intern(std::move(key), {kind, slot, 0}, {});
+  }
+
+  uint32_t PredicateAtom(uint32_t predicate) {
+    return Intern(PredicateKey(policy_.predicates[predicate]),
+                  {NodeKind::kPredicate, predicate, 0}, {});
+  }
+
+  uint32_t MakeNot(uint32_t child) {
+    if (child == kFalseNode) return kTrueNode;
+    if (child == kTrueNode) return kFalseNode;
+    const DagNode& node = program_->nodes_[child];
+    if (node.kind == NodeKind::kNot) return node.operand;  // not not x = x
+    std::string key = "n";
+    KeyWriter(&key).Scalar(child);
+    return Intern(std::move(key), {NodeKind::kNot, child, 0}, {});
+  }
+
+  // `and` / `or` in normal form: flat, folded, without repeats.
+  uint32_t MakeConnective(NodeKind kind, const std::vector<uint32_t>& operands) {
+    const uint32_t absorbing = kind == NodeKind::kAnd ? kFalseNode : kTrueNode;
+    const uint32_t identity = kind == NodeKind::kAnd ? kTrueNode : kFalseNode;
+    std::vector<uint32_t> children;
+    absl::flat_hash_set<uint32_t> seen;
+    auto add = [&](uint32_t child) {
+      if (seen.insert(child).second) children.push_back(child);
+    };
+    for (uint32_t operand : operands) {
+      if (operand == absorbing) return absorbing;
+      if (operand == identity) continue;
+      const DagNode& node = program_->nodes_[operand];
+      if (node.kind != kind) {
+        add(operand);
+        continue;
+      }
+      for (uint32_t i = 0; i < node.count; ++i) add(program_->edges_[node.operand + i]);
+    }
+    if (children.empty()) return identity;
+    if (children.size() == 1) return children[0];
+    std::string key(1, kind == NodeKind::kAnd ? '&' : '|');
+    KeyWriter writer(&key);
+    for (uint32_t child : children) writer.Scalar(child);
+    return Intern(std::move(key), {kind, 0, 0}, children);
+  }
+
+  uint32_t CompileExpr(const Expr& expr) {
+    switch (expr.kind) {
+      case ExprKind::kConstant: return expr.constant ? kTrueNode : kFalseNode;
+      case ExprKind::kHas: return SlotAtom(NodeKind::kHas, expr.slot);
+      case ExprKind::kBoolAttribute: return SlotAtom(NodeKind::kBoolAttribute, expr.slot);
+      case ExprKind::kPredicate: return PredicateAtom(expr.predicate);
+      case ExprKind::kLetReference: return CompileLet(expr.let);
+      case ExprKind::kNot: return MakeNot(CompileExpr(expr.children[0]));
+      case ExprKind::kAnd:
+      case ExprKind::kOr: {
+        std::vector<uint32_t> children;
+        for (const Expr& child : expr.children) children.push_back(CompileExpr(child));
+        return MakeConnective(expr.kind == ExprKind::kAnd ? NodeKind::kAnd : NodeKind::kOr,
+                              children);
+      }
+    }
+    return kFalseNode;
+  }
+
+  // The checker rejects let cycles, so the recursion ends.
+  uint32_t CompileLet(uint32_t let) {
+    if (let_nodes_[let] == DagProgram::kNoNode) {
+      let_nodes_[let] = CompileExpr(policy_.lets[let].expr);
+    }
+    return let_nodes_[let];
+  }
+
+  void CompileRule(const CheckedRule& rule) {
+    const uint32_t when = rule.when.has_value() ? CompileExpr(*rule.when) : kTrueNode;
+    const uint32_t not_unless =
+        rule.unless.has_value() ? MakeNot(CompileExpr(*rule.unless)) : kTrueNode;
+    DagRule compiled;
+    compiled.condition = MakeConnective(NodeKind::kAnd, {when, not_unless});
+    compiled.effect = rule.effect;
+    compiled.first_conjunct = static_cast<uint32_t>(program_->conjunct_nodes_.size());
+    for (const Conjunct& conjunct : rule.conjuncts) {
+      program_->conjunct_nodes_.push_back(CompileConjunct(rule, conjunct));
+    }
+    program_->rules_.push_back(compiled);
+  }
+
+  uint32_t CompileConjunct(const CheckedRule& rule, const Conjunct& conjunct) {
+    switch (conjunct.source) {
+      case Conjunct::Source::kWhenWhole: return CompileExpr(*rule.when);
+      case Conjunct::Source::kWhenChild: return CompileExpr(rule.when->children[conjunct.child]);
+      case Conjunct::Source::kNotUnless: return MakeNot(CompileExpr(*rule.unless));
+    }
+    return kFalseNode;
+  }
+
+  // ------------------------------------------------------------- plans
+
+  // The conjuncts of a rule's condition that could guard it: `==` / `in`
+  // atoms on string or enum attributes, against literals.
+  std::vector<uint32_t> GuardCandidates(const DagRule& rule) const {
+    const DagNode& condition = program_->nodes_[rule.condition];
+    std::vector<uint32_t> conjuncts;
+    if (condition.kind == NodeKind::kAnd) {
+      for (uint32_t i = 0; i < condition.count; ++i) {
+        conjuncts.push_back(program_->edges_[condition.operand + i]);
+      }
+    } else {
+      conjuncts.push_back(rule.condition);
+    }
+    std::vector<uint32_t> guards;
+    for (uint32_t node : conjuncts) {
+      const DagNode& atom = program_->nodes_[node];
+      if (atom.kind != NodeKind::kPredicate) continue;
+      const Predicate& predicate = policy_.predicates[atom.operand];
+      const bool equality = predicate.op == Operator::kEqual || predicate.op == Operator::kIn;
+      const bool indexable_type =
+          predicate.type == TypeKind::kString || predicate.type == TypeKind::kEnum;
+      if (equality && indexable_type && !predicate.operand.other_slot.has_value()) {
+        guards.push_back(node);
+      }
+    }
+    return guards;
+  }
+
+  GuardValues ValuesOf(uint32_t guard) const {
+    const Predicate& predicate = policy_.predicates[program_->nodes_[guard].operand];
+    const Operand& operand = predicate.operand;
+    GuardValues values;
+    if (predicate.type == TypeKind::kString) {
+      values.texts = predicate.op == Operator::kIn ? operand.texts
+                                                   : std::vector<std::string>{operand.text};
+    } else {
+      values.members = predicate.op == Operator::kIn ? operand.integers
+                                                     : std::vector<int64_t>{operand.integer};
+    }
+    return values;
+  }
+
+  uint32_t SlotOf(uint32_t guard) const {
+    return policy_.predicates[program_->nodes_[guard].operand].slot;
+  }
+
+  // Picks each rule's guard, then lays the indexes out in rule_lists_.
+  void PlanEffect(Effect effect, EffectPlan* plan) {
+    std::vector<uint32_t> rule_ids;
+    std::vector<std::vector<uint32_t>> candidates;
+    std::map<uint32_t, size_t> rules_per_slot;
+    for (uint32_t id = 0; id < program_->rules_.size(); ++id) {
+      if (program_->rules_[id].effect != effect) continue;
+      rule_ids.push_back(id);
+      candidates.push_back(GuardCandidates(program_->rules_[id]));
+      absl::flat_hash_set<uint32_t> slots;
+      for (uint32_t guard : candidates.back()) slots.insert(SlotOf(guard));
+      for (uint32_t slot : slots) ++rules_per_slot[slot];
+    }
+    std::vector<uint32_t> unguarded;
+    std::map<uint32_t, std::vector<std::pair<uint32_t, uint32_t>>> guarded;  // slot -> (rule, guard)
+    for (size_t i = 0; i < rule_ids.size(); ++i) {
+      uint32_t best = DagProgram::kNoNode;
+      for (uint32_t guard : candidates[i]) {
+        if (best == DagProgram::kNoNode ||
+            rules_per_slot[SlotOf(guard)] > rules_per_slot[SlotOf(best)]) {
+          best = guard;
+        }
+      }
+      if (best == DagProgram::kNoNode) {
+        unguarded.push_back(rule_ids[i]);
+      } else {
+        guarded[SlotOf(best)].emplace_back(rule_ids[i], best);
+      }
+    }
+    plan->unguarded = AddList(unguarded);
+    for (const auto& [slot, members] : guarded) plan->indexes.push_back(BuildIndex(slot, members));
+  }
+
+  GuardIndex BuildIndex(uint32_t slot,
+                        const std::vector<std::pair<uint32_t, uint32_t>>& members) {
+    GuardIndex index;
+    index.slot = slot;
+    const Type& type = policy_.schema->attributes[slot].type;
+    index.type = type.kind;
+    std::vector<uint32_t> all;
+    std::map<std::string, std::vector<uint32_t>> by_text;
+    std::vector<std::vector<uint32_t>> by_member(type.enum_members.size());
+    for (const auto& [rule, guard] : members) {
+      all.push_back(rule);
+      const GuardValues values = ValuesOf(guard);
+      for (const std::string& text : values.texts) AddOnce(rule, &by_text[text]);
+      for (int64_t member : values.members) {
+        if (member >= 0 && static_cast<size_t>(member) < by_member.size()) {
+          AddOnce(rule, &by_member[member]);
+        }
+      }
+    }
+    index.all = AddList(all);
+    for (const auto& [text, rules] : by_text) index.by_text.emplace(text, AddList(rules));
+    for (const std::vector<uint32_t>& rules : by_member) index.by_member.push_back(AddList(rules));
+    return index;
+  }
+
+  // Rules arrive in source order, so a repeat can only be the last one.
+  static void AddOnce(uint32_t rule, std::vector<uint32_t>* rules) {
+    if (rules->empty() || rules->back() != rule) rules->push_back(rule);
+  }
+
+  RuleRange AddList(const std::vector<uint32_t>& rules) {
+    RuleRange range;
+    range.begin = static_cast<uint32_t>(program_->rule_lists_.size());
+    program_->rule_lists_.insert(program_->rule_lists_.end(), rules.begin(), rules.end());
+    range.end = static_cast<uint32_t>(program_->rule_lists_.size());
+    return range;
+  }
+
+  std::unique_ptr<DagProgram> program_;
+  const CheckedPolicy& policy_;
+  absl::flat_hash_map<std::string, uint32_t> interned_;
+  std::vector<uint32_t> let_nodes_;  // kNoNode until compiled
+};
+
+std::shared_ptr<const DagProgram> CompileDag(std::shared_ptr<const CheckedPolicy> policy) {
+  return DagCompiler(std::move(policy)).Run();
+}
+
+}  // namespace writ::internal

@@ -1,0 +1,263 @@
+// DagProgram as text (`writ dag --format text`, the compiler tests) and as
+// Graphviz DOT (`writ dag --format dot`).
+//
+// The text form lists every node once, atoms first as source-like
+// conditions, connectives by their children's ids, with the number of
+// parents of every shared node; then the rules and the guard indexes, so a
+// reader sees which rules a request on a given value visits.
+#include <algorithm>
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "src/compile/dag_program.h"
+#include "src/parse/printer.h"
+
+namespace writ::internal {
+namespace {
+
+std::string FormatNumber(double value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, result.ptr);
+}
+
+std::string FormatDuration(int64_t seconds) {
+  if (seconds != 0 && seconds % 86400 == 0) return absl::StrCat(seconds / 86400, "d");
+  if (seconds != 0 && seconds % 3600 == 0) return absl::StrCat(seconds / 3600, "h");
+  if (seconds != 0 && seconds % 60 == 0) return absl::StrCat(seconds / 60, "m");
+  return absl::StrCat(seconds, "s");
+}
+
+std::string FormatCidr(const Cidr& cidr) {
+  const bool v4 = cidr.network.is_v4() && cidr.prefix_length >= 96;
+  return absl::StrCat(FormatIpAddress(cidr.network), "/",
+                      v4 ? cidr.prefix_length - 96 : cidr.prefix_length);
+}
+
+std::string FormatMember(const Type& type, int64_t member) {
+  if (member < 0 || static_cast<size_t>(member) >= type.enum_members.size()) return "?";
+  return type.enum_members[member];
+}
+
+template <typename T, typename Format>
+std::string FormatList(const std::vector<T>& values, Format format) {
+  std::vector<std::string> parts;
+  for (const T& value : values) parts.push_back(format(value));
+  return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
+}
+
+bool TakesList(Operator op) {
+  return op == Operator::kIn || op == Operator::kNotIn || op == Operator::kContainsAny ||
+         op == Operator::kContainsAll || op == Operator::kWithin;
+}
+
+std::string FormatOperand(const Type& type, const Predicate& predicate) {
+  const Operand& operand = predicate.operand;
+  const bool list = TakesList(predicate.op);
+  switch (type.kind) {
+    case TypeKind::kBool: return operand.boolean ? "true" : "false";
+    case TypeKind::kInt:
+      return list ? FormatList(operand.integers, [](int64_t v) { return absl::StrCat(v); })
+                  : absl::StrCat(operand.integer);
+    case TypeKind::kDuration:
+      return list ? FormatList(operand.integers, FormatDuration) : FormatDuration(operand.integer);
+    case TypeKind::kNumber:
+      return list ? FormatList(operand.numbers, FormatNumber) : FormatNumber(operand.number);
+    case TypeKind::kEnum: {
+      auto member = [&type](int64_t index) { return FormatMember(type, index); };
+      return list ? FormatList(operand.integers, member) : member(operand.integer);
+    }
+    case TypeKind::kIp:
+      return list ? FormatList(operand.cidrs, FormatCidr)
+                  : absl::StrCat("\"", FormatIpAddress(operand.ip), "\"");
+    case TypeKind::kString:
+    case TypeKind::kStringSet:
+      return list ? FormatList(operand.texts, [](const std::string& v) { return QuoteString(v); })
+                  : QuoteString(operand.text);
+  }
+  return "";
+}
+
+std::string DescribePredicate(const CheckedPolicy& policy, const Predicate& predicate) {
+  const Schema& schema = *policy.schema;
+  const AttributeInfo& attribute = schema.attributes[predicate.slot];
+  const std::string right =
+      predicate.operand.other_slot.has_value()
+          ? schema.attributes[*predicate.operand.other_slot].path
+          : FormatOperand(attribute.type, predicate);
+  return absl::StrCat(attribute.path, " ", OperatorSpelling(predicate.op), " ", right);
+}
+
+// Not writ::EffectName: that lives in explain/, which compile/ does not link.
+const char* EffectWord(Effect effect) { return effect == Effect::kAllow ? "allow" : "deny"; }
+
+std::string NodeName(uint32_t node) { return absl::StrCat("n", node); }
+
+// How many connectives and rules point at each node.
+std::vector<uint32_t> ParentCounts(const DagProgram& program) {
+  std::vector<uint32_t> parents(program.nodes().size(), 0);
+  for (const DagNode& node : program.nodes()) {
+    if (node.kind == NodeKind::kNot) ++parents[node.operand];
+    if (node.kind == NodeKind::kAnd || node.kind == NodeKind::kOr) {
+      for (uint32_t i = 0; i < node.count; ++i) ++parents[program.edges()[node.operand + i]];
+    }
+  }
+  for (const DagRule& rule : program.rules()) ++parents[rule.condition];
+  return parents;
+}
+
+std::string RuleNames(const DagProgram& program, RuleRange range) {
+  std::vector<std::string> names;
+  for (uint32_t i = range.begin; i < range.end; ++i) {
+    names.push_back(program.policy().rules[program.rule_lists()[i]].name);
+  }
+  return absl::StrJoin(names, " ");
+}
+
+void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& plan,
+              std::string* out) {
+  const Schema& schema = *program.policy().schema;
+  absl::StrAppend(out, "  ", effect, " unguarded: ", RuleNames(program, plan.unguarded), "\n");
+  for (const GuardIndex& index : plan.indexes) {
+    const AttributeInfo& attribute = schema.attributes[index.slot];
+    absl::StrAppend(out, "  ", effect, " by ", attribute.path, " (",
+                    index.all.end - index.all.begin, " rules; absent or wrong-typed: ",
+                    effect[0] == 'd' ? "all" : "none", ")\n");
+    std::vector<std::pair<std::string, RuleRange>> entries(index.by_text.begin(),
+                                                           index.by_text.end());
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [text, range] : entries) {
+      absl::StrAppend(out, "    ", QuoteString(text), " -> ", RuleNames(program, range), "\n");
+    }
+    for (size_t member = 0; member < index.by_member.size(); ++member) {
+      if (index.by_member[member].empty()) continue;
+      absl::StrAppend(out, "    ", attribute.type.enum_members[member], " -> ",
+                      RuleNames(program, index.by_member[member]), "\n");
+    }
+  }
+}
+
+// Graphviz wants `"` and `\` escaped inside a quoted label.
+std::string DotLabel(absl::string_view text) {
+  std::string label = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') label += '\\';
+    label += c;
+  }
+  return label + "\"";
+}
+
+}  // namespace
+
+std::string DagProgram::DescribeNode(uint32_t node_id) const {
+  const DagNode& node = nodes_[node_id];
+  const Schema& schema = *policy_->schema;
+  switch (node.kind) {
+    case NodeKind::kFalse: return "false";
+    case NodeKind::kTrue: return "true";
+    case NodeKind::kHas: return absl::StrCat("has ", schema.attributes[node.operand].path);
+    case NodeKind::kBoolAttribute: return schema.attributes[node.operand].path;
+    case NodeKind::kPredicate:
+      return DescribePredicate(*policy_, policy_->predicates[node.operand]);
+    case NodeKind::kNot: return absl::StrCat("not(", NodeName(node.operand), ")");
+    case NodeKind::kAnd:
+    case NodeKind::kOr: {
+      std::vector<std::string> children;
+      for (uint32_t i = 0; i < node.count; ++i) {
+        children.push_back(NodeName(edges_[node.operand + i]));
+      }
+      return absl::StrCat(node.kind == NodeKind::kAnd ? "and(" : "or(",
+                          absl::StrJoin(children, ", "), ")");
+    }
+  }
+  return "";
+}
+
+std::string DagProgram::Dump() const {
+  const CheckedPolicy& policy = *policy_;
+  const std::vector<uint32_t> parents = ParentCounts(*this);
+  size_t shared = 0;
+  for (uint32_t count : parents) shared += count > 1 ? 1 : 0;
+  std::string out = absl::StrCat(
+      "dag ", policy.info.name.has_value() ? QuoteString(*policy.info.name) : "(unnamed)",
+      ": ", rules_.size(), " rules, ", atom_count_, " atoms, ", nodes_.size(), " nodes (",
+      shared, " shared), ", edges_.size(), " edges\n");
+  for (int pass = 0; pass < 2; ++pass) {
+    out += pass == 0 ? "atoms\n" : "connectives\n";
+    for (uint32_t id = 2; id < nodes_.size(); ++id) {
+      if (IsAtom(nodes_[id].kind) != (pass == 0)) continue;
+      absl::StrAppend(&out, "  ", NodeName(id), " = ", DescribeNode(id));
+      if (parents[id] > 1) absl::StrAppend(&out, "  [shared by ", parents[id], "]");
+      out += "\n";
+    }
+  }
+  out += "rules\n";
+  for (uint32_t id = 0; id < rules_.size(); ++id) {
+    const CheckedRule& rule = policy.rules[id];
+    absl::StrAppend(&out, "  r", id, " ", EffectWord(rule.effect), " ", rule.name, " = ",
+                    NodeName(rules_[id].condition), "\n");
+  }
+  out += "indexes\n";
+  DumpPlan(*this, "deny", deny_plan_, &out);
+  DumpPlan(*this, "allow", allow_plan_, &out);
+  absl::StrAppend(&out, "default ", EffectWord(policy.default_effect),
+                  policy.default_written ? "" : " (not written)", "\n");
+  return out;
+}
+
+std::string DagProgram::DumpDot() const {
+  const CheckedPolicy& policy = *policy_;
+  const std::vector<uint32_t> parents = ParentCounts(*this);
+  std::string out = "digraph writ_dag {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n";
+  for (uint32_t id = 0; id < nodes_.size(); ++id) {
+    if (parents[id] == 0) continue;  // unreachable from any rule
+    const DagNode& node = nodes_[id];
+    const bool atom = IsAtom(node.kind);
+    const std::string label =
+        atom || node.kind == NodeKind::kFalse || node.kind == NodeKind::kTrue
+            ? DescribeNode(id)
+            : (node.kind == NodeKind::kNot ? "not" : node.kind == NodeKind::kAnd ? "and" : "or");
+    absl::StrAppend(&out, "  ", NodeName(id), " [label=", DotLabel(label),
+                    atom ? ", shape=box" : ", shape=ellipse",
+                    parents[id] > 1 ? ", style=bold, color=blue" : "", "];\n");
+    if (node.kind == NodeKind::kNot) {
+      absl::StrAppend(&out, "  ", NodeName(id), " -> ", NodeName(node.operand), ";\n");
+    }
+    if (node.kind == NodeKind::kAnd || node.kind == NodeKind::kOr) {
+      for (uint32_t i = 0; i < node.count; ++i) {
+        absl::StrAppend(&out, "  ", NodeName(id), " -> ", NodeName(edges_[node.operand + i]),
+                        ";\n");
+      }
+    }
+  }
+  for (uint32_t id = 0; id < rules_.size(); ++id) {
+    const CheckedRule& rule = policy.rules[id];
+    const bool deny = rule.effect == Effect::kDeny;
+    absl::StrAppend(&out, "  r", id, " [label=",
+                    DotLabel(absl::StrCat(EffectWord(rule.effect), " ", rule.name)),
+                    ", shape=octagon, style=filled, fillcolor=",
+                    deny ? "\"#f4cccc\"" : "\"#d9ead3\"", "];\n");
+    absl::StrAppend(&out, "  r", id, " -> ", NodeName(rules_[id].condition), ";\n");
+  }
+  for (const EffectPlan* plan : {&deny_plan_, &allow_plan_}) {
+    const char* effect = plan == &deny_plan_ ? "deny" : "allow";
+    for (const GuardIndex& index : plan->indexes) {
+      const std::string name = absl::StrCat("index_", effect, "_", index.slot);
+      absl::StrAppend(&out, "  ", name, " [label=",
+                      DotLabel(absl::StrCat(effect, " index on ",
+                                            policy.schema->attributes[index.slot].path)),
+                      ", shape=cylinder];\n");
+      for (uint32_t i = index.all.begin; i < index.all.end; ++i) {
+        absl::StrAppend(&out, "  ", name, " -> r", rule_lists_[i], " [style=dashed];\n");
+      }
+    }
+  }
+  out += "}\n";
+  return out;
+}
+
+}  // namespace writ::internal

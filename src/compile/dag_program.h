@@ -1,0 +1,137 @@
+// Internal: the decision DAG — a checked policy lowered into flat arrays
+// that the DAG evaluator walks with no pointer chasing and no allocation.
+//
+// compile/ owns this lowering. What it does, and why each step is fast:
+//
+//  * Atoms (one predicate over one attribute, `has p`, a bare bool
+//    attribute, path == path) are hash-consed across all rules and lets, so
+//    `tool == "search"` written in ten rules is one node, evaluated at most
+//    once per request (the evaluator memoises every node per request).
+//  * Boolean structure is hash-consed too. Lets are inlined as shared
+//    nodes; nested `and`s (and `or`s) are flattened, constants folded.
+//  * Each rule's condition (`when and not unless`) is one node. A rule
+//    whose condition is an `and` with an equality or `in` atom on a string
+//    or enum attribute is *guarded* by it: the rule sits in a hash index
+//    from value to rules, so a request only visits the rules its value can
+//    make true. The evaluator checks deny rules first and stops at the
+//    first that applies when no explanation is asked for.
+//
+// Nodes are small trivial structs addressed by integer ids (as RE2's Prog
+// instructions are); `Dump()` prints the program for `writ dag` and for the
+// compiler tests. Immutable after CompileDag; safe to share between threads.
+#ifndef WRIT_SRC_COMPILE_DAG_PROGRAM_H_
+#define WRIT_SRC_COMPILE_DAG_PROGRAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "src/check/checked_policy.h"
+#include "writ/decision.h"
+
+namespace writ::internal {
+
+enum class NodeKind : uint8_t {
+  kFalse,          // the constant false
+  kTrue,           // the constant true
+  kHas,            // has <slot>: operand = slot; never unknown
+  kBoolAttribute,  // a bare bool attribute: operand = slot
+  kPredicate,      // operand = index into CheckedPolicy::predicates
+  kNot,            // operand = the child node
+  kAnd,            // children: edges[operand, operand + count)
+  kOr,             // children: edges[operand, operand + count)
+};
+
+bool IsAtom(NodeKind kind);  // kHas, kBoolAttribute, kPredicate
+
+struct DagNode {
+  NodeKind kind = NodeKind::kFalse;
+  uint32_t operand = 0;
+  uint32_t count = 0;  // kAnd, kOr: number of children
+};
+static_assert(sizeof(DagNode) == 12, "DagNode must stay three words");
+
+// A half-open range [begin, end) of DagProgram::rule_lists().
+struct RuleRange {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  bool empty() const { return begin == end; }
+};
+
+struct DagRule {
+  uint32_t condition = 0;       // node of `when and not unless`
+  uint32_t first_conjunct = 0;  // into conjunct_nodes(), one per
+                                // CheckedRule::conjuncts entry
+  Effect effect = Effect::kDeny;
+};
+static_assert(sizeof(DagRule) == 12, "DagRule must stay three words");
+
+// The rules of one effect guarded by `attribute == v` / `attribute in
+// [...]` on one string or enum attribute. When the attribute is present
+// only the rules listed under its value can apply; when it is absent or
+// wrong-typed the guard is unknown, so no allow rule of the index can be
+// true but every deny rule of it may apply (fail-closed): `all` lists them.
+struct GuardIndex {
+  uint32_t slot = 0;
+  TypeKind type = TypeKind::kString;
+  RuleRange all;
+  absl::flat_hash_map<std::string, RuleRange> by_text;  // kString
+  std::vector<RuleRange> by_member;                     // kEnum, by index
+};
+
+// The rules of one effect, split by how a request finds them.
+struct EffectPlan {
+  RuleRange unguarded;  // visited for every request
+  std::vector<GuardIndex> indexes;
+};
+
+class DagProgram {
+ public:
+  static constexpr uint32_t kNoNode = 0xffffffffu;
+
+  DagProgram(const DagProgram&) = delete;
+  DagProgram& operator=(const DagProgram&) = delete;
+
+  const CheckedPolicy& policy() const { return *policy_; }
+  const std::vector<DagNode>& nodes() const { return nodes_; }
+  const std::vector<uint32_t>& edges() const { return edges_; }
+  const std::vector<DagRule>& rules() const { return rules_; }
+  const std::vector<uint32_t>& conjunct_nodes() const { return conjunct_nodes_; }
+  const std::vector<uint32_t>& rule_lists() const { return rule_lists_; }
+  const EffectPlan& deny_plan() const { return deny_plan_; }
+  const EffectPlan& allow_plan() const { return allow_plan_; }
+  size_t atom_count() const { return atom_count_; }
+
+  // The program as text: atoms, connectives (shared ones marked), rules
+  // and indexes. Stable, so tests compare it against expected listings.
+  std::string Dump() const;
+  // The program as a Graphviz digraph.
+  std::string DumpDot() const;
+
+  // One atom or connective, printed like source ("tool == \"search\"",
+  // "and(n3, n7)").
+  std::string DescribeNode(uint32_t node) const;
+
+ private:
+  friend class DagCompiler;
+  DagProgram() = default;
+
+  std::shared_ptr<const CheckedPolicy> policy_;
+  std::vector<DagNode> nodes_;
+  std::vector<uint32_t> edges_;
+  std::vector<DagRule> rules_;           // source order, like policy().rules
+  std::vector<uint32_t> conjunct_nodes_;
+  std::vector<uint32_t> rule_lists_;     // rule ids, each list in source order
+  EffectPlan deny_plan_;
+  EffectPlan allow_plan_;
+  size_t atom_count_ = 0;
+};
+
+// Lowers a checked policy. Total: every checked policy has a DAG.
+std::shared_ptr<const DagProgram> CompileDag(std::shared_ptr<const CheckedPolicy> policy);
+
+}  // namespace writ::internal
+
+#endif  // WRIT_SRC_COMPILE_DAG_PROGRAM_H_

@@ -1,0 +1,250 @@
+#include "src/eval/dag_evaluator.h"
+
+#include <algorithm>
+#include <new>
+#include <vector>
+
+#include "src/eval/explanation_builder.h"
+#include "src/eval/predicate.h"
+#include "src/io/value.h"
+
+namespace writ::internal {
+namespace {
+
+// Per-thread node values for the current decision. An entry holds
+// (generation << 2 | tristate); an entry of another generation is unset, so
+// starting a decision is one increment instead of clearing the array.
+class NodeMemo {
+ public:
+  // Starts a decision over `node_count` nodes; false if the array could
+  // not grow (out of memory).
+  bool Begin(size_t node_count) noexcept {
+    if (entries_.size() < node_count) {
+      try {
+        entries_.resize(node_count, 0);
+      } catch (const std::bad_alloc&) {
+        return false;
+      }
+    }
+    if (++generation_ == kGenerationLimit) {
+      std::fill(entries_.begin(), entries_.end(), 0);
+      generation_ = 1;
+    }
+    return true;
+  }
+
+  bool Lookup(uint32_t node, Tristate* value) const {
+    const uint32_t entry = entries_[node];
+    if ((entry >> 2) != generation_) return false;
+    *value = static_cast<Tristate>(entry & 3);
+    return true;
+  }
+
+  void Store(uint32_t node, Tristate value) {
+    entries_[node] = (generation_ << 2) | static_cast<uint32_t>(value);
+  }
+
+ private:
+  static constexpr uint32_t kGenerationLimit = 1u << 30;
+  std::vector<uint32_t> entries_;
+  uint32_t generation_ = 0;
+};
+
+NodeMemo& ThreadMemo() {
+  thread_local NodeMemo memo;
+  return memo;
+}
+
+// One decision: the program, the request and the memo, with the node and
+// rule walks over them.
+class DagRun {
+ public:
+  DagRun(const DagProgram& program, const Request& request, NodeMemo& memo)
+      : program_(program), policy_(program.policy()), request_(request), memo_(memo) {}
+
+  Tristate Evaluate(uint32_t node) {
+    Tristate value;
+    if (memo_.Lookup(node, &value)) return value;
+    value = Compute(program_.nodes()[node]);
+    memo_.Store(node, value);
+    return value;
+  }
+
+  Tristate RuleCondition(uint32_t rule) { return Evaluate(program_.rules()[rule].condition); }
+
+  // Calls `visit(rule)` on every rule of `plan` that the request's values
+  // leave possible, until it returns true. `unknown_guard_applies`: whether
+  // a rule whose guard is unknown (attribute absent or wrong-typed) can
+  // still apply, as a deny can.
+  template <typename Visit>
+  bool VisitCandidates(const EffectPlan& plan, bool unknown_guard_applies, Visit visit) {
+    if (VisitRange(plan.unguarded, visit)) return true;
+    for (const GuardIndex& index : plan.indexes) {
+      const Value& value = request_.value(index.slot);
+      if (value.state != ValueState::kPresent) {
+        if (unknown_guard_applies && VisitRange(index.all, visit)) return true;
+        continue;
+      }
+      if (VisitRange(Lookup(index, value), visit)) return true;
+    }
+    return false;
+  }
+
+ private:
+  Tristate Compute(const DagNode& node) {
+    switch (node.kind) {
+      case NodeKind::kFalse: return Tristate::kFalse;
+      case NodeKind::kTrue: return Tristate::kTrue;
+      case NodeKind::kHas: return EvaluateHas(request_.value(node.operand));
+      case NodeKind::kBoolAttribute: return EvaluateBoolAttribute(request_.value(node.operand));
+      case NodeKind::kPredicate: return ComputePredicate(policy_.predicates[node.operand]);
+      case NodeKind::kNot: return KleeneNot(Evaluate(node.operand));
+      case NodeKind::kAnd: return ComputeConnective(node, Tristate::kFalse, Tristate::kTrue);
+      case NodeKind::kOr: return ComputeConnective(node, Tristate::kTrue, Tristate::kFalse);
+    }
+    return Tristate::kUnknown;
+  }
+
+  Tristate ComputePredicate(const Predicate& predicate) {
+    const Value* other = predicate.operand.other_slot.has_value()
+                             ? &request_.value(*predicate.operand.other_slot)
+                             : nullptr;
+    return EvaluatePredicate(predicate, request_.value(predicate.slot), other);
+  }
+
+  // Kleene `and` (dominant false, neutral true) or `or` (the reverse): the
+  // dominant value ends the walk; otherwise any unknown makes it unknown.
+  Tristate ComputeConnective(const DagNode& node, Tristate dominant, Tristate neutral) {
+    Tristate result = neutral;
+    const uint32_t* children = program_.edges().data() + node.operand;
+    for (uint32_t i = 0; i < node.count; ++i) {
+      const Tristate value = Evaluate(children[i]);
+      if (value == dominant) return dominant;
+      if (value == Tristate::kUnknown) result = Tristate::kUnknown;
+    }
+    return result;
+  }
+
+  RuleRange Lookup(const GuardIndex& index, const Value& value) const {
+    if (index.type == TypeKind::kString) {
+      const auto it = index.by_text.find(value.text);
+      return it == index.by_text.end() ? RuleRange{} : it->second;
+    }
+    if (value.integer < 0 || static_cast<size_t>(value.integer) >= index.by_member.size()) {
+      return RuleRange{};
+    }
+    return index.by_member[value.integer];
+  }
+
+  template <typename Visit>
+  bool VisitRange(RuleRange range, Visit& visit) {
+    const uint32_t* rules = program_.rule_lists().data();
+    for (uint32_t i = range.begin; i < range.end; ++i) {
+      if (visit(rules[i])) return true;
+    }
+    return false;
+  }
+
+  const DagProgram& program_;
+  const CheckedPolicy& policy_;
+  const Request& request_;
+  NodeMemo& memo_;
+};
+
+// why_not conjuncts read from the same run's memo.
+class DagConjunctOracle : public ConjunctOracle {
+ public:
+  DagConjunctOracle(const DagProgram& program, DagRun& run) : program_(program), run_(run) {}
+
+  Tristate Evaluate(uint32_t rule, const Conjunct& conjunct) const override {
+    const auto& conjuncts = program_.policy().rules[rule].conjuncts;
+    const size_t position = static_cast<size_t>(&conjunct - conjuncts.data());
+    return run_.Evaluate(program_.conjunct_nodes()[program_.rules()[rule].first_conjunct +
+                                                   position]);
+  }
+
+ private:
+  const DagProgram& program_;
+  DagRun& run_;
+};
+
+// Decision only: the first deny that applies decides; else the first allow.
+Decision DecideOnly(const DagProgram& program, DagRun& run) {
+  const bool deny_hit = run.VisitCandidates(program.deny_plan(), true, [&](uint32_t rule) {
+    return run.RuleCondition(rule) != Tristate::kFalse;
+  });
+  if (deny_hit) return Combine(program.policy(), true, false);
+  const bool allow_hit = run.VisitCandidates(program.allow_plan(), false, [&](uint32_t rule) {
+    return run.RuleCondition(rule) == Tristate::kTrue;
+  });
+  return Combine(program.policy(), false, allow_hit);
+}
+
+// Every determining rule, in source order. `determining` has room for
+// every rule, so pushing never allocates.
+Decision DecideWithRules(const DagProgram& program, DagRun& run,
+                         std::vector<uint32_t>* determining) {
+  determining->clear();
+  run.VisitCandidates(program.deny_plan(), true, [&](uint32_t rule) {
+    if (run.RuleCondition(rule) != Tristate::kFalse) determining->push_back(rule);
+    return false;
+  });
+  const bool deny_hit = !determining->empty();
+  if (!deny_hit) {
+    run.VisitCandidates(program.allow_plan(), false, [&](uint32_t rule) {
+      if (run.RuleCondition(rule) == Tristate::kTrue) determining->push_back(rule);
+      return false;
+    });
+  }
+  std::sort(determining->begin(), determining->end());
+  return Combine(program.policy(), deny_hit, !deny_hit && !determining->empty());
+}
+
+void Explain(const DagProgram& program, const Request& request, DagRun& run,
+             Decision decision, const std::vector<uint32_t>& determining,
+             Explanation* explanation) {
+  Outcome outcome;
+  outcome.decision = decision;
+  outcome.determining = determining;
+  for (uint32_t rule : determining) {
+    outcome.indeterminate.push_back(run.RuleCondition(rule) == Tristate::kUnknown);
+  }
+  BuildExplanation(program.policy(), request, outcome, DagConjunctOracle(program, run),
+                   explanation);
+}
+
+Decision FailClosed(std::vector<uint32_t>* determining_rules, Explanation* explanation) {
+  if (determining_rules != nullptr) determining_rules->clear();
+  if (explanation != nullptr) {
+    explanation->determining.clear();
+    explanation->decision = Effect::kDeny;
+    explanation->default_applied = false;
+  }
+  return {Effect::kDeny, false};
+}
+
+}  // namespace
+
+Decision DagEvaluate(const DagProgram& program, const Request& request,
+                     std::vector<uint32_t>* determining_rules,
+                     Explanation* explanation) noexcept {
+  NodeMemo& memo = ThreadMemo();
+  if (!memo.Begin(program.nodes().size())) return FailClosed(determining_rules, explanation);
+  DagRun run(program, request, memo);
+  if (determining_rules == nullptr && explanation == nullptr) return DecideOnly(program, run);
+  try {
+    std::vector<uint32_t> local;
+    std::vector<uint32_t>& determining = determining_rules != nullptr ? *determining_rules : local;
+    determining.reserve(program.rules().size());
+    const Decision decision = DecideWithRules(program, run, &determining);
+    if (explanation != nullptr) {
+      Explain(program, request, run, decision,
+              decision.default_applied ? std::vector<uint32_t>{} : determining, explanation);
+    }
+    return decision;
+  } catch (const std::bad_alloc&) {
+    return FailClosed(determining_rules, explanation);
+  }
+}
+
+}  // namespace writ::internal

@@ -1,0 +1,155 @@
+// The DAG compiler: hash-consing, normal forms, guard indexes and the
+// text/DOT listings of `writ dag`.
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/compile/dag_program.h"
+#include "writ/policy.h"
+
+namespace writ::internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kSchema = R"(
+schema {
+  tool: string;
+  host: string;
+  port: int;
+  score: number;
+  class: enum(public, internal, secret);
+  approved: bool;
+}
+)";
+
+std::shared_ptr<const Policy> CompileOrDie(const std::string& body) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile({{"test.writ", std::string(kSchema) + body}});
+  EXPECT_TRUE(policy.ok()) << policy.status().message();
+  return policy.ok() ? *policy : nullptr;
+}
+
+TEST(DagCompiler, IdenticalAtomsAcrossRulesAndLetsAreOneNode) {
+  auto policy = CompileOrDie(R"(
+    let searching = tool == "search";
+    allow a when tool == "search" and port == 443;
+    allow b when searching and port == 443;
+    deny c when port == 443 and tool == "search";
+    deny d when host like "*.example.com" or host like "*.example.com";
+  )");
+  const DagProgram& program = *policy->dag();
+  // tool == "search", port == 443, host like ...: three atoms in all.
+  EXPECT_EQ(program.atom_count(), 3u);
+  // a and b are the same condition; c has its children in another order.
+  EXPECT_EQ(program.rules()[0].condition, program.rules()[1].condition);
+  EXPECT_NE(program.rules()[0].condition, program.rules()[2].condition);
+  // `x or x` is x.
+  EXPECT_EQ(program.nodes()[program.rules()[3].condition].kind, NodeKind::kPredicate);
+}
+
+TEST(DagCompiler, NestedAndsFlattenThroughLetsAndUnless) {
+  auto policy = CompileOrDie(R"(
+    let inner = port == 443 and score < 0.5;
+    let outer = inner and approved;
+    allow a when tool == "x" and outer unless class == secret;
+  )");
+  const DagProgram& program = *policy->dag();
+  const DagNode& condition = program.nodes()[program.rules()[0].condition];
+  ASSERT_EQ(condition.kind, NodeKind::kAnd);
+  // tool, port, score, approved and not(class == secret), one level.
+  EXPECT_EQ(condition.count, 5u);
+  EXPECT_EQ(program.DescribeNode(program.edges()[condition.operand + 4]).substr(0, 4), "not(");
+}
+
+TEST(DagCompiler, ConstantsAndDoubleNegationFold) {
+  auto policy = CompileOrDie(R"(
+    allow a when true and not not approved;
+    deny b when false or approved;
+    allow c when approved and false;
+    allow d;
+  )");
+  const DagProgram& program = *policy->dag();
+  for (int rule = 0; rule < 2; ++rule) {
+    EXPECT_EQ(program.nodes()[program.rules()[rule].condition].kind, NodeKind::kBoolAttribute);
+  }
+  EXPECT_EQ(program.nodes()[program.rules()[2].condition].kind, NodeKind::kFalse);
+  EXPECT_EQ(program.nodes()[program.rules()[3].condition].kind, NodeKind::kTrue);
+}
+
+TEST(DagCompiler, EqualityGuardsIndexRulesByValue) {
+  auto policy = CompileOrDie(R"(
+    allow read when tool in ["get", "head"] and port == 443;
+    allow write when tool == "post" and class == public;
+    allow any when port == 80;
+    deny secret when class in [secret] and tool != "audit";
+    deny secret_too when class == secret;
+  )");
+  const DagProgram& program = *policy->dag();
+  const EffectPlan& allow = program.allow_plan();
+  ASSERT_EQ(allow.indexes.size(), 1u);
+  const GuardIndex& by_tool = allow.indexes[0];
+  EXPECT_EQ(by_tool.type, TypeKind::kString);
+  EXPECT_EQ(by_tool.by_text.size(), 3u);
+  EXPECT_EQ(by_tool.all.end - by_tool.all.begin, 2u);
+  EXPECT_EQ(allow.unguarded.end - allow.unguarded.begin, 1u);  // `any`
+  const RuleRange head = by_tool.by_text.at("head");
+  ASSERT_EQ(head.end - head.begin, 1u);
+  EXPECT_EQ(program.rule_lists()[head.begin], 0u);
+  const EffectPlan& deny = program.deny_plan();
+  ASSERT_EQ(deny.indexes.size(), 1u);
+  EXPECT_EQ(deny.indexes[0].type, TypeKind::kEnum);
+  ASSERT_EQ(deny.indexes[0].by_member.size(), 3u);
+  EXPECT_TRUE(deny.indexes[0].by_member[0].empty());
+  EXPECT_EQ(deny.indexes[0].by_member[2].end - deny.indexes[0].by_member[2].begin, 2u);
+}
+
+TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
+  auto policy = CompileOrDie(R"(
+    let web = tool in ["get", "post"];
+    allow fetch when web and port == 443 with max_uses = 3;
+    deny slow when web and score >= 0.8 because "risky";
+    default allow;
+  )");
+  EXPECT_EQ(policy->DumpDag("text"),
+            "dag (unnamed): 2 rules, 3 atoms, 7 nodes (1 shared), 4 edges\n"
+            "atoms\n"
+            "  n2 = tool in [\"get\", \"post\"]  [shared by 2]\n"
+            "  n3 = port == 443\n"
+            "  n5 = score >= 0.8\n"
+            "connectives\n"
+            "  n4 = and(n2, n3)\n"
+            "  n6 = and(n2, n5)\n"
+            "rules\n"
+            "  r0 allow fetch = n4\n"
+            "  r1 deny slow = n6\n"
+            "indexes\n"
+            "  deny unguarded: \n"
+            "  deny by tool (1 rules; absent or wrong-typed: all)\n"
+            "    \"get\" -> slow\n"
+            "    \"post\" -> slow\n"
+            "  allow unguarded: \n"
+            "  allow by tool (1 rules; absent or wrong-typed: none)\n"
+            "    \"get\" -> fetch\n"
+            "    \"post\" -> fetch\n"
+            "default allow\n");
+}
+
+TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
+  auto policy = CompileOrDie(R"(
+    allow fetch when tool == "get" and host ends_with ".example.com";
+    deny odd when port in [1, 2] or not approved;
+  )");
+  const std::string dot = policy->DumpDag("dot");
+  EXPECT_EQ(dot.rfind("digraph writ_dag {", 0), 0u);
+  EXPECT_THAT(dot, HasSubstr("label=\"allow fetch\""));
+  EXPECT_THAT(dot, HasSubstr("label=\"deny odd\""));
+  EXPECT_THAT(dot, HasSubstr("label=\"host ends_with \\\".example.com\\\"\""));
+  EXPECT_THAT(dot, HasSubstr("label=\"allow index on tool\""));
+  EXPECT_EQ(dot.substr(dot.size() - 2), "}\n");
+  EXPECT_EQ(policy->DumpDag("svg"), "");
+}
+
+}  // namespace
+}  // namespace writ::internal
