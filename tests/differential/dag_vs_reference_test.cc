@@ -1,0 +1,171 @@
+// Differential test: on random well-typed policy sets and random requests,
+// the DAG evaluator must give exactly the reference evaluator's explanation
+// record (compared as Explanation::ToJson text), and its decision-only and
+// rule-id paths must agree with that record.
+//
+// Reproducible: policy k of a run is generated from seed base + k (base is
+// kDefaultSeed, or WRIT_DIFFERENTIAL_SEED from the environment), and a
+// failure prints that seed and a shrunk repro (policy items and request
+// members dropped while the mismatch persists). Scale with
+// WRIT_DIFFERENTIAL_POLICIES (policies per shard). Every mismatch ever found
+// is kept as a named test in regression_test.cc.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/differential/random_policy.h"
+#include "writ/policy.h"
+#include "writ/request.h"
+
+namespace writ::differential {
+namespace {
+
+constexpr uint64_t kDefaultSeed = 20261129;
+constexpr int kShards = 4;
+constexpr uint64_t kPoliciesPerShard = 1250;  // x 4 shards x 40 requests = 200,000 pairs
+constexpr int kRequestsPerPolicy = 40;
+
+uint64_t EnvOr(const char* name, uint64_t fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
+}
+
+std::shared_ptr<const Policy> CompileItems(const PolicyItems& items, std::string* error) {
+  std::vector<SourceFile> sources;
+  for (const auto& [name, text] : items.Files()) sources.push_back({name, text});
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(std::move(sources));
+  if (!policy.ok()) {
+    *error = std::string(policy.status().message());
+    return nullptr;
+  }
+  return *policy;
+}
+
+// What the two evaluators said, or why they could not be asked.
+struct Comparison {
+  bool comparable = false;
+  std::string problem;  // set when not comparable
+  std::string dag;
+  std::string reference;
+  bool agree = true;
+};
+
+std::string DeterminingNames(const Policy& policy, const std::vector<uint32_t>& ids) {
+  std::string names;
+  for (uint32_t id : ids) absl::StrAppend(&names, policy.RuleName(id), " ");
+  return names;
+}
+
+Comparison Compare(const Policy& policy, const std::string& json) {
+  Comparison result;
+  absl::StatusOr<Request> request = Request::FromJson(policy, json);
+  if (!request.ok()) {
+    result.problem = absl::StrCat("request rejected: ", request.status().message());
+    return result;
+  }
+  result.comparable = true;
+  Explanation dag;
+  Explanation reference;
+  const Decision with_record = policy.Evaluate(*request, &dag, Evaluator::kDag);
+  policy.Evaluate(*request, &reference, Evaluator::kReference);
+  result.dag = dag.ToJson();
+  result.reference = reference.ToJson();
+  // The fast paths must agree with the record too.
+  const Decision only = policy.Evaluate(*request);
+  std::vector<uint32_t> ids;
+  const Decision with_ids = policy.EvaluateRuleIds(*request, &ids);
+  std::string expected_names;
+  for (const DeterminingRule& rule : reference.determining) absl::StrAppend(&expected_names, rule.rule, " ");
+  const auto same = [&](Decision decision) {
+    return decision.effect == reference.decision &&
+           decision.default_applied == reference.default_applied;
+  };
+  if (!same(with_record) || !same(only) || !same(with_ids)) {
+    absl::StrAppend(&result.dag, "\n(decision-only or rule-id path disagrees with the record)");
+  }
+  if (DeterminingNames(policy, ids) != expected_names) {
+    absl::StrAppend(&result.dag, "\n(rule ids: ", DeterminingNames(policy, ids), ")");
+  }
+  result.agree = result.dag == result.reference;
+  return result;
+}
+
+bool StillFails(const PolicyItems& items, const RequestMembers& request) {
+  std::string error;
+  std::shared_ptr<const Policy> policy = CompileItems(items, &error);
+  if (policy == nullptr) return false;
+  const Comparison comparison = Compare(*policy, request.Json());
+  return comparison.comparable && !comparison.agree;
+}
+
+// Drops policy items (never the schema) and request members one at a time
+// while the mismatch persists.
+void Shrink(PolicyItems* items, RequestMembers* request) {
+  for (size_t i = items->items.size(); i-- > 1;) {
+    PolicyItems smaller = *items;
+    smaller.items.erase(smaller.items.begin() + i);
+    if (smaller.split > i) --smaller.split;
+    if (StillFails(smaller, *request)) *items = std::move(smaller);
+  }
+  for (size_t i = request->members.size(); i-- > 0;) {
+    RequestMembers smaller = *request;
+    smaller.members.erase(smaller.members.begin() + i);
+    if (StillFails(*items, smaller)) *request = std::move(smaller);
+  }
+}
+
+std::string Repro(uint64_t seed, PolicyItems items, RequestMembers request) {
+  Shrink(&items, &request);
+  std::string error;
+  std::shared_ptr<const Policy> policy = CompileItems(items, &error);
+  const Comparison comparison = Compare(*policy, request.Json());
+  const auto files = items.Files();
+  return absl::StrCat("seed ", seed, " (WRIT_DIFFERENTIAL_SEED=", seed,
+                      " WRIT_DIFFERENTIAL_POLICIES=1 reproduces it in shard 0)\n",
+                      "--- first.writ\n", files[0].second, "--- second.writ\n", files[1].second,
+                      "--- request\n", request.Json(), "\n--- dag\n", comparison.dag,
+                      "\n--- reference\n", comparison.reference, "\n");
+}
+
+class DagVersusReference : public ::testing::TestWithParam<int> {};
+
+TEST_P(DagVersusReference, SameRecordOnRandomPoliciesAndRequests) {
+  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed);
+  const uint64_t policies = EnvOr("WRIT_DIFFERENTIAL_POLICIES", kPoliciesPerShard);
+  size_t compared = 0;
+  int failures = 0;
+  for (uint64_t k = 0; k < policies && failures < 3; ++k) {
+    const uint64_t seed = base + static_cast<uint64_t>(GetParam()) * policies + k;
+    RandomPolicyGenerator generator(seed);
+    const PolicyItems items = generator.Policy();
+    std::string error;
+    std::shared_ptr<const Policy> policy = CompileItems(items, &error);
+    ASSERT_NE(policy, nullptr) << "seed " << seed << ": the generator wrote an ill-typed policy: "
+                               << error << "\n" << items.Source();
+    for (int r = 0; r < kRequestsPerPolicy; ++r) {
+      const RequestMembers request = generator.Request();
+      const Comparison comparison = Compare(*policy, request.Json());
+      ASSERT_TRUE(comparison.comparable)
+          << "seed " << seed << ": " << comparison.problem << "\n" << request.Json();
+      ++compared;
+      if (!comparison.agree) {
+        ++failures;
+        ADD_FAILURE() << Repro(seed, items, request);
+        break;
+      }
+    }
+  }
+  std::printf("shard %d: %zu policy/request pairs compared (seeds from %llu)\n", GetParam(),
+              compared, static_cast<unsigned long long>(base));
+  EXPECT_EQ(compared, policies * kRequestsPerPolicy);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shards, DagVersusReference, ::testing::Range(0, kShards));
+
+}  // namespace
+}  // namespace writ::differential
