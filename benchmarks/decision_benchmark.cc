@@ -15,10 +15,17 @@
 //                   operator new calls (this binary replaces it).
 //   latency/MODE/N  one iteration that times calls one by one:
 //                   p50_ns/p99_ns/mean_ns counters (each includes a clock
-//                   read; timer_overhead_ns says how much).
+//                   read; timer_overhead_ns says how much). Not run for the
+//                   reference interpreter, which is too slow at 10,000 rules.
+// and, for the engine and the baseline only,
+//   batch_hot/MODE/N  as batch/, cycling over the first kHotRequests
+//                   requests only, so they stay in cache: the difference to
+//                   batch/ is what reading a cold request costs.
 //   ratio/N         engine and baseline passes over the same requests,
 //                   interleaved so load hits both alike; `ratio` is the
-//                   median engine pass over the median baseline pass.
+//                   median engine pass over the median baseline pass, by
+//                   thread CPU time (`wall_ratio`: the same by wall time,
+//                   which a loaded machine inflates by preemption).
 // Calls cycle over the workload's 10,000 requests in order.
 #include <algorithm>
 #include <atomic>
@@ -78,9 +85,12 @@ namespace writ::bench {
 namespace {
 
 // Per-call samples per latency run: five passes over the requests, fewer
-// (never under one pass) when that would take over kLatencyBudgetNs.
+// (never under kMinLatencySamples) when that would take over
+// kLatencyBudgetNs at the speed of a kMinLatencySamples warm-up.
 constexpr size_t kLatencySamples = 50000;
+constexpr size_t kMinLatencySamples = 1000;
 constexpr double kLatencyBudgetNs = 2e9;
+constexpr size_t kHotRequests = 16;
 // Interleaved pass pairs per ratio run.
 constexpr int kRatioPasses = 15;
 
@@ -134,10 +144,11 @@ class Caller {
   std::vector<uint32_t> rule_ids_;
 };
 
-void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode) {
+// `period`: how many of the workload's requests to cycle over (0: all).
+void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t period) {
   const Workload& workload = SharedWorkload(rules);
   Caller call(workload, mode);
-  const size_t period = workload.requests.size();
+  if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
   call(0);  // first-call setup (thread-local scratch, if any) is not a decision
   size_t index = 0;
   const uint64_t allocations_before = allocation_count.load();
@@ -159,9 +170,9 @@ void LatencyBenchmark(benchmark::State& state, size_t rules, Mode mode) {
   auto decide = [&](size_t index) { sink = sink + call(index); };
   internal::LatencySummary summary;
   for (auto _ : state) {
-    const double warm_up_ns = internal::BatchMeanNs(period, period, decide);
-    const size_t count = std::clamp(static_cast<size_t>(kLatencyBudgetNs / warm_up_ns), period,
-                                    kLatencySamples);
+    const double warm_up_ns = internal::BatchMeanNs(kMinLatencySamples, period, decide);
+    const size_t count = std::clamp(static_cast<size_t>(kLatencyBudgetNs / warm_up_ns),
+                                    kMinLatencySamples, kLatencySamples);
     std::vector<int64_t> samples;
     internal::SamplePerCall(count, period, decide, &samples);
     summary = internal::Summarize(samples);
@@ -187,19 +198,21 @@ void RatioBenchmark(benchmark::State& state, size_t rules) {
   volatile int sink = 0;
   auto engine_call = [&](size_t index) { sink = sink + engine(index); };
   auto baseline_call = [&](size_t index) { sink = sink + baseline(index); };
-  std::vector<double> engine_ns;
-  std::vector<double> baseline_ns;
+  std::vector<double> engine_cpu, baseline_cpu, engine_wall, baseline_wall;
   for (auto _ : state) {
     for (int pass = 0; pass < kRatioPasses; ++pass) {
-      engine_ns.push_back(internal::BatchMeanNs(period, period, engine_call));
-      baseline_ns.push_back(internal::BatchMeanNs(period, period, baseline_call));
+      engine_cpu.push_back(internal::BatchMeanNs<internal::ThreadCpuClock>(period, period,
+                                                                           engine_call));
+      baseline_cpu.push_back(internal::BatchMeanNs<internal::ThreadCpuClock>(period, period,
+                                                                             baseline_call));
+      engine_wall.push_back(internal::BatchMeanNs(period, period, engine_call));
+      baseline_wall.push_back(internal::BatchMeanNs(period, period, baseline_call));
     }
   }
-  const double engine_median = MedianOf(engine_ns);
-  const double baseline_median = MedianOf(baseline_ns);
-  state.counters["engine_ns"] = engine_median;
-  state.counters["baseline_ns"] = baseline_median;
-  state.counters["ratio"] = engine_median / baseline_median;
+  state.counters["engine_cpu_ns"] = MedianOf(engine_cpu);
+  state.counters["baseline_cpu_ns"] = MedianOf(baseline_cpu);
+  state.counters["ratio"] = MedianOf(engine_cpu) / MedianOf(baseline_cpu);
+  state.counters["wall_ratio"] = MedianOf(engine_wall) / MedianOf(baseline_wall);
 }
 
 void RegisterAll() {
@@ -207,8 +220,15 @@ void RegisterAll() {
     for (const ModeInfo& mode : kModes) {
       benchmark::RegisterBenchmark(absl::StrCat("batch/", mode.name, "/", rules).c_str(),
                                    [rules, mode](benchmark::State& state) {
-                                     BatchBenchmark(state, rules, mode.mode);
+                                     BatchBenchmark(state, rules, mode.mode, 0);
                                    });
+      if (mode.mode == Mode::kEngine || mode.mode == Mode::kBaseline) {
+        benchmark::RegisterBenchmark(absl::StrCat("batch_hot/", mode.name, "/", rules).c_str(),
+                                     [rules, mode](benchmark::State& state) {
+                                       BatchBenchmark(state, rules, mode.mode, kHotRequests);
+                                     });
+      }
+      if (mode.mode == Mode::kReference) continue;
       benchmark::RegisterBenchmark(absl::StrCat("latency/", mode.name, "/", rules).c_str(),
                                    [rules, mode](benchmark::State& state) {
                                      LatencyBenchmark(state, rules, mode.mode);

@@ -4,6 +4,9 @@
 usage: bench_table.py RESULTS_DIR   (holding decision.json, compile.json)
 
 Every figure is the median over the repetitions of one run of the suite.
+Batch figures are thread CPU time per call (Google Benchmark's cpu_time),
+which preemption on a loaded machine does not inflate; p50/p99 are wall
+time per call, one clock read included.
 """
 import json
 import os
@@ -20,75 +23,98 @@ def medians(path):
     for entry in data["benchmarks"]:
         if entry.get("aggregate_name", "median") != "median":
             continue
-        parts = entry["run_name"].split("/")
-        parts = [p for p in parts if not p.startswith("iterations:")]
-        if len(parts) == 2:  # ratio/N, compile/N
-            out[(parts[0], None, int(parts[1]))] = entry
-        else:
-            out[(parts[0], parts[1], int(parts[2]))] = entry
+        parts = [p for p in entry["run_name"].split("/") if not p.startswith("iterations:")]
+        mode = parts[1] if len(parts) == 3 else None
+        out[(parts[0], mode, int(parts[-1]))] = entry
     return out
 
 
-def ns(entry):
+def cpu_ns(entry):
     scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[entry["time_unit"]]
-    return entry["real_time"] * scale
+    return entry["cpu_time"] * scale
 
 
 def fmt(value, digits=0):
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def get(results, kind, mode, rules, counter=None):
-    entry = results.get((kind, mode, rules))
-    if entry is None:
-        return None
-    return ns(entry) if counter is None else entry.get(counter)
+class Table:
+    def __init__(self, results):
+        self.results = results
+
+    def get(self, kind, mode, rules, counter=None):
+        entry = self.results.get((kind, mode, rules))
+        if entry is None:
+            return None
+        return cpu_ns(entry) if counter is None else entry.get(counter)
+
+    def percentiles(self, mode, rules):
+        return (fmt(self.get("latency", mode, rules, "p50_ns")) + " / " +
+                fmt(self.get("latency", mode, rules, "p99_ns")))
+
+
+def decision_table(t):
+    print("| rules | engine CPU ns | baseline CPU ns | engine/baseline (interleaved, CPU) "
+          "| engine p50 / p99 ns | baseline p50 / p99 ns | hot engine / baseline CPU ns "
+          "| rule ids p50 / p99 ns | reference CPU ns | allocs/decision |")
+    print("|" + "---|" * 10)
+    for rules in SIZES:
+        row = [
+            f"{rules:,}",
+            fmt(t.get("batch", "engine_decision", rules), 1),
+            fmt(t.get("batch", "baseline_decision", rules), 1),
+            fmt(t.get("ratio", None, rules, "ratio"), 2) + "× (wall " +
+            fmt(t.get("ratio", None, rules, "wall_ratio"), 2) + "×)",
+            t.percentiles("engine_decision", rules),
+            t.percentiles("baseline_decision", rules),
+            fmt(t.get("batch_hot", "engine_decision", rules), 1) + " / " +
+            fmt(t.get("batch_hot", "baseline_decision", rules), 1),
+            t.percentiles("engine_rule_ids", rules),
+            fmt(t.get("batch", "reference_decision", rules), 0),
+            fmt(t.get("batch", "engine_decision", rules, "allocs_per_call"), 2),
+        ]
+        print("| " + " | ".join(row) + " |")
+
+
+def explanation_table(t):
+    print("| rules | explain CPU ns | explain p50 / p99 ns | allocs/explain "
+          "| JSON→decision CPU ns | JSON→decision p50 / p99 ns | allocs/JSON→decision |")
+    print("|" + "---|" * 7)
+    for rules in SIZES:
+        row = [
+            f"{rules:,}",
+            fmt(t.get("batch", "engine_explain", rules), 0),
+            t.percentiles("engine_explain", rules),
+            fmt(t.get("batch", "engine_explain", rules, "allocs_per_call"), 1),
+            fmt(t.get("batch", "engine_json", rules), 0),
+            t.percentiles("engine_json", rules),
+            fmt(t.get("batch", "engine_json", rules, "allocs_per_call"), 1),
+        ]
+        print("| " + " | ".join(row) + " |")
+
+
+def compile_table(t):
+    print("| rules | source bytes | compile CPU ms | compiled policy MB |")
+    print("|---|---|---|---|")
+    for rules in SIZES:
+        entry = t.results.get(("compile", None, rules))
+        if entry is not None:
+            print(f"| {rules:,} | {entry['source_bytes']:,.0f} | {cpu_ns(entry) / 1e6:,.2f} "
+                  f"| {entry['policy_bytes'] / 1e6:,.2f} |")
 
 
 def main():
     directory = sys.argv[1]
-    decision = medians(os.path.join(directory, "decision.json"))
-    compile_path = os.path.join(directory, "compile.json")
-    compiled = medians(compile_path) if os.path.exists(compile_path) else {}
-
-    print("| rules | engine batch ns | baseline batch ns | engine/baseline (interleaved) "
-          "| engine p50 / p99 ns | baseline p50 / p99 ns | reference batch ns "
-          "| explain p50 / p99 ns | JSON→decision p50 / p99 ns | allocs/decision "
-          "| allocs/explain | allocs/JSON |")
-    print("|" + "---|" * 12)
-    for rules in SIZES:
-        row = [
-            f"{rules:,}",
-            fmt(get(decision, "batch", "engine_decision", rules), 1),
-            fmt(get(decision, "batch", "baseline_decision", rules), 1),
-            fmt(get(decision, "ratio", None, rules, "ratio"), 2) + "×",
-            fmt(get(decision, "latency", "engine_decision", rules, "p50_ns")) + " / " +
-            fmt(get(decision, "latency", "engine_decision", rules, "p99_ns")),
-            fmt(get(decision, "latency", "baseline_decision", rules, "p50_ns")) + " / " +
-            fmt(get(decision, "latency", "baseline_decision", rules, "p99_ns")),
-            fmt(get(decision, "batch", "reference_decision", rules), 1),
-            fmt(get(decision, "latency", "engine_explain", rules, "p50_ns")) + " / " +
-            fmt(get(decision, "latency", "engine_explain", rules, "p99_ns")),
-            fmt(get(decision, "latency", "engine_json", rules, "p50_ns")) + " / " +
-            fmt(get(decision, "latency", "engine_json", rules, "p99_ns")),
-            fmt(get(decision, "batch", "engine_decision", rules, "allocs_per_call"), 2),
-            fmt(get(decision, "batch", "engine_explain", rules, "allocs_per_call"), 1),
-            fmt(get(decision, "batch", "engine_json", rules, "allocs_per_call"), 1),
-        ]
-        print("| " + " | ".join(row) + " |")
-    overhead = get(decision, "latency", "engine_decision", 1000, "timer_overhead_ns")
+    decision = Table(medians(os.path.join(directory, "decision.json")))
+    decision_table(decision)
+    print()
+    explanation_table(decision)
+    overhead = decision.get("latency", "engine_decision", 1000, "timer_overhead_ns")
     print(f"\nTimer overhead (one steady_clock read, included in every p50/p99): "
           f"{fmt(overhead)} ns.\n")
-
-    if compiled:
-        print("| rules | source bytes | compile ms | compiled policy MB |")
-        print("|---|---|---|---|")
-        for rules in SIZES:
-            entry = compiled.get(("compile", None, rules))
-            if entry is None:
-                continue
-            print(f"| {rules:,} | {entry['source_bytes']:,.0f} | {ns(entry) / 1e6:,.2f} "
-                  f"| {entry['policy_bytes'] / 1e6:,.2f} |")
+    compile_path = os.path.join(directory, "compile.json")
+    if os.path.exists(compile_path):
+        compile_table(Table(medians(compile_path)))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 #include "src/internal/latency.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -29,6 +31,12 @@ LatencySummary Summarize(std::vector<int64_t>& samples) {
   summary.p90_ns = Percentile(samples, 0.90);
   summary.p99_ns = Percentile(samples, 0.99);
   return summary;
+}
+
+ThreadCpuClock::time_point ThreadCpuClock::now() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return time_point(duration(int64_t{now.tv_sec} * 1000000000 + now.tv_nsec));
 }
 
 double TimerOverheadNs() {
