@@ -13,6 +13,8 @@ namespace writ {
 
 enum class Severity { kError, kWarning, kNote };
 
+const char* SeverityName(Severity severity);  // "error", "warning" or "note"
+
 struct Diagnostic {
   Severity severity = Severity::kError;
   std::string file;         // the file name as given to the compiler
@@ -21,12 +23,27 @@ struct Diagnostic {
   std::string message;      // one line, no trailing period
   std::string source_line;  // the text of `line`, for the caret display
 
-  // "file:line:col: error: message\n<source line>\n   ^\n", as compilers do.
-  std::string Format() const;
+  // Optional parts, for editors and CI annotations; empty by default.
+  // The 1-based column just past the offending span on `line` (0 when only
+  // its first character is known): the caret is followed by `~` under the
+  // rest of the span.
+  int end_column = 0;
+  // A stable code such as "W001" (docs/language.md lists them all).
+  std::string code;
+  // Notes pointing at related places, e.g. the deny rule that shadows an
+  // allow. Each is itself a Diagnostic of severity kNote.
+  std::vector<Diagnostic> related;
+
+  // "file:line:col: error: message\n<source line>\n   ^~~~\n", as compilers
+  // do, followed by the related notes. A warning or note with a code ends
+  // its message with " [W001]". With `color`, ANSI colours as clang uses
+  // them (only for a terminal).
+  std::string Format(bool color = false) const;
 };
 
 // Formats every diagnostic in order, concatenated.
-std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics);
+std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics,
+                              bool color = false);
 
 }  // namespace writ
 

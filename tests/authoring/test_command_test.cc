@@ -46,11 +46,12 @@ constexpr char kPassingCases[] = R"({"cases": [
    "expect": "deny"}
 ]})";
 
+// The reference evaluator is SPEC §4 read literally: the cases' oracle.
 TEST(WritTestOnExamplePolicy, AgentGatewayCasesAllPassWithEveryRuleDetermining) {
   std::vector<std::string> args = {"test"};
   for (const std::string& file : AgentGatewayFiles()) args.push_back(file);
-  args.insert(args.end(),
-              {"--cases", "policies/agent-gateway/cases.json", "--coverage"});
+  args.insert(args.end(), {"--cases", "policies/agent-gateway/cases.json", "--coverage",
+                           "--engine=reference"});
   const CliResult result = RunWrit(args);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(LastLine(result.out), "80 passed, 0 failed");
@@ -117,6 +118,15 @@ TEST_F(WritTestCommand, MissingCasesOptionIsAUsageError) {
 
 TEST_F(WritTestCommand, NoPolicyFilesIsAUsageError) {
   EXPECT_EQ(RunWrit({"test", "--cases", CasesFile(kPassingCases)}).exit_code, 2);
+}
+
+TEST_F(WritTestCommand, UnknownEngineIsAUsageError) {
+  EXPECT_EQ(RunCases(kPassingCases, {"--engine=fast"}).exit_code, 2);
+}
+
+TEST_F(WritTestCommand, BothEnginesPassTheMiniCases) {
+  EXPECT_EQ(RunCases(kPassingCases, {"--engine=reference"}).exit_code, 0);
+  EXPECT_EQ(RunCases(kPassingCases, {"--engine=dag"}).exit_code, 0);
 }
 
 TEST_F(WritTestCommand, UnknownOptionIsAUsageError) {

@@ -16,9 +16,11 @@ int RunTest(const Arguments& arguments);
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
-      {"check", "writ check FILE...",
-       "Compile a policy set; print diagnostics (file:line:col) on stderr.",
-       {},
+      {"check", "writ check FILE... [--Werror] [--notes] [--format text|json]",
+       "Compile and analyse a policy set; print diagnostics (file:line:col) on stderr.",
+       {{"--Werror", false, "exit 1 when there are warnings"},
+        {"--notes", false, "also show notes (N001: deny rules without a 'has' guard)"},
+        {"--format", true, "text (default, stderr) or json (one object per line, stdout)"}},
        RunCheck},
       {"eval", "writ eval FILE... [-i REQ.json] [--jsonl] [--engine=dag|reference]",
        "Evaluate requests and print one explanation record (JSON) per request.",
@@ -37,10 +39,11 @@ const std::vector<Command>& AllCommands() {
         {"--samples", true, "decisions to time (default 100000), cycling over the requests"},
         {"--engine", true, "dag (default) or reference (the oracle interpreter)"}},
        RunBench},
-      {"test", "writ test FILE... --cases CASES.json [--coverage]",
+      {"test", "writ test FILE... --cases CASES.json [--coverage] [--engine=dag|reference]",
        "Run policy unit tests; the last line of stdout is 'N passed, N failed'.",
        {{"--cases", true, "the cases file: {\"cases\": [{name, request, expect, rules?}]}"},
-        {"--coverage", false, "list rules no case made determining or true"}},
+        {"--coverage", false, "list rules no case made determining or true"},
+        {"--engine", true, "dag (default) or reference (the oracle interpreter)"}},
        RunTest},
   };
   return commands;

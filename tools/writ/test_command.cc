@@ -173,7 +173,7 @@ void RecordCoverage(const Policy& policy, const Request& request,
 }
 
 // Runs one case; true when it passed.
-bool RunCase(const Policy& policy, const TestCase& test_case,
+bool RunCase(const Policy& policy, Evaluator evaluator, const TestCase& test_case,
              std::vector<RuleCoverage>* coverage) {
   absl::StatusOr<Request> request = Request::FromJson(policy, test_case.request_json);
   if (!request.ok()) {
@@ -182,7 +182,7 @@ bool RunCase(const Policy& policy, const TestCase& test_case,
     return false;
   }
   Explanation explanation;
-  policy.Evaluate(*request, &explanation);
+  policy.Evaluate(*request, &explanation, evaluator);
   RecordCoverage(policy, *request, explanation, coverage);
   const bool passed = explanation.decision == test_case.expect &&
                       (!test_case.rules || *test_case.rules == DeterminingNames(explanation));
@@ -211,6 +211,8 @@ void PrintCoverage(const internal::CheckedPolicy& checked,
 }  // namespace
 
 int RunTest(const Arguments& arguments) {
+  const std::optional<Evaluator> evaluator = ParseEvaluator(arguments);
+  if (!evaluator.has_value()) return kExitUsage;
   const std::optional<std::string> cases_path = arguments.Get("--cases");
   if (!cases_path.has_value() || cases_path->empty()) {
     std::fprintf(stderr, "writ test: --cases CASES.json is required\n");
@@ -229,7 +231,7 @@ int RunTest(const Arguments& arguments) {
   std::vector<RuleCoverage> coverage(policy->checked().rules.size());
   size_t passed = 0;
   for (const TestCase& test_case : *cases) {
-    if (RunCase(*policy, test_case, &coverage)) ++passed;
+    if (RunCase(*policy, *evaluator, test_case, &coverage)) ++passed;
   }
   if (arguments.Has("--coverage")) PrintCoverage(policy->checked(), coverage);
   const size_t failed = cases->size() - passed;

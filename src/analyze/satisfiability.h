@@ -1,0 +1,84 @@
+// Internal: can a condition be true? — the decision procedure behind the
+// static analysis of `writ check` (analyzer.h).
+//
+// A condition is put in negation normal form (negations pushed onto atoms;
+// Kleene's De Morgan laws hold, and `not atom` is true exactly when the
+// atom's attribute is present and the atom is false) and then in
+// disjunctive normal form: a list of terms, each a conjunction of literals.
+// A term is satisfiable unless two of its literals contradict each other:
+//
+//  * exact, per attribute, for the value atoms of ordered types (int,
+//    number, duration, enum, bool, ip): each becomes a set of intervals over
+//    an order-preserving integer key (doubles by their bits, so `> 0.3` is
+//    `>= next double`; IPv4 inside the IPv4-mapped IPv6 range, CIDRs as
+//    key ranges), and the term is unsatisfiable when their intersection is
+//    empty;
+//  * exact for strings when some literal pins a finite set (`==`, `in`,
+//    `like` without wildcards): each candidate is evaluated against every
+//    other literal; otherwise only provable pattern clashes count
+//    (incompatible prefixes or suffixes, a pattern and its negation,
+//    `contains` against `not contains` of a substring);
+//  * exact for set<string> (required, forbidden, any-of and not-all-of
+//    element sets);
+//  * `has p` against `not has p`, and any value literal on p (it needs p
+//    present) against `not has p`;
+//  * any other atom (path == path) only against its own negation.
+//
+// Normal forms are capped (kMaxTerms); a subformula whose form would be
+// larger is replaced by `true`. That only ever makes a condition look more
+// satisfiable, so "unsatisfiable" is never claimed falsely: every answer
+// the analyzer turns into a warning is sound.
+#ifndef WRIT_SRC_ANALYZE_SATISFIABILITY_H_
+#define WRIT_SRC_ANALYZE_SATISFIABILITY_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "src/check/checked_policy.h"
+
+namespace writ::internal {
+
+struct Literal {
+  enum class Kind : uint8_t {
+    kValue,          // predicates[predicate] over one attribute
+    kBoolAttribute,  // a bare bool attribute
+    kHas,            // has slot
+    kOpaque,         // path == path: compared by identity only
+  };
+  Kind kind = Kind::kValue;
+  bool positive = true;
+  uint32_t slot = 0;
+  uint32_t predicate = 0;  // kValue, kOpaque
+  SourceLocation location;
+};
+
+using Term = std::vector<Literal>;  // a conjunction
+using Dnf = std::vector<Term>;      // a disjunction; empty = false
+
+inline constexpr size_t kMaxTerms = 256;
+
+// The terms under which `expr` (or `not expr`, when `negated`) is true.
+Dnf ToDnf(const CheckedPolicy& policy, const Expr& expr, bool negated);
+
+// A rule's condition `when and not unless`, or its negation.
+Dnf RuleDnf(const CheckedPolicy& policy, const CheckedRule& rule, bool negated);
+
+// Every term of a and of b, pairwise conjoined (capped like ToDnf).
+Dnf Conjoin(const Dnf& a, const Dnf& b);
+
+// Why a term is unsatisfiable: the literals that contradict each other.
+struct Contradiction {
+  std::vector<Literal> literals;
+};
+
+// nullopt when the term may be true; else the clashing literals.
+std::optional<Contradiction> FindContradiction(const CheckedPolicy& policy,
+                                               const Term& term);
+
+// True unless every term is provably contradictory.
+bool MaybeSatisfiable(const CheckedPolicy& policy, const Dnf& dnf);
+
+}  // namespace writ::internal
+
+#endif  // WRIT_SRC_ANALYZE_SATISFIABILITY_H_

@@ -1,0 +1,169 @@
+// Static analysis (src/analyze/): each check with cases that must warn and
+// cases that must not, Kleene semantics included.
+#include "src/analyze/analyzer.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "writ/policy.h"
+
+namespace writ::internal {
+namespace {
+
+using ::testing::ElementsAreArray;
+
+constexpr char kSchema[] = R"(
+schema {
+  tool: string;
+  host: string;
+  risk: number;
+  n: int;
+  age: duration;
+  class: enum(public, internal, secret);
+  ip: ip;
+  signals: set<string>;
+  approved: bool;
+  audience: string;
+}
+)";
+
+// The codes of the diagnostics the analysis reports on kSchema + `body`.
+std::vector<std::string> CodesFor(const std::string& body, bool notes = false) {
+  std::vector<Diagnostic> diagnostics;
+  const std::string text = kSchema + body;
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile({{"test.writ", text}}, {}, &diagnostics);
+  EXPECT_TRUE(policy.ok()) << policy.status().message();
+  if (!policy.ok()) return {"compile error"};
+  AnalyzeOptions options;
+  options.notes = notes;
+  std::vector<std::string> codes;
+  for (const Diagnostic& diagnostic : AnalyzePolicy((*policy)->checked(), {text}, options)) {
+    codes.push_back(diagnostic.code);
+  }
+  return codes;
+}
+
+struct AnalysisCase {
+  const char* name;
+  const char* body;
+  std::vector<std::string> codes;
+};
+
+class Analysis : public ::testing::TestWithParam<AnalysisCase> {};
+
+TEST_P(Analysis, ReportsExactlyTheExpectedCodes) {
+  EXPECT_THAT(CodesFor(GetParam().body), ElementsAreArray(GetParam().codes))
+      << GetParam().body;
+}
+
+const AnalysisCase kCases[] = {
+    // W001: contradictions over one attribute.
+    {"TwoStringEqualities", R"(allow a when tool == "a" and tool == "b";)", {"W001"}},
+    {"NumberRangeEmpty", "allow a when risk > 0.9 and risk < 0.1;", {"W001"}},
+    {"NumberRangeTinyButNotEmpty", "allow a when risk > 0.3 and risk < 0.30000001;", {}},
+    {"StrictNumberBoundsMeet", "allow a when risk > 0.5 and risk <= 0.5;", {"W001"}},
+    {"IntGapWithoutIntegers", "allow a when n > 3 and n < 4;", {"W001"}},
+    {"IntGapWithOneInteger", "allow a when n > 3 and n < 5;", {}},
+    {"EnumBelowFirstMember", "allow a when class < public;", {"W001"}},
+    {"EnumAtOrBelowFirstMember", "allow a when class <= public;", {}},
+    {"DurationRange", "allow a when age >= 1h and age < 60m;", {"W001"}},
+    {"InAndNotInCovering", R"(allow a when tool in ["a", "b"] and tool not in ["b", "a"];)",
+     {"W001"}},
+    {"InAndNotInPartly", R"(allow a when tool in ["a", "b"] and tool not in ["a"];)", {}},
+    {"EnumInCoveredByOrder", "allow a when class in [public] and class > internal;", {"W001"}},
+    {"CidrOutsideContainingCidr",
+     R"(allow a when ip within ["10.1.0.0/16"] and not (ip within ["10.0.0.0/8"]);)",
+     {"W001"}},
+    {"CidrPartlyOutside",
+     R"(allow a when ip within ["10.0.0.0/8"] and not (ip within ["10.1.0.0/16"]);)", {}},
+    {"Ipv4AddressNotInIpv6Cidr", R"(allow a when ip == "10.0.0.1" and ip within ["fd00::/8"];)",
+     {"W001"}},
+    {"GlobCannotMatchPinnedValue", R"(allow a when host like "*.example.com" and host == "x.org";)",
+     {"W001"}},
+    {"RegexCannotMatchPinnedValues",
+     R"(allow a when tool in ["a", "b"] and tool matches "[c-z]+";)", {"W001"}},
+    {"RegexMatchesOnePinnedValue", R"(allow a when tool in ["a", "x"] and tool matches "[c-z]+";)",
+     {}},
+    {"IncompatiblePrefixes", R"(allow a when host starts_with "api." and host starts_with "www.";)",
+     {"W001"}},
+    {"CompatibleGlobs", R"(allow a when host like "b.*" and host like "*.a";)", {}},
+    {"NegatedSubstringOfPrefix",
+     R"(allow a when host starts_with "api.corp" and not (host contains "corp");)", {"W001"}},
+    {"SetContainsButNoneOf",
+     R"(allow a when signals contains "x" and not (signals contains_any ["x", "y"]);)", {"W001"}},
+    {"SetContainsAnyEmpty", "allow a when signals contains_any [];", {"W001"}},
+    {"HasAndNotHas", "allow a when has risk and not has risk;", {"W001"}},
+    {"ValueNeedsPresence", "allow a when not has risk and risk > 0.5;", {"W001"}},
+    {"PathEqualAndNotEqual", "allow a when tool == host and host != tool;", {"W001"}},
+    {"WhenContradictsUnless", "allow a when n > 3 unless n > 2;", {"W001"}},
+    {"OnlyOneBranchOfOrFails", "allow a when (n > 3 or n < 0) and n < 2;", {}},
+    {"EveryBranchOfOrFails", "allow a when (n > 3 or n == 2) and n < 2;", {"W001"}},
+    {"UnsatisfiableLetAndItsUser", "let never = n > 5 and n < 3;\nallow a when never;",
+     {"W001", "W001"}},
+    {"UnsatisfiableDenyStillWarns", "deny d when n > 5 and n < 3;", {"W001"}},
+    // W002: shadowing must hold for every request, unknowns included.
+    {"DenyImpliedByAllow", R"(allow a when tool == "shell" and n > 3; deny d when tool == "shell";)",
+     {"W002"}},
+    {"DenyCoveringRangeShadows", "allow a when n > 3 and n < 5; deny d when n != 1;", {"W002"}},
+    {"DenyNeedingMoreDoesNotShadow",
+     R"(allow a when tool == "shell"; deny d when tool == "shell" and n > 3;)", {}},
+    {"GuardedDenyDoesNotShadow", "allow a when approved; deny d when has risk and risk > 0.5;",
+     {}},
+    {"UnguardedDenyOnUnreadAttributeDoesNotShadow",
+     // With `risk` present and low the deny is false: the allow decides.
+     "allow a when approved; deny d when risk > 0.5;", {}},
+    {"DenyUnlessShadows", "allow a when n > 3 and approved; deny d when n > 0 unless not approved;",
+     {"W002"}},
+    // W003: a deny that no request escapes.
+    {"DenyOnHasOrNotHas", "deny d when has risk or not has risk;", {"W003"}},
+    {"DenyWithoutCondition", "deny d;", {"W003"}},
+    // Unknown when `n` is missing, true otherwise: a deny applies either way.
+    {"DenyOnTautologyOverValues", "deny d when n > 1 or n <= 1;", {"W003"}},
+    {"GuardedTautologyIsFalseWithoutTheAttribute", "deny d when has n and (n > 1 or n <= 1);",
+     {}},
+    // W004: duplicates, spacing and conjunct order aside.
+    {"DuplicateRule", R"(allow a when tool == "x" and n > 1; allow b when n>1 and tool=="x";)",
+     {"W004"}},
+    {"SameConditionOtherEffect", R"(allow a when tool == "x"; deny b when tool == "x";)",
+     {"W002"}},
+    {"DifferentUnlessIsNoDuplicate",
+     R"(allow a when tool == "x"; allow b when tool == "x" unless approved;)", {}},
+    // W005: unused lets, also when only an unused let uses them.
+    {"UnusedLet", R"(let x = tool == "a"; allow a when n > 1;)", {"W005"}},
+    {"LetUsedOnlyByUnusedLet", R"(let x = tool == "a"; let y = x; allow a when n > 1;)",
+     {"W005", "W005"}},
+    {"LetUsedThroughLet", R"(let x = tool == "a"; let y = x; allow a when y;)", {}},
+};
+
+INSTANTIATE_TEST_SUITE_P(Checks, Analysis, ::testing::ValuesIn(kCases),
+                         [](const auto& test_info) { return std::string(test_info.param.name); });
+
+TEST(UnguardedDenyNotes, AreReportedOnlyWhenAskedFor) {
+  const std::string body = "deny d when risk > 0.5;\ndeny e when has n and n > 1;";
+  EXPECT_THAT(CodesFor(body, /*notes=*/false), ::testing::IsEmpty());
+  EXPECT_THAT(CodesFor(body, /*notes=*/true), ElementsAreArray({"N001"}));
+}
+
+TEST(ShadowingDiagnostic, CarriesANotePointingAtTheDeny) {
+  const std::string text = std::string(kSchema) +
+                           "allow a when tool == \"shell\";\ndeny d when has tool;\n";
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile({{"test.writ", text}});
+  ASSERT_TRUE(policy.ok());
+  const std::vector<Diagnostic> found = AnalyzePolicy((*policy)->checked(), {text}, {});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].Format(),
+            "test.writ:14:1: warning: allow rule 'a' can never be determining: deny rule 'd' "
+            "applies whenever it does [W002]\n"
+            "allow a when tool == \"shell\";\n"
+            "^~~~~~~\n"
+            "test.writ:15:1: note: deny rule 'd' is here\n"
+            "deny d when has tool;\n"
+            "^~~~~~\n");
+}
+
+}  // namespace
+}  // namespace writ::internal
