@@ -1,0 +1,113 @@
+// Building requests through resolved attribute handles instead of JSON.
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "writ/policy.h"
+#include "writ/request.h"
+
+namespace writ {
+namespace {
+
+using ::testing::ElementsAre;
+
+std::shared_ptr<const Policy> Compile() {
+  auto policy = Policy::Compile({{"p.writ", R"(
+schema {
+  tool: string;
+  depth: int;
+  risk: number;
+  age: duration;
+  ip: ip;
+  level: enum(low, high);
+  tags: set<string>;
+  approved: bool;
+}
+allow ok when tool == "search" and depth <= 2 and risk < 0.5 and age < 5m
+  and ip within ["10.0.0.0/8"] and level == low and tags contains "a" and approved;
+)"}});
+  EXPECT_TRUE(policy.ok()) << policy.status().message();
+  return *policy;
+}
+
+TEST(RequestApi, HandlesResolveOnceAndSettersFillTypedSlots) {
+  std::shared_ptr<const Policy> policy = Compile();
+  auto handle = [&](const char* path) {
+    std::optional<AttributeHandle> found = policy->FindAttribute(path);
+    EXPECT_TRUE(found.has_value()) << path;
+    return found.value_or(AttributeHandle{});
+  };
+  EXPECT_FALSE(policy->FindAttribute("nope").has_value());
+  Request request(*policy);
+  request.SetString(handle("tool"), "search");
+  request.SetInt(handle("depth"), 1);
+  request.SetNumber(handle("risk"), 0.25);
+  request.SetDurationSeconds(handle("age"), 60);
+  request.SetIp(handle("ip"), "10.1.1.1");
+  request.SetEnum(handle("level"), "low");
+  request.SetStringSet(handle("tags"), {"a", "b"});
+  request.SetBool(handle("approved"), true);
+  EXPECT_EQ(policy->Evaluate(request).effect, Effect::kAllow);
+
+  // Reuse: clearing one attribute makes the allow's condition unknown.
+  request.Clear(handle("approved"));
+  Explanation explanation;
+  EXPECT_EQ(policy->Evaluate(request, &explanation).effect, Effect::kDeny);
+  EXPECT_THAT(explanation.missing, ElementsAre("approved"));
+
+  request.ClearAll();
+  policy->Evaluate(request, &explanation);
+  EXPECT_EQ(explanation.missing.size(), 8u);
+}
+
+TEST(RequestApi, SetterWithAValueOfTheWrongTypeRecordsAnError) {
+  std::shared_ptr<const Policy> policy = Compile();
+  Request request(*policy);
+  request.SetEnum(*policy->FindAttribute("level"), "medium");
+  request.SetIp(*policy->FindAttribute("ip"), "10.0.0.1%eth0");
+  Explanation explanation;
+  policy->Evaluate(request, &explanation);
+  ASSERT_EQ(explanation.errors.size(), 2u);
+  EXPECT_EQ(explanation.errors[0].attribute, "ip");
+  EXPECT_EQ(explanation.errors[1].attribute, "level");
+}
+
+TEST(RequestApi, RequestForAnotherPolicyFailsClosed) {
+  std::shared_ptr<const Policy> first = Compile();
+  std::shared_ptr<const Policy> second = Compile();
+  auto request = Request::FromJson(*first, "{}");
+  ASSERT_TRUE(request.ok());
+  Explanation explanation;
+  EXPECT_EQ(second->Evaluate(*request, &explanation).effect, Effect::kDeny);
+  EXPECT_EQ(explanation.errors.size(), 1u);
+}
+
+TEST(RequestApi, CompileErrorsComeBackAsStatusAndDiagnostics) {
+  std::vector<Diagnostic> diagnostics;
+  auto policy = Policy::Compile({{"a.writ", "schema { x: int; }"}, {"b.writ", "allow r when y;"}},
+                                {}, &diagnostics);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_EQ(diagnostics[0].file, "b.writ");
+  EXPECT_EQ(diagnostics[0].line, 1);
+  EXPECT_EQ(diagnostics[0].column, 14);
+  EXPECT_EQ(std::string(policy.status().message()), diagnostics[0].Format());
+}
+
+TEST(RequestApi, MissingFileIsNotFound) {
+  auto policy = Policy::CompileFiles({"/nonexistent/writ/policy.writ"});
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(RequestApi, OversizedSourcesAreRejectedUpFront) {
+  CompileOptions options;
+  options.max_source_bytes = 10;
+  auto policy = Policy::Compile({{"a.writ", "schema { x: int; }"}}, options);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_THAT(std::string(policy.status().message()), ::testing::HasSubstr("over the limit"));
+}
+
+}  // namespace
+}  // namespace writ
