@@ -142,39 +142,40 @@ class Checker {
 
   // ---------------------------------------------------- declarations pass
 
-  void CheckHeaders() {
-    const HeaderNode* first = nullptr;
+  // SPEC §1: at most one header, schema and default across the whole set.
+  // Visits each `Node` in source order; the first goes to `take`, every
+  // later one is an error naming where the first is.
+  template <typename Node, typename Take>
+  void TakeAtMostOne(std::vector<Node> FileAst::*items, absl::string_view what, Take take) {
+    const Node* first = nullptr;
     for (const ParsedFile& file : files_) {
-      for (const HeaderNode& header : file.ast.headers) {
+      for (const Node& node : file.ast.*items) {
         if (first != nullptr) {
-          Error(header.location, absl::StrCat("second policy header (the first is at ",
-                                              Where(first->location), ")"));
-          continue;
-        }
-        first = &header;
-        policy_->info.name = header.name;
-        policy_->info.version = header.version;
-      }
-    }
-  }
-
-  void CheckSchema() {
-    auto schema = std::make_shared<Schema>();
-    const SchemaNode* first = nullptr;
-    for (const ParsedFile& file : files_) {
-      for (const SchemaNode& node : file.ast.schemas) {
-        if (first != nullptr) {
-          Error(node.location, absl::StrCat("second schema block (the schema is at ",
+          Error(node.location, absl::StrCat("second ", what, " (the first is at ",
                                             Where(first->location), ")"));
           continue;
         }
         first = &node;
-        for (const SchemaEntryNode& entry : node.entries) DeclareAttribute(entry, schema.get());
+        take(node);
       }
     }
-    if (first == nullptr) {
-      Error({0, 0, 0}, "the policy set has no schema block");
-    }
+  }
+
+  void CheckHeaders() {
+    TakeAtMostOne(&FileAst::headers, "policy header", [this](const HeaderNode& header) {
+      policy_->info.name = header.name;
+      policy_->info.version = header.version;
+    });
+  }
+
+  void CheckSchema() {
+    auto schema = std::make_shared<Schema>();
+    bool found = false;
+    TakeAtMostOne(&FileAst::schemas, "schema block", [&](const SchemaNode& node) {
+      found = true;
+      for (const SchemaEntryNode& entry : node.entries) DeclareAttribute(entry, schema.get());
+    });
+    if (!found) Error({0, 0, 0}, "the policy set has no schema block");
     CheckAttributePrefixes(*schema);
     policy_->schema = schema;
     schema_ = schema.get();
@@ -223,19 +224,10 @@ class Checker {
   }
 
   void CheckDefaults() {
-    const DefaultNode* first = nullptr;
-    for (const ParsedFile& file : files_) {
-      for (const DefaultNode& node : file.ast.defaults) {
-        if (first != nullptr) {
-          Error(node.location, absl::StrCat("second 'default' (the first is at ",
-                                            Where(first->location), ")"));
-          continue;
-        }
-        first = &node;
-        policy_->default_written = true;
-        policy_->default_effect = node.allow ? Effect::kAllow : Effect::kDeny;
-      }
-    }
+    TakeAtMostOne(&FileAst::defaults, "'default'", [this](const DefaultNode& node) {
+      policy_->default_written = true;
+      policy_->default_effect = node.allow ? Effect::kAllow : Effect::kDeny;
+    });
   }
 
   void DeclareLets() {

@@ -162,7 +162,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicy{"default deny; default allow;",
                   "r.writ:1:15: error: second 'default' (the first is at r.writ:1:1)"},
         BadPolicy{"schema { x: bool; }",
-                  "r.writ:1:1: error: second schema block (the schema is at s.writ:1:1)"}));
+                  "r.writ:1:1: error: second schema block (the first is at s.writ:1:1)"}));
 
 TEST(Checker, ReportsEveryErrorInOneRun) {
   CheckResult result = CheckRules(
