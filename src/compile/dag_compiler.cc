@@ -11,12 +11,15 @@
 //
 // Then the rules are planned: each rule whose condition is an `and` with an
 // `==`/`in` atom on a string or enum attribute is filed in a GuardIndex
-// under every value that can make that atom true. The guard attribute of a
-// rule is the candidate attribute that most rules of its effect can be
-// guarded by, so requests consult few indexes.
+// under every value that can make that atom true, or, with an `ends_with` /
+// `like` atom whose required suffix has a '.', under that dotted suffix.
+// Of the indexes a rule could join it joins the one with the most distinct
+// keys, which leaves the fewest rules behind each key.
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <string>
 #include <utility>
@@ -84,11 +87,48 @@ std::string PredicateKey(const Predicate& predicate) {
   return key;
 }
 
-// The values of a guard atom: those that can make it true.
-struct GuardValues {
-  std::vector<std::string> texts;
-  std::vector<int64_t> members;
+// An atom that can file a rule in a guard index: when the atom is true,
+// the attribute's value hits one of the keys.
+struct Guard {
+  uint32_t slot = 0;
+  GuardKind kind = GuardKind::kEquality;
+  std::vector<std::string> texts;  // string values, or dotted suffixes
+  std::vector<int64_t> members;    // enum member indexes
+  std::pair<uint32_t, GuardKind> index() const { return {slot, kind}; }
 };
+
+// The part of a required suffix from its first '.' on, or nullopt.
+std::optional<std::string> DotSuffix(absl::string_view suffix) {
+  const size_t dot = suffix.find('.');
+  if (dot == absl::string_view::npos) return std::nullopt;
+  return std::string(suffix.substr(dot));
+}
+
+std::optional<Guard> GuardOf(const Predicate& predicate) {
+  if (predicate.operand.other_slot.has_value()) return std::nullopt;
+  const Operand& operand = predicate.operand;
+  Guard guard;
+  guard.slot = predicate.slot;
+  const bool string = predicate.type == TypeKind::kString;
+  const bool list = predicate.op == Operator::kIn;
+  if (predicate.op == Operator::kEqual || list) {
+    if (string) {
+      guard.texts = list ? operand.texts : std::vector<std::string>{operand.text};
+    } else if (predicate.type == TypeKind::kEnum) {
+      guard.members = list ? operand.integers : std::vector<int64_t>{operand.integer};
+    } else {
+      return std::nullopt;
+    }
+    return guard;
+  }
+  std::optional<std::string> suffix;
+  if (string && predicate.op == Operator::kEndsWith) suffix = DotSuffix(operand.text);
+  if (string && predicate.op == Operator::kLike) suffix = DotSuffix(operand.glob->literal_suffix());
+  if (!suffix.has_value()) return std::nullopt;
+  guard.kind = GuardKind::kDotSuffix;
+  guard.texts.push_back(std::move(*suffix));
+  return guard;
+}
 
 }  // namespace
 
@@ -231,9 +271,9 @@ class DagCompiler {
 
   // ------------------------------------------------------------- plans
 
-  // The conjuncts of a rule's condition that could guard it: `==` / `in`
-  // atoms on string or enum attributes, against literals.
-  std::vector<uint32_t> GuardCandidates(const DagRule& rule) const {
+  // The conjuncts of a rule's condition that could guard it, with the keys
+  // under which the rule is filed.
+  std::vector<Guard> GuardsOf(const DagRule& rule) const {
     const DagNode& condition = program_->nodes_[rule.condition];
     std::vector<uint32_t> conjuncts;
     if (condition.kind == NodeKind::kAnd) {
@@ -243,76 +283,64 @@ class DagCompiler {
     } else {
       conjuncts.push_back(rule.condition);
     }
-    std::vector<uint32_t> guards;
+    std::vector<Guard> guards;
     for (uint32_t node : conjuncts) {
       const DagNode& atom = program_->nodes_[node];
       if (atom.kind != NodeKind::kPredicate) continue;
-      const Predicate& predicate = policy_.predicates[atom.operand];
-      const bool equality = predicate.op == Operator::kEqual || predicate.op == Operator::kIn;
-      const bool indexable_type =
-          predicate.type == TypeKind::kString || predicate.type == TypeKind::kEnum;
-      if (equality && indexable_type && !predicate.operand.other_slot.has_value()) {
-        guards.push_back(node);
-      }
+      std::optional<Guard> guard = GuardOf(policy_.predicates[atom.operand]);
+      if (guard.has_value()) guards.push_back(std::move(*guard));
     }
     return guards;
   }
 
-  GuardValues ValuesOf(uint32_t guard) const {
-    const Predicate& predicate = policy_.predicates[program_->nodes_[guard].operand];
-    const Operand& operand = predicate.operand;
-    GuardValues values;
-    if (predicate.type == TypeKind::kString) {
-      values.texts = predicate.op == Operator::kIn ? operand.texts
-                                                   : std::vector<std::string>{operand.text};
-    } else {
-      values.members = predicate.op == Operator::kIn ? operand.integers
-                                                     : std::vector<int64_t>{operand.integer};
-    }
-    return values;
-  }
+  // Planning: which rules each index lists, by (slot, kind) in order.
+  using IndexKey = std::pair<uint32_t, GuardKind>;
+  using IndexMembers = std::map<IndexKey, std::vector<std::pair<uint32_t, Guard>>>;
 
-  uint32_t SlotOf(uint32_t guard) const {
-    return policy_.predicates[program_->nodes_[guard].operand].slot;
-  }
-
-  // Picks each rule's guard, then lays the indexes out in rule_lists_.
+  // Picks each rule's guard, then lays the indexes out in rule_lists_. A
+  // rule is filed in the index with the most distinct keys among those it
+  // could join: the more keys, the fewer rules behind each.
   void PlanEffect(Effect effect, EffectPlan* plan) {
     std::vector<uint32_t> rule_ids;
-    std::vector<std::vector<uint32_t>> candidates;
-    std::map<uint32_t, size_t> rules_per_slot;
+    std::vector<std::vector<Guard>> candidates;
+    std::map<IndexKey, std::set<std::string>> distinct_keys;
     for (uint32_t id = 0; id < program_->rules_.size(); ++id) {
       if (program_->rules_[id].effect != effect) continue;
       rule_ids.push_back(id);
-      candidates.push_back(GuardCandidates(program_->rules_[id]));
-      absl::flat_hash_set<uint32_t> slots;
-      for (uint32_t guard : candidates.back()) slots.insert(SlotOf(guard));
-      for (uint32_t slot : slots) ++rules_per_slot[slot];
+      candidates.push_back(GuardsOf(program_->rules_[id]));
+      for (const Guard& guard : candidates.back()) {
+        std::set<std::string>& keys = distinct_keys[guard.index()];
+        keys.insert(guard.texts.begin(), guard.texts.end());
+        for (int64_t member : guard.members) keys.insert(std::to_string(member));
+      }
     }
     std::vector<uint32_t> unguarded;
-    std::map<uint32_t, std::vector<std::pair<uint32_t, uint32_t>>> guarded;  // slot -> (rule, guard)
+    IndexMembers members;
     for (size_t i = 0; i < rule_ids.size(); ++i) {
-      uint32_t best = DagProgram::kNoNode;
-      for (uint32_t guard : candidates[i]) {
-        if (best == DagProgram::kNoNode ||
-            rules_per_slot[SlotOf(guard)] > rules_per_slot[SlotOf(best)]) {
-          best = guard;
+      const Guard* best = nullptr;
+      for (const Guard& guard : candidates[i]) {
+        if (best == nullptr ||
+            distinct_keys[guard.index()].size() > distinct_keys[best->index()].size()) {
+          best = &guard;
         }
       }
-      if (best == DagProgram::kNoNode) {
+      if (best == nullptr) {
         unguarded.push_back(rule_ids[i]);
       } else {
-        guarded[SlotOf(best)].emplace_back(rule_ids[i], best);
+        members[best->index()].emplace_back(rule_ids[i], *best);
       }
     }
     plan->unguarded = AddList(unguarded);
-    for (const auto& [slot, members] : guarded) plan->indexes.push_back(BuildIndex(slot, members));
+    for (const auto& [key, rules] : members) {
+      plan->indexes.push_back(BuildIndex(key.first, key.second, rules));
+    }
   }
 
-  GuardIndex BuildIndex(uint32_t slot,
-                        const std::vector<std::pair<uint32_t, uint32_t>>& members) {
+  GuardIndex BuildIndex(uint32_t slot, GuardKind kind,
+                        const std::vector<std::pair<uint32_t, Guard>>& members) {
     GuardIndex index;
     index.slot = slot;
+    index.kind = kind;
     const Type& type = policy_.schema->attributes[slot].type;
     index.type = type.kind;
     std::vector<uint32_t> all;
@@ -320,9 +348,8 @@ class DagCompiler {
     std::vector<std::vector<uint32_t>> by_member(type.enum_members.size());
     for (const auto& [rule, guard] : members) {
       all.push_back(rule);
-      const GuardValues values = ValuesOf(guard);
-      for (const std::string& text : values.texts) AddOnce(rule, &by_text[text]);
-      for (int64_t member : values.members) {
+      for (const std::string& text : guard.texts) AddOnce(rule, &by_text[text]);
+      for (int64_t member : guard.members) {
         if (member >= 0 && static_cast<size_t>(member) < by_member.size()) {
           AddOnce(rule, &by_member[member]);
         }

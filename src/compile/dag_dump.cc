@@ -123,7 +123,8 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
   absl::StrAppend(out, "  ", effect, " unguarded: ", RuleNames(program, plan.unguarded), "\n");
   for (const GuardIndex& index : plan.indexes) {
     const AttributeInfo& attribute = schema.attributes[index.slot];
-    absl::StrAppend(out, "  ", effect, " by ", attribute.path, " (",
+    absl::StrAppend(out, "  ", effect, " by ", attribute.path,
+                    index.kind == GuardKind::kDotSuffix ? " suffix" : "", " (",
                     index.all.end - index.all.begin, " rules; absent or wrong-typed: ",
                     effect[0] == 'd' ? "all" : "none", ")\n");
     std::vector<std::pair<std::string, RuleRange>> entries(index.by_text.begin(),
@@ -246,9 +247,11 @@ std::string DagProgram::DumpDot() const {
   for (const EffectPlan* plan : {&deny_plan_, &allow_plan_}) {
     const char* effect = plan == &deny_plan_ ? "deny" : "allow";
     for (const GuardIndex& index : plan->indexes) {
-      const std::string name = absl::StrCat("index_", effect, "_", index.slot);
+      const bool suffix = index.kind == GuardKind::kDotSuffix;
+      const std::string name =
+          absl::StrCat("index_", effect, "_", index.slot, suffix ? "_suffix" : "");
       absl::StrAppend(&out, "  ", name, " [label=",
-                      DotLabel(absl::StrCat(effect, " index on ",
+                      DotLabel(absl::StrCat(effect, suffix ? " suffix index on " : " index on ",
                                             policy.schema->attributes[index.slot].path)),
                       ", shape=cylinder];\n");
       for (uint32_t i = index.all.begin; i < index.all.end; ++i) {

@@ -11,9 +11,10 @@
 //    nodes; nested `and`s (and `or`s) are flattened, constants folded.
 //  * Each rule's condition (`when and not unless`) is one node. A rule
 //    whose condition is an `and` with an equality or `in` atom on a string
-//    or enum attribute is *guarded* by it: the rule sits in a hash index
-//    from value to rules, so a request only visits the rules its value can
-//    make true. The evaluator checks deny rules first and stops at the
+//    or enum attribute, or a dotted-suffix atom (`ends_with ".x.com"`,
+//    `like "*.x.com"`) on a string attribute, is *guarded* by it: the rule
+//    sits in a hash index from value (or suffix) to rules, so a request
+//    only visits the rules its values can make true. The evaluator checks deny rules first and stops at the
 //    first that applies when no explanation is asked for.
 //
 // Nodes are small trivial structs addressed by integer ids (as RE2's Prog
@@ -68,14 +69,27 @@ struct DagRule {
 };
 static_assert(sizeof(DagRule) == 12, "DagRule must stay three words");
 
-// The rules of one effect guarded by `attribute == v` / `attribute in
-// [...]` on one string or enum attribute. When the attribute is present
-// only the rules listed under its value can apply; when it is absent or
-// wrong-typed the guard is unknown, so no allow rule of the index can be
-// true but every deny rule of it may apply (fail-closed): `all` lists them.
+// How a guard index finds the rules a present value can make true.
+enum class GuardKind : uint8_t {
+  // `a == v` / `a in [...]` on a string or enum attribute: the rules listed
+  // under the value itself.
+  kEquality,
+  // `a ends_with s` / `a like g` on a string attribute, where the suffix
+  // every match must have contains a '.': filed under that suffix from its
+  // first '.' on (".example.com"), a necessary condition. A value is looked
+  // up once per '.' in it, so host-name suffixes cost a few hash probes.
+  kDotSuffix,
+};
+
+// The rules of one effect guarded by one kind of atom on one attribute.
+// When the attribute is present only the rules listed under the keys its
+// value hits can apply; when it is absent or wrong-typed the guard is
+// unknown, so no allow rule of the index can be true but every deny rule of
+// it may apply (fail-closed): `all` lists them.
 struct GuardIndex {
   uint32_t slot = 0;
   TypeKind type = TypeKind::kString;
+  GuardKind kind = GuardKind::kEquality;
   RuleRange all;
   absl::flat_hash_map<std::string, RuleRange> by_text;  // kString
   std::vector<RuleRange> by_member;                     // kEnum, by index

@@ -4,6 +4,7 @@
 #include <new>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "src/eval/explanation_builder.h"
 #include "src/eval/predicate.h"
 #include "src/io/value.h"
@@ -85,7 +86,10 @@ class DagRun {
         if (unknown_guard_applies && VisitRange(index.all, visit)) return true;
         continue;
       }
-      if (VisitRange(Lookup(index, value), visit)) return true;
+      const bool stop = index.kind == GuardKind::kDotSuffix
+                            ? VisitDotSuffixes(index, value.text, visit)
+                            : VisitRange(Lookup(index, value), visit);
+      if (stop) return true;
     }
     return false;
   }
@@ -134,6 +138,18 @@ class DagRun {
       return RuleRange{};
     }
     return index.by_member[value.integer];
+  }
+
+  // Every suffix of `text` that starts at a '.' is a key a rule may be
+  // filed under; each rule has one key, so none is visited twice.
+  template <typename Visit>
+  bool VisitDotSuffixes(const GuardIndex& index, absl::string_view text, Visit& visit) {
+    for (size_t dot = text.find('.'); dot != absl::string_view::npos;
+         dot = text.find('.', dot + 1)) {
+      const auto it = index.by_text.find(text.substr(dot));
+      if (it != index.by_text.end() && VisitRange(it->second, visit)) return true;
+    }
+    return false;
   }
 
   template <typename Visit>

@@ -105,6 +105,28 @@ TEST(DagCompiler, EqualityGuardsIndexRulesByValue) {
   EXPECT_EQ(deny.indexes[0].by_member[2].end - deny.indexes[0].by_member[2].begin, 2u);
 }
 
+TEST(DagCompiler, DottedSuffixGuardsJoinTheIndexWithMostKeys) {
+  auto policy = CompileOrDie(R"(
+    allow a when tool == "get" and host ends_with "api.example.com";
+    allow b when tool == "get" and host like "*.svc1.example.net";
+    allow c when tool == "put" and host like "*.svc2.example.net";
+    allow d when tool == "get" and host ends_with "localhost";
+  )");
+  const EffectPlan& allow = policy->dag()->allow_plan();
+  ASSERT_EQ(allow.indexes.size(), 2u);
+  // Host suffixes have three keys, tool two: a, b and c go by host.
+  const GuardIndex& by_tool = allow.indexes[0];
+  const GuardIndex& by_suffix = allow.indexes[1];
+  EXPECT_EQ(by_tool.kind, GuardKind::kEquality);
+  EXPECT_EQ(by_tool.all.end - by_tool.all.begin, 1u);  // d: no '.' in "localhost"
+  EXPECT_EQ(by_suffix.kind, GuardKind::kDotSuffix);
+  EXPECT_EQ(by_suffix.all.end - by_suffix.all.begin, 3u);
+  EXPECT_TRUE(by_suffix.by_text.contains(".example.com"));  // from its first '.'
+  EXPECT_TRUE(by_suffix.by_text.contains(".svc1.example.net"));
+  EXPECT_TRUE(by_suffix.by_text.contains(".svc2.example.net"));
+  EXPECT_THAT(policy->DumpDag("text"), HasSubstr("  allow by host suffix (3 rules;"));
+}
+
 TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
   auto policy = CompileOrDie(R"(
     let web = tool in ["get", "post"];

@@ -87,6 +87,30 @@ TEST(DagEvaluator, AllowGuardedByWrongTypedAttributeDoesNotApply) {
   EXPECT_TRUE(decision.default_applied);
 }
 
+TEST(DagEvaluator, DottedSuffixIndexFindsEveryMatchingRule) {
+  auto policy = CompileOrDie(R"(
+    allow a when tool ends_with "x.example.com";
+    allow b when tool like "*.example.com";
+    allow c when tool like "api.*.com";
+    deny d when tool ends_with ".bad.example.com";
+  )");
+  const auto decide = [&](const std::string& tool) {
+    Request request(*policy);
+    request.SetString(*policy->FindAttribute("tool"), tool);
+    std::vector<uint32_t> rules;
+    policy->EvaluateRuleIds(request, &rules);
+    return rules;
+  };
+  EXPECT_EQ(decide("api.x.example.com"), (std::vector<uint32_t>{0, 1, 2}));
+  EXPECT_EQ(decide("ax.example.com"), (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(decide("x.example.org"), (std::vector<uint32_t>{}));
+  EXPECT_EQ(decide("a.bad.example.com"), (std::vector<uint32_t>{3}));
+  // Absent: the deny's guard is unknown, so it applies (fail-closed).
+  std::vector<uint32_t> rules;
+  EXPECT_EQ(policy->EvaluateRuleIds(Request(*policy), &rules).effect, Effect::kDeny);
+  EXPECT_EQ(rules, (std::vector<uint32_t>{3}));
+}
+
 TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
   auto policy = CompileOrDie(R"(
     allow b when tool == "get" and port == 443;
