@@ -23,6 +23,23 @@ namespace internal {
 struct Value;
 }  // namespace internal
 
+// Caps on one JSON request document, so a hostile or broken request is
+// refused with a clear InvalidArgument instead of costing unbounded memory,
+// stack or time. The defaults fit any sensible gateway request with room to
+// spare.
+struct RequestOptions {
+  // Bytes in the document.
+  size_t max_json_bytes = 1 << 20;
+  // Nesting of objects and arrays anywhere in the document; the top-level
+  // object is depth 1. Nesting costs no stack (the parser is iterative and
+  // the reader only descends into objects that lead to schema attributes),
+  // so this bounds the parser's memory; the default is simdjson's own.
+  size_t max_depth = 1024;
+  // Object members read: the top level's plus those of nested objects that
+  // lead to schema attributes, members the schema ignores included.
+  size_t max_members = 10000;
+};
+
 class Request {
  public:
   // An empty request (every attribute absent) for `policy`'s schema.
@@ -34,6 +51,11 @@ class Request {
   // InvalidArgument.
   static absl::StatusOr<Request> FromJson(const Policy& policy,
                                           absl::string_view json);
+  // As above, with explicit limits; a document over a limit is
+  // InvalidArgument naming the limit.
+  static absl::StatusOr<Request> FromJson(const Policy& policy,
+                                          absl::string_view json,
+                                          const RequestOptions& options);
 
   Request(Request&&) noexcept;
   Request& operator=(Request&&) noexcept;

@@ -30,9 +30,15 @@ Request::Request(const Policy& policy)
 
 absl::StatusOr<Request> Request::FromJson(const Policy& policy,
                                           absl::string_view json) {
+  return FromJson(policy, json, RequestOptions{});
+}
+
+absl::StatusOr<Request> Request::FromJson(const Policy& policy,
+                                          absl::string_view json,
+                                          const RequestOptions& options) {
   Request request(policy);
-  absl::Status status =
-      internal::FillRequestFromJson(*request.schema_, json, &request.values_);
+  absl::Status status = internal::FillRequestFromJson(*request.schema_, json,
+                                                      options, &request.values_);
   if (!status.ok()) return status;
   return request;
 }

@@ -8,6 +8,7 @@
 // size, not by how deep a client nests things the policy never reads.
 #include "src/io/request_json.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -165,9 +166,12 @@ ParseScratch& ThreadScratch() {
 
 class RequestReader {
  public:
-  RequestReader(const Schema& schema, std::vector<Value>* values,
-                ParseScratch* scratch)
-      : schema_(schema), values_(*values), scratch_(*scratch) {}
+  RequestReader(const Schema& schema, size_t max_members,
+                std::vector<Value>* values, ParseScratch* scratch)
+      : schema_(schema),
+        max_members_(max_members),
+        values_(*values),
+        scratch_(*scratch) {}
 
   // Reads the members of `object`, whose dotted path (with a trailing '.',
   // or empty at the top) is in scratch_.path.
@@ -175,6 +179,11 @@ class RequestReader {
     std::string& path = scratch_.path;
     const size_t prefix_length = path.size();
     for (simdjson::dom::key_value_pair member : object) {
+      if (++members_read_ > max_members_) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "request has more than ", max_members_,
+            " object members (RequestOptions::max_members)"));
+      }
       path.resize(prefix_length);
       path.append(member.key.data(), member.key.size());
       // The checker guarantees no attribute is a prefix of another, so a
@@ -280,9 +289,25 @@ class RequestReader {
   }
 
   const Schema& schema_;
+  const size_t max_members_;
+  size_t members_read_ = 0;
   std::vector<Value>& values_;
   ParseScratch& scratch_;
 };
+
+// Makes the per-thread parser refuse documents nested deeper than
+// `max_depth`; simdjson keeps the depth when it grows its buffers. Its own
+// count refuses a document whose depth reaches its limit, hence the + 1.
+absl::Status LimitParserDepth(size_t max_depth, simdjson::dom::parser* parser) {
+  max_depth += 1;
+  if (parser->max_depth() == max_depth) return absl::OkStatus();
+  constexpr size_t kInitialCapacity = 4096;
+  const size_t capacity = std::max(parser->capacity(), kInitialCapacity);
+  if (parser->allocate(capacity, max_depth) != simdjson::SUCCESS) {
+    return absl::ResourceExhaustedError("cannot allocate the JSON parser");
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -405,13 +430,33 @@ std::optional<int64_t> ParseDurationString(absl::string_view text) {
 
 absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
                                  std::vector<Value>* values) {
+  return FillRequestFromJson(schema, json, RequestOptions{}, values);
+}
+
+absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
+                                 const RequestOptions& options,
+                                 std::vector<Value>* values) {
   values->resize(schema.attributes.size());
   for (Value& value : *values) ClearValue(&value);
+  if (json.size() > options.max_json_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request is ", json.size(), " bytes, over the limit of ",
+        options.max_json_bytes, " (RequestOptions::max_json_bytes)"));
+  }
 
   ParseScratch& scratch = ThreadScratch();
+  if (absl::Status status = LimitParserDepth(options.max_depth, &scratch.parser);
+      !status.ok()) {
+    return status;
+  }
   simdjson::dom::element root;
   simdjson::error_code error =
       scratch.parser.parse(json.data(), json.size()).get(root);
+  if (error == simdjson::DEPTH_ERROR) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request nests objects and arrays deeper than ", options.max_depth,
+        " levels (RequestOptions::max_depth)"));
+  }
   if (error != simdjson::SUCCESS) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
@@ -423,7 +468,8 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
   }
   scratch.path.clear();
   scratch.given.assign(schema.attributes.size(), 0);
-  return RequestReader(schema, values, &scratch).ReadObject(object);
+  return RequestReader(schema, options.max_members, values, &scratch)
+      .ReadObject(object);
 }
 
 }  // namespace writ::internal

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "src/check/checked_policy.h"
 #include "src/io/value.h"
+#include "writ/request.h"
 
 namespace writ::internal {
 
@@ -28,6 +29,11 @@ namespace writ::internal {
 // key); the slots are then unspecified. Thread-safe: each thread parses with
 // its own scratch state.
 absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
+                                 std::vector<Value>* values);
+// As above, refusing a document over one of `options`' limits with an
+// InvalidArgument that names the limit.
+absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
+                                 const RequestOptions& options,
                                  std::vector<Value>* values);
 
 // Typed assignment into the slot `slot` of `schema`. Each stores the value

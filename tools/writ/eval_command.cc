@@ -1,12 +1,15 @@
 // writ eval FILE... [-i REQ.json] [--jsonl]: decide requests, print one
 // explanation record (SPEC §5) per request.
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "src/internal/json_writer.h"
 #include "tools/writ/cli.h"
+#include "writ/engine.h"
 #include "writ/request.h"
 
 namespace writ::cli {
@@ -25,21 +28,38 @@ std::string ErrorRecord(absl::string_view message, size_t line) {
 }
 
 // Decides one request; the record, or the input error's message.
-absl::StatusOr<std::string> Decide(const Policy& policy, absl::string_view json,
-                                   Evaluator evaluator) {
-  absl::StatusOr<Request> request = Request::FromJson(policy, json);
-  if (!request.ok()) return request.status();
+absl::StatusOr<std::string> Decide(const Engine& engine, absl::string_view json) {
   Explanation explanation;
-  policy.Evaluate(*request, &explanation, evaluator);
+  absl::StatusOr<EngineDecision> decision = engine.EvaluateJson(json, &explanation);
+  if (!decision.ok()) return decision.status();
   return explanation.ToJson();
 }
 
-int EvaluateLines(const Policy& policy, const std::string& input, Evaluator evaluator) {
+// An Engine over `policy`; with --log FILE, every decision is also written
+// to FILE as a decision record (JSON lines, appended). nullptr (after
+// printing why) when the log cannot be opened.
+std::unique_ptr<Engine> MakeEngine(std::shared_ptr<const Policy> policy,
+                                   Evaluator evaluator,
+                                   const std::optional<std::string>& log_path) {
+  EngineOptions options;
+  options.evaluator = evaluator;
+  if (log_path.has_value()) {
+    absl::StatusOr<std::unique_ptr<LogSink>> sink = OpenFileSink({.path = *log_path});
+    if (!sink.ok()) {
+      std::fprintf(stderr, "writ: %s\n", std::string(sink.status().message()).c_str());
+      return nullptr;
+    }
+    options.log = std::make_shared<DecisionLog>(*std::move(sink));
+  }
+  return Engine::Create(std::move(policy), std::move(options));
+}
+
+int EvaluateLines(const Engine& engine, const std::string& input) {
   std::istringstream lines(input);
   std::string line;
   bool any_bad = false;
   for (size_t number = 1; std::getline(lines, line); ++number) {
-    absl::StatusOr<std::string> record = Decide(policy, line, evaluator);
+    absl::StatusOr<std::string> record = Decide(engine, line);
     if (record.ok()) {
       std::printf("%s\n", record->c_str());
     } else {
@@ -61,8 +81,11 @@ int RunEval(const Arguments& arguments) {
   if (policy == nullptr) return kExitFailure;
   const std::optional<std::string> input = ReadInput(arguments.Get("-i"));
   if (!input.has_value()) return kExitFailure;
-  if (arguments.Has("--jsonl")) return EvaluateLines(*policy, *input, *evaluator);
-  absl::StatusOr<std::string> record = Decide(*policy, *input, *evaluator);
+  const std::unique_ptr<Engine> engine =
+      MakeEngine(std::move(policy), *evaluator, arguments.Get("--log"));
+  if (engine == nullptr) return kExitFailure;
+  if (arguments.Has("--jsonl")) return EvaluateLines(*engine, *input);
+  absl::StatusOr<std::string> record = Decide(*engine, *input);
   if (!record.ok()) {
     std::fprintf(stderr, "writ: invalid request: %s\n",
                  std::string(record.status().message()).c_str());

@@ -1,0 +1,111 @@
+// writ — decision logs: one JSON line per decision, written off the
+// decision path.
+//
+//   absl::StatusOr<std::unique_ptr<writ::LogSink>> sink =
+//       writ::OpenFileSink({.path = "/var/log/writ/decisions.jsonl"});
+//   auto log = std::make_shared<writ::DecisionLog>(*std::move(sink));
+//   writ::EngineOptions options;
+//   options.log = log;  // the Engine now logs every decision
+//
+// A DecisionLog is a bounded queue in front of a LogSink, drained by one
+// writer thread of its own, so a decision only formats its record and hands
+// it over: no I/O, no waiting on a disk. When the queue is full the record is
+// dropped and counted, and as soon as there is room again the writer puts
+// one {"dropped": N, ...} line in the log, so a reader of the log can see
+// that (and how many) records are missing — nothing vanishes silently.
+#ifndef WRIT_DECISION_LOG_H_
+#define WRIT_DECISION_LOG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace writ {
+
+// Where log lines go. Called by one DecisionLog writer thread only, never
+// concurrently, so implementations need no locking of their own.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  // Writes `lines`: whole records, each ending in '\n'. An error is counted
+  // by the DecisionLog (the lines are lost) and the writer goes on.
+  virtual absl::Status Write(absl::string_view lines) = 0;
+  // Called after each batch of writes: push buffered bytes toward the disk
+  // as the sink's options say.
+  virtual absl::Status Flush() = 0;
+};
+
+// How durable each batch is made once written.
+enum class FileSync {
+  kNone,   // leave it to the C library's buffer (fastest; lost on a crash)
+  kFlush,  // fflush after each batch: survives a process crash
+  kFsync,  // fflush and fsync after each batch: survives a machine crash
+};
+
+struct FileSinkOptions {
+  // The log file; opened for append and created (0640) when absent.
+  std::string path;
+  // Rotate before a write would take the file past this many bytes: path
+  // becomes path.1, path.1 becomes path.2, ... 0 never rotates. A single
+  // batch larger than this still goes into one (fresh) file.
+  uint64_t max_bytes = 64ull << 20;
+  // Rotated files kept (path.1 ... path.N); the oldest is deleted.
+  int max_rotated_files = 5;
+  FileSync sync = FileSync::kFlush;
+};
+
+// An appending, rotating file sink. Fails when the file cannot be opened.
+absl::StatusOr<std::unique_ptr<LogSink>> OpenFileSink(
+    const FileSinkOptions& options);
+
+struct DecisionLogOptions {
+  // Records the queue holds before it drops. Memory is about this many
+  // record buffers (each the size of the largest record it has carried).
+  size_t queue_capacity = 8192;
+};
+
+// Counters of a DecisionLog; each is monotonic.
+struct DecisionLogStats {
+  uint64_t submitted = 0;    // records accepted into the queue
+  uint64_t written = 0;      // records handed to the sink successfully
+  uint64_t dropped = 0;      // records refused because the queue was full
+  uint64_t sink_errors = 0;  // failed Write or Flush calls on the sink
+};
+
+// The bounded asynchronous queue and its writer thread. Thread-safe: any
+// number of threads may Submit at once. Destruction writes what is queued
+// (and a last drop count, if any), flushes and joins the writer.
+class DecisionLog {
+ public:
+  explicit DecisionLog(std::unique_ptr<LogSink> sink,
+                       const DecisionLogOptions& options = {});
+  DecisionLog(const DecisionLog&) = delete;
+  DecisionLog& operator=(const DecisionLog&) = delete;
+  ~DecisionLog();
+
+  // Queues `*line` (one record, without the trailing newline) without
+  // blocking on I/O. The queue takes the text by swapping buffers, so
+  // `*line` comes back holding an old buffer to reuse (content unspecified):
+  // a steady stream of Submits allocates nothing. False when the queue was
+  // full and the record was dropped (and counted).
+  bool Submit(std::string* line);
+
+  // Waits until every record submitted before the call is written and the
+  // sink flushed. For tests, tools and orderly shutdown, not the hot path.
+  void Flush();
+
+  DecisionLogStats stats() const;
+
+ private:
+  class Queue;
+  std::unique_ptr<Queue> queue_;
+};
+
+}  // namespace writ
+
+#endif  // WRIT_DECISION_LOG_H_

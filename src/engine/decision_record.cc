@@ -1,0 +1,140 @@
+#include "src/engine/decision_record.h"
+
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "src/check/checked_policy.h"
+#include "src/engine/thread_index.h"
+#include "src/internal/ip_address.h"
+#include "src/internal/sha256.h"
+#include "src/io/value.h"
+
+namespace writ::internal {
+namespace {
+
+uint32_t ProcessNonce() {
+  static const uint32_t nonce = [] {
+    std::random_device device;
+    return static_cast<uint32_t>(device());
+  }();
+  return nonce;
+}
+
+// Writes one present value in the JSON form a request would give it.
+void WriteValue(const AttributeInfo& attribute, const Value& value,
+                JsonWriter* json) {
+  switch (attribute.type.kind) {
+    case TypeKind::kBool: json->Bool(value.boolean); return;
+    case TypeKind::kInt:
+    case TypeKind::kDuration: json->Int(value.integer); return;
+    case TypeKind::kNumber: json->Double(value.number); return;
+    case TypeKind::kString: json->String(value.text); return;
+    case TypeKind::kIp: json->String(FormatIpAddress(value.ip)); return;
+    case TypeKind::kEnum:
+      json->String(attribute.type.enum_members[value.integer]);
+      return;
+    case TypeKind::kStringSet:
+      json->BeginArray();
+      for (const std::string& member : value.set) json->String(member);
+      json->EndArray();
+      return;
+  }
+  json->Null();
+}
+
+void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
+                        JsonWriter* json) {
+  std::string value_json;
+  JsonWriter value_writer(&value_json);
+  WriteValue(attribute, value, &value_writer);
+  json->String(Fingerprint(value_json));
+}
+
+}  // namespace
+
+std::string Fingerprint(absl::string_view value_json) {
+  return absl::StrCat("sha256:", Sha256Hex(value_json));
+}
+
+void AppendDecisionId(absl::Time now, std::string* out) {
+  thread_local uint64_t sequence = 0;
+  const uint64_t nanos = static_cast<uint64_t>(absl::ToUnixNanos(now));
+  absl::StrAppend(out, absl::Hex(nanos, absl::kZeroPad16),
+                  absl::Hex(ProcessNonce(), absl::kZeroPad8),
+                  absl::Hex(ThisThreadIndex() & 0xffff, absl::kZeroPad4),
+                  absl::Hex(++sequence & 0xffffffffffffull, absl::kZeroPad12));
+}
+
+void AppendTimestamp(absl::Time now, std::string* out) {
+  out->append(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", now, absl::UTCTimeZone()));
+}
+
+void WriteRequestAttributes(const Request& request, JsonWriter* json) {
+  const Schema& schema = request.schema();
+  for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+    const Value& value = request.value(slot);
+    if (value.state != ValueState::kPresent) continue;
+    const AttributeInfo& attribute = schema.attributes[slot];
+    json->Key(attribute.path);
+    if (attribute.redact) {
+      WriteRedactedValue(attribute, value, json);
+    } else {
+      WriteValue(attribute, value, json);
+    }
+  }
+}
+
+void AppendDecisionRecord(const Request& request,
+                          const Explanation& explanation, int64_t eval_ns,
+                          absl::Time now,
+                          const std::optional<ShadowOutcome>& shadow,
+                          std::string* out) {
+  JsonWriter json(out);
+  json.BeginObject();
+  json.Key("id");
+  out->push_back('"');
+  AppendDecisionId(now, out);
+  out->push_back('"');
+  json.Key("timestamp");
+  out->push_back('"');
+  AppendTimestamp(now, out);
+  out->push_back('"');
+  // The explanation's members, spliced in without their braces.
+  const std::string explanation_json = explanation.ToJson();
+  out->push_back(',');
+  out->append(explanation_json, 1, explanation_json.size() - 2);
+  json.Key("input");
+  json.BeginObject();
+  WriteRequestAttributes(request, &json);
+  json.EndObject();
+  json.Key("eval_ns");
+  json.Int(eval_ns);
+  if (shadow.has_value()) {
+    json.Key("shadow");
+    json.BeginObject();
+    json.Key("decision");
+    json.String(EffectName(shadow->effect));
+    json.Key("digest");
+    json.String(shadow->digest);
+    json.Key("agrees");
+    json.Bool(shadow->effect == explanation.decision);
+    json.EndObject();
+  }
+  json.EndObject();
+}
+
+void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out) {
+  JsonWriter json(out);
+  json.BeginObject();
+  json.Key("dropped");
+  json.Uint(dropped);
+  json.Key("timestamp");
+  out->push_back('"');
+  AppendTimestamp(now, out);
+  out->push_back('"');
+  json.EndObject();
+}
+
+}  // namespace writ::internal

@@ -1,0 +1,289 @@
+// writ::Engine: the live policy behind a SnapshotSlot, reloads, the shadow
+// policy, decision logging and counters.
+//
+// Every decision reads one EngineState (live and shadow policy, published
+// together) once, at its start, and uses only that: the JSON request is
+// read against the same schema that then decides it, and the digest it
+// reports is that policy's.
+#include "writ/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "src/engine/decision_record.h"
+#include "src/engine/request_rebinding.h"
+#include "src/engine/sharded_counters.h"
+#include "src/engine/snapshot_slot.h"
+
+namespace writ {
+namespace {
+
+PolicyDigest DigestOf(const Policy& policy) {
+  PolicyDigest digest;
+  const std::string& text = policy.info().digest;
+  std::copy_n(text.data(), std::min(text.size(), digest.text.size()),
+              digest.text.data());
+  return digest;
+}
+
+// What one decision reads: published as a unit, never modified.
+struct EngineState {
+  std::shared_ptr<const Policy> live;
+  PolicyDigest live_digest;
+  std::shared_ptr<const Policy> shadow;  // may be null
+  PolicyDigest shadow_digest;
+};
+
+enum Counter : size_t {
+  kDecisions,
+  kInputErrors,
+  kShadowDecisions,
+  kShadowDisagreements,
+  kLogRecords,
+  kLogDrops,
+  kCounterCount
+};
+
+// Per-thread buffers reused across decisions, so logging a decision does
+// not allocate a fresh explanation and line each time.
+Explanation& ThreadExplanation() {
+  thread_local Explanation explanation;
+  return explanation;
+}
+
+std::string& ThreadLogLine() {
+  thread_local std::string line;
+  return line;
+}
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  Impl(std::shared_ptr<const Policy> policy, EngineOptions options)
+      : options_(std::move(options)), slot_(MakeInitialState(std::move(policy))) {}
+
+  absl::StatusOr<EngineDecision> EvaluateJson(absl::string_view json,
+                                              Explanation* explanation) const {
+    const EngineState& state = slot_.Acquire();
+    absl::StatusOr<Request> request =
+        Request::FromJson(*state.live, json, options_.request);
+    if (!request.ok()) {
+      counters_.Add(kInputErrors);
+      return request.status();
+    }
+    return Decide(state, *state.live, *request, &json, explanation);
+  }
+
+  EngineDecision Evaluate(const Policy& policy, const Request& request,
+                          Explanation* explanation) const noexcept {
+    return Decide(slot_.Acquire(), policy, request, nullptr, explanation);
+  }
+
+  absl::Status Reload(absl::StatusOr<std::shared_ptr<const Policy>> compiled) {
+    if (!compiled.ok()) {
+      reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+      return compiled.status();
+    }
+    Install(*std::move(compiled));
+    return absl::OkStatus();
+  }
+
+  void Install(std::shared_ptr<const Policy> policy) {
+    Update([&policy](EngineState* state) {
+      state->live_digest = DigestOf(*policy);
+      state->live = std::move(policy);
+    });
+    reloads_ok_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void InstallShadow(std::shared_ptr<const Policy> policy) {
+    Update([&policy](EngineState* state) {
+      state->shadow_digest = policy != nullptr ? DigestOf(*policy) : PolicyDigest{};
+      state->shadow = std::move(policy);
+    });
+  }
+
+  std::shared_ptr<const Policy> live() const { return slot_.Load()->live; }
+  std::shared_ptr<const Policy> shadow() const { return slot_.Load()->shadow; }
+
+  EngineStats stats() const {
+    EngineStats stats;
+    stats.decisions = counters_.Total(kDecisions);
+    stats.input_errors = counters_.Total(kInputErrors);
+    stats.reloads_ok = reloads_ok_.load(std::memory_order_relaxed);
+    stats.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);
+    stats.shadow_decisions = counters_.Total(kShadowDecisions);
+    stats.shadow_disagreements = counters_.Total(kShadowDisagreements);
+    stats.log_records = counters_.Total(kLogRecords);
+    stats.log_drops = counters_.Total(kLogDrops);
+    return stats;
+  }
+
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  static std::shared_ptr<const EngineState> MakeInitialState(
+      std::shared_ptr<const Policy> policy) {
+    auto state = std::make_shared<EngineState>();
+    state->live_digest = DigestOf(*policy);
+    state->live = std::move(policy);
+    return state;
+  }
+
+  // Publishes a copy of the current state changed by `change`. Updates are
+  // serialized so two reloads cannot lose each other's change.
+  template <typename Change>
+  void Update(Change change) {
+    std::lock_guard<std::mutex> lock(update_mutex_);
+    auto next = std::make_shared<EngineState>(*slot_.Load());
+    change(next.get());
+    slot_.Publish(std::move(next));
+  }
+
+  EngineDecision Decide(const EngineState& state, const Policy& policy,
+                        const Request& request, const absl::string_view* json,
+                        Explanation* explanation) const noexcept {
+    const bool logging = options_.log != nullptr;
+    Explanation* record = explanation;
+    if (record == nullptr && logging) record = &ThreadExplanation();
+    const auto start = std::chrono::steady_clock::now();
+    const Decision decision = policy.Evaluate(request, record, options_.evaluator);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    counters_.Add(kDecisions);
+    const std::optional<internal::ShadowOutcome> shadow =
+        EvaluateShadow(state, request, json, decision);
+    if (logging) {
+      Log(request, *record,
+          std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
+          shadow);
+    }
+    return {decision,
+            &policy == state.live.get() ? state.live_digest : DigestOf(policy)};
+  }
+
+  std::optional<internal::ShadowOutcome> EvaluateShadow(
+      const EngineState& state, const Request& request,
+      const absl::string_view* json, Decision live) const {
+    if (state.shadow == nullptr) return std::nullopt;
+    const Policy& shadow = *state.shadow;
+    // The shadow has its own schema: read the JSON again against it (it may
+    // use attributes the live policy does not), or carry the values over.
+    absl::StatusOr<Request> shadow_request =
+        json != nullptr ? Request::FromJson(shadow, *json, options_.request)
+                        : absl::StatusOr<Request>(
+                              internal::RebindRequest(request, shadow));
+    // Input the shadow's schema refuses would be refused, i.e. not allowed.
+    const Effect effect = shadow_request.ok()
+                              ? shadow.Evaluate(*shadow_request, nullptr,
+                                                options_.evaluator).effect
+                              : Effect::kDeny;
+    counters_.Add(kShadowDecisions);
+    if (effect != live.effect) counters_.Add(kShadowDisagreements);
+    return internal::ShadowOutcome{effect, state.shadow_digest.view()};
+  }
+
+  void Log(const Request& request, const Explanation& explanation,
+           int64_t eval_ns,
+           const std::optional<internal::ShadowOutcome>& shadow) const {
+    std::string& line = ThreadLogLine();
+    line.clear();
+    internal::AppendDecisionRecord(request, explanation, eval_ns, absl::Now(),
+                                   shadow, &line);
+    counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
+  }
+
+  const EngineOptions options_;
+  internal::SnapshotSlot<EngineState> slot_;
+  std::mutex update_mutex_;
+  mutable internal::ShardedCounters<kCounterCount> counters_;
+  std::atomic<uint64_t> reloads_ok_{0};
+  std::atomic<uint64_t> reloads_failed_{0};
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine> Engine::Create(std::shared_ptr<const Policy> policy,
+                                       EngineOptions options) {
+  return std::unique_ptr<Engine>(
+      new Engine(std::make_unique<Impl>(std::move(policy), std::move(options))));
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(
+    std::vector<SourceFile> sources, EngineOptions options,
+    std::vector<Diagnostic>* diagnostics) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile(std::move(sources), options.compile, diagnostics);
+  if (!policy.ok()) return policy.status();
+  return Create(*std::move(policy), std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::CreateFromFiles(
+    const std::vector<std::string>& paths, EngineOptions options,
+    std::vector<Diagnostic>* diagnostics) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::CompileFiles(paths, options.compile, diagnostics);
+  if (!policy.ok()) return policy.status();
+  return Create(*std::move(policy), std::move(options));
+}
+
+absl::StatusOr<EngineDecision> Engine::EvaluateJson(
+    absl::string_view json, Explanation* explanation) const {
+  return impl_->EvaluateJson(json, explanation);
+}
+
+EngineDecision Engine::Evaluate(const Policy& policy, const Request& request,
+                                Explanation* explanation) const noexcept {
+  return impl_->Evaluate(policy, request, explanation);
+}
+
+absl::Status Engine::Reload(std::vector<SourceFile> sources,
+                            std::vector<Diagnostic>* diagnostics) {
+  return impl_->Reload(Policy::Compile(std::move(sources),
+                                       impl_->options().compile, diagnostics));
+}
+
+absl::Status Engine::ReloadFiles(const std::vector<std::string>& paths,
+                                 std::vector<Diagnostic>* diagnostics) {
+  return impl_->Reload(
+      Policy::CompileFiles(paths, impl_->options().compile, diagnostics));
+}
+
+void Engine::Install(std::shared_ptr<const Policy> policy) {
+  impl_->Install(std::move(policy));
+}
+
+absl::Status Engine::SetShadow(std::vector<SourceFile> sources,
+                               std::vector<Diagnostic>* diagnostics) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(
+      std::move(sources), impl_->options().compile, diagnostics);
+  if (!policy.ok()) return policy.status();
+  impl_->InstallShadow(*std::move(policy));
+  return absl::OkStatus();
+}
+
+void Engine::InstallShadow(std::shared_ptr<const Policy> policy) {
+  impl_->InstallShadow(std::move(policy));
+}
+
+void Engine::ClearShadow() { impl_->InstallShadow(nullptr); }
+
+std::shared_ptr<const Policy> Engine::policy() const { return impl_->live(); }
+
+std::shared_ptr<const Policy> Engine::shadow() const { return impl_->shadow(); }
+
+EngineStats Engine::stats() const { return impl_->stats(); }
+
+void Engine::FlushLog() const {
+  if (impl_->options().log != nullptr) impl_->options().log->Flush();
+}
+
+}  // namespace writ

@@ -1,0 +1,188 @@
+#include "writ/decision_log.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/engine/test_support.h"
+
+namespace writ {
+namespace {
+
+using testing::ElementsAre;
+using testing::HasSubstr;
+
+// Hands what the writer writes to a MemoryLog; can hold the writer inside
+// Write until released, so a test can fill the queue deterministically.
+class RecordingSink : public LogSink {
+ public:
+  explicit RecordingSink(engine_testing::MemoryLog* recording,
+                         absl::Notification* release = nullptr,
+                         absl::Notification* entered = nullptr)
+      : recording_(recording), release_(release), entered_(entered) {}
+
+  absl::Status Write(absl::string_view lines) override {
+    if (entered_ != nullptr && !entered_->HasBeenNotified()) entered_->Notify();
+    if (release_ != nullptr) release_->WaitForNotification();
+    recording_->Append(lines);
+    return absl::OkStatus();
+  }
+  absl::Status Flush() override { return absl::OkStatus(); }
+
+ private:
+  engine_testing::MemoryLog* recording_;
+  absl::Notification* release_;
+  absl::Notification* entered_;
+};
+
+class FailingSink : public LogSink {
+ public:
+  absl::Status Write(absl::string_view) override {
+    return absl::UnavailableError("disk full");
+  }
+  absl::Status Flush() override { return absl::OkStatus(); }
+};
+
+TEST(DecisionLogTest, WritesSubmittedLinesInOrder) {
+  engine_testing::MemoryLog recording;
+  DecisionLog log(std::make_unique<RecordingSink>(&recording));
+  for (std::string line : {"one", "two", "three"}) ASSERT_TRUE(log.Submit(&line));
+  log.Flush();
+  EXPECT_THAT(recording.Lines(), ElementsAre("one", "two", "three"));
+  EXPECT_EQ(log.stats().written, 3u);
+  EXPECT_EQ(log.stats().submitted, 3u);
+}
+
+TEST(DecisionLogTest, SubmitHandsBackABufferToReuse) {
+  engine_testing::MemoryLog recording;
+  DecisionLog log(std::make_unique<RecordingSink>(&recording));
+  std::string line = "record";
+  ASSERT_TRUE(log.Submit(&line));
+  // The caller's string now holds a ring buffer, not the submitted record.
+  EXPECT_NE(line, "record");
+}
+
+TEST(DecisionLogTest, FullQueueDropsCountsAndLogsTheCountWhenThereIsRoom) {
+  absl::Notification release;
+  absl::Notification entered;
+  engine_testing::MemoryLog recording;
+  auto sink = std::make_unique<RecordingSink>(&recording, &release, &entered);
+  DecisionLogOptions options;
+  options.queue_capacity = 2;
+  {
+    DecisionLog log(std::move(sink), options);
+    std::string first = "first";
+    ASSERT_TRUE(log.Submit(&first));
+    entered.WaitForNotification();  // the writer holds "first" in Write
+    std::string a = "a", b = "b", c = "c", d = "d";
+    EXPECT_TRUE(log.Submit(&a));
+    EXPECT_TRUE(log.Submit(&b));
+    EXPECT_FALSE(log.Submit(&c));  // the ring (2) is full
+    EXPECT_FALSE(log.Submit(&d));
+    EXPECT_EQ(log.stats().dropped, 2u);
+    release.Notify();
+    log.Flush();
+  }
+  std::vector<std::string> lines = recording.Lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "first");
+  EXPECT_EQ(lines[1], "a");
+  EXPECT_EQ(lines[2], "b");
+  EXPECT_THAT(lines[3], HasSubstr(R"({"dropped":2,"timestamp":")"));
+}
+
+TEST(DecisionLogTest, DestructionWritesWhatIsQueued) {
+  engine_testing::MemoryLog recording;
+  {
+    DecisionLog log(std::make_unique<RecordingSink>(&recording));
+    for (int i = 0; i < 100; ++i) {
+      std::string line = std::to_string(i);
+      ASSERT_TRUE(log.Submit(&line));
+    }
+  }
+  EXPECT_EQ(recording.Lines().size(), 100u);
+}
+
+TEST(DecisionLogTest, SinkErrorsAreCountedAndTheWriterGoesOn) {
+  DecisionLog log(std::make_unique<FailingSink>());
+  std::string line = "x";
+  ASSERT_TRUE(log.Submit(&line));
+  log.Flush();
+  line = "y";
+  ASSERT_TRUE(log.Submit(&line));
+  log.Flush();
+  EXPECT_EQ(log.stats().sink_errors, 2u);
+  EXPECT_EQ(log.stats().written, 0u);
+}
+
+class FileSinkTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("writ-file-sink-" + std::to_string(::getpid()) + "-" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  static std::string Read(const std::string& path) {
+    std::ifstream stream(path);
+    return std::string(std::istreambuf_iterator<char>(stream), {});
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(FileSinkTest, AppendsToAnExistingFile) {
+  const std::string path = Path("log.jsonl");
+  std::ofstream(path) << "old\n";
+  absl::StatusOr<std::unique_ptr<LogSink>> sink = OpenFileSink({.path = path});
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  ASSERT_TRUE((*sink)->Write("new\n").ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  EXPECT_EQ(Read(path), "old\nnew\n");
+}
+
+TEST_F(FileSinkTest, RotatesBeforeExceedingTheSizeLimit) {
+  const std::string path = Path("log.jsonl");
+  FileSinkOptions options{.path = path, .max_bytes = 10, .max_rotated_files = 2};
+  absl::StatusOr<std::unique_ptr<LogSink>> sink = OpenFileSink(options);
+  ASSERT_TRUE(sink.ok());
+  for (const char* batch : {"aaaaaa\n", "bbbbbb\n", "cccccc\n", "dddddd\n"}) {
+    ASSERT_TRUE((*sink)->Write(batch).ok());
+  }
+  ASSERT_TRUE((*sink)->Flush().ok());
+  EXPECT_EQ(Read(path), "dddddd\n");
+  EXPECT_EQ(Read(path + ".1"), "cccccc\n");
+  EXPECT_EQ(Read(path + ".2"), "bbbbbb\n");
+  EXPECT_FALSE(std::filesystem::exists(path + ".3"));  // "aaaaaa" fell off
+}
+
+TEST_F(FileSinkTest, FsyncModeWritesThrough) {
+  const std::string path = Path("log.jsonl");
+  absl::StatusOr<std::unique_ptr<LogSink>> sink =
+      OpenFileSink({.path = path, .sync = FileSync::kFsync});
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->Write("x\n").ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  EXPECT_EQ(Read(path), "x\n");  // visible before the sink is closed
+}
+
+TEST_F(FileSinkTest, UnopenablePathIsAnError) {
+  absl::StatusOr<std::unique_ptr<LogSink>> sink =
+      OpenFileSink({.path = Path("missing-dir/log.jsonl")});
+  EXPECT_FALSE(sink.ok());
+  EXPECT_THAT(std::string(sink.status().message()), HasSubstr("missing-dir"));
+}
+
+}  // namespace
+}  // namespace writ

@@ -1,0 +1,204 @@
+// Decision records as the Engine writes them, and `redact`: a redacted
+// value never reaches a log, an explanation or an error message.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "simdjson.h"
+#include "src/internal/sha256.h"
+#include "tests/engine/test_support.h"
+#include "writ/engine.h"
+
+namespace writ {
+namespace {
+
+using testing::HasSubstr;
+using testing::Not;
+
+constexpr absl::string_view kSecret = "tok-5ecret-value";
+
+// Every type may be redacted; the secret is given to each in some form.
+std::vector<SourceFile> RedactingPolicy() {
+  return {{"redact.writ",
+           "policy \"redacting\" version \"7\";\n"
+           "schema {\n"
+           "  tool: string;\n"
+           "  token.id: string redact;\n"
+           "  token.age: duration redact;\n"
+           "  token.ip: ip redact;\n"
+           "  token.kind: enum(bearer, bound) redact;\n"
+           "  token.scopes: set<string> redact;\n"
+           "  token.score: number redact;\n"
+           "}\n"
+           "allow search when tool == \"search\" and token.id starts_with \"tok\"\n"
+           "  with max_uses = 1;\n"
+           "allow never when token.id == \"nope\" and token.kind == bound;\n"}};
+}
+
+struct LoggingEngine {
+  std::unique_ptr<engine_testing::MemoryLog> log =
+      std::make_unique<engine_testing::MemoryLog>();
+  std::unique_ptr<Engine> engine;
+};
+
+LoggingEngine MakeLoggingEngine(std::vector<SourceFile> sources) {
+  LoggingEngine result;
+  EngineOptions options;
+  options.log = std::make_shared<DecisionLog>(
+      std::make_unique<engine_testing::MemorySink>(result.log.get()));
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(std::move(sources), std::move(options));
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  result.engine = *std::move(engine);
+  return result;
+}
+
+std::string LogOf(LoggingEngine& logging) {
+  logging.engine->FlushLog();
+  return logging.log->text();
+}
+
+TEST(EngineLogTest, RecordHasEveryContractField) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  ASSERT_TRUE(logging.engine
+                  ->EvaluateJson(R"({"tool": "search", "token": {"id": "tok-1"}})")
+                  .ok());
+  const std::string log = LogOf(logging);
+  ASSERT_EQ(log.back(), '\n');
+  simdjson::dom::parser parser;
+  simdjson::dom::element record = parser.parse(log).value();
+  EXPECT_EQ(record["id"].get_string().value().size(), 40u);
+  EXPECT_EQ(record["timestamp"].get_string().value().size(), 27u);
+  EXPECT_EQ(record["decision"].get_string().value(), "allow");
+  EXPECT_EQ(record["policy"]["name"].get_string().value(), "redacting");
+  EXPECT_EQ(record["policy"]["version"].get_string().value(), "7");
+  EXPECT_EQ(record["policy"]["digest"].get_string().value(),
+            logging.engine->policy()->info().digest);
+  EXPECT_EQ(record["input"]["tool"].get_string().value(), "search");
+  EXPECT_EQ(record["determining"].at(0)["rule"].get_string().value(), "search");
+  EXPECT_EQ(record["obligations"]["max_uses"].get_int64().value(), 1);
+  EXPECT_TRUE(record["missing"].is_array());
+  EXPECT_TRUE(record["errors"].is_array());
+  EXPECT_GE(record["eval_ns"].get_int64().value(), 0);
+  EXPECT_EQ(record["shadow"].error(), simdjson::NO_SUCH_FIELD);
+}
+
+TEST(EngineLogTest, DecisionIdsAreUniqueAndSorted) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(logging.engine->EvaluateJson(R"({"tool": "x"})").ok());
+  }
+  const std::string log = LogOf(logging);
+  simdjson::dom::parser parser;
+  std::vector<std::string> ids;
+  for (simdjson::dom::element record : parser.parse_many(log)) {
+    ids.emplace_back(record["id"].get_string().value());
+  }
+  ASSERT_EQ(ids.size(), 50u);
+  for (size_t i = 1; i < ids.size(); ++i) EXPECT_LT(ids[i - 1], ids[i]);
+}
+
+TEST(EngineLogTest, RedactedValuesAreFingerprintedInTheLog) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  ASSERT_TRUE(logging.engine
+                  ->EvaluateJson(absl::StrCat(
+                      R"({"tool": "search", "token": {"id": ")", kSecret,
+                      R"(", "age": 30, "ip": "10.9.8.7", "kind": "bound",)",
+                      R"( "scopes": ["tok-5ecret-scope"], "score": 0.125}})"))
+                  .ok());
+  const std::string log = LogOf(logging);
+  EXPECT_THAT(log, Not(HasSubstr(kSecret)));
+  EXPECT_THAT(log, Not(HasSubstr("tok-5ecret-scope")));
+  EXPECT_THAT(log, Not(HasSubstr("10.9.8.7")));
+  EXPECT_THAT(log, Not(HasSubstr("bound\"")));
+  EXPECT_THAT(log, Not(HasSubstr("0.125")));
+  // The fingerprint is the SHA-256 of the value's JSON text.
+  EXPECT_THAT(log, HasSubstr(absl::StrCat(
+                       R"("token.id":"sha256:)",
+                       internal::Sha256Hex(absl::StrCat("\"", kSecret, "\"")), "\"")));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat(R"("token.age":"sha256:)",
+                                          internal::Sha256Hex("30"), "\"")));
+}
+
+TEST(EngineLogTest, WrongTypedRedactedValuesStayOutOfLogExplanationAndErrors) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  Explanation explanation;
+  // Each redacted attribute gets the secret in a form its type refuses.
+  ASSERT_TRUE(logging.engine
+                  ->EvaluateJson(absl::StrCat(
+                                     R"({"tool": "x", "token": {"id": 5, "age": ")", kSecret,
+                                     R"(", "ip": ")", kSecret, R"(", "kind": ")", kSecret,
+                                     R"(", "scopes": [")", kSecret, R"(", 1], "score": ")",
+                                     kSecret, R"("}})"),
+                                 &explanation)
+                  .ok());
+  EXPECT_EQ(explanation.errors.size(), 6u);
+  const std::string json = explanation.ToJson();
+  EXPECT_THAT(json, Not(HasSubstr(kSecret)));
+  EXPECT_THAT(json, HasSubstr("withheld"));
+  EXPECT_THAT(LogOf(logging), Not(HasSubstr(kSecret)));
+}
+
+TEST(EngineLogTest, WhyNotNeverQuotesRequestValues) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  Explanation explanation;
+  ASSERT_TRUE(logging.engine
+                  ->EvaluateJson(absl::StrCat(R"({"tool": "mail", "token": {"id": ")",
+                                              kSecret, R"("}})"),
+                                 &explanation)
+                  .ok());
+  ASSERT_FALSE(explanation.why_not.empty());  // a default deny
+  EXPECT_THAT(explanation.ToJson(), Not(HasSubstr(kSecret)));
+}
+
+TEST(EngineLogTest, InputErrorsNeverQuoteRedactedValues) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  absl::StatusOr<EngineDecision> twice = logging.engine->EvaluateJson(absl::StrCat(
+      R"({"token": {"id": ")", kSecret, R"("}, "token.id": ")", kSecret, R"("})"));
+  EXPECT_FALSE(twice.ok());
+  EXPECT_THAT(std::string(twice.status().message()), Not(HasSubstr(kSecret)));
+  absl::StatusOr<EngineDecision> broken = logging.engine->EvaluateJson(
+      absl::StrCat(R"({"token": {"id": ")", kSecret, R"(")"));
+  EXPECT_FALSE(broken.ok());
+  EXPECT_THAT(std::string(broken.status().message()), Not(HasSubstr(kSecret)));
+}
+
+TEST(EngineLogTest, ShadowOutcomeIsRecorded) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  ASSERT_TRUE(logging.engine
+                  ->SetShadow({{"shadow.writ", "schema { tool: string; }\ndefault allow;\n"}})
+                  .ok());
+  ASSERT_TRUE(logging.engine->EvaluateJson(R"({"tool": "mail"})").ok());
+  const std::string log = LogOf(logging);
+  EXPECT_THAT(log, HasSubstr(absl::StrCat(R"("shadow":{"decision":"allow","digest":")",
+                                          logging.engine->shadow()->info().digest,
+                                          R"(","agrees":false})")));
+}
+
+TEST(EngineLogTest, EveryDecisionIsLoggedOrCounted) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(logging.engine->EvaluateJson(R"({"tool": "search"})").ok());
+  }
+  const std::string log = LogOf(logging);
+  const EngineStats stats = logging.engine->stats();
+  EXPECT_EQ(stats.log_records + stats.log_drops, 1000u);
+  uint64_t decision_lines = 0;
+  uint64_t dropped_in_log = 0;
+  simdjson::dom::parser parser;
+  for (simdjson::dom::element record : parser.parse_many(log)) {
+    if (record["id"].error() == simdjson::SUCCESS) ++decision_lines;
+    if (uint64_t dropped; record["dropped"].get_uint64().get(dropped) == simdjson::SUCCESS) {
+      dropped_in_log += dropped;
+    }
+  }
+  EXPECT_EQ(decision_lines, stats.log_records);
+  EXPECT_EQ(dropped_in_log, stats.log_drops);
+}
+
+}  // namespace
+}  // namespace writ

@@ -1,0 +1,201 @@
+// Every limit on policies and requests refuses oversize input with a clear
+// error naming the limit — never a crash, never a silent truncation.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "writ/engine.h"
+#include "writ/policy.h"
+#include "writ/request.h"
+
+namespace writ {
+namespace {
+
+using testing::HasSubstr;
+
+absl::Status CompileWith(const std::string& text, const CompileOptions& options) {
+  return Policy::Compile({{"limits.writ", text}}, options).status();
+}
+
+std::string Repeat(absl::string_view piece, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) absl::StrAppend(&out, piece);
+  return out;
+}
+
+constexpr absl::string_view kSchema = "schema { tool: string; n: int; }\n";
+
+TEST(CompileLimitsTest, DefaultsAreDocumentedValues) {
+  const CompileOptions options;
+  EXPECT_EQ(options.max_source_bytes, 16u << 20);
+  EXPECT_EQ(options.max_expression_depth, 64);
+  EXPECT_EQ(options.max_rules, 100000u);
+  EXPECT_EQ(options.max_list_elements, 100000u);
+  EXPECT_EQ(options.max_regex_memory, 1 << 20);
+}
+
+TEST(CompileLimitsTest, SourceOverTheByteLimitIsRefused) {
+  CompileOptions options;
+  options.max_source_bytes = 64;
+  absl::Status status = CompileWith(absl::StrCat(kSchema, Repeat("# padding\n", 10)), options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("over the limit of 64"));
+}
+
+TEST(CompileLimitsTest, ExpressionDeeperThanTheLimitIsADiagnostic) {
+  CompileOptions options;
+  options.max_expression_depth = 8;
+  const std::string shallow = absl::StrCat(kSchema, "allow a when ", Repeat("(", 7),
+                                           "tool == \"x\"", Repeat(")", 7), ";\n");
+  const std::string deep = absl::StrCat(kSchema, "allow a when ", Repeat("(", 9),
+                                        "tool == \"x\"", Repeat(")", 9), ";\n");
+  EXPECT_TRUE(CompileWith(shallow, options).ok());
+  absl::Status status = CompileWith(deep, options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("nested deeper than 8"));
+}
+
+TEST(CompileLimitsTest, HostileNestingAtTheDefaultLimitIsADiagnosticNotACrash) {
+  const std::string hostile = absl::StrCat(kSchema, "allow a when ", Repeat("not (", 200000),
+                                           "tool == \"x\"", Repeat(")", 200000), ";\n");
+  absl::Status status = CompileWith(hostile, CompileOptions{});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("nested deeper than 64"));
+}
+
+TEST(CompileLimitsTest, MoreRulesThanTheLimitIsADiagnostic) {
+  CompileOptions options;
+  options.max_rules = 3;
+  std::string three(kSchema), four(kSchema);
+  for (int i = 0; i < 4; ++i) {
+    const std::string rule = absl::StrCat("allow r", i, " when n == ", i, ";\n");
+    if (i < 3) three += rule;
+    four += rule;
+  }
+  EXPECT_TRUE(CompileWith(three, options).ok());
+  absl::Status status = CompileWith(four, options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("more than 3 rules"));
+}
+
+TEST(CompileLimitsTest, ListLongerThanTheLimitIsADiagnostic) {
+  CompileOptions options;
+  options.max_list_elements = 4;
+  EXPECT_TRUE(CompileWith(absl::StrCat(kSchema, "allow a when n in [1, 2, 3, 4];\n"), options).ok());
+  absl::Status status =
+      CompileWith(absl::StrCat(kSchema, "allow a when n in [1, 2, 3, 4, 5];\n"), options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("exceeds the limit of 4"));
+}
+
+TEST(CompileLimitsTest, RegexOverTheMemoryBudgetIsADiagnostic) {
+  const std::string policy =
+      absl::StrCat(kSchema, "allow a when tool matches \"[a-z]{1000}\";\n");
+  EXPECT_TRUE(CompileWith(policy, CompileOptions{}).ok());
+  CompileOptions options;
+  options.max_regex_memory = 4 << 10;
+  absl::Status status = CompileWith(policy, options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("bad regex"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("too large"));
+}
+
+TEST(CompileLimitsTest, LongLetChainCompilesAndDecidesWithoutCrashing) {
+  // Lets refer to each other by name, so a chain is recursion in both the
+  // checker and the evaluator: a long one must not exhaust the stack.
+  std::string policy(kSchema);
+  constexpr int kChain = 20000;
+  for (int i = 0; i < kChain; ++i) absl::StrAppend(&policy, "let l", i, " = l", i + 1, ";\n");
+  absl::StrAppend(&policy, "let l", kChain, " = tool == \"x\";\nallow a when l0;\n");
+  absl::StatusOr<std::shared_ptr<const Policy>> compiled =
+      Policy::Compile({{"chain.writ", policy}});
+  if (!compiled.ok()) {
+    // Refusing it is fine too, as long as it is a diagnostic.
+    EXPECT_EQ(compiled.status().code(), absl::StatusCode::kInvalidArgument);
+    return;
+  }
+  absl::StatusOr<Request> request = Request::FromJson(**compiled, R"({"tool": "x"})");
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ((*compiled)->Evaluate(*request).effect, Effect::kAllow);
+}
+
+class RequestLimitsTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(
+        {{"r.writ", "schema { a.b.c: string; tool: string; }\ndefault allow;\n"}});
+    ASSERT_TRUE(policy.ok()) << policy.status();
+    policy_ = *std::move(policy);
+  }
+
+  absl::Status Read(const std::string& json, const RequestOptions& options) {
+    return Request::FromJson(*policy_, json, options).status();
+  }
+
+  std::shared_ptr<const Policy> policy_;
+};
+
+TEST_F(RequestLimitsTest, DefaultsAreDocumentedValues) {
+  const RequestOptions options;
+  EXPECT_EQ(options.max_json_bytes, 1u << 20);
+  EXPECT_EQ(options.max_depth, 1024u);
+  EXPECT_EQ(options.max_members, 10000u);
+}
+
+TEST_F(RequestLimitsTest, DocumentOverTheByteLimitIsRefused) {
+  RequestOptions options;
+  options.max_json_bytes = 20;
+  EXPECT_TRUE(Read(R"({"tool": "x"})", options).ok());
+  absl::Status status = Read(R"({"tool": "a longer value"})", options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("max_json_bytes"));
+}
+
+TEST_F(RequestLimitsTest, NestingDeeperThanTheLimitIsRefused) {
+  RequestOptions options;
+  options.max_depth = 3;
+  EXPECT_TRUE(Read(R"({"a": {"b": {"c": "x"}}})", options).ok());
+  absl::Status status = Read(R"({"a": {"b": {"c": ["x"]}}})", options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("deeper than 3 levels"));
+}
+
+TEST_F(RequestLimitsTest, HostileNestingInAnIgnoredKeyIsRefusedNotACrash) {
+  const std::string hostile = absl::StrCat(R"({"junk": )", Repeat("[", 100000),
+                                           Repeat("]", 100000), "}");
+  absl::Status status = Read(hostile, RequestOptions{});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("max_depth"));
+}
+
+TEST_F(RequestLimitsTest, DepthLimitFollowsEachCallsOptions) {
+  // The per-thread parser is shared by calls with different limits.
+  RequestOptions tight;
+  tight.max_depth = 2;
+  EXPECT_FALSE(Read(R"({"a": {"b": {"c": "x"}}})", tight).ok());
+  EXPECT_TRUE(Read(R"({"a": {"b": {"c": "x"}}})", RequestOptions{}).ok());
+  EXPECT_FALSE(Read(R"({"a": {"b": {"c": "x"}}})", tight).ok());
+}
+
+TEST_F(RequestLimitsTest, MoreMembersThanTheLimitIsRefused) {
+  RequestOptions options;
+  options.max_members = 3;
+  EXPECT_TRUE(Read(R"({"tool": "x", "u": 1, "v": 2})", options).ok());
+  absl::Status status = Read(R"({"tool": "x", "u": 1, "v": 2, "w": 3})", options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("max_members"));
+}
+
+TEST_F(RequestLimitsTest, EngineAppliesItsRequestOptions) {
+  EngineOptions options;
+  options.request.max_json_bytes = 8;
+  std::unique_ptr<Engine> engine = Engine::Create(policy_, options);
+  absl::StatusOr<EngineDecision> decision = engine->EvaluateJson(R"({"tool": "x"})");
+  EXPECT_EQ(decision.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine->stats().input_errors, 1u);
+}
+
+}  // namespace
+}  // namespace writ
