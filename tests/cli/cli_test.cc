@@ -87,7 +87,7 @@ TEST_F(Cli, CheckPrintsCompilerStyleDiagnosticsAndExitsOne) {
                   "                     ^\n" +
                 bad + ":2:13: error: unknown attribute or let 'nope'\n"
                       "deny q when nope;\n"
-                      "            ^\n");
+                      "            ^~~~\n");
 }
 
 TEST_F(Cli, MissingPolicyFileExitsOne) {

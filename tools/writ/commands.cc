@@ -13,6 +13,7 @@ int RunEval(const Arguments& arguments);
 int RunDag(const Arguments& arguments);
 int RunBench(const Arguments& arguments);
 int RunTest(const Arguments& arguments);
+int RunFmt(const Arguments& arguments);
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
@@ -46,6 +47,11 @@ const std::vector<Command>& AllCommands() {
         {"--coverage", false, "list rules no case made determining or true"},
         {"--engine", true, "dag (default) or reference (the oracle interpreter)"}},
        RunTest},
+      {"fmt", "writ fmt FILE... [--check] [-w]",
+       "Print policy files in the canonical layout (comments kept, meaning unchanged).",
+       {{"--check", false, "print a diff and exit 1 when a file is not formatted"},
+        {"-w", false, "rewrite files in place"}},
+       RunFmt},
   };
   return commands;
 }
