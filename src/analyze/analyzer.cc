@@ -40,6 +40,7 @@ class Analyzer {
     for (uint32_t index = 0; index < policy_.rules.size(); ++index) CheckShadowedAllow(index);
     CheckDuplicateRules();
     CheckUnusedLets();
+    for (const CheckedRule& rule : policy_.rules) CheckDenyObligations(rule);
     if (options_.notes) {
       for (const CheckedRule& rule : policy_.rules) CheckUnguardedDeny(rule);
     }
@@ -247,6 +248,17 @@ class Analyzer {
       Report(let.location, At(Severity::kWarning, "W005", let.location, Span::kToken,
                               absl::StrCat("let '", let.name, "' is not used by any rule")));
     }
+  }
+
+  // Obligations are merged from the determining allow rules only (SPEC
+  // §5): a deny's `with` is dead text that suggests otherwise.
+  void CheckDenyObligations(const CheckedRule& rule) {
+    if (rule.effect != Effect::kDeny || rule.obligations.empty()) return;
+    Report(rule.location,
+           At(Severity::kWarning, "W006", rule.location, Span::kRuleHead,
+              absl::StrCat("deny rule '", rule.name, "' has obligations ('with ",
+                           rule.obligations.front().key,
+                           " = ...'), but obligations are only returned with an allow")));
   }
 
   // Attributes a condition reads (through lets), and those a top-level

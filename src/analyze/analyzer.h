@@ -9,6 +9,7 @@
 //   W003 deny-always-applies      a deny whose condition is never false
 //   W004 duplicate-rule           same effect, same condition as another rule
 //   W005 unused-let               a let no rule uses, directly or via lets
+//   W006 deny-obligations         a deny with `with`: never returned
 //   N001 unguarded-deny           a deny reads attributes without `has`
 //                                 (a note: fail-closed is often deliberate)
 //

@@ -136,6 +136,9 @@ const AnalysisCase kCases[] = {
     {"LetUsedOnlyByUnusedLet", R"(let x = tool == "a"; let y = x; allow a when n > 1;)",
      {"W005", "W005"}},
     {"LetUsedThroughLet", R"(let x = tool == "a"; let y = x; allow a when y;)", {}},
+    // W006: obligations only come with allow decisions.
+    {"DenyWithObligations", "deny d when has n and n > 1 with max_uses = 1;", {"W006"}},
+    {"AllowWithObligations", "allow a when n > 1 with max_uses = 1;", {}},
 };
 
 INSTANTIATE_TEST_SUITE_P(Checks, Analysis, ::testing::ValuesIn(kCases),
