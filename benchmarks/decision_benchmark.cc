@@ -17,10 +17,17 @@
 //                   p50_ns/p99_ns/mean_ns counters (each includes a clock
 //                   read; timer_overhead_ns says how much). Not run for the
 //                   reference interpreter, which is too slow at 10,000 rules.
+//   latency_warm/MODE/N  the same, but each request is first copied
+//                   (untimed) into one reused request object, as a gateway
+//                   decides a request it has just built: the request is in
+//                   cache. Cycling over 10,000 stored requests (latency/)
+//                   instead reads each from memory (~25 MB for the engine's
+//                   requests), which no server does. Decision modes only.
 // and, for the engine and the baseline only,
 //   batch_hot/MODE/N  as batch/, cycling over the first kHotRequests
 //                   requests only, so they stay in cache: the difference to
 //                   batch/ is what reading a cold request costs.
+//   ratio_hot/N     as ratio/N over the first kHotRequests requests.
 //   ratio/N         engine and baseline passes over the same requests,
 //                   interleaved so load hits both alike; `ratio` is the
 //                   median engine pass over the median baseline pass, by
@@ -90,9 +97,13 @@ namespace {
 constexpr size_t kLatencySamples = 50000;
 constexpr size_t kMinLatencySamples = 1000;
 constexpr double kLatencyBudgetNs = 2e9;
-constexpr size_t kHotRequests = 16;
-// Interleaved pass pairs per ratio run.
-constexpr int kRatioPasses = 15;
+// Few enough to stay in cache, enough to vary the paths taken.
+constexpr size_t kHotRequests = 64;
+// Interleaved pass pairs per ratio run, each pass short enough (about a
+// millisecond of engine time at 10,000 rules) that most are not preempted
+// even on a loaded machine, so the medians stand for unpreempted passes.
+constexpr int kRatioPasses = 101;
+constexpr size_t kRatioCallsPerPass = 2000;
 
 enum class Mode { kEngine, kReference, kRuleIds, kBaseline, kExplain, kJson };
 
@@ -108,28 +119,38 @@ constexpr ModeInfo kModes[] = {{Mode::kEngine, "engine_decision"},
                                {Mode::kJson, "engine_json"}};
 
 // One call of `mode` on request `index`, returning the effect so the
-// caller can fold it into a sink.
+// caller can fold it into a sink. A warm caller decides the request last
+// given to Prepare, from its own reused copy.
 class Caller {
  public:
-  Caller(const Workload& workload, Mode mode) : workload_(workload), mode_(mode) {}
+  Caller(const Workload& workload, Mode mode, bool warm = false)
+      : workload_(workload), mode_(mode), warm_(warm), scratch_(workload.requests[0]) {}
+
+  void Prepare(size_t index) {
+    if (!warm_) return;
+    scratch_ = workload_.requests[index];  // reuses the buffers: no allocation
+    baseline_scratch_ = workload_.baseline_requests[index];
+  }
 
   int operator()(size_t index) {
     const Policy& policy = *workload_.policy;
+    const Request& request = warm_ ? scratch_ : workload_.requests[index];
     switch (mode_) {
       case Mode::kEngine:
-        return Effect(policy.Evaluate(workload_.requests[index]));
+        return Effect(policy.Evaluate(request));
       case Mode::kReference:
-        return Effect(policy.Evaluate(workload_.requests[index], nullptr, Evaluator::kReference));
+        return Effect(policy.Evaluate(request, nullptr, Evaluator::kReference));
       case Mode::kRuleIds:
-        return Effect(policy.EvaluateRuleIds(workload_.requests[index], &rule_ids_));
+        return Effect(policy.EvaluateRuleIds(request, &rule_ids_));
       case Mode::kBaseline:
-        return Effect(workload_.baseline->Decide(workload_.baseline_requests[index]));
+        return Effect(workload_.baseline->Decide(warm_ ? baseline_scratch_
+                                                       : workload_.baseline_requests[index]));
       case Mode::kExplain:
         // One record reused across calls, as a server thread would.
-        return Effect(policy.Evaluate(workload_.requests[index], &explanation_));
+        return Effect(policy.Evaluate(request, &explanation_));
       case Mode::kJson: {
-        absl::StatusOr<Request> request = Request::FromJson(policy, workload_.json_requests[index]);
-        return request.ok() ? Effect(policy.Evaluate(*request)) : -1;
+        absl::StatusOr<Request> parsed = Request::FromJson(policy, workload_.json_requests[index]);
+        return parsed.ok() ? Effect(policy.Evaluate(*parsed)) : -1;
       }
     }
     return -1;
@@ -140,6 +161,9 @@ class Caller {
 
   const Workload& workload_;
   Mode mode_;
+  bool warm_;
+  Request scratch_;
+  BaselineRequest baseline_scratch_;
   Explanation explanation_;
   std::vector<uint32_t> rule_ids_;
 };
@@ -162,19 +186,25 @@ void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t per
   state.counters["rules"] = static_cast<double>(rules);
 }
 
-void LatencyBenchmark(benchmark::State& state, size_t rules, Mode mode) {
+void LatencyBenchmark(benchmark::State& state, size_t rules, Mode mode, bool warm) {
   const Workload& workload = SharedWorkload(rules);
-  Caller call(workload, mode);
+  Caller call(workload, mode, warm);
   const size_t period = workload.requests.size();
   volatile int sink = 0;
+  auto prepare = [&](size_t index) { call.Prepare(index); };
   auto decide = [&](size_t index) { sink = sink + call(index); };
+  auto prepare_and_decide = [&](size_t index) {
+    prepare(index);
+    decide(index);
+  };
   internal::LatencySummary summary;
   for (auto _ : state) {
-    const double warm_up_ns = internal::BatchMeanNs(kMinLatencySamples, period, decide);
+    const double warm_up_ns =
+        internal::BatchMeanNs(kMinLatencySamples, period, prepare_and_decide);
     const size_t count = std::clamp(static_cast<size_t>(kLatencyBudgetNs / warm_up_ns),
                                     kMinLatencySamples, kLatencySamples);
     std::vector<int64_t> samples;
-    internal::SamplePerCall(count, period, decide, &samples);
+    internal::SamplePerCall(count, period, prepare, decide, &samples);
     summary = internal::Summarize(samples);
   }
   state.counters["samples"] = static_cast<double>(summary.samples);
@@ -190,23 +220,30 @@ double MedianOf(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-void RatioBenchmark(benchmark::State& state, size_t rules) {
+// `period`: how many of the workload's requests to cycle over (0: all).
+// Successive passes continue where the last stopped, so a cold pass does
+// not meet the requests the previous pair just read.
+void RatioBenchmark(benchmark::State& state, size_t rules, size_t period) {
   const Workload& workload = SharedWorkload(rules);
   Caller engine(workload, Mode::kEngine);
   Caller baseline(workload, Mode::kBaseline);
-  const size_t period = workload.requests.size();
+  if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
+  size_t offset = 0;
   volatile int sink = 0;
-  auto engine_call = [&](size_t index) { sink = sink + engine(index); };
-  auto baseline_call = [&](size_t index) { sink = sink + baseline(index); };
+  auto engine_call = [&](size_t index) { sink = sink + engine((index + offset) % period); };
+  auto baseline_call = [&](size_t index) { sink = sink + baseline((index + offset) % period); };
   std::vector<double> engine_cpu, baseline_cpu, engine_wall, baseline_wall;
+  const size_t calls = kRatioCallsPerPass;
   for (auto _ : state) {
     for (int pass = 0; pass < kRatioPasses; ++pass) {
-      engine_cpu.push_back(internal::BatchMeanNs<internal::ThreadCpuClock>(period, period,
-                                                                           engine_call));
-      baseline_cpu.push_back(internal::BatchMeanNs<internal::ThreadCpuClock>(period, period,
-                                                                             baseline_call));
-      engine_wall.push_back(internal::BatchMeanNs(period, period, engine_call));
-      baseline_wall.push_back(internal::BatchMeanNs(period, period, baseline_call));
+      engine_cpu.push_back(
+          internal::BatchMeanNs<internal::ThreadCpuClock>(calls, period, engine_call));
+      baseline_cpu.push_back(
+          internal::BatchMeanNs<internal::ThreadCpuClock>(calls, period, baseline_call));
+      offset = (offset + calls) % period;
+      engine_wall.push_back(internal::BatchMeanNs(calls, period, engine_call));
+      baseline_wall.push_back(internal::BatchMeanNs(calls, period, baseline_call));
+      offset = (offset + calls) % period;
     }
   }
   state.counters["engine_cpu_ns"] = MedianOf(engine_cpu);
@@ -229,17 +266,25 @@ void RegisterAll() {
                                      });
       }
       if (mode.mode == Mode::kReference) continue;
-      benchmark::RegisterBenchmark(absl::StrCat("latency/", mode.name, "/", rules).c_str(),
-                                   [rules, mode](benchmark::State& state) {
-                                     LatencyBenchmark(state, rules, mode.mode);
+      for (const bool warm : {false, true}) {
+        if (warm && mode.mode == Mode::kJson) continue;  // it builds a fresh request anyway
+        const char* kind = warm ? "latency_warm/" : "latency/";
+        benchmark::RegisterBenchmark(absl::StrCat(kind, mode.name, "/", rules).c_str(),
+                                     [rules, mode, warm](benchmark::State& state) {
+                                       LatencyBenchmark(state, rules, mode.mode, warm);
+                                     })
+            ->Iterations(1)
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+    for (const bool hot : {false, true}) {
+      benchmark::RegisterBenchmark(absl::StrCat(hot ? "ratio_hot/" : "ratio/", rules).c_str(),
+                                   [rules, hot](benchmark::State& state) {
+                                     RatioBenchmark(state, rules, hot ? kHotRequests : 0);
                                    })
           ->Iterations(1)
           ->Unit(benchmark::kMillisecond);
     }
-    benchmark::RegisterBenchmark(absl::StrCat("ratio/", rules).c_str(),
-                                 [rules](benchmark::State& state) { RatioBenchmark(state, rules); })
-        ->Iterations(1)
-        ->Unit(benchmark::kMillisecond);
   }
 }
 

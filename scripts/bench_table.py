@@ -4,9 +4,11 @@
 usage: bench_table.py RESULTS_DIR   (holding decision.json, compile.json)
 
 Every figure is the median over the repetitions of one run of the suite.
-Batch figures are thread CPU time per call (Google Benchmark's cpu_time),
-which preemption on a loaded machine does not inflate; p50/p99 are wall
-time per call, one clock read included.
+Batch figures are CPU time per call (Google Benchmark's cpu_time), which
+preemption on a loaded machine does not inflate; p50/p99 are wall time per
+call, one clock read included. "warm": the request was just copied into the
+object decided (in cache); "cold": read from 10,000 stored requests;
+"hot": the batch cycles over 64 requests only.
 """
 import json
 import os
@@ -48,28 +50,39 @@ class Table:
             return None
         return cpu_ns(entry) if counter is None else entry.get(counter)
 
-    def percentiles(self, mode, rules):
-        return (fmt(self.get("latency", mode, rules, "p50_ns")) + " / " +
-                fmt(self.get("latency", mode, rules, "p99_ns")))
+    def percentiles(self, kind, mode, rules):
+        return (fmt(self.get(kind, mode, rules, "p50_ns")) + " / " +
+                fmt(self.get(kind, mode, rules, "p99_ns")))
+
+    def pair(self, kind, first, second, rules, digits=1):
+        return (fmt(self.get(kind, first, rules), digits) + " / " +
+                fmt(self.get(kind, second, rules), digits))
+
+    def ratio(self, kind, rules):
+        return (fmt(self.get(kind, None, rules, "ratio"), 2) + "× (wall " +
+                fmt(self.get(kind, None, rules, "wall_ratio"), 2) + "×)")
 
 
 def decision_table(t):
-    print("| rules | engine CPU ns | baseline CPU ns | engine/baseline (interleaved, CPU) "
-          "| engine p50 / p99 ns | baseline p50 / p99 ns | hot engine / baseline CPU ns "
-          "| rule ids p50 / p99 ns | reference CPU ns | allocs/decision |")
-    print("|" + "---|" * 10)
+    print("| rules | engine warm p50 / p99 ns | baseline warm p50 / p99 ns "
+          "| engine / baseline, hot (CPU) | engine / baseline, cold (CPU) "
+          "| engine CPU ns hot / cold | baseline CPU ns hot / cold "
+          "| engine cold p50 / p99 ns | rule ids warm p50 / p99 ns | reference CPU ns "
+          "| allocs/decision |")
+    print("|" + "---|" * 11)
     for rules in SIZES:
         row = [
             f"{rules:,}",
-            fmt(t.get("batch", "engine_decision", rules), 1),
-            fmt(t.get("batch", "baseline_decision", rules), 1),
-            fmt(t.get("ratio", None, rules, "ratio"), 2) + "× (wall " +
-            fmt(t.get("ratio", None, rules, "wall_ratio"), 2) + "×)",
-            t.percentiles("engine_decision", rules),
-            t.percentiles("baseline_decision", rules),
+            t.percentiles("latency_warm", "engine_decision", rules),
+            t.percentiles("latency_warm", "baseline_decision", rules),
+            t.ratio("ratio_hot", rules),
+            t.ratio("ratio", rules),
             fmt(t.get("batch_hot", "engine_decision", rules), 1) + " / " +
-            fmt(t.get("batch_hot", "baseline_decision", rules), 1),
-            t.percentiles("engine_rule_ids", rules),
+            fmt(t.get("batch", "engine_decision", rules), 1),
+            fmt(t.get("batch_hot", "baseline_decision", rules), 1) + " / " +
+            fmt(t.get("batch", "baseline_decision", rules), 1),
+            t.percentiles("latency", "engine_decision", rules),
+            t.percentiles("latency_warm", "engine_rule_ids", rules),
             fmt(t.get("batch", "reference_decision", rules), 0),
             fmt(t.get("batch", "engine_decision", rules, "allocs_per_call"), 2),
         ]
@@ -77,17 +90,19 @@ def decision_table(t):
 
 
 def explanation_table(t):
-    print("| rules | explain CPU ns | explain p50 / p99 ns | allocs/explain "
-          "| JSON→decision CPU ns | JSON→decision p50 / p99 ns | allocs/JSON→decision |")
-    print("|" + "---|" * 7)
+    print("| rules | explain warm p50 / p99 ns | explain cold p50 / p99 ns | explain CPU ns "
+          "| allocs/explain | JSON→decision p50 / p99 ns | JSON→decision CPU ns "
+          "| allocs/JSON→decision |")
+    print("|" + "---|" * 8)
     for rules in SIZES:
         row = [
             f"{rules:,}",
+            t.percentiles("latency_warm", "engine_explain", rules),
+            t.percentiles("latency", "engine_explain", rules),
             fmt(t.get("batch", "engine_explain", rules), 0),
-            t.percentiles("engine_explain", rules),
             fmt(t.get("batch", "engine_explain", rules, "allocs_per_call"), 1),
+            t.percentiles("latency", "engine_json", rules),
             fmt(t.get("batch", "engine_json", rules), 0),
-            t.percentiles("engine_json", rules),
             fmt(t.get("batch", "engine_json", rules, "allocs_per_call"), 1),
         ]
         print("| " + " | ".join(row) + " |")
@@ -109,7 +124,7 @@ def main():
     decision_table(decision)
     print()
     explanation_table(decision)
-    overhead = decision.get("latency", "engine_decision", 1000, "timer_overhead_ns")
+    overhead = decision.get("latency_warm", "engine_decision", 1000, "timer_overhead_ns")
     print(f"\nTimer overhead (one steady_clock read, included in every p50/p99): "
           f"{fmt(overhead)} ns.\n")
     compile_path = os.path.join(directory, "compile.json")

@@ -57,17 +57,26 @@ LatencySummary Summarize(std::vector<int64_t>& samples);
 double TimerOverheadNs();
 
 // Calls `call(i)` for i in [0, count) cycling over `period` inputs, timing
-// each call; appends the durations to `samples`.
-template <typename Call>
-void SamplePerCall(size_t count, size_t period, Call&& call, std::vector<int64_t>* samples) {
+// each call; appends the durations to `samples`. `prepare(i)` runs just
+// before each call, untimed (e.g. to bring input i into cache, as a server
+// that has just built it would have it).
+template <typename Prepare, typename Call>
+void SamplePerCall(size_t count, size_t period, Prepare&& prepare, Call&& call,
+                   std::vector<int64_t>* samples) {
   samples->reserve(samples->size() + count);
   for (size_t i = 0, input = 0; i < count; ++i) {
+    prepare(input);
     const LatencyClock::time_point start = LatencyClock::now();
     call(input);
     const LatencyClock::time_point end = LatencyClock::now();
     samples->push_back(NanosecondsBetween(start, end));
     if (++input == period) input = 0;
   }
+}
+
+template <typename Call>
+void SamplePerCall(size_t count, size_t period, Call&& call, std::vector<int64_t>* samples) {
+  SamplePerCall(count, period, [](size_t) {}, call, samples);
 }
 
 // Total time of `count` calls cycling over `period` inputs, divided by
