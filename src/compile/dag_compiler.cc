@@ -356,7 +356,10 @@ class DagCompiler {
       }
     }
     index.all = AddList(all);
-    for (const auto& [text, rules] : by_text) index.by_text.emplace(text, AddList(rules));
+    for (const auto& [text, rules] : by_text) {
+      index.by_text.emplace(text, AddList(rules));
+      index.key_lengths |= KeyLengthBit(text.size());
+    }
     for (const std::vector<uint32_t>& rules : by_member) index.by_member.push_back(AddList(rules));
     return index;
   }

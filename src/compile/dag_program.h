@@ -93,7 +93,12 @@ struct GuardIndex {
   RuleRange all;
   absl::flat_hash_map<std::string, RuleRange> by_text;  // kString
   std::vector<RuleRange> by_member;                     // kEnum, by index
+  // kDotSuffix: bit min(length, 63) is set for every key length, so a
+  // suffix of a length no key has is not hashed at all.
+  uint64_t key_lengths = 0;
 };
+
+inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }
 
 // The rules of one effect, split by how a request finds them.
 struct EffectPlan {

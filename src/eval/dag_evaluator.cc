@@ -146,6 +146,7 @@ class DagRun {
   bool VisitDotSuffixes(const GuardIndex& index, absl::string_view text, Visit& visit) {
     for (size_t dot = text.find('.'); dot != absl::string_view::npos;
          dot = text.find('.', dot + 1)) {
+      if ((index.key_lengths & KeyLengthBit(text.size() - dot)) == 0) continue;
       const auto it = index.by_text.find(text.substr(dot));
       if (it != index.by_text.end() && VisitRange(it->second, visit)) return true;
     }
