@@ -71,15 +71,42 @@ class Formatter {
     return tokens_.size();
   }
 
-  bool HasInteriorComment(const Piece& piece) const {
-    for (size_t i = piece.begin; i < piece.end; ++i) {
+  bool HasComment(size_t begin, size_t end) const {
+    for (size_t i = begin; i < end; ++i) {
       if (tokens_[i].kind == Token::Kind::kComment) return true;
     }
     return false;
   }
 
   bool IsPlainLet(const Piece& piece) const {
-    return !piece.comment && tokens_[piece.begin].Is("let") && !HasInteriorComment(piece);
+    return !piece.comment && tokens_[piece.begin].Is("let");
+  }
+
+  // Where the code of [begin, end) ends: only comments follow it.
+  size_t CodeEnd(size_t begin, size_t end) const {
+    size_t code_end = end;
+    while (code_end > begin && tokens_[code_end - 1].kind == Token::Kind::kComment) --code_end;
+    return code_end;
+  }
+
+  // Text that has no place for comments: marks the item when it has some.
+  std::string CommentFree(size_t begin, size_t end) const {
+    if (HasComment(begin, end)) unformattable_ = true;
+    return JoinTokens(tokens_, begin, end);
+  }
+
+  // The comments [begin, end) after code: one that trailed its token stays
+  // on the line, one that had a line of its own gets one, at `indent`.
+  std::string AttachComments(size_t begin, size_t end, size_t indent) const {
+    std::string out;
+    for (size_t i = begin; i < end; ++i) {
+      if (tokens_[i].starts_line) {
+        absl::StrAppend(&out, "\n", Spaces(indent), Trimmed(tokens_[i]));
+      } else {
+        absl::StrAppend(&out, "  ", Trimmed(tokens_[i]));
+      }
+    }
+    return out;
   }
 
   // Lets align their `=` within a block: lets and comments with no blank
@@ -103,12 +130,20 @@ class Formatter {
   // A comment on the line of the previous token trails it; any other
   // comment has a line of its own.
   void EmitComment(const Token& comment) {
-    if (!comment.starts_line && !out_.empty() && out_.back() == '\n') {
+    if (!comment.starts_line && !out_.empty() && out_.back() == '\n' && !LastLineHasComment()) {
       out_.pop_back();
       absl::StrAppend(&out_, "  ", Trimmed(comment), "\n");
     } else {
       absl::StrAppend(&out_, Trimmed(comment), "\n");
     }
+  }
+
+  // Appending a second comment to a line would make it part of the first.
+  bool LastLineHasComment() const {
+    const size_t start = out_.rfind('\n', out_.size() - 2);
+    const std::vector<Token> line =
+        Tokenize(absl::string_view(out_).substr(start == std::string::npos ? 0 : start + 1));
+    return !line.empty() && line.back().kind == Token::Kind::kComment;
   }
 
   static std::string Trimmed(const Token& comment) {
@@ -119,13 +154,22 @@ class Formatter {
 
   // -------------------------------------------------------------- items
 
+  // Comments inside a let or rule are laid out where they stand between
+  // operands and clauses; an item with a comment anywhere else (inside an
+  // atom or a list) is kept as written.
   std::string FormatItem(const Piece& piece, size_t let_width) const {
     const Token& first = tokens_[piece.begin];
     if (first.Is("schema")) return FormatSchema(piece);
-    if (HasInteriorComment(piece)) return Verbatim(piece);
-    if (first.Is("let")) return FormatLet(piece, let_width);
-    if (first.Is("allow") || first.Is("deny")) return FormatRule(piece);
-    return JoinTokens(tokens_, piece.begin, piece.end) + "\n";  // policy, default
+    unformattable_ = false;
+    std::string text;
+    if (first.Is("let")) {
+      text = FormatLet(piece, let_width);
+    } else if (first.Is("allow") || first.Is("deny")) {
+      text = FormatRule(piece);
+    } else {
+      text = CommentFree(piece.begin, piece.end) + "\n";  // policy, default
+    }
+    return unformattable_ ? Verbatim(piece) : text;
   }
 
   std::string Verbatim(const Piece& piece) const {
@@ -246,30 +290,37 @@ class Formatter {
   std::string Condition(size_t begin, size_t end, size_t column, size_t trailer,
                         bool hanging) const {
     const std::string flat = JoinTokens(tokens_, begin, end);
-    if (column + flat.size() + trailer <= kFormatWidth) return flat;
+    const bool commented = HasComment(begin, end);
+    if (!commented && column + flat.size() + trailer <= kFormatWidth) return flat;
     const std::vector<size_t> connectives = Connectives(begin, end);
     if (connectives.empty()) return Operand(begin, end, column, trailer);
+    auto indent_of = [&](size_t connective) {
+      const size_t width = tokens_[connective].text.size();
+      return hanging && column > width ? column - width - 1 : column;
+    };
     std::string out;
     size_t operand_begin = begin;
     for (size_t k = 0; k <= connectives.size(); ++k) {
-      const size_t operand_end = k < connectives.size() ? connectives[k] : end;
-      const size_t operand_trailer = k < connectives.size() ? 0 : trailer;
-      if (k == 0) {
-        out = Operand(operand_begin, operand_end, column, operand_trailer);
-      } else {
+      const bool last = k == connectives.size();
+      const size_t operand_end = last ? end : connectives[k];
+      const size_t code_end = CodeEnd(operand_begin, operand_end);
+      if (last && code_end != operand_end) unformattable_ = true;  // callers split these off
+      size_t operand_column = column;
+      if (k > 0) {
         const absl::string_view word = tokens_[connectives[k - 1]].text;
-        const size_t indent = hanging && column > word.size() ? column - word.size() - 1 : column;
-        const size_t operand_column = indent + word.size() + 1;
-        absl::StrAppend(&out, "\n", Spaces(indent), word, " ",
-                        Operand(operand_begin, operand_end, operand_column, operand_trailer));
+        const size_t indent = indent_of(connectives[k - 1]);
+        absl::StrAppend(&out, "\n", Spaces(indent), word, " ");
+        operand_column = indent + word.size() + 1;
       }
+      absl::StrAppend(&out, Operand(operand_begin, code_end, operand_column, last ? trailer : 0));
+      if (!last) absl::StrAppend(&out, AttachComments(code_end, operand_end, indent_of(connectives[k])));
       operand_begin = operand_end + 1;
     }
     return out;
   }
 
   std::string Operand(size_t begin, size_t end, size_t column, size_t trailer) const {
-    const std::string flat = JoinTokens(tokens_, begin, end);
+    const std::string flat = CommentFree(begin, end);
     if (column + flat.size() + trailer <= kFormatWidth || begin >= end) return flat;
     if (tokens_[begin].Is("not")) {
       return absl::StrCat("not ", Operand(begin + 1, end, column + 4, trailer));
@@ -317,21 +368,23 @@ class Formatter {
   //                    ...];         a in [...];
   std::string FormatLet(const Piece& piece, size_t name_width) const {
     const absl::string_view name = tokens_[piece.begin + 1].text;
+    CommentFree(piece.begin, piece.begin + 3);
     const size_t begin = piece.begin + 3;
-    const size_t end = piece.end - 1;
+    const size_t end = CodeEnd(begin, piece.end - 1);
+    const std::string comments = AttachComments(end, piece.end - 1, 0);
     const std::string head =
         absl::StrCat("let ", name, Spaces(name_width - std::min(name_width, name.size())), " = ");
     const std::string after_head =
-        absl::StrCat(head, Condition(begin, end, head.size(), 1, true), ";\n");
-    if (after_head.find('\n') + 1 == after_head.size() && after_head.size() <= kFormatWidth + 1) {
-      return after_head;
+        absl::StrCat(head, Condition(begin, end, head.size(), 1, true), ";");
+    if (after_head.find('\n') == std::string::npos && after_head.size() <= kFormatWidth) {
+      return absl::StrCat(after_head, comments, "\n");
     }
     const std::string broken = absl::StrCat("let ", name, " =\n", Spaces(kRuleIndent),
-                                            Condition(begin, end, kRuleIndent, 1, true), ";\n");
+                                            Condition(begin, end, kRuleIndent, 1, true), ";");
     const auto cost = [](const std::string& text) {
-      return std::make_pair(Overflows(text), std::count(text.begin(), text.end(), '\n'));
+      return std::make_pair(Overflows(text + "\n"), std::count(text.begin(), text.end(), '\n'));
     };
-    return cost(after_head) < cost(broken) ? after_head : broken;
+    return absl::StrCat(cost(after_head) < cost(broken) ? after_head : broken, comments, "\n");
   }
 
   static bool Overflows(absl::string_view text) {
@@ -358,29 +411,46 @@ class Formatter {
     return clauses;
   }
 
+  // Comments before the `;` end up after it (with no indent if on a line
+  // of their own), exactly where the next run leaves them.
   std::string FormatRule(const Piece& piece) const {
+    const size_t semicolon = piece.end - 1;
+    const size_t code_end = CodeEnd(piece.begin, semicolon);
     const std::string flat = JoinTokens(tokens_, piece.begin, piece.end);
-    if (flat.size() <= kFormatWidth) return flat + "\n";
-    std::string out = JoinTokens(tokens_, piece.begin, piece.begin + 2);
+    if (!HasComment(piece.begin, code_end) && flat.size() <= kFormatWidth) {
+      return absl::StrCat(flat, AttachComments(code_end, semicolon, 0), "\n");
+    }
+    std::string out = CommentFree(piece.begin, piece.begin + 2);
     const std::vector<size_t> clauses = Clauses(piece);
+    // Comments right after the name belong to the head line.
+    const size_t head_end = clauses.empty() ? semicolon : clauses[0];
+    const size_t head_code = CodeEnd(piece.begin + 2, head_end);
+    if (head_code != piece.begin + 2) unformattable_ = true;
+    std::string pending = AttachComments(head_code, head_end, kRuleIndent);
     for (size_t k = 0; k < clauses.size(); ++k) {
+      absl::StrAppend(&out, pending);
       const size_t keyword = clauses[k];
-      const size_t body_end = k + 1 < clauses.size() ? clauses[k + 1] : piece.end - 1;
-      const size_t trailer = k + 1 < clauses.size() ? 0 : 1;
+      const bool last = k + 1 == clauses.size();
+      const size_t body_end = CodeEnd(keyword + 1, last ? semicolon : clauses[k + 1]);
       const absl::string_view word = tokens_[keyword].text;
       const size_t column = kRuleIndent + word.size() + 1;
+      const size_t trailer = last ? 1 : 0;
       const std::string body =
           word == "with" ? Obligations(keyword + 1, body_end, column, trailer)
           : word == "because"
-              ? JoinTokens(tokens_, keyword + 1, body_end)
+              ? CommentFree(keyword + 1, body_end)
               : Condition(keyword + 1, body_end, column, trailer, true);
       absl::StrAppend(&out, "\n", Spaces(kRuleIndent), word, " ", body);
+      pending = AttachComments(body_end, last ? semicolon : clauses[k + 1],
+                               last ? 0 : kRuleIndent);
     }
-    return out + ";\n";
+    // The `;` goes before trailing comments, or a comment would swallow it.
+    return absl::StrCat(out, ";", pending, "\n");
   }
 
   // `k = v, k = v` filled greedily, continuation lines under the first key.
   std::string Obligations(size_t begin, size_t end, size_t column, size_t trailer) const {
+    CommentFree(begin, end);
     std::string out;
     size_t line_width = column;
     size_t start = begin;
@@ -404,6 +474,9 @@ class Formatter {
   absl::string_view text_;
   std::vector<Token> tokens_;
   std::string out_;
+  // Set by the layout functions when the item at hand has a comment they
+  // cannot place; FormatItem then keeps the item as written.
+  mutable bool unformattable_ = false;
 };
 
 }  // namespace

@@ -89,11 +89,26 @@ TEST(FormatLayout, KeepsCommentsInPlaceAndOneBlankLine) {
             "allow b when n > 1;\n");
 }
 
-TEST(FormatLayout, RuleWithACommentInsideIsKeptAsWritten) {
-  const std::string rule =
-      "allow a\n   when tool == \"x\"   # why x\n      and n>1;\n";
-  const std::string input = "schema { tool: string; n: int; }\n" + rule;
-  EXPECT_EQ(Format(input), "schema {\n  tool: string;\n  n:    int;\n}\n" + rule);
+TEST(FormatLayout, CommentsBetweenOperandsAndClausesStayThere) {
+  const std::string input =
+      "schema { tool: string; n: int; }\n"
+      "allow a  # head\n   when tool == \"x\"   # why x\n  # about n\n      and n>1\n"
+      "because \"r\"  # last\n;\n"
+      "let l = n > 2  # trailing\n;\n";
+  EXPECT_EQ(Format(input),
+            "schema {\n  tool: string;\n  n:    int;\n}\n"
+            "allow a  # head\n"
+            "  when tool == \"x\"  # why x\n"
+            "   # about n\n"
+            "   and n > 1\n"
+            "  because \"r\";  # last\n"
+            "let l = n > 2;  # trailing\n");
+}
+
+TEST(FormatLayout, RuleWithACommentInsideAListIsKeptAsWritten) {
+  const std::string rule = "allow a when tool in [\"x\",  # why x\n    \"y\"];\n";
+  const std::string input = "schema { tool: string; }\n" + rule;
+  EXPECT_EQ(Format(input), "schema {\n  tool: string;\n}\n" + rule);
 }
 
 TEST(FormatLayout, NestedGroupsPutTheirConnectivesUnderTheFirstOperand) {
@@ -230,7 +245,7 @@ class PolicyGenerator {
 };
 
 TEST(FormatLaws, HoldForGeneratedPolicies) {
-  for (uint32_t seed = 1; seed <= 300; ++seed) {
+  for (uint32_t seed = 1; seed <= 500; ++seed) {
     const std::string text = PolicyGenerator(seed).Generate();
     ASSERT_FALSE(SyntaxFingerprint(text).empty()) << "generator bug, seed " << seed << ":\n"
                                                   << text;
