@@ -31,6 +31,15 @@ TEST(WritCheck, AgentGatewayHasNoWarningsEvenUnderWerror) {
   EXPECT_THAT(result.out, HasSubstr("0 warning(s)"));
 }
 
+TEST(WritCheck, EveryPolicySetUnderPoliciesHasNoWarnings) {
+  const std::vector<PolicySet> sets = PolicySetsUnderPolicies();
+  ASSERT_FALSE(sets.empty());
+  for (const PolicySet& set : sets) {
+    const CliResult result = RunWrit(CheckArgs(set.files, {"--Werror"}));
+    EXPECT_EQ(result.exit_code, 0) << set.directory << "\n" << result.err;
+  }
+}
+
 TEST(WritCheck, AgentGatewayNotesNameUnguardedDenyReads) {
   const CliResult result = RunWrit(CheckArgs(AgentGatewayFiles(), {"--notes", "--Werror"}));
   EXPECT_EQ(result.exit_code, 0) << "notes never fail a check";

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -65,6 +66,28 @@ inline std::vector<std::string> AgentGatewayFiles() {
   const std::string dir = "policies/agent-gateway/";
   return {dir + "schema.writ", dir + "lets.writ", dir + "allow.writ", dir + "deny.writ",
           dir + "default.writ"};
+}
+
+// Every policy set under policies/: a directory and its .writ files,
+// sorted (the order only changes source order, never a decision).
+struct PolicySet {
+  std::filesystem::path directory;
+  std::vector<std::string> files;
+};
+
+inline std::vector<PolicySet> PolicySetsUnderPolicies() {
+  std::vector<PolicySet> sets;
+  const std::filesystem::path root = std::filesystem::path(WRIT_SOURCE_DIR) / "policies";
+  for (const auto& entry : std::filesystem::directory_iterator(root)) {
+    if (!entry.is_directory()) continue;
+    PolicySet set{entry.path(), {}};
+    for (const auto& file : std::filesystem::directory_iterator(entry.path())) {
+      if (file.path().extension() == ".writ") set.files.push_back(file.path().string());
+    }
+    std::sort(set.files.begin(), set.files.end());
+    if (!set.files.empty()) sets.push_back(std::move(set));
+  }
+  return sets;
 }
 
 inline std::string LastLine(const std::string& text) {

@@ -59,6 +59,27 @@ TEST(WritTestOnExamplePolicy, AgentGatewayCasesAllPassWithEveryRuleDetermining) 
   EXPECT_THAT(result.out, HasSubstr("never determining: none\n"));
 }
 
+// Every set under policies/ that has a cases.json passes it with every
+// rule determining in some case, on both evaluators.
+TEST(WritTestOnExamplePolicy, EveryPolicySetWithCasesPassesWithFullCoverage) {
+  size_t sets_with_cases = 0;
+  for (const PolicySet& set : PolicySetsUnderPolicies()) {
+    const std::filesystem::path cases = set.directory / "cases.json";
+    if (!std::filesystem::exists(cases)) continue;
+    ++sets_with_cases;
+    for (const char* engine : {"--engine=reference", "--engine=dag"}) {
+      std::vector<std::string> args = {"test"};
+      args.insert(args.end(), set.files.begin(), set.files.end());
+      args.insert(args.end(), {"--cases", cases.string(), "--coverage", engine});
+      const CliResult result = RunWrit(args);
+      EXPECT_EQ(result.exit_code, 0) << set.directory << " " << engine << "\n" << result.out;
+      EXPECT_THAT(LastLine(result.out), ::testing::EndsWith(" passed, 0 failed"));
+      EXPECT_THAT(result.out, HasSubstr("  never determining: none\n")) << set.directory;
+    }
+  }
+  EXPECT_GE(sets_with_cases, 1u);
+}
+
 TEST_F(WritTestCommand, PassingCasesExitZeroWithSummaryLast) {
   const CliResult result = RunCases(kPassingCases);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
