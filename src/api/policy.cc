@@ -115,7 +115,7 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
 Decision Policy::EvaluateRuleIds(const Request& request,
                                  std::vector<uint32_t>* determining_rules) const noexcept {
   if (&request.schema() != checked_->schema.get()) {
-    determining_rules->clear();
+    if (determining_rules != nullptr) determining_rules->clear();
     return {Effect::kDeny, false};
   }
   return internal::DagEvaluate(*dag_, request, determining_rules, nullptr);

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/compile_for_test.h"
 #include "src/compile/dag_program.h"
 #include "writ/policy.h"
 
@@ -25,10 +26,7 @@ schema {
 )";
 
 std::shared_ptr<const Policy> CompileOrDie(const std::string& body) {
-  absl::StatusOr<std::shared_ptr<const Policy>> policy =
-      Policy::Compile({{"test.writ", std::string(kSchema) + body}});
-  EXPECT_TRUE(policy.ok()) << policy.status().message();
-  return policy.ok() ? *policy : nullptr;
+  return writ::test_support::CompileForTest(kSchema + body);
 }
 
 TEST(DagCompiler, IdenticalAtomsAcrossRulesAndLetsAreOneNode) {

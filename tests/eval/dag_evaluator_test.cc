@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/testing/compile_for_test.h"
 #include "writ/policy.h"
 #include "writ/request.h"
 
@@ -24,10 +25,7 @@ schema {
 )";
 
 std::shared_ptr<const Policy> CompileOrDie(const std::string& body) {
-  absl::StatusOr<std::shared_ptr<const Policy>> policy =
-      Policy::Compile({{"test.writ", std::string(kSchema) + body}});
-  EXPECT_TRUE(policy.ok()) << policy.status().message();
-  return policy.ok() ? *policy : nullptr;
+  return writ::test_support::CompileForTest(kSchema + body);
 }
 
 std::string Record(const Policy& policy, const std::string& json, Evaluator evaluator) {
