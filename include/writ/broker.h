@@ -39,6 +39,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -135,8 +136,8 @@ struct TaskContext {
   GateStage stage = GateStage::kMint;
   std::string workload;  // SPIFFE ID of the requester or presenter
   std::string task_id;
-  std::vector<std::string>
-      tools;  // requested (mint/delegate) or called (verify)
+  // The tools requested (mint, delegate) or the one being called (verify).
+  std::vector<std::string> tools;
   std::string destination;
   std::string data_class;
   int depth = 0;  // session.depth: 0 for a root token

@@ -683,6 +683,11 @@ absl::StatusOr<IssuedToken> BrokerImpl::Delegate(
   }
   absl::StatusOr<SpiffeId> child = TrustedWorkload(request.child_workload);
   if (!child.ok()) return refuse(parent.task_id, child.status());
+  // The task was checked with the parent; the child may be revoked itself.
+  if (absl::Status status = CheckNotRevoked(parent.task_id, child->str());
+      !status.ok()) {
+    return refuse(parent.task_id, status);
+  }
   absl::StatusOr<PublicJwk> key =
       broker_internal::ParsePublicJwk(request.child_workload_key);
   if (!key.ok()) return refuse(parent.task_id, key.status());

@@ -329,6 +329,13 @@ TEST_F(AttackTest, StolenTokenUsedByAnotherWorkloadIsRefused) {
   RememberMessage(status);
 }
 
+TEST_F(AttackTest, DelegationToARevokedWorkloadIsRefused) {
+  ASSERT_TRUE(broker_->RevokeWorkload(kResearcher, "compromised").ok());
+  absl::Status status = broker_->Delegate(ToResearcher(issued_.token)).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(status.message(), HasSubstr("workload is revoked"));
+}
+
 TEST_F(AttackTest, UntrustedPresenterIsRefused) {
   const VerifyResult result =
       MustVerify(Use(issued_.token, planner_key_, "spiffe://evil.org/agent"));

@@ -2,7 +2,9 @@
 // obligations, revocation, key rotation and the audit log.
 #include "writ/broker.h"
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_split.h"
@@ -349,6 +351,43 @@ TEST_F(BrokerTest, PolicyDenyWithRevokeObligationRevokesTheToken) {
   gate_->decide = nullptr;
   EXPECT_EQ(MustVerify(Use(issued.token, planner_key_, kPlanner)).code,
             RefusalCode::kRevoked);
+}
+
+TEST_F(BrokerTest, ConcurrentReplaysAndUsesAreCountedExactly) {
+  // Refusals would otherwise exhaust the task's retry budget mid-test.
+  Recreate([](BrokerOptions& options) { options.max_failures_per_task = 0; });
+  gate_->decide = [](const TaskContext&) -> absl::StatusOr<GateDecision> {
+    GateDecision decision = FakeGate::Allow();
+    decision.obligations.max_uses = 5;
+    return decision;
+  };
+  const IssuedToken issued = MintPlanner();
+  // The same proof from eight threads: exactly one gets through.
+  const VerifyRequest replayed = Use(issued.token, planner_key_, kPlanner);
+  // Sixteen distinct proofs: exactly max_uses get through.
+  std::vector<VerifyRequest> distinct;
+  for (int i = 0; i < 16; ++i) {
+    distinct.push_back(Use(issued.token, planner_key_, kPlanner));
+  }
+  std::atomic<int> replay_allowed = 0;
+  std::atomic<int> distinct_allowed = 0;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      absl::StatusOr<VerifyResult> result = broker_->Verify(replayed);
+      if (result.ok() && result->allowed) ++replay_allowed;
+    });
+  }
+  for (const VerifyRequest& request : distinct) {
+    threads.emplace_back([&, request] {
+      absl::StatusOr<VerifyResult> result = broker_->Verify(request);
+      if (result.ok() && result->allowed) ++distinct_allowed;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(replay_allowed + distinct_allowed, 5);
+  EXPECT_LE(replay_allowed, 1);
+  EXPECT_TRUE(VerifyAuditLog(sink_.Text(), "audit-key").ok());
 }
 
 TEST_F(BrokerTest, RotationKeepsOldTokensValidUntilTheKeyIsRetired) {

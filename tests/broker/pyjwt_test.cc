@@ -2,9 +2,9 @@
 // the broker minted, using only the broker's published JWKS.
 //
 // PyJWT 2.6 knows ES256, and Ed25519 only under the old polymorphic name
-// "EdDSA" (RFC 9864's "Ed25519" arrived in later releases). So the ES256
-// token is verified with PyJWT exactly as shipped, and the Ed25519 token
-// with PyJWT's own OKPAlgorithm registered under "Ed25519" — still PyJWT's
+// "EdDSA" (it predates RFC 9864's "Ed25519"). So the ES256 token is
+// verified with PyJWT exactly as shipped, and the Ed25519 token with
+// PyJWT's own OKPAlgorithm registered under "Ed25519" — still PyJWT's
 // and the cryptography package's code, not ours. Skipped (with the reason)
 // only when python3 or the jwt module is missing.
 #include <unistd.h>
