@@ -1,10 +1,12 @@
 // The DAG evaluator behind writ::Policy: same records as the reference
 // evaluator, fail-closed guards, rule ids without an explanation.
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -83,6 +85,38 @@ TEST(DagEvaluator, AllowGuardedByWrongTypedAttributeDoesNotApply) {
   const Decision decision = policy->Evaluate(*request);
   EXPECT_EQ(decision.effect, Effect::kDeny);
   EXPECT_TRUE(decision.default_applied);
+}
+
+TEST(DagEvaluator, ConcurrentDecisionsMatchTheReference) {
+  // Each thread has its own memo; one shared Policy serves them all.
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::CompileFiles(AgentGatewayFiles());
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  std::vector<Request> requests;
+  std::vector<std::string> expected;
+  const std::string dir = std::string(WRIT_SOURCE_DIR) + "/policies/agent-gateway/requests";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream file(entry.path());
+    std::stringstream json;
+    json << file.rdbuf();
+    absl::StatusOr<Request> request = Request::FromJson(**policy, json.str());
+    ASSERT_TRUE(request.ok());
+    expected.push_back(Record(**policy, json.str(), Evaluator::kReference));
+    requests.push_back(std::move(*request));
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Explanation explanation;
+      for (int round = 0; round < 200; ++round) {
+        const size_t i = (round * 7 + t) % requests.size();
+        (*policy)->Evaluate(requests[i], &explanation);
+        if (explanation.ToJson() != expected[i]) ++mismatches;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(DagEvaluator, DottedSuffixIndexFindsEveryMatchingRule) {
