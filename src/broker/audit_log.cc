@@ -1,5 +1,6 @@
 #include "src/broker/audit_log.h"
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,7 +72,7 @@ std::string AuditLog::Format(const AuditEvent& event, absl::Time time) const {
 
 absl::Status AuditLog::Record(const AuditEvent& event, absl::Time time) {
   if (sink_ == nullptr) return absl::OkStatus();
-  absl::MutexLock lock(&mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
   const std::string line = Format(event, time);
   absl::Status status = sink_->Append(line);
   if (!status.ok()) return status;

@@ -21,12 +21,12 @@
 #define WRIT_SRC_BROKER_AUDIT_LOG_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "writ/broker.h"
 
@@ -61,7 +61,7 @@ class AuditLog {
 
   AuditSink* const sink_;
   const std::string hmac_key_;
-  absl::Mutex mutex_;
+  std::mutex mutex_;
   int64_t next_seq_ ABSL_GUARDED_BY(mutex_) = 0;
   std::string previous_hash_ ABSL_GUARDED_BY(mutex_) = std::string(64, '0');
 };

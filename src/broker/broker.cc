@@ -17,6 +17,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,7 +29,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "src/broker/audit_log.h"
 #include "src/broker/base64url.h"
 #include "src/broker/crypto.h"
@@ -199,15 +200,15 @@ class BrokerImpl final : public Broker {
   absl::Status CompleteTask(absl::string_view task_id) override;
 
   absl::Status AddSigningKey(SigningKey key) override {
-    absl::WriterMutexLock lock(&keys_mutex_);
+    std::unique_lock<std::shared_mutex> lock(keys_mutex_);
     return keys_.Add(std::move(key));
   }
   absl::Status RetireSigningKey(absl::string_view key_id) override {
-    absl::WriterMutexLock lock(&keys_mutex_);
+    std::unique_lock<std::shared_mutex> lock(keys_mutex_);
     return keys_.Retire(key_id);
   }
   std::string PublicJwks() const override {
-    absl::ReaderMutexLock lock(&keys_mutex_);
+    std::shared_lock<std::shared_mutex> lock(keys_mutex_);
     return keys_.Jwks();
   }
 
@@ -251,7 +252,9 @@ class BrokerImpl final : public Broker {
   const std::shared_ptr<StateStore> state_;
   const Clock& clock_;
   AuditLog audit_;
-  mutable absl::Mutex keys_mutex_;
+  // std:: rather than absl:: locks: Debian's abseil is not built for
+  // ThreadSanitizer, which then cannot see absl::Mutex at all.
+  mutable std::shared_mutex keys_mutex_;
   KeyRing keys_ ABSL_GUARDED_BY(keys_mutex_);
 };
 
@@ -294,7 +297,7 @@ Check BrokerImpl::CheckSignatureAndClaims(absl::string_view token,
   CompactJws jws;
   Check check;
   {
-    absl::ReaderMutexLock lock(&keys_mutex_);
+    std::shared_lock<std::shared_mutex> lock(keys_mutex_);
     check = keys_.Verify(token, options_.token_type, &jws);
   }
   if (!check.ok()) return check;
@@ -553,7 +556,7 @@ absl::StatusOr<IssuedToken> BrokerImpl::Issue(TokenClaims claims,
   claims.issuer = options_.issuer;
   absl::StatusOr<std::string> token;
   {
-    absl::ReaderMutexLock lock(&keys_mutex_);
+    std::shared_lock<std::shared_mutex> lock(keys_mutex_);
     const SigningKey& key = keys_.active();
     token = broker_internal::SignCompactJws(
         key,

@@ -1,12 +1,12 @@
 // The in-memory StateStore and the real clock.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "writ/broker.h"
 
@@ -58,26 +58,26 @@ class InMemoryStateStore final : public StateStore {
 
   absl::Status Revoke(RevocationKind kind, absl::string_view id,
                       absl::Time expires_at) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     revoked_.Insert(Key(kind, id), expires_at, clock_.Now());
     return absl::OkStatus();
   }
 
   absl::StatusOr<bool> IsRevoked(RevocationKind kind,
                                  absl::string_view id) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return revoked_.Find(Key(kind, id)) != nullptr;
   }
 
   absl::StatusOr<int64_t> IncrementUses(absl::string_view token_id,
                                         absl::Time expires_at) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return ++uses_.Insert(token_id, expires_at, clock_.Now()).value;
   }
 
   absl::StatusOr<bool> RememberProof(absl::string_view proof_key,
                                      absl::Time expires_at) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     ExpiringTable::Entry& entry =
         proofs_.Insert(proof_key, expires_at, clock_.Now());
     return entry.value++ == 0;
@@ -85,7 +85,7 @@ class InMemoryStateStore final : public StateStore {
 
   absl::StatusOr<int64_t> IncrementFailures(absl::string_view task_id,
                                             absl::Time expires_at) override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return ++failures_.Insert(task_id, expires_at, clock_.Now()).value;
   }
 
@@ -95,7 +95,7 @@ class InMemoryStateStore final : public StateStore {
   }
 
   const Clock& clock_;
-  absl::Mutex mutex_;
+  std::mutex mutex_;
   ExpiringTable revoked_ ABSL_GUARDED_BY(mutex_);
   ExpiringTable uses_ ABSL_GUARDED_BY(mutex_);
   ExpiringTable proofs_ ABSL_GUARDED_BY(mutex_);

@@ -6,12 +6,12 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "writ/broker.h"
 
@@ -28,16 +28,16 @@ class FakeClock final : public Clock {
  public:
   explicit FakeClock(absl::Time now) : now_(now) {}
   absl::Time Now() const override {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return now_;
   }
   void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     now_ += d;
   }
 
  private:
-  mutable absl::Mutex mutex_;
+  mutable std::mutex mutex_;
   absl::Time now_;
 };
 
@@ -48,7 +48,7 @@ class FakeGate final : public PolicyGate {
 
   absl::StatusOr<GateDecision> Decide(const TaskContext& context) override {
     {
-      absl::MutexLock lock(&mutex_);
+      std::lock_guard<std::mutex> lock(mutex_);
       seen_.push_back(context);
     }
     if (decide) return decide(context);
@@ -72,12 +72,12 @@ class FakeGate final : public PolicyGate {
   }
 
   std::vector<TaskContext> seen() const {
-    absl::MutexLock lock(&mutex_);
+    std::lock_guard<std::mutex> lock(mutex_);
     return seen_;
   }
 
  private:
-  mutable absl::Mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<TaskContext> seen_;
 };
 
