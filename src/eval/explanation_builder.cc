@@ -80,28 +80,41 @@ void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
 }
 
 // On a default deny: the (up to) three allow rules with the fewest failed
-// conjuncts, ties broken by source order (SPEC §5).
+// conjuncts, ties broken by source order (SPEC §5). Failures are counted
+// first and only the three closest rules are rendered: a policy may have
+// thousands of allow rules, and rendering every one's failed conjuncts made
+// one default deny's explanation cost milliseconds.
 void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
                 const ConjunctOracle& oracle, Explanation* explanation) {
   if (!outcome.decision.default_applied || outcome.decision.effect != Effect::kDeny) return;
-  std::vector<WhyNot> candidates;
+  struct Candidate {
+    size_t failed = 0;
+    uint32_t rule = 0;
+  };
+  std::vector<Candidate> candidates;
   for (uint32_t index = 0; index < policy.rules.size(); ++index) {
-    const CheckedRule& rule = policy.rules[index];
-    if (rule.effect != Effect::kAllow) continue;
+    if (policy.rules[index].effect != Effect::kAllow) continue;
+    size_t failed = 0;
+    for (const Conjunct& conjunct : policy.rules[index].conjuncts) {
+      if (oracle.Evaluate(index, conjunct) != Tristate::kTrue) ++failed;
+    }
+    if (failed > 0) candidates.push_back({failed, index});
+  }
+  const size_t kept = std::min<size_t>(candidates.size(), 3);
+  std::partial_sort(candidates.begin(), candidates.begin() + kept, candidates.end(),
+                    [](const Candidate& a, const Candidate& b) {
+                      return a.failed != b.failed ? a.failed < b.failed : a.rule < b.rule;
+                    });
+  for (size_t i = 0; i < kept; ++i) {
+    const CheckedRule& rule = policy.rules[candidates[i].rule];
     WhyNot why_not{rule.name, {}};
     for (const Conjunct& conjunct : rule.conjuncts) {
-      if (oracle.Evaluate(index, conjunct) != Tristate::kTrue) {
+      if (oracle.Evaluate(candidates[i].rule, conjunct) != Tristate::kTrue) {
         why_not.failed.push_back({conjunct.condition, policy.FormatLocation(conjunct.location)});
       }
     }
-    if (!why_not.failed.empty()) candidates.push_back(std::move(why_not));
+    explanation->why_not.push_back(std::move(why_not));
   }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const WhyNot& a, const WhyNot& b) {
-                     return a.failed.size() < b.failed.size();
-                   });
-  if (candidates.size() > 3) candidates.resize(3);
-  explanation->why_not = std::move(candidates);
 }
 
 }  // namespace

@@ -1,0 +1,207 @@
+// The gateway-facing Engine under load (issue 5), on the generated
+// agent-gateway workloads of benchmarks/bench_workload.h:
+//
+//   throughput/json/T    EvaluateJson (JSON read + decision) on T threads;
+//                        items_per_second is the total over all threads
+//                        (real time), so T=2 over T=1 is the scaling.
+//   throughput/handle/T  Engine::Evaluate on pre-parsed Requests, T threads.
+//   latency/log_off      EvaluateJson timed call by call, no decision log:
+//   latency/log_on       ... and with the async file log (FileSync::kFlush,
+//                        to a file under /tmp): p50_ns/p99_ns counters.
+//   reload/10000         Engine::Reload of the 10,000-rule policy (compile +
+//                        publish), one reload per iteration.
+//   reload_p99/quiet              EvaluateJson latency on the 1,000-rule
+//   reload_p99/reloading_10000    policy with a second thread idle, or
+//                                 reloading the 10,000-rule policy back to
+//                                 back (into a second engine);
+//   reload_p99/own_policy_1000    ... or reloading the measured engine's own
+//                                 policy back to back.
+//
+// Latency percentiles include one steady_clock read per call
+// (timer_overhead_ns).
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "benchmarks/bench_workload.h"
+#include "src/internal/latency.h"
+#include "writ/engine.h"
+
+namespace writ {
+namespace {
+
+using bench::SharedWorkload;
+using bench::Workload;
+
+constexpr size_t kRules = 1000;
+constexpr size_t kLargeRules = 10000;
+
+std::unique_ptr<Engine> MakeEngine(const Workload& workload, EngineOptions options = {}) {
+  return Engine::Create(workload.policy, std::move(options));
+}
+
+void SetLatencyCounters(benchmark::State& state, std::vector<int64_t>& samples) {
+  const internal::LatencySummary summary = internal::Summarize(samples);
+  state.counters["p50_ns"] = summary.p50_ns;
+  state.counters["p99_ns"] = summary.p99_ns;
+  state.counters["mean_ns"] = summary.mean_ns;
+  state.counters["timer_overhead_ns"] = internal::TimerOverheadNs();
+}
+
+// --- Throughput: 1 vs 2 threads ------------------------------------------
+
+// One engine per mode, shared by every thread of every run (a function
+// static, so its construction is thread-safe).
+const Engine& SharedEngine() {
+  static const Engine* const engine = MakeEngine(SharedWorkload(kRules)).release();
+  return *engine;
+}
+
+void ThroughputJson(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  const Engine& engine = SharedEngine();
+  size_t next = static_cast<size_t>(state.thread_index()) * 997;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        engine.EvaluateJson(workload.json_requests[next % workload.json_requests.size()]));
+    ++next;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(ThroughputJson)->Name("throughput/json")->ThreadRange(1, 2)->UseRealTime()
+    ->MinTime(2.0);
+
+void ThroughputHandle(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  const Engine& engine = SharedEngine();
+  size_t next = static_cast<size_t>(state.thread_index()) * 997;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(engine.Evaluate(
+        *workload.policy, workload.requests[next % workload.requests.size()]));
+    ++next;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(ThroughputHandle)->Name("throughput/handle")->ThreadRange(1, 2)->UseRealTime()
+    ->MinTime(2.0);
+
+// Times EvaluateJson on `engine` call by call (`calls` calls cycling over
+// the workload's requests) while `reload`, when given, runs back to back on
+// another thread; sets the latency counters and "reloads".
+void MeasureLatency(benchmark::State& state, const Engine& engine, const Workload& workload,
+                    size_t calls, const std::function<bool()>& reload = nullptr) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> reloads{0};
+  std::thread reloader([&] {
+    while (reload != nullptr && !stop.load()) {
+      if (reload()) reloads.fetch_add(1);
+    }
+  });
+  std::vector<int64_t> samples;
+  for (auto _ : state) {
+    internal::SamplePerCall(
+        calls, workload.json_requests.size(),
+        [&](size_t i) { benchmark::DoNotOptimize(engine.EvaluateJson(workload.json_requests[i])); },
+        &samples);
+  }
+  stop.store(true);
+  reloader.join();
+  SetLatencyCounters(state, samples);
+  state.counters["reloads"] = reloads.load();
+}
+
+// --- Latency with the decision log off and on -------------------------------
+
+void LatencyWithLog(benchmark::State& state) {
+  const bool log_on = state.range(0) != 0;
+  const Workload& workload = SharedWorkload(kRules);
+  EngineOptions options;
+  const std::string path = "/tmp/writ-engine-benchmark-log.jsonl";
+  std::remove(path.c_str());
+  if (log_on) {
+    options.log = std::make_shared<DecisionLog>(*OpenFileSink({.path = path}));
+  }
+  std::unique_ptr<Engine> engine = MakeEngine(workload, std::move(options));
+  MeasureLatency(state, *engine, workload, 200000);
+  engine->FlushLog();
+  const EngineStats stats = engine->stats();
+  state.counters["log_records"] = static_cast<double>(stats.log_records);
+  state.counters["log_drops"] = static_cast<double>(stats.log_drops);
+  std::remove(path.c_str());
+}
+BENCHMARK(LatencyWithLog)->Name("latency/log_off")->Arg(0)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(LatencyWithLog)->Name("latency/log_on")->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// What the log's record needs besides the decision: the full explanation
+// (no log). Separates the cost of explaining from the cost of logging.
+void LatencyWithExplanation(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  std::unique_ptr<Engine> engine = MakeEngine(workload);
+  std::vector<int64_t> samples;
+  Explanation explanation;
+  for (auto _ : state) {
+    internal::SamplePerCall(
+        200000, workload.json_requests.size(),
+        [&](size_t i) {
+          benchmark::DoNotOptimize(engine->EvaluateJson(workload.json_requests[i], &explanation));
+        },
+        &samples);
+  }
+  SetLatencyCounters(state, samples);
+}
+BENCHMARK(LatencyWithExplanation)->Name("latency/explain_no_log")->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// --- Reload -------------------------------------------------------------------
+
+void ReloadLarge(benchmark::State& state) {
+  const Workload& large = SharedWorkload(kLargeRules);
+  const std::vector<SourceFile> sources = bench::GeneratedSources(large.generated);
+  std::unique_ptr<Engine> engine = MakeEngine(large);
+  for (auto _ : state) {
+    if (!engine->Reload(sources).ok()) state.SkipWithError("reload failed");
+  }
+  state.counters["rules"] = kLargeRules;
+}
+BENCHMARK(ReloadLarge)->Name("reload/10000")->Unit(benchmark::kMillisecond)->MinTime(3.0);
+
+// Decision latency (1,000-rule policy) while another thread is idle or
+// reloads the 10,000-rule policy back to back into a second engine, so the
+// decisions measured keep one policy and stay comparable.
+void LatencyDuringReload(benchmark::State& state) {
+  const bool reloading = state.range(0) != 0;
+  const Workload& workload = SharedWorkload(kRules);
+  const Workload& large = SharedWorkload(kLargeRules);
+  const std::vector<SourceFile> large_sources = bench::GeneratedSources(large.generated);
+  std::unique_ptr<Engine> engine = MakeEngine(workload);
+  std::unique_ptr<Engine> other = MakeEngine(large);
+  std::function<bool()> reload;
+  if (reloading) reload = [&] { return other->Reload(large_sources).ok(); };
+  MeasureLatency(state, *engine, workload, 400000, reload);
+}
+BENCHMARK(LatencyDuringReload)->Name("reload_p99/quiet")->Arg(0)->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(LatencyDuringReload)->Name("reload_p99/reloading_10000")->Arg(1)->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// The reloads swap the measured engine's own policy (the 1,000-rule policy
+// recompiled), so decisions after each reload also pick up a new snapshot.
+void LatencyDuringOwnReload(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  const std::vector<SourceFile> sources = bench::GeneratedSources(workload.generated);
+  std::unique_ptr<Engine> engine = MakeEngine(workload);
+  MeasureLatency(state, *engine, workload, 400000,
+                 [&] { return engine->Reload(sources).ok(); });
+}
+BENCHMARK(LatencyDuringOwnReload)->Name("reload_p99/own_policy_1000")->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace writ
+
+BENCHMARK_MAIN();
