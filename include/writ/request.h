@@ -57,6 +57,13 @@ class Request {
                                           absl::string_view json,
                                           const RequestOptions& options);
 
+  // Replaces every value with those of a JSON request, exactly as FromJson
+  // reads it, but reusing this request's buffers: a warm request reads the
+  // next document without allocating for values that fit. On an error the
+  // values are unspecified (read another document before deciding).
+  absl::Status ReadJson(absl::string_view json,
+                        const RequestOptions& options = {});
+
   Request(Request&&) noexcept;
   Request& operator=(Request&&) noexcept;
   Request(const Request&);

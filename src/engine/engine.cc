@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "src/check/checked_policy.h"
 #include "src/engine/decision_record.h"
 #include "src/engine/request_rebinding.h"
 #include "src/engine/sharded_counters.h"
@@ -58,6 +59,18 @@ Explanation& ThreadExplanation() {
   return explanation;
 }
 
+// The calling thread's request for `policy`'s schema, reused across
+// decisions so a warm JSON read allocates nothing and touches no shared
+// reference count. The cached request keeps its schema alive, so a schema
+// address can never be reused by another policy while it is cached.
+Request& ThreadRequest(const Policy& policy) {
+  thread_local std::optional<Request> request;
+  if (!request.has_value() || &request->schema() != policy.checked().schema.get()) {
+    request.emplace(policy);
+  }
+  return *request;
+}
+
 std::string& ThreadLogLine() {
   thread_local std::string line;
   return line;
@@ -73,13 +86,12 @@ class Engine::Impl {
   absl::StatusOr<EngineDecision> EvaluateJson(absl::string_view json,
                                               Explanation* explanation) const {
     const EngineState& state = slot_.Acquire();
-    absl::StatusOr<Request> request =
-        Request::FromJson(*state.live, json, options_.request);
-    if (!request.ok()) {
+    Request& request = ThreadRequest(*state.live);
+    if (absl::Status read = request.ReadJson(json, options_.request); !read.ok()) {
       counters_.Add(kInputErrors);
-      return request.status();
+      return read;
     }
-    return Decide(state, *state.live, *request, &json, explanation);
+    return Decide(state, *state.live, request, &json, explanation);
   }
 
   EngineDecision Evaluate(const Policy& policy, const Request& request,

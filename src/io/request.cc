@@ -37,10 +37,14 @@ absl::StatusOr<Request> Request::FromJson(const Policy& policy,
                                           absl::string_view json,
                                           const RequestOptions& options) {
   Request request(policy);
-  absl::Status status = internal::FillRequestFromJson(*request.schema_, json,
-                                                      options, &request.values_);
+  absl::Status status = request.ReadJson(json, options);
   if (!status.ok()) return status;
   return request;
+}
+
+absl::Status Request::ReadJson(absl::string_view json,
+                               const RequestOptions& options) {
+  return internal::FillRequestFromJson(*schema_, json, options, &values_);
 }
 
 Request::Request(Request&&) noexcept = default;

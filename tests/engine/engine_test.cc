@@ -121,6 +121,23 @@ TEST(EngineTest, HandleRequestsAreDecidedByTheirSnapshot) {
   EXPECT_EQ(decision.policy_digest.view(), snapshot->info().digest);
 }
 
+TEST(EngineTest, ReusedRequestReadJsonReplacesEveryValue) {
+  // EvaluateJson reuses one Request per thread through Request::ReadJson:
+  // nothing of one request may leak into the next.
+  std::unique_ptr<Engine> engine = MakeEngine(SearchOnly());
+  const std::shared_ptr<const Policy> policy = engine->policy();
+  Request request(*policy);
+  ASSERT_TRUE(request.ReadJson(R"({"tool": "search", "token": {"id": "t"}})").ok());
+  ASSERT_TRUE(request.ReadJson(R"({"tool": "mail"})").ok());
+  Explanation explanation;
+  EXPECT_EQ(policy->Evaluate(request, &explanation).effect, Effect::kDeny);
+  absl::StatusOr<EngineDecision> first = engine->EvaluateJson(R"({"tool": "search"})");
+  absl::StatusOr<EngineDecision> second = engine->EvaluateJson(R"({})");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->decision.effect, Effect::kAllow);
+  EXPECT_EQ(second->decision.effect, Effect::kDeny);
+}
+
 TEST(EngineTest, ShadowDisagreementsAreCounted) {
   std::unique_ptr<Engine> engine = MakeEngine(SearchOnly());
   ASSERT_TRUE(engine->SetShadow(AllButSearch()).ok());
