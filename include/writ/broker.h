@@ -53,6 +53,8 @@ namespace broker_internal {
 struct SigningKeyAccess;
 }  // namespace broker_internal
 
+class Engine;
+
 // ---------------------------------------------------------------------------
 // Keys
 
@@ -160,6 +162,10 @@ struct GateDecision {
   std::string policy_digest;  // "sha256:..." of the policy
   std::vector<std::string> determining_rules;
   GateObligations obligations;
+  // The policy's explanation records (SPEC §5 JSON), one per tool asked
+  // about, in the order of TaskContext::tools; empty from gates that have
+  // none.
+  std::vector<std::string> explanations;
 };
 
 // The policy the broker consults at mint, delegation and every verify.
@@ -170,6 +176,26 @@ class PolicyGate {
   virtual ~PolicyGate() = default;
   virtual absl::StatusOr<GateDecision> Decide(const TaskContext& context) = 0;
 };
+
+// The gate backed by a writ policy: each Decide asks the Engine's live
+// policy (so a reload applies from the next mint or verify), once per tool,
+// and allows only if every tool is allowed. The request holds those of
+// these attributes the policy's schema declares:
+//
+//   tool               one of TaskContext::tools
+//   destination.host   the destination's host (the destination itself
+//                      unless it is a URL)
+//   data_class         session.id   session.depth   risk.score
+//   workload.id
+//   token.bound        true: every broker token is bound to a key
+//   token.audience     the destination's host, as the token's aud
+//
+// Obligations read: max_ttl (duration) and max_uses (int) of the allow
+// rules, merged as SPEC §5 merges them, max_failures (int), and revoke
+// (bool) of the deny rules that decided. Denies carry the first `because`;
+// a default deny says so.
+std::shared_ptr<PolicyGate> NewEnginePolicyGate(
+    std::shared_ptr<const Engine> engine);
 
 // ---------------------------------------------------------------------------
 // State and time
@@ -268,6 +294,9 @@ struct BrokerOptions {
   // When non-empty, each audit line also carries an HMAC-SHA256 under this
   // key, so a log editor without the key cannot re-chain the hashes.
   std::string audit_hmac_key;
+  // To continue an existing log: its last line, whose seq and hash the next
+  // line follows. Empty starts a new chain.
+  std::string audit_continue_after;
   // Clock::Real() when null. Must outlive the broker.
   const Clock* clock = nullptr;
 };

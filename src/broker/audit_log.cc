@@ -81,6 +81,17 @@ absl::Status AuditLog::Record(const AuditEvent& event, absl::Time time) {
   return absl::OkStatus();
 }
 
+absl::Status AuditLog::ContinueAfter(absl::string_view last_line) {
+  absl::StatusOr<JsonObject> object = ParseJsonObject(last_line, "audit line");
+  if (!object.ok()) return object.status();
+  absl::StatusOr<int64_t> seq = RequiredInt(*object, "seq");
+  if (!seq.ok()) return seq.status();
+  std::lock_guard<std::mutex> lock(mutex_);
+  next_seq_ = *seq + 1;
+  previous_hash_ = HexSha256(last_line);
+  return absl::OkStatus();
+}
+
 namespace {
 
 struct ParsedLine {

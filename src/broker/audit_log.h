@@ -55,6 +55,11 @@ class AuditLog {
 
   absl::Status Record(const AuditEvent& event, absl::Time time);
 
+  // Continues an existing log whose last line is `last_line`: the next line
+  // gets the following seq and that line's hash as prev. InvalidArgument if
+  // `last_line` is not an audit line.
+  absl::Status ContinueAfter(absl::string_view last_line);
+
  private:
   std::string Format(const AuditEvent& event, absl::Time time) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

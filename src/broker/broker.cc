@@ -207,6 +207,10 @@ class BrokerImpl final : public Broker {
     std::unique_lock<std::shared_mutex> lock(keys_mutex_);
     return keys_.Retire(key_id);
   }
+  absl::Status ContinueAuditLog(absl::string_view last_line) {
+    return audit_.ContinueAfter(last_line);
+  }
+
   std::string PublicJwks() const override {
     std::shared_lock<std::shared_mutex> lock(keys_mutex_);
     return keys_.Jwks();
@@ -869,9 +873,14 @@ absl::StatusOr<std::unique_ptr<Broker>> Broker::Create(
       options.clock != nullptr ? *options.clock : Clock::Real();
   std::shared_ptr<StateStore> state = options.state_store;
   if (state == nullptr) state = NewInMemoryStateStore(&clock);
-  return std::unique_ptr<Broker>(
-      new BrokerImpl(std::move(options), std::move(trusted), std::move(gate),
-                     std::move(state), clock, std::move(keys)));
+  const std::string continue_after = options.audit_continue_after;
+  auto broker = std::make_unique<BrokerImpl>(
+      std::move(options), std::move(trusted), std::move(gate),
+      std::move(state), clock, std::move(keys));
+  if (!continue_after.empty()) {
+    WRIT_RETURN_IF_ERROR(broker->ContinueAuditLog(continue_after));
+  }
+  return std::unique_ptr<Broker>(std::move(broker));
 }
 
 }  // namespace writ

@@ -91,6 +91,21 @@ class MemorySink final : public AuditSink {
   std::vector<std::string> lines;
 };
 
+// The planner's request for a root token: search and fetch on
+// kDestination, internal data, at risk 0.1.
+inline MintRequest PlannerMintRequest(const SigningKey& planner_key) {
+  MintRequest request;
+  request.workload = kPlanner;
+  request.workload_key = planner_key.PublicJwk();
+  request.task_id = kTask;
+  request.tools = {"search", "fetch"};
+  request.destination = kDestination;
+  request.data_class = "internal";
+  request.session_id = "session-1";
+  request.risk_score = 0.1;
+  return request;
+}
+
 class BrokerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -113,18 +128,7 @@ class BrokerTest : public ::testing::Test {
     broker_ = *std::move(broker);
   }
 
-  MintRequest PlannerMint() const {
-    MintRequest request;
-    request.workload = kPlanner;
-    request.workload_key = planner_key_.PublicJwk();
-    request.task_id = kTask;
-    request.tools = {"search", "fetch"};
-    request.destination = kDestination;
-    request.data_class = "internal";
-    request.session_id = "session-1";
-    request.risk_score = 0.1;
-    return request;
-  }
+  MintRequest PlannerMint() const { return PlannerMintRequest(planner_key_); }
 
   IssuedToken MintPlanner() {
     absl::StatusOr<IssuedToken> issued = broker_->Mint(PlannerMint());
