@@ -14,6 +14,10 @@ int RunDag(const Arguments& arguments);
 int RunBench(const Arguments& arguments);
 int RunTest(const Arguments& arguments);
 int RunFmt(const Arguments& arguments);
+#ifdef WRIT_CLI_HAS_BROKER
+int RunToken(const Arguments& arguments);  // token_command.cc
+int RunAudit(const Arguments& arguments);
+#endif
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
@@ -52,6 +56,38 @@ const std::vector<Command>& AllCommands() {
        {{"--check", false, "print a diff and exit 1 when a file is not formatted"},
         {"-w", false, "rewrite files in place"}},
        RunFmt},
+#ifdef WRIT_CLI_HAS_BROKER
+      {"token",
+       "writ token keygen|mint|delegate|verify|revoke [POLICY...] --state DIR [options]",
+       "Task credentials by hand: keys, mint, delegate, verify (re-asks the policy), revoke.",
+       {{"--state", true, "directory of keys, revocations, use counts and the audit log"},
+        {"--trust-domain", true, "keygen (broker): a trusted SPIFFE trust domain (repeat)"},
+        {"--name", true, "keygen: make a workload key named NAME instead of the broker's"},
+        {"--alg", true, "keygen: Ed25519 (default) or ES256"},
+        {"--workload", true, "SPIFFE ID of the requester / presenter (revoke: of the workload)"},
+        {"--key", true, "name of that workload's key (from keygen --name)"},
+        {"--task", true, "mint: the task id; revoke: revoke the task"},
+        {"--tool", true, "mint/delegate: a tool in scope (repeat); verify: the tool called"},
+        {"--destination", true, "mint: the audience; verify: where the call goes"},
+        {"--data-class", true, "data class of the task or call"},
+        {"--session", true, "session id"},
+        {"--risk", true, "risk score now (default 0)"},
+        {"--token", true, "delegate/verify: file holding the presented token"},
+        {"--to", true, "delegate: SPIFFE ID of the sub-agent"},
+        {"--to-key", true, "delegate: name of the sub-agent's key"},
+        {"--out", true, "mint/delegate: write the new token to this file (0600)"},
+        {"--method", true, "verify: HTTP method of the call (default GET)"},
+        {"--url", true, "verify: URL of the call (default https://DESTINATION/)"},
+        {"--token-id", true, "revoke: the token's id (jti)"},
+        {"--completed", false, "revoke --task: the task is completed"},
+        {"--reason", true, "revoke: why, for the audit log"}},
+       RunToken},
+      {"audit", "writ audit verify LOG [--state DIR | --hmac-key FILE]",
+       "Check a broker audit log's hash chain (and MACs); name the first bad line.",
+       {{"--state", true, "take the HMAC key from this broker state directory"},
+        {"--hmac-key", true, "file holding the HMAC key"}},
+       RunAudit},
+#endif
   };
   return commands;
 }

@@ -1,0 +1,176 @@
+#include "tools/writ/token_state.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+
+namespace writ::cli {
+namespace {
+
+using RevocationKind = StateStore::RevocationKind;
+
+std::string TimeText(absl::Time time) {
+  return time == absl::InfiniteFuture()
+             ? "inf"
+             : absl::StrCat(absl::ToUnixSeconds(time));
+}
+
+bool ParseTime(absl::string_view text, absl::Time* time) {
+  int64_t seconds = 0;
+  if (text == "inf") {
+    *time = absl::InfiniteFuture();
+    return true;
+  }
+  if (!absl::SimpleAtoi(text, &seconds)) return false;
+  *time = absl::FromUnixSeconds(seconds);
+  return true;
+}
+
+// Forwards to an in-memory store and journals each change as one line:
+// "<op> <id> <expires>" with op revoke-<kind>, use, proof or failure. Ids
+// never contain spaces (the broker refuses such ids).
+class JournaledStateStore final : public StateStore {
+ public:
+  JournaledStateStore(std::unique_ptr<StateStore> memory,
+                      std::filesystem::path journal)
+      : memory_(std::move(memory)), journal_(std::move(journal)) {}
+
+  absl::Status Revoke(RevocationKind kind, absl::string_view id,
+                      absl::Time expires_at) override {
+    if (absl::Status status = memory_->Revoke(kind, id, expires_at);
+        !status.ok()) {
+      return status;
+    }
+    return Journal(absl::StrCat("revoke-", static_cast<int>(kind)), id,
+                   expires_at);
+  }
+  absl::StatusOr<bool> IsRevoked(RevocationKind kind,
+                                 absl::string_view id) override {
+    return memory_->IsRevoked(kind, id);
+  }
+  absl::StatusOr<int64_t> IncrementUses(absl::string_view token_id,
+                                        absl::Time expires_at) override {
+    return Journaled(memory_->IncrementUses(token_id, expires_at), "use",
+                     token_id, expires_at);
+  }
+  absl::StatusOr<bool> RememberProof(absl::string_view proof_key,
+                                     absl::Time expires_at) override {
+    return Journaled(memory_->RememberProof(proof_key, expires_at), "proof",
+                     proof_key, expires_at);
+  }
+  absl::StatusOr<int64_t> IncrementFailures(absl::string_view task_id,
+                                            absl::Time expires_at) override {
+    return Journaled(memory_->IncrementFailures(task_id, expires_at),
+                     "failure", task_id, expires_at);
+  }
+
+  // Re-applies one journal line to the in-memory store.
+  absl::Status Replay(absl::string_view line) {
+    std::vector<absl::string_view> fields = absl::StrSplit(line, ' ');
+    absl::Time expires_at;
+    if (fields.size() != 3 || !ParseTime(fields[2], &expires_at)) {
+      return absl::DataLossError(absl::StrCat("bad journal line: ", line));
+    }
+    const absl::string_view op = fields[0], id = fields[1];
+    if (op == "use") return memory_->IncrementUses(id, expires_at).status();
+    if (op == "proof") return memory_->RememberProof(id, expires_at).status();
+    if (op == "failure") {
+      return memory_->IncrementFailures(id, expires_at).status();
+    }
+    for (RevocationKind kind : {RevocationKind::kToken, RevocationKind::kTask,
+                                RevocationKind::kWorkload}) {
+      if (op == absl::StrCat("revoke-", static_cast<int>(kind))) {
+        return memory_->Revoke(kind, id, expires_at);
+      }
+    }
+    return absl::DataLossError(absl::StrCat("bad journal line: ", line));
+  }
+
+ private:
+  absl::Status Journal(absl::string_view op, absl::string_view id,
+                       absl::Time expires_at) {
+    std::ofstream out(journal_, std::ios::app);
+    out << op << ' ' << id << ' ' << TimeText(expires_at) << '\n';
+    out.flush();
+    return out ? absl::OkStatus()
+               : absl::UnavailableError("cannot append to the state journal");
+  }
+
+  template <typename T>
+  absl::StatusOr<T> Journaled(absl::StatusOr<T> result, absl::string_view op,
+                              absl::string_view id, absl::Time expires_at) {
+    if (!result.ok()) return result;
+    if (absl::Status status = Journal(op, id, expires_at); !status.ok()) {
+      return status;
+    }
+    return result;
+  }
+
+  std::unique_ptr<StateStore> memory_;
+  std::filesystem::path journal_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::Status WritePrivateFile(const std::filesystem::path& path,
+                              absl::string_view contents) {
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  const mode_t old_mask = ::umask(077);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  out.close();
+  ::umask(old_mask);
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<StateStore>> OpenJournaledStateStore(
+    const std::filesystem::path& journal) {
+  auto store = std::make_unique<JournaledStateStore>(NewInMemoryStateStore(),
+                                                     journal);
+  std::ifstream in(journal);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (absl::Status status = store->Replay(line); !status.ok()) return status;
+  }
+  return std::unique_ptr<StateStore>(std::move(store));
+}
+
+absl::Status FileAuditSink::Append(absl::string_view line) {
+  std::ofstream out(path_, std::ios::app | std::ios::binary);
+  out << line << '\n';
+  out.flush();
+  return out ? absl::OkStatus()
+             : absl::UnavailableError("cannot append to the audit log");
+}
+
+std::string LastAuditLine(const std::filesystem::path& log) {
+  std::ifstream in(log, std::ios::binary);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
+}  // namespace writ::cli

@@ -1,0 +1,69 @@
+// `writ token` keeps the broker's state in a directory so that a shell
+// walk-through works across invocations, one process at a time:
+//
+//   DIR/broker.pem       the broker's signing key (PKCS#8)
+//   DIR/audit.key        the audit log's HMAC key
+//   DIR/trust_domains    trusted SPIFFE trust domains, one per line
+//   DIR/keys/NAME.pem    workload keys made by `writ token keygen --name`
+//   DIR/state.journal    revocations, use counts, proof ids, failure counts
+//   DIR/audit.log        the hash-chained audit log
+//
+// The journal is replayed into an in-memory StateStore on start and every
+// change is appended to it, so the broker sees what earlier runs did. It is
+// a demonstration store: no locking between processes.
+#ifndef WRIT_TOOLS_WRIT_TOKEN_STATE_H_
+#define WRIT_TOOLS_WRIT_TOKEN_STATE_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "writ/broker.h"
+
+namespace writ::cli {
+
+struct StateFiles {
+  std::filesystem::path directory;
+
+  std::filesystem::path BrokerKey() const { return directory / "broker.pem"; }
+  std::filesystem::path AuditKey() const { return directory / "audit.key"; }
+  std::filesystem::path TrustDomains() const {
+    return directory / "trust_domains";
+  }
+  std::filesystem::path Journal() const { return directory / "state.journal"; }
+  std::filesystem::path AuditLog() const { return directory / "audit.log"; }
+  std::filesystem::path WorkloadKey(absl::string_view name) const {
+    return directory / "keys" / (std::string(name) + ".pem");
+  }
+};
+
+// The whole file; NotFound when it does not exist.
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
+// Creates or replaces the file, readable by its owner only (keys, tokens).
+absl::Status WritePrivateFile(const std::filesystem::path& path,
+                              absl::string_view contents);
+
+// A StateStore persisted in `journal`, replayed on open.
+absl::StatusOr<std::unique_ptr<StateStore>> OpenJournaledStateStore(
+    const std::filesystem::path& journal);
+
+// Appends audit lines to a file, one per line.
+class FileAuditSink final : public AuditSink {
+ public:
+  explicit FileAuditSink(std::filesystem::path path) : path_(std::move(path)) {}
+  absl::Status Append(absl::string_view line) override;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The last line of the audit log ("" when there is none), to continue its
+// hash chain.
+std::string LastAuditLine(const std::filesystem::path& log);
+
+}  // namespace writ::cli
+
+#endif  // WRIT_TOOLS_WRIT_TOKEN_STATE_H_
