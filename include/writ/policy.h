@@ -49,6 +49,10 @@ struct CompileOptions {
   size_t max_source_bytes = 16 << 20;
   // Nesting of parentheses and `not` in one expression.
   int max_expression_depth = 64;
+  // Nesting of a condition with every let it uses expanded in place (a
+  // chain of lets referring to lets counts one level per let). Evaluators
+  // and the compiler walk conditions recursively; this bounds their stack.
+  int max_condition_depth = 2048;
   // Rules across the whole set.
   size_t max_rules = 100000;
   // Elements in one list literal.

@@ -110,7 +110,8 @@ class Checker {
     DeclareLets();
     CheckLets();
     CheckRules();
-    CheckLetCycles();
+    const std::vector<uint32_t> let_order = CheckLetCycles();
+    if (!failed_) CheckConditionDepth(let_order);
     ComputeReferencedSlots();
     std::vector<absl::string_view> texts;
     for (const ParsedFile& file : files_) texts.push_back(file.text);
@@ -732,22 +733,78 @@ class Checker {
 
   // ------------------------------------------------------- global passes
 
-  void CheckLetCycles() {
+  // Lets may refer to lets in any order, so the reference graph is walked
+  // with an explicit stack: a hostile policy's 200,000-let chain must be a
+  // diagnostic, not a stack overflow. Returns the lets in post-order
+  // (every let after the lets it refers to).
+  std::vector<uint32_t> CheckLetCycles() {
     enum class Mark { kNew, kActive, kDone };
     std::vector<Mark> marks(let_nodes_.size(), Mark::kNew);
-    std::vector<uint32_t> path;
-    std::function<void(uint32_t)> visit = [&](uint32_t let) {
-      marks[let] = Mark::kActive;
-      path.push_back(let);
-      for (uint32_t next : let_references_[let].lets) {
-        if (marks[next] == Mark::kActive) ReportCycle(path, next);
-        if (marks[next] == Mark::kNew) visit(next);
-      }
-      path.pop_back();
-      marks[let] = Mark::kDone;
+    std::vector<uint32_t> post_order;
+    struct Frame {
+      uint32_t let;
+      std::set<uint32_t>::const_iterator next;
     };
+    for (uint32_t root = 0; root < let_nodes_.size(); ++root) {
+      if (marks[root] != Mark::kNew) continue;
+      std::vector<Frame> stack = {{root, let_references_[root].lets.begin()}};
+      marks[root] = Mark::kActive;
+      while (!stack.empty()) {
+        Frame& frame = stack.back();
+        if (frame.next == let_references_[frame.let].lets.end()) {
+          marks[frame.let] = Mark::kDone;
+          post_order.push_back(frame.let);
+          stack.pop_back();
+          continue;
+        }
+        const uint32_t next = *frame.next++;
+        if (marks[next] == Mark::kActive) {
+          std::vector<uint32_t> path;
+          for (const Frame& open : stack) path.push_back(open.let);
+          ReportCycle(path, next);
+        } else if (marks[next] == Mark::kNew) {
+          marks[next] = Mark::kActive;
+          stack.push_back({next, let_references_[next].lets.begin()});
+        }
+      }
+    }
+    return post_order;
+  }
+
+  // The nesting of a condition with the lets it uses expanded in place.
+  int ExpandedDepth(const Expr& expr, const std::vector<int>& let_depth) const {
+    if (expr.kind == ExprKind::kLetReference) return 1 + let_depth[expr.let];
+    int deepest = 0;
+    for (const Expr& child : expr.children) {
+      deepest = std::max(deepest, ExpandedDepth(child, let_depth));
+    }
+    return 1 + deepest;
+  }
+
+  void CheckConditionDepth(const std::vector<uint32_t>& post_order) {
+    const int limit = options_.max_condition_depth;
+    std::vector<int> let_depth(let_nodes_.size(), 0);
+    for (uint32_t let : post_order) {
+      let_depth[let] = ExpandedDepth(policy_->lets[let].expr, let_depth);
+    }
+    // One diagnostic is enough: a long chain would otherwise report every
+    // let on it.
     for (uint32_t let = 0; let < let_nodes_.size(); ++let) {
-      if (marks[let] == Mark::kNew) visit(let);
+      if (let_depth[let] <= limit) continue;
+      Error(policy_->lets[let].location,
+            absl::StrCat("let '", policy_->lets[let].name, "' nests ", let_depth[let],
+                         " levels deep through the lets it uses, over the limit of ", limit,
+                         " (CompileOptions::max_condition_depth)"));
+      return;
+    }
+    for (const CheckedRule& rule : policy_->rules) {
+      for (const std::optional<Expr>* part : {&rule.when, &rule.unless}) {
+        if (!part->has_value() || ExpandedDepth(**part, let_depth) <= limit) continue;
+        Error(rule.location, absl::StrCat("rule '", rule.name,
+                                          "' nests deeper than the limit of ", limit,
+                                          " through the lets it uses"));
+        return;
+      }
     }
   }
 
@@ -756,6 +813,13 @@ class Checker {
     std::vector<std::string> names;
     for (auto it = start; it != path.end(); ++it) names.push_back(policy_->lets[*it].name);
     names.push_back(policy_->lets[repeated].name);
+    // A cycle through thousands of lets stays a one-line message.
+    constexpr size_t kShown = 8;
+    if (names.size() > 2 * kShown) {
+      const size_t hidden = names.size() - 2 * kShown;
+      names.erase(names.begin() + kShown, names.end() - kShown);
+      names.insert(names.begin() + kShown, absl::StrCat("... (", hidden, " more)"));
+    }
     Error(policy_->lets[repeated].location,
           absl::StrCat("let '", policy_->lets[repeated].name,
                        "' is defined in terms of itself: ", absl::StrJoin(names, " -> ")));

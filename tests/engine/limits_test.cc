@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "writ/engine.h"
@@ -119,16 +120,23 @@ TEST(CompileLimitsTest, LetChainCompilesAndDecides) {
   EXPECT_EQ((*compiled)->Evaluate(*request).effect, Effect::kAllow);
 }
 
-// KNOWN BUG (issue 5 report): lets refer to each other by name and the
-// checker's cycle check (and the evaluators) recurse through the chain, so
-// a long chain overflows the stack: 20,000 lets crash under ASan, 200,000
-// (a 4.4 MB policy, well under max_source_bytes) crash `writ check` in a
-// normal build. Needs an iterative cycle check plus a let-depth limit in
-// CompileOptions. Enable this test with the fix.
-TEST(CompileLimitsTest, DISABLED_VeryLongLetChainIsADiagnosticNotACrash) {
+// Regression: a 200,000-let chain (a 4.4 MB policy, under max_source_bytes)
+// used to overflow the stack in the checker's recursive cycle check.
+TEST(CompileLimitsTest, VeryLongLetChainIsADiagnosticNotACrash) {
   absl::StatusOr<std::shared_ptr<const Policy>> compiled =
       Policy::Compile({{"chain.writ", LetChainPolicy(200000)}});
   EXPECT_EQ(compiled.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(compiled.status().message()),
+              testing::HasSubstr("over the limit of 2048 (CompileOptions::max_condition_depth)"));
+}
+
+TEST(CompileLimitsTest, LongLetCycleIsReportedWithoutRecursing) {
+  std::string policy = LetChainPolicy(100000);
+  policy += "let l100001 = l0;\n";
+  absl::StatusOr<std::shared_ptr<const Policy>> compiled =
+      Policy::Compile({{"cycle.writ", absl::StrReplaceAll(policy, {{"let l100000 = tool == \"x\";", "let l100000 = l100001;"}})}});
+  EXPECT_EQ(compiled.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(compiled.status().message()), testing::HasSubstr("in terms of itself"));
 }
 
 class RequestLimitsTest : public testing::Test {
