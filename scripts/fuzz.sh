@@ -4,6 +4,10 @@
 # from the checked-in corpus in fuzz/corpus/<target>/.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]      (default 60; WRIT_FUZZ_SECONDS)
+#   WRIT_FUZZ_RUNS=N scripts/fuzz.sh           N inputs per target, seed 1:
+#                                              the same inputs on every run,
+#                                              as CI needs (a time budget
+#                                              would make CI's verdict luck)
 #
 # New inputs go to $build_dir/corpus-<target>/ (not into the repository);
 # a crash leaves its input in $build_dir/artifacts/ and fails the script. To
@@ -36,8 +40,16 @@ status=0
 for target in "${targets[@]}"; do
   work="$build_dir/corpus-$target"
   mkdir -p "$work"
-  echo "== fuzz_$target: ${seconds}s"
-  if ! "$build_dir/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len=65536 \
+  if [[ -n "${WRIT_FUZZ_RUNS:-}" ]]; then
+    # A fresh working corpus too, so the run depends only on the checkout.
+    work=$(mktemp -d)
+    budget=(-runs="$WRIT_FUZZ_RUNS" -seed=1)
+    echo "== fuzz_$target: $WRIT_FUZZ_RUNS inputs, seed 1"
+  else
+    budget=(-max_total_time="$seconds")
+    echo "== fuzz_$target: ${seconds}s"
+  fi
+  if ! "$build_dir/fuzz/fuzz_$target" "${budget[@]}" -max_len=65536 \
       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$build_dir/artifacts/$target-" \
       "$work" "fuzz/corpus/$target" 2>"$build_dir/fuzz_$target.log"; then
