@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/authoring/cli_runner.h"
+#include "tests/testing/cli_runner.h"
 #include "writ/diagnostic.h"
 
 namespace writ::testing {

@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/parse/tokens.h"
-#include "tests/authoring/cli_runner.h"
+#include "tests/testing/cli_runner.h"
 #include "writ/policy.h"
 #include "writ/request.h"
 

@@ -1,8 +1,8 @@
 // Test helper: runs the `writ` binary (WRIT_CLI_PATH) and captures its
 // exit status, stdout and stderr, so the CLI tests assert on what an author
 // would see.
-#ifndef WRIT_TESTS_AUTHORING_CLI_RUNNER_H_
-#define WRIT_TESTS_AUTHORING_CLI_RUNNER_H_
+#ifndef WRIT_TESTS_TESTING_CLI_RUNNER_H_
+#define WRIT_TESTS_TESTING_CLI_RUNNER_H_
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,4 +99,4 @@ inline std::string LastLine(const std::string& text) {
 
 }  // namespace writ::testing
 
-#endif  // WRIT_TESTS_AUTHORING_CLI_RUNNER_H_
+#endif  // WRIT_TESTS_TESTING_CLI_RUNNER_H_
