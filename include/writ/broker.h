@@ -35,6 +35,7 @@
 #ifndef WRIT_BROKER_H_
 #define WRIT_BROKER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -286,6 +287,12 @@ struct BrokerOptions {
   int64_t max_failures_per_task = 5;
   // A verify whose risk score is at least this revokes the token (anomaly).
   double revoke_risk_threshold = 0.9;
+  // Holders' public keys kept imported, so that a token's uses after the
+  // first skip turning its proof key from JWK into a key object (which for
+  // P-256 costs more than the signature check). Each entry is one key (a
+  // few hundred bytes to a few KiB); the least recently used is dropped
+  // past the cap. 0 imports the key on every verify.
+  size_t proof_key_cache_capacity = 4096;
   // Where state lives; an in-memory store when null.
   std::shared_ptr<StateStore> state_store;
   // Where audit lines go; none are written when null. Must outlive the

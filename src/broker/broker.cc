@@ -35,6 +35,7 @@
 #include "src/broker/jwk.h"
 #include "src/broker/jws.h"
 #include "src/broker/proof.h"
+#include "src/broker/public_key_cache.h"
 #include "src/broker/spiffe_id.h"
 #include "src/broker/token_claims.h"
 #include "src/internal/status_macros.h"
@@ -185,6 +186,7 @@ class BrokerImpl final : public Broker {
         state_(std::move(state)),
         clock_(clock),
         audit_(options_.audit_sink, options_.audit_hmac_key),
+        proof_keys_(options_.proof_key_cache_capacity),
         keys_(std::move(keys)) {}
 
   absl::StatusOr<IssuedToken> Mint(const MintRequest& request) override;
@@ -256,6 +258,7 @@ class BrokerImpl final : public Broker {
   const std::shared_ptr<StateStore> state_;
   const Clock& clock_;
   AuditLog audit_;
+  broker_internal::PublicKeyCache proof_keys_;
   // std:: rather than absl:: locks: Debian's abseil is not built for
   // ThreadSanitizer, which then cannot see absl::Mutex at all.
   mutable std::shared_mutex keys_mutex_;
@@ -330,7 +333,8 @@ absl::StatusOr<Check> BrokerImpl::CheckProof(const Presentation& presentation,
                                               options_.clock_skew};
   broker_internal::ProofFacts facts;
   Check check =
-      broker_internal::VerifyProof(presentation.proof, expected, &facts);
+      broker_internal::VerifyProof(presentation.proof, expected, proof_keys_,
+                                   &facts);
   if (!check.ok()) return check;
   // Keyed by the bound key too: proof ids need only be unique per key.
   WRIT_ASSIGN_OR_RETURN(

@@ -100,16 +100,17 @@ absl::StatusOr<PublicJwk> PublicJwkFromObject(const JsonObject& object) {
         "only OKP/Ed25519 and EC/P-256 public keys are supported");
   }
   WRIT_RETURN_IF_ERROR(CheckOptionalMembers(object, jwk.algorithm));
-  // Loading the key checks lengths and, for P-256, that the point is on the
-  // curve; a key that cannot verify anything is refused now, not later.
-  absl::StatusOr<EvpPkeyPtr> key = PublicJwkToKey(jwk);
-  if (!key.ok()) return InvalidJwk(key.status().message());
   return jwk;
 }
 
 absl::StatusOr<PublicJwk> ParsePublicJwk(absl::string_view json) {
   WRIT_ASSIGN_OR_RETURN(JsonObject object, ParseJsonObject(json, "JWK"));
-  return PublicJwkFromObject(object);
+  WRIT_ASSIGN_OR_RETURN(PublicJwk jwk, PublicJwkFromObject(object));
+  // Loading the key checks lengths and, for P-256, that the point is on the
+  // curve; a key that cannot verify anything is refused now, not later.
+  absl::StatusOr<EvpPkeyPtr> key = PublicJwkToKey(jwk);
+  if (!key.ok()) return InvalidJwk(key.status().message());
+  return jwk;
 }
 
 std::string PublicJwkToJson(const PublicJwk& jwk, absl::string_view key_id) {

@@ -27,9 +27,14 @@ struct PublicJwk {
   std::string y;  // raw bytes; empty for Ed25519
 };
 
-// Parses and validates a public JWK given as JSON text or as an already
-// parsed object. The key must be usable (on the curve).
+// Parses a public JWK from JSON text and checks that the key is usable
+// (right lengths, on the curve) by loading it; for keys a token is about to
+// be bound to.
 absl::StatusOr<PublicJwk> ParsePublicJwk(absl::string_view json);
+// Reads an already parsed JWK object: members, key type, base64url, "alg"
+// and "use". It does not load the key, which for P-256 costs more than a
+// signature check: a proof's key is loaded (through the PublicKeyCache)
+// only once its thumbprint has matched the token's cnf.jkt.
 absl::StatusOr<PublicJwk> PublicJwkFromObject(const JsonObject& object);
 
 // The JWK as compact JSON: the required members in RFC 7638 order, then

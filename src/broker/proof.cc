@@ -62,7 +62,7 @@ absl::string_view UrlWithoutQuery(absl::string_view url) {
 }
 
 Check VerifyProof(absl::string_view proof, const ProofExpectations& expected,
-                  ProofFacts* facts) {
+                  PublicKeyCache& keys, ProofFacts* facts) {
   if (proof.empty()) return BadProof("missing");
   CompactJws jws;
   Check check = ParseCompactJws(proof, &jws);
@@ -75,7 +75,7 @@ Check VerifyProof(absl::string_view proof, const ProofExpectations& expected,
                           expected.key_thumbprint)) {
     return BadProof("signed by a key other than the one the token is bound to");
   }
-  absl::StatusOr<EvpPkeyPtr> key = PublicJwkToKey(*jws.header.jwk);
+  absl::StatusOr<PublicKeyCache::Key> key = keys.Get(*jws.header.jwk);
   if (!key.ok()) return BadProof(key.status().message());
   check = VerifyCompactJws(jws, jws.header.jwk->algorithm, **key);
   if (!check.ok()) return BadProof(check.reason);

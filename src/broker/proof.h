@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "src/broker/jws.h"
+#include "src/broker/public_key_cache.h"
 
 namespace writ::broker_internal {
 
@@ -39,9 +40,10 @@ struct ProofFacts {
   absl::Time issued_at;
 };
 
-// Everything but the replay check, which needs the state store.
+// Everything but the replay check, which needs the state store. The
+// proof's key comes from `keys`, imported only on its first use.
 Check VerifyProof(absl::string_view proof, const ProofExpectations& expected,
-                  ProofFacts* facts);
+                  PublicKeyCache& keys, ProofFacts* facts);
 
 // The URL without its query and fragment.
 absl::string_view UrlWithoutQuery(absl::string_view url);

@@ -1,4 +1,5 @@
 // Every attack of issue 6, each refused with its own reason.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "src/broker/base64url.h"
 #include "src/broker/crypto.h"
+#include "src/broker/jws.h"
 #include "src/broker/signing_key_impl.h"
 #include "tests/broker/broker_test_util.h"
 #include "writ/broker.h"
@@ -50,6 +52,22 @@ class AttackTest : public BrokerTest {
         Base64UrlEncode(*broker_internal::Sign(
             *broker_internal::SigningKeyAccess::Get(key).private_key,
             key.algorithm(), input)));
+  }
+
+  // The planner's use of its token, with a proof made by an attacker's own
+  // key whose header `edit_header` rewrote, then signed by that key.
+  VerifyRequest WithAttackerSignedProof(
+      const std::function<std::string(std::string)>& edit_header) {
+    const SigningKey attacker =
+        *SigningKey::Generate(SigningAlgorithm::kEd25519, "attacker");
+    const std::vector<std::string> parts =
+        absl::StrSplit(Proof(issued_.token, attacker), '.');
+    VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
+    request.presentation.proof =
+        SignedBy(attacker, edit_header(*Base64UrlDecode(parts[0])),
+                 *Base64UrlDecode(parts[1]));
+    Remember(request.presentation.proof);
+    return request;
   }
 
   IssuedToken issued_;
@@ -188,6 +206,35 @@ TEST_F(AttackTest, ProofByAnotherKeyIsRefused) {
   VerifyRequest request = Use(issued_.token, planner_key_, kPlanner);
   request.presentation.proof = Proof(issued_.token, researcher_key_);
   const VerifyResult result = MustVerify(request);
+  EXPECT_EQ(result.code, RefusalCode::kBadProof);
+  EXPECT_THAT(result.reason, HasSubstr("bound to"));
+}
+
+// The broker keeps the bound key imported after its first use; the cached
+// key must still be the one that checks every later proof's signature, and
+// only the presented key's own thumbprint may select it.
+TEST_F(AttackTest, ProofCarryingTheCachedKeyButSignedByAnotherIsRefused) {
+  EXPECT_TRUE(PresentAsPlanner(issued_.token).allowed);  // caches the key
+  // The planner's key in the header, so the thumbprint matches cnf.jkt.
+  const VerifyResult result = MustVerify(WithAttackerSignedProof(
+      [&](const std::string&) {
+        return broker_internal::JoseHeaderJson(
+            SigningAlgorithm::kEd25519, "", "dpop+jwt",
+            &broker_internal::SigningKeyAccess::Get(planner_key_).public_jwk);
+      }));
+  EXPECT_EQ(result.code, RefusalCode::kBadProof);
+  EXPECT_THAT(result.reason, HasSubstr("signature does not verify"));
+}
+
+TEST_F(AttackTest, ProofClaimingTheBoundThumbprintAsItsKidIsRefused) {
+  EXPECT_TRUE(PresentAsPlanner(issued_.token).allowed);  // caches the key
+  // The attacker's own key, with the planner's thumbprint as a claimed id.
+  const VerifyResult result =
+      MustVerify(WithAttackerSignedProof([&](std::string header) {
+        header.insert(1, absl::StrCat("\"kid\":\"", planner_key_.Thumbprint(),
+                                      "\","));
+        return header;
+      }));
   EXPECT_EQ(result.code, RefusalCode::kBadProof);
   EXPECT_THAT(result.reason, HasSubstr("bound to"));
 }
