@@ -3,10 +3,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "writ/broker.h"
@@ -19,13 +20,40 @@ class RealClock final : public Clock {
   absl::Time Now() const override { return absl::Now(); }
 };
 
+// An id as a table stores it: up to 24 bytes inside the table's slot, so
+// that a hit compares bytes the probe has already brought into cache
+// instead of following a pointer to the heap (std::string keeps only 15
+// inline, and a token id is 22). In a table of a million ids that is one
+// cache and TLB miss fewer per hit. Longer ids (task ids, SPIFFE IDs) go to
+// the heap as before.
+using StoredId = absl::InlinedVector<char, 24>;
+
+absl::string_view ViewOf(absl::string_view id) { return id; }
+absl::string_view ViewOf(const StoredId& id) {
+  return absl::string_view(id.data(), id.size());
+}
+
+// Transparent, so that a lookup hashes and compares the caller's
+// absl::string_view as it is and allocates nothing.
+struct IdHash {
+  using is_transparent = void;
+  template <typename Id>
+  size_t operator()(const Id& id) const {
+    return absl::Hash<absl::string_view>()(ViewOf(id));
+  }
+};
+struct IdEq {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return ViewOf(a) == ViewOf(b);
+  }
+};
+
 // Counters with an expiry, one mutex per table so that a revocation check
 // never waits behind a replay-cache insert. Expired entries are swept when
 // the table has grown to twice its size after the previous sweep, which
 // keeps the amortised cost per insert constant and every lookup O(1).
-//
-// Lookups take an absl::string_view and allocate nothing: absl's string
-// hash and equality are transparent, so find() hashes the view as it is.
 class ExpiringTable {
  public:
   bool Contains(absl::string_view key) const {
@@ -40,7 +68,11 @@ class ExpiringTable {
                     absl::Time now) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (entries_.size() >= 2 * size_after_sweep_ + 64) Sweep(now);
-    Entry& entry = entries_[key];
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      it = entries_.emplace(StoredId(key.begin(), key.end()), Entry{}).first;
+    }
+    Entry& entry = it->second;
     entry.expires_at = std::max(entry.expires_at, expires_at);
     return ++entry.count;
   }
@@ -61,7 +93,8 @@ class ExpiringTable {
   // std:: rather than absl:: locks: Debian's abseil is not built for
   // ThreadSanitizer, which then cannot see absl::Mutex at all.
   mutable std::mutex mutex_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<StoredId, Entry, IdHash, IdEq> entries_
+      ABSL_GUARDED_BY(mutex_);
   size_t size_after_sweep_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 

@@ -43,6 +43,20 @@ TEST_F(InMemoryStateStoreTest, IdsThatOnlyLookPrefixedStayDistinct) {
   EXPECT_TRUE(*store_->IsRevoked(RevocationKind::kTask, "0:t"));
 }
 
+TEST_F(InMemoryStateStoreTest, IdsOfEveryLengthAreFoundExactly) {
+  // Short ids live in the table's slots, longer ones on the heap.
+  for (size_t length : {1, 22, 23, 24, 25, 256}) {
+    const std::string id(length, 'a');
+    const std::string neighbour = id.substr(0, length - 1) + "b";
+    ASSERT_TRUE(store_->Revoke(RevocationKind::kTask, id, Later()).ok());
+    EXPECT_TRUE(*store_->IsRevoked(RevocationKind::kTask, id)) << length;
+    EXPECT_FALSE(*store_->IsRevoked(RevocationKind::kTask, neighbour))
+        << length;
+    EXPECT_FALSE(*store_->IsRevoked(RevocationKind::kTask, id + "a"))
+        << length;
+  }
+}
+
 TEST_F(InMemoryStateStoreTest, CountsUsesAndFailuresPerId) {
   EXPECT_EQ(*store_->IncrementUses("token-a", Later()), 1);
   EXPECT_EQ(*store_->IncrementUses("token-a", Later()), 2);
