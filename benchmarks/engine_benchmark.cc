@@ -8,6 +8,16 @@
 //   latency/log_off      EvaluateJson timed call by call, no decision log:
 //   latency/log_on       ... and with the async file log (FileSync::kFlush,
 //                        to a file under /tmp): p50_ns/p99_ns counters.
+//                        Back to back: the deciding thread never rests, the
+//                        worst case for a log whose writer formats records.
+//   latency/log_off_100k, latency/log_on_100k
+//                        the same at an offered 100,000 decisions/s (one
+//                        call every 10 µs, waiting untimed in between), a
+//                        heavily loaded gateway thread that still does other
+//                        work between decisions.
+//   log/format_record    what the log's writer thread does per Engine record:
+//                        explain the decision again (without why_not) and
+//                        format the JSON line; CPU time per record.
 //   reload/10000         Engine::Reload of the 10,000-rule policy (compile +
 //                        publish), one reload per iteration.
 //   reload_p99/quiet              EvaluateJson latency on the 1,000-rule
@@ -20,6 +30,7 @@
 // Latency percentiles include one steady_clock read per call
 // (timer_overhead_ns).
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -29,6 +40,7 @@
 
 #include "benchmark/benchmark.h"
 #include "benchmarks/bench_workload.h"
+#include "src/engine/decision_record.h"
 #include "src/internal/latency.h"
 #include "writ/engine.h"
 
@@ -94,7 +106,8 @@ BENCHMARK(ThroughputHandle)->Name("throughput/handle")->ThreadRange(1, 2)->UseRe
 // the workload's requests) while `reload`, when given, runs back to back on
 // another thread; sets the latency counters and "reloads".
 void MeasureLatency(benchmark::State& state, const Engine& engine, const Workload& workload,
-                    size_t calls, const std::function<bool()>& reload = nullptr) {
+                    size_t calls, const std::function<bool()>& reload = nullptr,
+                    std::chrono::nanoseconds pace = std::chrono::nanoseconds(0)) {
   std::atomic<bool> stop{false};
   std::atomic<int> reloads{0};
   std::thread reloader([&] {
@@ -104,8 +117,14 @@ void MeasureLatency(benchmark::State& state, const Engine& engine, const Workloa
   });
   std::vector<int64_t> samples;
   for (auto _ : state) {
+    internal::LatencyClock::time_point next_call = internal::LatencyClock::now();
     internal::SamplePerCall(
         calls, workload.json_requests.size(),
+        [&](size_t) {  // waits for the call's turn at the offered rate
+          while (internal::LatencyClock::now() < next_call) {
+          }
+          next_call += pace;
+        },
         [&](size_t i) { benchmark::DoNotOptimize(engine.EvaluateJson(workload.json_requests[i])); },
         &samples);
   }
@@ -127,15 +146,22 @@ void LatencyWithLog(benchmark::State& state) {
     options.log = std::make_shared<DecisionLog>(*OpenFileSink({.path = path}));
   }
   std::unique_ptr<Engine> engine = MakeEngine(workload, std::move(options));
-  MeasureLatency(state, *engine, workload, 200000);
+  MeasureLatency(state, *engine, workload, 200000, nullptr,
+                 std::chrono::nanoseconds(state.range(1)));
   engine->FlushLog();
   const EngineStats stats = engine->stats();
   state.counters["log_records"] = static_cast<double>(stats.log_records);
   state.counters["log_drops"] = static_cast<double>(stats.log_drops);
   std::remove(path.c_str());
 }
-BENCHMARK(LatencyWithLog)->Name("latency/log_off")->Arg(0)->Iterations(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(LatencyWithLog)->Name("latency/log_on")->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(LatencyWithLog)->Name("latency/log_off")->Args({0, 0})->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(LatencyWithLog)->Name("latency/log_on")->Args({1, 0})->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(LatencyWithLog)->Name("latency/log_off_100k")->Args({0, 10000})->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(LatencyWithLog)->Name("latency/log_on_100k")->Args({1, 10000})->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 // What the log's record needs besides the decision: the full explanation
 // (no log). Separates the cost of explaining from the cost of logging.
@@ -156,6 +182,26 @@ void LatencyWithExplanation(benchmark::State& state) {
 }
 BENCHMARK(LatencyWithExplanation)->Name("latency/explain_no_log")->Iterations(1)
     ->Unit(benchmark::kMillisecond);
+
+// The writer thread's share of logging one decision. If this is slower than
+// deciding, a deciding thread that never rests outruns its writer.
+void FormatRecord(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  std::vector<internal::PendingRecord> records(workload.requests.size());
+  for (size_t i = 0; i < records.size(); ++i) records[i].request.emplace(workload.requests[i]);
+  Explanation scratch;
+  std::string line;
+  size_t next = 0;
+  for (auto _ : state) {
+    internal::PendingRecord& record = records[next++ % records.size()];
+    record.policy = workload.policy;  // AppendPendingRecord releases it
+    line.clear();
+    internal::AppendPendingRecord(&record, &scratch, &line);
+    benchmark::DoNotOptimize(line.data());
+  }
+  state.counters["record_bytes"] = static_cast<double>(line.size());
+}
+BENCHMARK(FormatRecord)->Name("log/format_record");
 
 // --- Reload -------------------------------------------------------------------
 

@@ -60,6 +60,13 @@ struct WhyNot {
   std::vector<FailedCondition> failed;
 };
 
+// How much of the explanation record an evaluation fills. `why_not` ranks
+// every allow rule's conjuncts on a default deny, which makes it the one
+// part whose cost grows with the policy; a decision log, an audit trail or
+// a caller that only needs what decided (reasons, obligations, missing,
+// errors) skips it and gets an empty `why_not`.
+enum class ExplanationDetail { kFull, kWithoutWhyNot };
+
 // The explanation record of SPEC §5.
 struct Explanation {
   Effect decision = Effect::kDeny;

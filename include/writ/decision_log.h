@@ -8,14 +8,18 @@
 //   options.log = log;  // the Engine now logs every decision
 //
 // A DecisionLog is a bounded queue in front of a LogSink, drained by one
-// writer thread of its own, so a decision only formats its record and hands
-// it over: no I/O, no waiting on a disk. When the queue is full the record is
+// writer thread of its own, so a decision only hands its record over: no
+// I/O, no waiting on a disk, and for the Engine's records not even the
+// formatting, which the writer does. The writer wakes when the queue is an
+// eighth full or `max_delay` after its last round, whichever comes first,
+// so a steady stream of decisions does not pay a thread wake-up each. When the queue is full the record is
 // dropped and counted, and as soon as there is room again the writer puts
 // one {"dropped": N, ...} line in the log, so a reader of the log can see
 // that (and how many) records are missing — nothing vanishes silently.
 #ifndef WRIT_DECISION_LOG_H_
 #define WRIT_DECISION_LOG_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -26,6 +30,10 @@
 #include "absl/strings/string_view.h"
 
 namespace writ {
+
+namespace internal {
+struct PendingRecord;
+}  // namespace internal
 
 // Where log lines go. Called by one DecisionLog writer thread only, never
 // concurrently, so implementations need no locking of their own.
@@ -67,6 +75,10 @@ struct DecisionLogOptions {
   // Records the queue holds before it drops. Memory is about this many
   // record buffers (each the size of the largest record it has carried).
   size_t queue_capacity = 8192;
+  // The longest a queued record waits before the writer takes it (when the
+  // queue fills faster, sooner). Bounds how stale the file is, not what is
+  // kept: Flush() and destruction write everything regardless.
+  std::chrono::milliseconds max_delay{10};
 };
 
 // Counters of a DecisionLog; each is monotonic.
@@ -94,6 +106,12 @@ class DecisionLog {
   // a steady stream of Submits allocates nothing. False when the queue was
   // full and the record was dropped (and counted).
   bool Submit(std::string* line);
+
+  // Internal, for writ::Engine: queues a decision whose record the writer
+  // thread formats (src/engine/decision_record.h), swapping `*record` with
+  // a used one as Submit does with lines. On a full queue, false (counted)
+  // and `*record` is left as it was.
+  bool SubmitPending(std::unique_ptr<internal::PendingRecord>* record);
 
   // Waits until every record submitted before the call is written and the
   // sink flushed. For tests, tools and orderly shutdown, not the hot path.

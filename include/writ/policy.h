@@ -93,10 +93,12 @@ class Policy {
   std::optional<AttributeHandle> FindAttribute(absl::string_view path) const;
 
   // Decides a request. Total: never throws, never fails. With an
-  // `explanation`, also fills the full record of SPEC §5.
+  // `explanation`, also fills the record of SPEC §5 (all of it, or all but
+  // why_not, as `detail` says).
   Decision Evaluate(const Request& request,
                     Explanation* explanation = nullptr,
-                    Evaluator evaluator = Evaluator::kDag) const noexcept;
+                    Evaluator evaluator = Evaluator::kDag,
+                    ExplanationDetail detail = ExplanationDetail::kFull) const noexcept;
 
   // Decides a request and lists the determining rules (SPEC §5: every deny
   // rule that applied, or every allow rule that applied; none when the

@@ -94,7 +94,7 @@ std::optional<AttributeHandle> Policy::FindAttribute(absl::string_view path) con
 }
 
 Decision Policy::Evaluate(const Request& request, Explanation* explanation,
-                          Evaluator evaluator) const noexcept {
+                          Evaluator evaluator, ExplanationDetail detail) const noexcept {
   // A request built for another policy's schema has its values in other
   // slots: fail closed rather than read them as this schema's.
   if (&request.schema() != checked_->schema.get()) {
@@ -107,9 +107,9 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
     return {Effect::kDeny, false};
   }
   if (evaluator == Evaluator::kReference) {
-    return internal::ReferenceEvaluate(*checked_, request, explanation);
+    return internal::ReferenceEvaluate(*checked_, request, explanation, detail);
   }
-  return internal::DagEvaluate(*dag_, request, nullptr, explanation);
+  return internal::DagEvaluate(*dag_, request, nullptr, explanation, detail);
 }
 
 Decision Policy::EvaluateRuleIds(const Request& request,

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/check/checked_policy.h"
+#include "src/explain/explanation_json.h"
 #include "src/engine/thread_index.h"
 #include "src/internal/ip_address.h"
 #include "src/internal/sha256.h"
@@ -59,13 +60,17 @@ std::string Fingerprint(absl::string_view value_json) {
   return absl::StrCat("sha256:", Sha256Hex(value_json));
 }
 
-void AppendDecisionId(absl::Time now, std::string* out) {
+DecisionId NextDecisionId(absl::Time now) {
   thread_local uint64_t sequence = 0;
-  const uint64_t nanos = static_cast<uint64_t>(absl::ToUnixNanos(now));
+  return {now, ThisThreadIndex(), ++sequence};
+}
+
+void AppendDecisionId(const DecisionId& id, std::string* out) {
+  const uint64_t nanos = static_cast<uint64_t>(absl::ToUnixNanos(id.time));
   absl::StrAppend(out, absl::Hex(nanos, absl::kZeroPad16),
                   absl::Hex(ProcessNonce(), absl::kZeroPad8),
-                  absl::Hex(ThisThreadIndex() & 0xffff, absl::kZeroPad4),
-                  absl::Hex(++sequence & 0xffffffffffffull, absl::kZeroPad12));
+                  absl::Hex(id.thread & 0xffff, absl::kZeroPad4),
+                  absl::Hex(id.sequence & 0xffffffffffffull, absl::kZeroPad12));
 }
 
 void AppendTimestamp(absl::Time now, std::string* out) {
@@ -101,42 +106,62 @@ void WriteRequestAttributes(const Request& request, JsonWriter* json) {
 }
 
 void AppendDecisionRecord(const Request& request,
-                          const Explanation& explanation, int64_t eval_ns,
-                          absl::Time now,
-                          const std::optional<ShadowOutcome>& shadow,
-                          std::string* out) {
+                          const Explanation& explanation,
+                          const RecordContext& context, std::string* out) {
   JsonWriter json(out);
   json.BeginObject();
   json.Key("id");
   out->push_back('"');
-  AppendDecisionId(now, out);
+  AppendDecisionId(context.id, out);
   out->push_back('"');
   json.Key("timestamp");
   out->push_back('"');
-  AppendTimestamp(now, out);
+  AppendTimestamp(context.id.time, out);
   out->push_back('"');
-  // The explanation's members, spliced in without their braces.
-  const std::string explanation_json = explanation.ToJson();
-  out->push_back(',');
-  out->append(explanation_json, 1, explanation_json.size() - 2);
+  WriteExplanationMembers(explanation, ExplanationDetail::kWithoutWhyNot, &json);
   json.Key("input");
   json.BeginObject();
   WriteRequestAttributes(request, &json);
   json.EndObject();
   json.Key("eval_ns");
-  json.Int(eval_ns);
-  if (shadow.has_value()) {
+  json.Int(context.eval_ns);
+  if (context.shadow.has_value()) {
     json.Key("shadow");
     json.BeginObject();
     json.Key("decision");
-    json.String(EffectName(shadow->effect));
+    json.String(EffectName(context.shadow->effect));
     json.Key("digest");
-    json.String(shadow->digest);
+    json.String(context.shadow->digest.view());
     json.Key("agrees");
-    json.Bool(shadow->effect == explanation.decision);
+    json.Bool(context.shadow->effect == explanation.decision);
     json.EndObject();
   }
   json.EndObject();
+}
+
+void AppendPendingRecord(PendingRecord* record, Explanation* scratch,
+                         std::string* out) {
+  const Policy& policy = *record->policy;
+  if (!record->json.empty()) {
+    if (!record->request.has_value() ||
+        &record->request->schema() != policy.checked().schema.get()) {
+      record->request.emplace(policy);
+    }
+    if (absl::Status read = record->request->ReadJson(record->json, record->json_options);
+        !read.ok()) {
+      record->request->ClearAll();
+      *scratch = Explanation{};
+      scratch->policy = policy.info();
+      scratch->errors.push_back({"", "the logged request could not be read again"});
+      AppendDecisionRecord(*record->request, *scratch, record->context, out);
+      record->policy.reset();
+      return;
+    }
+  }
+  policy.Evaluate(*record->request, scratch, record->evaluator,
+                  ExplanationDetail::kWithoutWhyNot);
+  AppendDecisionRecord(*record->request, *scratch, record->context, out);
+  record->policy.reset();
 }
 
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out) {

@@ -3,24 +3,36 @@
 //   {"id":"…","timestamp":"2026-11-29T04:10:51.123456Z",
 //    "decision":"deny","policy":{…},"determining":[…],
 //    "default_applied":false,"obligations":{},"missing":[],"errors":[],
-//    "why_not":[],"input":{"tool":"search","token.id":"sha256:…"},
+//    "input":{"tool":"search","token.id":"sha256:…"},
 //    "eval_ns":812,"shadow":{"decision":"allow","digest":"sha256:…",
 //    "agrees":false}}
 //
-// The explanation fields are Explanation::ToJson's, spliced in unchanged, so
-// a log record and `writ eval` output can never disagree. `input` holds the
-// attributes the request gave, by dotted path, exactly as the policy read
-// them (a log line's input can be replayed as a request); wrong-typed
-// values appear only in `errors`. An attribute declared `redact` is never
-// written: its value is replaced by "sha256:" + the SHA-256 of the value's
-// JSON text, so equal secrets can be correlated without being revealed.
-// (A fingerprint of a low-entropy secret can be brute-forced; redact is for
-// keeping tokens and identifiers out of logs, not for hiding guessable
-// values.)
+// The explanation fields are written by the same code as
+// Explanation::ToJson, so a log record and `writ eval` output can never
+// disagree — except that a record has no `why_not`: ranking near misses
+// costs O(allow rules) on every default deny, and a log answers "what
+// decided", not "what almost allowed it" (`writ eval` on the record's
+// input answers that). `input` holds the attributes the request gave, by
+// dotted path, exactly as the policy read them (a log line's input can be
+// replayed as a request); wrong-typed values appear only in `errors`. An
+// attribute declared `redact` is never written: its value is replaced by
+// "sha256:" + the SHA-256 of the value's JSON text, so equal secrets can be
+// correlated without being revealed. (A fingerprint of a low-entropy secret
+// can be brute-forced; redact is for keeping tokens and identifiers out of
+// logs, not for hiding guessable values.)
+//
+// Records are formatted off the decision path. The deciding thread fills a
+// PendingRecord (the policy that decided, the request's values, the id, the
+// time and eval_ns) and queues it; the log's writer thread explains the
+// decision again and formats it. That is the same record the deciding
+// thread would have written — evaluation is a pure function of the policy
+// and the request's values — but it leaves the deciding thread with a
+// buffer swap instead of an explanation and a JSON document.
 #ifndef WRIT_SRC_ENGINE_DECISION_RECORD_H_
 #define WRIT_SRC_ENGINE_DECISION_RECORD_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,6 +40,8 @@
 #include "absl/time/time.h"
 #include "src/internal/json_writer.h"
 #include "writ/decision.h"
+#include "writ/engine.h"
+#include "writ/policy.h"
 #include "writ/request.h"
 
 namespace writ::internal {
@@ -37,24 +51,64 @@ struct Schema;
 // What a shadow policy said about the same request.
 struct ShadowOutcome {
   Effect effect = Effect::kDeny;
-  absl::string_view digest;
+  PolicyDigest digest;
 };
+
+// What a decision id is made of, fixed by the deciding thread when it
+// decides; formatted later by whichever thread writes the record.
+struct DecisionId {
+  absl::Time time;
+  uint32_t thread = 0;
+  uint64_t sequence = 0;
+};
+
+// The calling thread's next id, stamped `now`.
+DecisionId NextDecisionId(absl::Time now);
 
 // A unique, lexicographically sortable decision id: 16 hex digits of Unix
 // nanoseconds, then 8 of a per-process random nonce, 4 of the thread index
 // and 12 of a per-thread sequence number. Unique within a process without a
 // shared counter; across processes by the nonce.
-void AppendDecisionId(absl::Time now, std::string* out);
+void AppendDecisionId(const DecisionId& id, std::string* out);
 
 // RFC 3339, UTC, microseconds: "2026-11-29T04:10:51.123456Z".
 void AppendTimestamp(absl::Time now, std::string* out);
 
-// Appends the record described above to `*out` (no newline).
+// What a record says besides the explanation and the input.
+struct RecordContext {
+  DecisionId id;
+  int64_t eval_ns = 0;
+  std::optional<ShadowOutcome> shadow;
+};
+
+// Appends the record described above to `*out` (no newline). The
+// explanation's why_not, if any, is not written.
 void AppendDecisionRecord(const Request& request,
-                          const Explanation& explanation, int64_t eval_ns,
-                          absl::Time now,
-                          const std::optional<ShadowOutcome>& shadow,
-                          std::string* out);
+                          const Explanation& explanation,
+                          const RecordContext& context, std::string* out);
+
+// A decision waiting in the log's queue for its record to be formatted.
+// Reused: the queue hands a deciding thread back an old one, whose request
+// buffers then take the next decision's values without allocating.
+struct PendingRecord {
+  std::shared_ptr<const Policy> policy;  // null once formatted
+  // The values that were decided: the JSON text they were read from (read
+  // again, with `json_options`, by the writer — a few hundred bytes to hand
+  // to another core instead of a request's every slot), or, when empty,
+  // `request`.
+  std::string json;
+  RequestOptions json_options;
+  std::optional<Request> request;
+  Evaluator evaluator = Evaluator::kDag;
+  RecordContext context;
+};
+
+// Explains `record`'s decision again (without why_not) into `*scratch`,
+// appends its record to `*out` and releases the policy. A JSON text that no
+// longer reads (it did when decided, so only on memory exhaustion) is
+// written as a record with an `errors` entry instead.
+void AppendPendingRecord(PendingRecord* record, Explanation* scratch,
+                         std::string* out);
 
 // {"dropped":N,"timestamp":"…"}: N records were lost to a full queue.
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out);

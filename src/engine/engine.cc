@@ -53,10 +53,21 @@ enum Counter : size_t {
 };
 
 // Per-thread buffers reused across decisions, so logging a decision does
-// not allocate a fresh explanation and line each time.
+// not allocate a fresh explanation, line or pending record each time.
 Explanation& ThreadExplanation() {
   thread_local Explanation explanation;
   return explanation;
+}
+
+std::string& ThreadLogLine() {
+  thread_local std::string line;
+  return line;
+}
+
+std::unique_ptr<internal::PendingRecord>& ThreadPendingRecord() {
+  thread_local std::unique_ptr<internal::PendingRecord> record;
+  if (record == nullptr) record = std::make_unique<internal::PendingRecord>();
+  return record;
 }
 
 // The calling thread's request for `policy`'s schema, reused across
@@ -71,9 +82,14 @@ Request& ThreadRequest(const Policy& policy) {
   return *request;
 }
 
-std::string& ThreadLogLine() {
-  thread_local std::string line;
-  return line;
+// Fills `*into` with `request`'s values, reusing its buffers when it holds
+// a request of the same schema.
+void CopyRequest(const Request& request, std::optional<Request>* into) {
+  if (into->has_value() && &(*into)->schema() == &request.schema()) {
+    **into = request;
+  } else {
+    into->emplace(request);
+  }
 }
 
 }  // namespace
@@ -160,22 +176,26 @@ class Engine::Impl {
     slot_.Publish(std::move(next));
   }
 
+  // `json` is the text `request` was read from, when it was.
   EngineDecision Decide(const EngineState& state, const Policy& policy,
                         const Request& request, const absl::string_view* json,
                         Explanation* explanation) const noexcept {
-    const bool logging = options_.log != nullptr;
-    Explanation* record = explanation;
-    if (record == nullptr && logging) record = &ThreadExplanation();
     const auto start = std::chrono::steady_clock::now();
-    const Decision decision = policy.Evaluate(request, record, options_.evaluator);
+    const Decision decision = policy.Evaluate(request, explanation, options_.evaluator);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     counters_.Add(kDecisions);
-    const std::optional<internal::ShadowOutcome> shadow =
+    std::optional<internal::ShadowOutcome> shadow =
         EvaluateShadow(state, request, json, decision);
-    if (logging) {
-      Log(request, *record,
+    if (options_.log != nullptr) {
+      internal::RecordContext context{
+          internal::NextDecisionId(absl::Now()),
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
-          shadow);
+          std::move(shadow)};
+      if (&policy == state.live.get()) {
+        LogPending(state.live, request, json, std::move(context));
+      } else {
+        LogNow(policy, request, context);
+      }
     }
     return {decision,
             &policy == state.live.get() ? state.live_digest : DigestOf(policy)};
@@ -199,16 +219,44 @@ class Engine::Impl {
                               : Effect::kDeny;
     counters_.Add(kShadowDecisions);
     if (effect != live.effect) counters_.Add(kShadowDisagreements);
-    return internal::ShadowOutcome{effect, state.shadow_digest.view()};
+    return internal::ShadowOutcome{effect, state.shadow_digest};
   }
 
-  void Log(const Request& request, const Explanation& explanation,
-           int64_t eval_ns,
-           const std::optional<internal::ShadowOutcome>& shadow) const {
+  // Hands the decision to the log's writer thread, which explains and
+  // formats it: the deciding thread only fills a reused record with the
+  // JSON text it decided (or a copy of the caller's request).
+  void LogPending(const std::shared_ptr<const Policy>& policy, const Request& request,
+                  const absl::string_view* json, internal::RecordContext context) const {
+    std::unique_ptr<internal::PendingRecord>& record = ThreadPendingRecord();
+    record->policy = policy;
+    record->evaluator = options_.evaluator;
+    record->context = std::move(context);
+    if (json != nullptr) {
+      record->json.assign(json->data(), json->size());
+      record->json_options = options_.request;
+    } else {
+      record->json.clear();
+      CopyRequest(request, &record->request);
+    }
+    if (options_.log->SubmitPending(&record)) {
+      counters_.Add(kLogRecords);
+    } else {
+      record->policy.reset();
+      counters_.Add(kLogDrops);
+    }
+  }
+
+  // A decision by a policy the caller holds (an older snapshot than the
+  // live one): nothing here owns that policy past this call, so its record
+  // is formatted on this thread.
+  void LogNow(const Policy& policy, const Request& request,
+              const internal::RecordContext& context) const {
+    Explanation& explanation = ThreadExplanation();
+    policy.Evaluate(request, &explanation, options_.evaluator,
+                    ExplanationDetail::kWithoutWhyNot);
     std::string& line = ThreadLogLine();
     line.clear();
-    internal::AppendDecisionRecord(request, explanation, eval_ns, absl::Now(),
-                                   shadow, &line);
+    internal::AppendDecisionRecord(request, explanation, context, &line);
     counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
   }
 

@@ -219,7 +219,7 @@ Decision DecideWithRules(const DagProgram& program, DagRun& run,
 
 void Explain(const DagProgram& program, const Request& request, DagRun& run,
              Decision decision, const std::vector<uint32_t>& determining,
-             Explanation* explanation) {
+             ExplanationDetail detail, Explanation* explanation) {
   Outcome outcome;
   outcome.decision = decision;
   outcome.determining = determining;
@@ -227,7 +227,7 @@ void Explain(const DagProgram& program, const Request& request, DagRun& run,
     outcome.indeterminate.push_back(run.RuleCondition(rule) == Tristate::kUnknown);
   }
   BuildExplanation(program.policy(), request, outcome, DagConjunctOracle(program, run),
-                   explanation);
+                   detail, explanation);
 }
 
 Decision FailClosed(std::vector<uint32_t>* determining_rules, Explanation* explanation) {
@@ -244,7 +244,7 @@ Decision FailClosed(std::vector<uint32_t>* determining_rules, Explanation* expla
 
 Decision DagEvaluate(const DagProgram& program, const Request& request,
                      std::vector<uint32_t>* determining_rules,
-                     Explanation* explanation) noexcept {
+                     Explanation* explanation, ExplanationDetail detail) noexcept {
   NodeMemo& memo = ThreadMemo();
   if (!memo.Begin(program.nodes().size())) return FailClosed(determining_rules, explanation);
   DagRun run(program, request, memo);
@@ -256,7 +256,8 @@ Decision DagEvaluate(const DagProgram& program, const Request& request,
     const Decision decision = DecideWithRules(program, run, &determining);
     if (explanation != nullptr) {
       Explain(program, request, run, decision,
-              decision.default_applied ? std::vector<uint32_t>{} : determining, explanation);
+              decision.default_applied ? std::vector<uint32_t>{} : determining, detail,
+              explanation);
     }
     return decision;
   } catch (const std::bad_alloc&) {

@@ -27,11 +27,13 @@ namespace writ::internal {
 // Decides `request`. With `determining_rules`, clears it and fills it with
 // the ids of the determining rules in source order (SPEC §5); it never
 // allocates once its capacity is the program's rule count. With an
-// `explanation`, fills the full record. Never throws: if the scratch state
-// cannot be allocated the answer is deny (fail-closed).
+// `explanation`, fills the record (`detail` says whether with why_not).
+// Never throws: if the scratch state cannot be allocated the answer is deny
+// (fail-closed).
 Decision DagEvaluate(const DagProgram& program, const Request& request,
                      std::vector<uint32_t>* determining_rules,
-                     Explanation* explanation) noexcept;
+                     Explanation* explanation,
+                     ExplanationDetail detail = ExplanationDetail::kFull) noexcept;
 
 }  // namespace writ::internal
 

@@ -121,7 +121,7 @@ void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
 
 void BuildExplanation(const CheckedPolicy& policy, const Request& request,
                       const Outcome& outcome, const ConjunctOracle& oracle,
-                      Explanation* explanation) {
+                      ExplanationDetail detail, Explanation* explanation) {
   *explanation = Explanation{};
   explanation->decision = outcome.decision.effect;
   explanation->default_applied = outcome.decision.default_applied;
@@ -134,7 +134,7 @@ void BuildExplanation(const CheckedPolicy& policy, const Request& request,
   }
   MergeObligations(policy, outcome, explanation);
   ListMissingAndErrors(policy, request, explanation);
-  RankWhyNot(policy, outcome, oracle, explanation);
+  if (detail == ExplanationDetail::kFull) RankWhyNot(policy, outcome, oracle, explanation);
 }
 
 }  // namespace writ::internal

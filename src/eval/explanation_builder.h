@@ -31,9 +31,11 @@ struct Outcome {
   std::vector<bool> indeterminate;  // parallel to `determining`
 };
 
+// Fills `*explanation` (SPEC §5); why_not only with ExplanationDetail::kFull,
+// so the oracle is not consulted otherwise.
 void BuildExplanation(const CheckedPolicy& policy, const Request& request,
                       const Outcome& outcome, const ConjunctOracle& oracle,
-                      Explanation* explanation);
+                      ExplanationDetail detail, Explanation* explanation);
 
 // Deny overrides allow; else allow; else the default (SPEC §4). `deny_hit`
 // and `allow_hit` say whether any rule of that effect applied.

@@ -80,7 +80,7 @@ Tristate ReferenceEvaluateRule(const CheckedPolicy& policy, const CheckedRule& r
 }
 
 Decision ReferenceEvaluate(const CheckedPolicy& policy, const Request& request,
-                           Explanation* explanation) noexcept {
+                           Explanation* explanation, ExplanationDetail detail) noexcept {
   Outcome denies;
   Outcome allows;
   for (uint32_t index = 0; index < policy.rules.size(); ++index) {
@@ -103,7 +103,7 @@ Decision ReferenceEvaluate(const CheckedPolicy& policy, const Request& request,
                                                           : std::move(allows);
     outcome.decision = decision;
     BuildExplanation(policy, request, outcome, ReferenceConjunctOracle(policy, request),
-                     explanation);
+                     detail, explanation);
   }
   return decision;
 }

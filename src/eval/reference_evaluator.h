@@ -21,7 +21,8 @@ Tristate ReferenceEvaluateRule(const CheckedPolicy& policy, const CheckedRule& r
                                const Request& request) noexcept;
 
 Decision ReferenceEvaluate(const CheckedPolicy& policy, const Request& request,
-                           Explanation* explanation) noexcept;
+                           Explanation* explanation,
+                           ExplanationDetail detail = ExplanationDetail::kFull) noexcept;
 
 }  // namespace writ::internal
 

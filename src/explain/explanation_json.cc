@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "src/explain/explanation_json.h"
 #include "src/internal/json_writer.h"
 #include "writ/decision.h"
 
@@ -135,26 +136,37 @@ const char* EffectName(Effect effect) {
   return effect == Effect::kAllow ? "allow" : "deny";
 }
 
+namespace internal {
+
+void WriteExplanationMembers(const Explanation& explanation,
+                             ExplanationDetail detail, JsonWriter* json) {
+  json->Key("decision");
+  json->String(EffectName(explanation.decision));
+  json->Key("policy");
+  WritePolicyInfo(explanation.policy, json);
+  json->Key("determining");
+  WriteDetermining(explanation.determining, json);
+  json->Key("default_applied");
+  json->Bool(explanation.default_applied);
+  json->Key("obligations");
+  WriteObligations(explanation.obligations, json);
+  json->Key("missing");
+  WriteStrings(explanation.missing, json);
+  json->Key("errors");
+  WriteErrors(explanation.errors, json);
+  if (detail == ExplanationDetail::kFull) {
+    json->Key("why_not");
+    WriteWhyNot(explanation.why_not, json);
+  }
+}
+
+}  // namespace internal
+
 std::string Explanation::ToJson() const {
   std::string output;
   JsonWriter json(&output);
   json.BeginObject();
-  json.Key("decision");
-  json.String(EffectName(decision));
-  json.Key("policy");
-  WritePolicyInfo(policy, &json);
-  json.Key("determining");
-  WriteDetermining(determining, &json);
-  json.Key("default_applied");
-  json.Bool(default_applied);
-  json.Key("obligations");
-  WriteObligations(obligations, &json);
-  json.Key("missing");
-  WriteStrings(missing, &json);
-  json.Key("errors");
-  WriteErrors(errors, &json);
-  json.Key("why_not");
-  WriteWhyNot(why_not, &json);
+  internal::WriteExplanationMembers(*this, ExplanationDetail::kFull, &json);
   json.EndObject();
   return output;
 }

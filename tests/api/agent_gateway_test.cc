@@ -27,19 +27,32 @@ std::vector<std::string> PolicyFiles() {
 
 class AgentGateway : public ::testing::TestWithParam<Evaluator> {};
 
-TEST_P(AgentGateway, EveryCaseDecidesAsExpected) {
-  auto policy = Policy::CompileFiles(PolicyFiles());
-  ASSERT_TRUE(policy.ok()) << policy.status().message();
+// Calls `check(name, request, test_case)` for every case of cases.json;
+// returns how many there were.
+template <typename Check>
+int ForEachCase(const Policy& policy, Check check) {
   simdjson::dom::parser parser;
   simdjson::dom::element cases;
-  ASSERT_EQ(parser.load(kDirectory + "cases.json").get(cases), simdjson::SUCCESS);
+  EXPECT_EQ(parser.load(kDirectory + "cases.json").get(cases), simdjson::SUCCESS);
   int count = 0;
   for (simdjson::dom::element test_case : cases["cases"].get_array()) {
     const std::string name{std::string_view(test_case["name"])};
-    auto request = Request::FromJson(**policy, simdjson::minify(test_case["request"]));
-    ASSERT_TRUE(request.ok()) << name << ": " << request.status().message();
+    auto request = Request::FromJson(policy, simdjson::minify(test_case["request"]));
+    EXPECT_TRUE(request.ok()) << name << ": " << request.status().message();
+    if (!request.ok()) continue;
+    check(name, *request, test_case);
+    ++count;
+  }
+  return count;
+}
+
+TEST_P(AgentGateway, EveryCaseDecidesAsExpected) {
+  auto policy = Policy::CompileFiles(PolicyFiles());
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  const int count = ForEachCase(**policy, [&](const std::string& name, const Request& request,
+                                              simdjson::dom::element test_case) {
     Explanation explanation;
-    (*policy)->Evaluate(*request, &explanation, GetParam());
+    (*policy)->Evaluate(request, &explanation, GetParam());
     EXPECT_EQ(EffectName(explanation.decision), std::string_view(test_case["expect"])) << name;
     simdjson::dom::array expected_rules;
     if (test_case["rules"].get(expected_rules) == simdjson::SUCCESS) {
@@ -51,9 +64,31 @@ TEST_P(AgentGateway, EveryCaseDecidesAsExpected) {
       for (const DeterminingRule& rule : explanation.determining) actual.insert(rule.rule);
       EXPECT_EQ(actual, expected) << name;
     }
-    ++count;
-  }
+  });
   EXPECT_GE(count, 20);
+}
+
+// ExplanationDetail::kWithoutWhyNot is the full record minus why_not, for
+// every case (default denies included, where why_not is not empty).
+TEST_P(AgentGateway, ExplanationWithoutWhyNotIsTheFullRecordMinusWhyNot) {
+  auto policy = Policy::CompileFiles(PolicyFiles());
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  int default_denies_with_why_not = 0;
+  ForEachCase(**policy, [&](const std::string& name, const Request& request,
+                            simdjson::dom::element) {
+    Explanation full;
+    Explanation lean;
+    const Decision full_decision = (*policy)->Evaluate(request, &full, GetParam());
+    const Decision lean_decision = (*policy)->Evaluate(request, &lean, GetParam(),
+                                                       ExplanationDetail::kWithoutWhyNot);
+    EXPECT_EQ(lean_decision.effect, full_decision.effect) << name;
+    EXPECT_EQ(lean_decision.default_applied, full_decision.default_applied) << name;
+    EXPECT_TRUE(lean.why_not.empty()) << name;
+    if (!full.why_not.empty()) ++default_denies_with_why_not;
+    full.why_not.clear();
+    EXPECT_EQ(lean.ToJson(), full.ToJson()) << name;
+  });
+  EXPECT_GT(default_denies_with_why_not, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothEvaluators, AgentGateway,

@@ -6,9 +6,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "simdjson.h"
+#include "src/engine/decision_record.h"
 #include "src/internal/sha256.h"
 #include "tests/engine/test_support.h"
 #include "writ/engine.h"
@@ -85,6 +87,90 @@ TEST(EngineLogTest, RecordHasEveryContractField) {
   EXPECT_TRUE(record["errors"].is_array());
   EXPECT_GE(record["eval_ns"].get_int64().value(), 0);
   EXPECT_EQ(record["shadow"].error(), simdjson::NO_SUCH_FIELD);
+}
+
+// The writer thread explains each logged decision again from the policy and
+// the request's values; that must reproduce what the deciding thread saw.
+TEST(EngineLogTest, RecordRepeatsTheDecisionsExplanationWithoutWhyNot) {
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  const std::vector<std::string> requests = {
+      R"({"tool": "search", "token": {"id": "tok-1"}})",  // allow, obligation
+      R"({"tool": "mail"})",                              // default deny, missing
+      R"({"tool": 7, "token": {"kind": "bound"}})",       // wrong type
+  };
+  std::vector<Explanation> explanations(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_TRUE(logging.engine->EvaluateJson(requests[i], &explanations[i]).ok());
+  }
+  const std::string log = LogOf(logging);
+  simdjson::dom::parser log_parser;
+  simdjson::dom::parser explanation_parser;
+  size_t index = 0;
+  for (simdjson::dom::element record : log_parser.parse_many(log)) {
+    ASSERT_LT(index, explanations.size());
+    const std::string explanation_json = explanations[index].ToJson();
+    simdjson::dom::element expected = explanation_parser.parse(explanation_json).value();
+    for (const char* field : {"decision", "policy", "determining", "default_applied",
+                              "obligations", "missing", "errors"}) {
+      EXPECT_EQ(simdjson::minify(record[field]), simdjson::minify(expected[field]))
+          << "record " << index << ", field " << field;
+    }
+    EXPECT_EQ(record["why_not"].error(), simdjson::NO_SUCH_FIELD);
+    ++index;
+  }
+  EXPECT_EQ(index, requests.size());
+  EXPECT_FALSE(explanations[1].why_not.empty());  // the caller still gets it
+}
+
+// With its writer stuck, the log fills; deciding threads then format their
+// own records, and every record still arrives whole and in order, or is
+// counted as dropped.
+TEST(EngineLogTest, BackloggedLogKeepsEveryRecordWholeOrCountsIt) {
+  absl::Notification release;
+  absl::Notification entered;
+  engine_testing::MemoryLog recording;
+  DecisionLogOptions log_options;
+  log_options.queue_capacity = 4;
+  EngineOptions options;
+  options.log = std::make_shared<DecisionLog>(
+      std::make_unique<engine_testing::RecordingSink>(&recording, &release, &entered),
+      log_options);
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(RedactingPolicy(), std::move(options));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  ASSERT_TRUE((*engine)->EvaluateJson(R"({"tool": "search", "token": {"id": "tok-0"}})").ok());
+  entered.WaitForNotification();  // the writer is stuck writing record 0
+  for (int i = 1; i < 7; ++i) {
+    ASSERT_TRUE((*engine)
+                    ->EvaluateJson(absl::StrCat(R"({"tool": "search", "token": {"id": "tok-)", i,
+                                                R"("}})"))
+                    .ok());
+  }
+  release.Notify();
+  (*engine)->FlushLog();
+  const EngineStats stats = (*engine)->stats();
+  EXPECT_EQ(stats.log_records, 5u);  // record 0 and a full queue of 4
+  EXPECT_EQ(stats.log_drops, 2u);
+  simdjson::dom::parser parser;
+  std::vector<std::string> fingerprints;
+  uint64_t dropped = 0;
+  const std::string log = recording.text();
+  for (simdjson::dom::element record : parser.parse_many(log)) {
+    if (uint64_t count; record["dropped"].get_uint64().get(count) == simdjson::SUCCESS) {
+      dropped += count;
+      continue;
+    }
+    EXPECT_EQ(record["decision"].get_string().value(), "allow");
+    EXPECT_EQ(record["obligations"]["max_uses"].get_int64().value(), 1);
+    fingerprints.emplace_back(record["input"]["token.id"].get_string().value());
+  }
+  EXPECT_EQ(dropped, 2u);
+  ASSERT_EQ(fingerprints.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(fingerprints[i],
+              internal::Fingerprint(absl::StrCat(R"(")", "tok-", i, R"(")")))
+        << "record " << i;
+  }
 }
 
 TEST(EngineLogTest, DecisionIdsAreUniqueAndSorted) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "writ/decision_log.h"
 #include "writ/policy.h"
 
@@ -71,6 +72,29 @@ class MemorySink : public LogSink {
 
  private:
   MemoryLog* log_;
+};
+
+// Hands what the writer writes to a MemoryLog; can hold the writer inside
+// Write until released, so a test can fill the queue deterministically.
+class RecordingSink : public LogSink {
+ public:
+  explicit RecordingSink(engine_testing::MemoryLog* recording,
+                         absl::Notification* release = nullptr,
+                         absl::Notification* entered = nullptr)
+      : recording_(recording), release_(release), entered_(entered) {}
+
+  absl::Status Write(absl::string_view lines) override {
+    if (entered_ != nullptr && !entered_->HasBeenNotified()) entered_->Notify();
+    if (release_ != nullptr) release_->WaitForNotification();
+    recording_->Append(lines);
+    return absl::OkStatus();
+  }
+  absl::Status Flush() override { return absl::OkStatus(); }
+
+ private:
+  engine_testing::MemoryLog* recording_;
+  absl::Notification* release_;
+  absl::Notification* entered_;
 };
 
 }  // namespace writ::engine_testing
