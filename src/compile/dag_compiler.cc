@@ -14,7 +14,12 @@
 // under every value that can make that atom true, or, with an `ends_with` /
 // `like` atom whose required suffix has a '.', under that dotted suffix.
 // Of the indexes a rule could join it joins the one with the most distinct
-// keys, which leaves the fewest rules behind each key.
+// keys, which leaves the fewest rules behind each key. When finding a rule
+// under a key proves its guard atom true (`==`, `in`, and `ends_with` of a
+// suffix that starts with its '.'), the index lists the rule with its
+// *residual* condition, the `and` of the other conjuncts: the guard is not
+// evaluated again (for `in`, a scan of the list) for a rule the index just
+// found. And(true, rest) is rest in Kleene logic, so nothing else changes.
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -90,8 +95,12 @@ std::string PredicateKey(const Predicate& predicate) {
 // An atom that can file a rule in a guard index: when the atom is true,
 // the attribute's value hits one of the keys.
 struct Guard {
+  uint32_t node = 0;  // the atom
   uint32_t slot = 0;
   GuardKind kind = GuardKind::kEquality;
+  // Whether a value found under one of the keys makes the atom true (not
+  // merely possible, as a `like` pattern's suffix does).
+  bool exact = true;
   std::vector<std::string> texts;  // string values, or dotted suffixes
   std::vector<int64_t> members;    // enum member indexes
   std::pair<uint32_t, GuardKind> index() const { return {slot, kind}; }
@@ -126,6 +135,7 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
   if (string && predicate.op == Operator::kLike) suffix = DotSuffix(operand.glob->literal_suffix());
   if (!suffix.has_value()) return std::nullopt;
   guard.kind = GuardKind::kDotSuffix;
+  guard.exact = predicate.op == Operator::kEndsWith && *suffix == operand.text;
   guard.texts.push_back(std::move(*suffix));
   return guard;
 }
@@ -288,7 +298,9 @@ class DagCompiler {
       const DagNode& atom = program_->nodes_[node];
       if (atom.kind != NodeKind::kPredicate) continue;
       std::optional<Guard> guard = GuardOf(policy_.predicates[atom.operand]);
-      if (guard.has_value()) guards.push_back(std::move(*guard));
+      if (!guard.has_value()) continue;
+      guard->node = node;
+      guards.push_back(std::move(*guard));
     }
     return guards;
   }
@@ -330,7 +342,7 @@ class DagCompiler {
         members[best->index()].emplace_back(rule_ids[i], *best);
       }
     }
-    plan->unguarded = AddList(unguarded);
+    plan->unguarded = AddList(unguarded, FullConditions(unguarded));
     for (const auto& [key, rules] : members) {
       plan->indexes.push_back(BuildIndex(key.first, key.second, rules));
     }
@@ -346,8 +358,12 @@ class DagCompiler {
     std::vector<uint32_t> all;
     std::map<std::string, std::vector<uint32_t>> by_text;
     std::vector<std::vector<uint32_t>> by_member(type.enum_members.size());
+    // What a rule found under a key still has to satisfy.
+    absl::flat_hash_map<uint32_t, uint32_t> found_conditions;
     for (const auto& [rule, guard] : members) {
       all.push_back(rule);
+      found_conditions[rule] = guard.exact ? ResidualCondition(program_->rules_[rule], guard.node)
+                                           : program_->rules_[rule].condition;
       for (const std::string& text : guard.texts) AddOnce(rule, &by_text[text]);
       for (int64_t member : guard.members) {
         if (member >= 0 && static_cast<size_t>(member) < by_member.size()) {
@@ -355,13 +371,38 @@ class DagCompiler {
         }
       }
     }
-    index.all = AddList(all);
+    // An absent or wrong-typed value finds rules through `all`, where the
+    // guard is unknown, not true: they keep their whole condition.
+    index.all = AddList(all, FullConditions(all));
+    auto found = [&](const std::vector<uint32_t>& rules) {
+      std::vector<uint32_t> conditions;
+      for (uint32_t rule : rules) conditions.push_back(found_conditions[rule]);
+      return AddList(rules, conditions);
+    };
     for (const auto& [text, rules] : by_text) {
-      index.by_text.emplace(text, AddList(rules));
+      index.by_text.emplace(text, found(rules));
       index.key_lengths |= KeyLengthBit(text.size());
     }
-    for (const std::vector<uint32_t>& rules : by_member) index.by_member.push_back(AddList(rules));
+    for (const std::vector<uint32_t>& rules : by_member) index.by_member.push_back(found(rules));
     return index;
+  }
+
+  // The rule's condition without `guard` (true when that is all it was).
+  uint32_t ResidualCondition(const DagRule& rule, uint32_t guard) {
+    if (rule.condition == guard) return kTrueNode;
+    const DagNode& condition = program_->nodes_[rule.condition];
+    std::vector<uint32_t> rest;
+    for (uint32_t i = 0; i < condition.count; ++i) {
+      const uint32_t child = program_->edges_[condition.operand + i];
+      if (child != guard) rest.push_back(child);
+    }
+    return MakeConnective(NodeKind::kAnd, rest);
+  }
+
+  std::vector<uint32_t> FullConditions(const std::vector<uint32_t>& rules) const {
+    std::vector<uint32_t> conditions;
+    for (uint32_t rule : rules) conditions.push_back(program_->rules_[rule].condition);
+    return conditions;
   }
 
   // Rules arrive in source order, so a repeat can only be the last one.
@@ -369,10 +410,13 @@ class DagCompiler {
     if (rules->empty() || rules->back() != rule) rules->push_back(rule);
   }
 
-  RuleRange AddList(const std::vector<uint32_t>& rules) {
+  // `conditions[i]`: the node that decides rules[i] when found in this list.
+  RuleRange AddList(const std::vector<uint32_t>& rules, const std::vector<uint32_t>& conditions) {
     RuleRange range;
     range.begin = static_cast<uint32_t>(program_->rule_lists_.size());
-    program_->rule_lists_.insert(program_->rule_lists_.end(), rules.begin(), rules.end());
+    for (size_t i = 0; i < rules.size(); ++i) {
+      program_->rule_lists_.push_back({rules[i], conditions[i]});
+    }
     range.end = static_cast<uint32_t>(program_->rule_lists_.size());
     return range;
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "src/compile/dag_program.h"
@@ -106,13 +107,28 @@ std::vector<uint32_t> ParentCounts(const DagProgram& program) {
     }
   }
   for (const DagRule& rule : program.rules()) ++parents[rule.condition];
+  // A residual condition is one more parent, once per rule however many
+  // keys list it.
+  absl::flat_hash_set<std::pair<uint32_t, uint32_t>> residuals;
+  for (const ListedRule& listed : program.rule_lists()) {
+    if (listed.condition != program.rules()[listed.rule].condition &&
+        residuals.insert({listed.rule, listed.condition}).second) {
+      ++parents[listed.condition];
+    }
+  }
   return parents;
 }
 
 std::string RuleNames(const DagProgram& program, RuleRange range) {
   std::vector<std::string> names;
   for (uint32_t i = range.begin; i < range.end; ++i) {
-    names.push_back(program.policy().rules[program.rule_lists()[i]].name);
+    const ListedRule& listed = program.rule_lists()[i];
+    std::string name = program.policy().rules[listed.rule].name;
+    // A residual condition: what is left once the key proved the guard.
+    if (listed.condition != program.rules()[listed.rule].condition) {
+      absl::StrAppend(&name, "(", NodeName(listed.condition), ")");
+    }
+    names.push_back(std::move(name));
   }
   return absl::StrJoin(names, " ");
 }
@@ -255,7 +271,7 @@ std::string DagProgram::DumpDot() const {
                                             policy.schema->attributes[index.slot].path)),
                       ", shape=cylinder];\n");
       for (uint32_t i = index.all.begin; i < index.all.end; ++i) {
-        absl::StrAppend(&out, "  ", name, " -> r", rule_lists_[i], " [style=dashed];\n");
+        absl::StrAppend(&out, "  ", name, " -> r", rule_lists_[i].rule, " [style=dashed];\n");
       }
     }
   }

@@ -14,8 +14,11 @@
 //    or enum attribute, or a dotted-suffix atom (`ends_with ".x.com"`,
 //    `like "*.x.com"`) on a string attribute, is *guarded* by it: the rule
 //    sits in a hash index from value (or suffix) to rules, so a request
-//    only visits the rules its values can make true. The evaluator checks deny rules first and stops at the
-//    first that applies when no explanation is asked for.
+//    only visits the rules its values can make true. A rule found under a
+//    key that proves its guard true is listed with its residual condition
+//    (the other conjuncts), so the guard is not evaluated again. The
+//    evaluator checks deny rules first and stops at the first that applies
+//    when no explanation is asked for.
 //
 // Nodes are small trivial structs addressed by integer ids (as RE2's Prog
 // instructions are); `Dump()` prints the program for `writ dag` and for the
@@ -53,6 +56,14 @@ struct DagNode {
   uint32_t count = 0;  // kAnd, kOr: number of children
 };
 static_assert(sizeof(DagNode) == 12, "DagNode must stay three words");
+
+// A rule as a list finds it: its id and the node that decides it there —
+// its condition, or what remains of it when the list's key has already
+// proved the guard atom true.
+struct ListedRule {
+  uint32_t rule = 0;
+  uint32_t condition = 0;
+};
 
 // A half-open range [begin, end) of DagProgram::rule_lists().
 struct RuleRange {
@@ -118,7 +129,7 @@ class DagProgram {
   const std::vector<uint32_t>& edges() const { return edges_; }
   const std::vector<DagRule>& rules() const { return rules_; }
   const std::vector<uint32_t>& conjunct_nodes() const { return conjunct_nodes_; }
-  const std::vector<uint32_t>& rule_lists() const { return rule_lists_; }
+  const std::vector<ListedRule>& rule_lists() const { return rule_lists_; }
   const EffectPlan& deny_plan() const { return deny_plan_; }
   const EffectPlan& allow_plan() const { return allow_plan_; }
   size_t atom_count() const { return atom_count_; }
@@ -142,7 +153,7 @@ class DagProgram {
   std::vector<uint32_t> edges_;
   std::vector<DagRule> rules_;           // source order, like policy().rules
   std::vector<uint32_t> conjunct_nodes_;
-  std::vector<uint32_t> rule_lists_;     // rule ids, each list in source order
+  std::vector<ListedRule> rule_lists_;   // each list in source order
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
   size_t atom_count_ = 0;

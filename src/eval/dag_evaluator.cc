@@ -73,8 +73,10 @@ class DagRun {
 
   Tristate RuleCondition(uint32_t rule) { return Evaluate(program_.rules()[rule].condition); }
 
-  // Calls `visit(rule)` on every rule of `plan` that the request's values
-  // leave possible, until it returns true. `unknown_guard_applies`: whether
+  // Calls `visit(rule, condition)` on every rule of `plan` that the
+  // request's values leave possible, until it returns true. `condition` is
+  // the node that decides the rule as found: equal, on this request, to
+  // its whole condition. `unknown_guard_applies`: whether
   // a rule whose guard is unknown (attribute absent or wrong-typed) can
   // still apply, as a deny can.
   template <typename Visit>
@@ -155,9 +157,9 @@ class DagRun {
 
   template <typename Visit>
   bool VisitRange(RuleRange range, Visit& visit) {
-    const uint32_t* rules = program_.rule_lists().data();
+    const ListedRule* rules = program_.rule_lists().data();
     for (uint32_t i = range.begin; i < range.end; ++i) {
-      if (visit(rules[i])) return true;
+      if (visit(rules[i].rule, rules[i].condition)) return true;
     }
     return false;
   }
@@ -187,13 +189,15 @@ class DagConjunctOracle : public ConjunctOracle {
 
 // Decision only: the first deny that applies decides; else the first allow.
 Decision DecideOnly(const DagProgram& program, DagRun& run) {
-  const bool deny_hit = run.VisitCandidates(program.deny_plan(), true, [&](uint32_t rule) {
-    return run.RuleCondition(rule) != Tristate::kFalse;
-  });
+  const bool deny_hit =
+      run.VisitCandidates(program.deny_plan(), true, [&](uint32_t, uint32_t condition) {
+        return run.Evaluate(condition) != Tristate::kFalse;
+      });
   if (deny_hit) return Combine(program.policy(), true, false);
-  const bool allow_hit = run.VisitCandidates(program.allow_plan(), false, [&](uint32_t rule) {
-    return run.RuleCondition(rule) == Tristate::kTrue;
-  });
+  const bool allow_hit =
+      run.VisitCandidates(program.allow_plan(), false, [&](uint32_t, uint32_t condition) {
+        return run.Evaluate(condition) == Tristate::kTrue;
+      });
   return Combine(program.policy(), false, allow_hit);
 }
 
@@ -202,14 +206,14 @@ Decision DecideOnly(const DagProgram& program, DagRun& run) {
 Decision DecideWithRules(const DagProgram& program, DagRun& run,
                          std::vector<uint32_t>* determining) {
   determining->clear();
-  run.VisitCandidates(program.deny_plan(), true, [&](uint32_t rule) {
-    if (run.RuleCondition(rule) != Tristate::kFalse) determining->push_back(rule);
+  run.VisitCandidates(program.deny_plan(), true, [&](uint32_t rule, uint32_t condition) {
+    if (run.Evaluate(condition) != Tristate::kFalse) determining->push_back(rule);
     return false;
   });
   const bool deny_hit = !determining->empty();
   if (!deny_hit) {
-    run.VisitCandidates(program.allow_plan(), false, [&](uint32_t rule) {
-      if (run.RuleCondition(rule) == Tristate::kTrue) determining->push_back(rule);
+    run.VisitCandidates(program.allow_plan(), false, [&](uint32_t rule, uint32_t condition) {
+      if (run.Evaluate(condition) == Tristate::kTrue) determining->push_back(rule);
       return false;
     });
   }

@@ -94,7 +94,7 @@ TEST(DagCompiler, EqualityGuardsIndexRulesByValue) {
   EXPECT_EQ(allow.unguarded.end - allow.unguarded.begin, 1u);  // `any`
   const RuleRange head = by_tool.by_text.at("head");
   ASSERT_EQ(head.end - head.begin, 1u);
-  EXPECT_EQ(program.rule_lists()[head.begin], 0u);
+  EXPECT_EQ(program.rule_lists()[head.begin].rule, 0u);
   const EffectPlan& deny = program.deny_plan();
   ASSERT_EQ(deny.indexes.size(), 1u);
   EXPECT_EQ(deny.indexes[0].type, TypeKind::kEnum);
@@ -133,11 +133,11 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
     default allow;
   )");
   EXPECT_EQ(policy->DumpDag("text"),
-            "dag (unnamed): 2 rules, 3 atoms, 7 nodes (1 shared), 4 edges\n"
+            "dag (unnamed): 2 rules, 3 atoms, 7 nodes (3 shared), 4 edges\n"
             "atoms\n"
             "  n2 = tool in [\"get\", \"post\"]  [shared by 2]\n"
-            "  n3 = port == 443\n"
-            "  n5 = score >= 0.8\n"
+            "  n3 = port == 443  [shared by 2]\n"
+            "  n5 = score >= 0.8  [shared by 2]\n"
             "connectives\n"
             "  n4 = and(n2, n3)\n"
             "  n6 = and(n2, n5)\n"
@@ -147,12 +147,12 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
             "indexes\n"
             "  deny unguarded: \n"
             "  deny by tool (1 rules; absent or wrong-typed: all)\n"
-            "    \"get\" -> slow\n"
-            "    \"post\" -> slow\n"
+            "    \"get\" -> slow(n5)\n"
+            "    \"post\" -> slow(n5)\n"
             "  allow unguarded: \n"
             "  allow by tool (1 rules; absent or wrong-typed: none)\n"
-            "    \"get\" -> fetch\n"
-            "    \"post\" -> fetch\n"
+            "    \"get\" -> fetch(n3)\n"
+            "    \"post\" -> fetch(n3)\n"
             "default allow\n");
 }
 

@@ -143,6 +143,50 @@ TEST(DagEvaluator, DottedSuffixIndexFindsEveryMatchingRule) {
   EXPECT_EQ(rules, (std::vector<uint32_t>{3}));
 }
 
+// A rule found under a key that proves its guard is decided by its residual
+// condition (the other conjuncts). Every mix of guard hit or miss and
+// other conjuncts true, false, unknown or wrong-typed must still give the
+// reference evaluator's record.
+TEST(DagEvaluator, ResidualConditionsDecideLikeWholeConditions) {
+  auto policy = CompileOrDie(R"(
+    allow listed when tool in ["get", "put"] and port == 443 and not approved;
+    allow equal when tool == "get" and class <= internal;
+    allow only_guard when tool == "head";
+    allow by_class when class in [public, internal] and port < 100;
+    deny suffix when tool ends_with ".bad.com" and port != 443
+      unless approved;
+    deny listed_deny when tool in ["put", "rm"] and class == secret;
+  )");
+  const std::vector<std::string> tools = {R"("get")", R"("put")", R"("head")", R"("rm")",
+                                          R"("x.bad.com")", R"("bad.com")", R"("other")", "7",
+                                          ""};
+  const std::vector<std::string> ports = {"443", "80", "8443", R"("wrong")", ""};
+  const std::vector<std::string> classes = {R"("public")", R"("internal")", R"("secret")", ""};
+  const std::vector<std::string> approvals = {"true", "false", ""};
+  size_t compared = 0;
+  for (const std::string& tool : tools) {
+    for (const std::string& port : ports) {
+      for (const std::string& data_class : classes) {
+        for (const std::string& approved : approvals) {
+          std::vector<std::string> members;
+          if (!tool.empty()) members.push_back(R"("tool": )" + tool);
+          if (!port.empty()) members.push_back(R"("port": )" + port);
+          if (!data_class.empty()) members.push_back(R"("class": )" + data_class);
+          if (!approved.empty()) members.push_back(R"("approved": )" + approved);
+          std::string json = "{";
+          for (size_t i = 0; i < members.size(); ++i) json += (i > 0 ? ", " : "") + members[i];
+          json += "}";
+          EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
+                    Record(*policy, json, Evaluator::kReference))
+              << json;
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 9u * 5 * 4 * 3);
+}
+
 TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
   auto policy = CompileOrDie(R"(
     allow b when tool == "get" and port == 443;
