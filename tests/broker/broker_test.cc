@@ -218,6 +218,25 @@ TEST_F(BrokerTest, DelegationNarrowsAndRecordsTheChain) {
   EXPECT_EQ(fetch.code, RefusalCode::kOutOfScope);
 }
 
+TEST_F(BrokerTest, HoldersKeepVerifyingWhenTheProofKeyCacheIsFullOrOff) {
+  for (size_t capacity : {0, 1}) {
+    Recreate([capacity](BrokerOptions& options) {
+      options.proof_key_cache_capacity = capacity;
+    });
+    const IssuedToken root = MintPlanner();
+    const IssuedToken child = DelegateToResearcher(root.token);
+    // Two holders' keys (Ed25519 and P-256) taking turns: with room for
+    // one key or none, each use imports its key again, and still passes.
+    for (int round = 0; round < 2; ++round) {
+      EXPECT_TRUE(MustVerify(Use(root.token, planner_key_, kPlanner)).allowed)
+          << capacity;
+      EXPECT_TRUE(
+          MustVerify(Use(child.token, researcher_key_, kResearcher)).allowed)
+          << capacity;
+    }
+  }
+}
+
 TEST_F(BrokerTest, DelegationNestsActorsAtEachHop) {
   const IssuedToken root = MintPlanner();
   const IssuedToken child = DelegateToResearcher(root.token);
