@@ -140,6 +140,63 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
   return guard;
 }
 
+bool IsComparison(Operator op) {
+  switch (op) {
+    case Operator::kEqual:
+    case Operator::kNotEqual:
+    case Operator::kLess:
+    case Operator::kLessEqual:
+    case Operator::kGreater:
+    case Operator::kGreaterEqual: return true;
+    default: return false;
+  }
+}
+
+// Which AtomTest decides `predicate`, and its inline constant.
+CompactAtom CompactAtomOf(const Predicate& predicate) {
+  CompactAtom atom;
+  atom.slot = predicate.slot;
+  atom.op = predicate.op;
+  atom.predicate = &predicate;
+  const Operand& operand = predicate.operand;
+  if (operand.other_slot.has_value()) return atom;
+  const bool comparison = IsComparison(predicate.op);
+  switch (predicate.type) {
+    case TypeKind::kInt:
+    case TypeKind::kDuration:
+    case TypeKind::kEnum:
+      if (comparison) {
+        atom.test = AtomTest::kIntCompare;
+        atom.integer = operand.integer;
+      }
+      return atom;
+    case TypeKind::kNumber:
+      if (comparison) {
+        atom.test = AtomTest::kNumberCompare;
+        atom.number = operand.number;
+      }
+      return atom;
+    case TypeKind::kBool:
+      atom.test = AtomTest::kBoolCompare;
+      atom.integer = operand.boolean ? 1 : 0;
+      return atom;
+    case TypeKind::kString:
+      if (predicate.op == Operator::kEqual || predicate.op == Operator::kNotEqual) {
+        atom.test = AtomTest::kTextCompare;
+      } else if (predicate.op == Operator::kStartsWith) {
+        atom.test = AtomTest::kTextStartsWith;
+      } else if (predicate.op == Operator::kEndsWith) {
+        atom.test = AtomTest::kTextEndsWith;
+      } else {
+        return atom;
+      }
+      atom.text = operand.text.data();
+      atom.text_size = static_cast<uint32_t>(operand.text.size());
+      return atom;
+    default: return atom;
+  }
+}
+
 }  // namespace
 
 bool IsAtom(NodeKind kind) {
@@ -158,6 +215,10 @@ class DagCompiler {
   std::shared_ptr<const DagProgram> Run() {
     Intern("f", {NodeKind::kFalse, 0, 0}, {});
     Intern("t", {NodeKind::kTrue, 0, 0}, {});
+    program_->compact_atoms_.reserve(policy_.predicates.size());
+    for (const Predicate& predicate : policy_.predicates) {
+      program_->compact_atoms_.push_back(CompactAtomOf(predicate));
+    }
     for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
     PlanEffect(Effect::kDeny, &program_->deny_plan_);
     PlanEffect(Effect::kAllow, &program_->allow_plan_);

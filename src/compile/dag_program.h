@@ -57,6 +57,35 @@ struct DagNode {
 };
 static_assert(sizeof(DagNode) == 12, "DagNode must stay three words");
 
+// How the evaluator decides a predicate atom. The common shapes (one
+// attribute against one constant) are decided from this 32-byte record
+// alone, so the atoms of a decision share a few cache lines instead of
+// each touching its ~250-byte Predicate; the rest (lists, patterns, CIDRs,
+// sets, path == path) fall back to the full Predicate.
+enum class AtomTest : uint8_t {
+  kGeneral,        // EvaluatePredicate(*predicate, ...)
+  kIntCompare,     // int, duration, enum: subject.integer <op> integer
+  kNumberCompare,  // subject.number <op> number
+  kBoolCompare,    // subject.boolean <op> (integer != 0)
+  kTextCompare,    // ==, !=: subject.text <op> text
+  kTextStartsWith,
+  kTextEndsWith,
+};
+
+struct CompactAtom {
+  uint32_t slot = 0;  // the subject attribute
+  AtomTest test = AtomTest::kGeneral;
+  Operator op = Operator::kEqual;
+  uint32_t text_size = 0;  // kText*: the constant's length
+  union {
+    int64_t integer = 0;  // kIntCompare, kBoolCompare
+    double number;        // kNumberCompare
+    const char* text;     // kText*: the constant, in the Predicate's operand
+  };
+  const Predicate* predicate = nullptr;  // always set
+};
+static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
+
 // A rule as a list finds it: its id and the node that decides it there —
 // its condition, or what remains of it when the list's key has already
 // proved the guard atom true.
@@ -130,6 +159,8 @@ class DagProgram {
   const std::vector<DagRule>& rules() const { return rules_; }
   const std::vector<uint32_t>& conjunct_nodes() const { return conjunct_nodes_; }
   const std::vector<ListedRule>& rule_lists() const { return rule_lists_; }
+  // One per CheckedPolicy::predicates entry (a kPredicate node's operand).
+  const std::vector<CompactAtom>& compact_atoms() const { return compact_atoms_; }
   const EffectPlan& deny_plan() const { return deny_plan_; }
   const EffectPlan& allow_plan() const { return allow_plan_; }
   size_t atom_count() const { return atom_count_; }
@@ -154,6 +185,7 @@ class DagProgram {
   std::vector<DagRule> rules_;           // source order, like policy().rules
   std::vector<uint32_t> conjunct_nodes_;
   std::vector<ListedRule> rule_lists_;   // each list in source order
+  std::vector<CompactAtom> compact_atoms_;
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
   size_t atom_count_ = 0;

@@ -4,6 +4,7 @@
 #include <new>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "src/eval/explanation_builder.h"
 #include "src/eval/predicate.h"
@@ -61,7 +62,9 @@ NodeMemo& ThreadMemo() {
 class DagRun {
  public:
   DagRun(const DagProgram& program, const Request& request, NodeMemo& memo)
-      : program_(program), policy_(program.policy()), request_(request), memo_(memo) {}
+      : program_(program),
+        values_(program.policy().schema->attributes.empty() ? nullptr : &request.value(0)),
+        memo_(memo) {}
 
   Tristate Evaluate(uint32_t node) {
     Tristate value;
@@ -83,7 +86,7 @@ class DagRun {
   bool VisitCandidates(const EffectPlan& plan, bool unknown_guard_applies, Visit visit) {
     if (VisitRange(plan.unguarded, visit)) return true;
     for (const GuardIndex& index : plan.indexes) {
-      const Value& value = request_.value(index.slot);
+      const Value& value = values_[index.slot];
       if (value.state != ValueState::kPresent) {
         if (unknown_guard_applies && VisitRange(index.all, visit)) return true;
         continue;
@@ -101,9 +104,9 @@ class DagRun {
     switch (node.kind) {
       case NodeKind::kFalse: return Tristate::kFalse;
       case NodeKind::kTrue: return Tristate::kTrue;
-      case NodeKind::kHas: return EvaluateHas(request_.value(node.operand));
-      case NodeKind::kBoolAttribute: return EvaluateBoolAttribute(request_.value(node.operand));
-      case NodeKind::kPredicate: return ComputePredicate(policy_.predicates[node.operand]);
+      case NodeKind::kHas: return EvaluateHas(values_[node.operand]);
+      case NodeKind::kBoolAttribute: return EvaluateBoolAttribute(values_[node.operand]);
+      case NodeKind::kPredicate: return ComputeAtom(program_.compact_atoms()[node.operand]);
       case NodeKind::kNot: return KleeneNot(Evaluate(node.operand));
       case NodeKind::kAnd: return ComputeConnective(node, Tristate::kFalse, Tristate::kTrue);
       case NodeKind::kOr: return ComputeConnective(node, Tristate::kTrue, Tristate::kFalse);
@@ -111,11 +114,29 @@ class DagRun {
     return Tristate::kUnknown;
   }
 
-  Tristate ComputePredicate(const Predicate& predicate) {
+  // The AtomTests decide exactly as EvaluatePredicate would (the same
+  // Compare, the same string tests); tests/differential/ holds them to the
+  // reference evaluator.
+  Tristate ComputeAtom(const CompactAtom& atom) {
+    const Value& subject = values_[atom.slot];
+    if (subject.state != ValueState::kPresent) return Tristate::kUnknown;
+    const absl::string_view text(atom.text, atom.text_size);
+    switch (atom.test) {
+      case AtomTest::kIntCompare: return FromBool(Compare(atom.op, subject.integer, atom.integer));
+      case AtomTest::kNumberCompare: return FromBool(Compare(atom.op, subject.number, atom.number));
+      case AtomTest::kBoolCompare:
+        return FromBool(Compare(atom.op, subject.boolean, atom.integer != 0));
+      case AtomTest::kTextCompare:
+        return FromBool(Compare(atom.op, absl::string_view(subject.text), text));
+      case AtomTest::kTextStartsWith: return FromBool(absl::StartsWith(subject.text, text));
+      case AtomTest::kTextEndsWith: return FromBool(absl::EndsWith(subject.text, text));
+      case AtomTest::kGeneral: break;
+    }
+    const Predicate& predicate = *atom.predicate;
     const Value* other = predicate.operand.other_slot.has_value()
-                             ? &request_.value(*predicate.operand.other_slot)
+                             ? &values_[*predicate.operand.other_slot]
                              : nullptr;
-    return EvaluatePredicate(predicate, request_.value(predicate.slot), other);
+    return EvaluatePredicate(predicate, subject, other);
   }
 
   // Kleene `and` (dominant false, neutral true) or `or` (the reverse): the
@@ -165,8 +186,7 @@ class DagRun {
   }
 
   const DagProgram& program_;
-  const CheckedPolicy& policy_;
-  const Request& request_;
+  const Value* values_;  // the request's slots, read without a call each
   NodeMemo& memo_;
 };
 

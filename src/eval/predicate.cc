@@ -9,19 +9,6 @@ namespace writ::internal {
 namespace {
 
 template <typename T>
-bool Compare(Operator op, const T& left, const T& right) {
-  switch (op) {
-    case Operator::kEqual: return left == right;
-    case Operator::kNotEqual: return left != right;
-    case Operator::kLess: return left < right;
-    case Operator::kLessEqual: return left <= right;
-    case Operator::kGreater: return left > right;
-    case Operator::kGreaterEqual: return left >= right;
-    default: return false;
-  }
-}
-
-template <typename T>
 bool InList(const std::vector<T>& list, const T& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }

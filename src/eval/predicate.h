@@ -9,6 +9,22 @@
 
 namespace writ::internal {
 
+// `left <op> right` for the six comparison operators; false for any other
+// operator. The one definition of comparison, used by EvaluatePredicate
+// and by the DAG evaluator's compact atoms.
+template <typename T>
+inline bool Compare(Operator op, const T& left, const T& right) {
+  switch (op) {
+    case Operator::kEqual: return left == right;
+    case Operator::kNotEqual: return left != right;
+    case Operator::kLess: return left < right;
+    case Operator::kLessEqual: return left <= right;
+    case Operator::kGreater: return left > right;
+    case Operator::kGreaterEqual: return left >= right;
+    default: return false;
+  }
+}
+
 // Unknown when an attribute it reads is absent or wrong-typed.
 Tristate EvaluatePredicate(const Predicate& predicate, const Value& subject,
                            const Value* other) noexcept;
