@@ -10,7 +10,8 @@
 // record and counts it; the writer appends a drop record to the next
 // batch, i.e. as soon as the ring has room again.
 //
-// When the ring is half full the writer is not keeping up, and producers
+// When the ring and the writer's current batch hold half a ring's worth of
+// records the writer is not keeping up, and producers
 // format their records themselves (Submit instead of SubmitPending): the
 // cost of a slow writer moves to the deciding threads gradually instead of
 // turning into dropped records.
@@ -66,7 +67,8 @@ class DecisionLog::Queue {
   }
 
   bool SubmitPending(std::unique_ptr<internal::PendingRecord>* record) {
-    if (queued_.load(std::memory_order_relaxed) >= ring_.size() / 2) {
+    if (queued_.load(std::memory_order_relaxed) + in_writer_.load(std::memory_order_relaxed) >=
+        ring_.size() / 2) {
       // The writer is falling behind: this thread formats its own record,
       // so the queue drains faster than it fills instead of dropping.
       thread_local std::string line;
@@ -170,6 +172,7 @@ class DecisionLog::Queue {
       std::swap(to.deferred, from.deferred);
     }
     batch->count = size_;
+    in_writer_.store(size_, std::memory_order_relaxed);
     head_ = (head_ + size_) % ring_.size();
     size_ = 0;
     queued_.store(0, std::memory_order_relaxed);
@@ -191,6 +194,7 @@ class DecisionLog::Queue {
       }
       buffer->push_back('\n');
     }
+    in_writer_.store(0, std::memory_order_relaxed);
     // The drops happened while these records filled the queue, so their
     // count follows them.
     if (batch->dropped > 0) {
@@ -226,8 +230,10 @@ class DecisionLog::Queue {
   uint64_t flush_requested_ = 0;
   uint64_t flush_done_ = 0;
 
-  // size_, readable without the lock: whether the writer is behind.
+  // size_, and the records the writer has taken but not yet formatted,
+  // readable without the lock: together, how far behind the writer is.
   std::atomic<size_t> queued_{0};
+  std::atomic<size_t> in_writer_{0};
   std::atomic<uint64_t> written_{0};
   std::atomic<uint64_t> sink_errors_{0};
 };
