@@ -40,6 +40,13 @@ namespace {
 constexpr uint32_t kFalseNode = 0;
 constexpr uint32_t kTrueNode = 1;
 
+DagNode MakeNode(NodeKind kind, uint32_t operand) {
+  DagNode node;
+  node.kind = kind;
+  node.operand = operand;
+  return node;
+}
+
 // Appends fixed-size values and length-prefixed strings to a key.
 class KeyWriter {
  public:
@@ -213,8 +220,8 @@ class DagCompiler {
   }
 
   std::shared_ptr<const DagProgram> Run() {
-    Intern("f", {NodeKind::kFalse, 0, 0}, {});
-    Intern("t", {NodeKind::kTrue, 0, 0}, {});
+    Intern("f", MakeNode(NodeKind::kFalse, 0), {});
+    Intern("t", MakeNode(NodeKind::kTrue, 0), {});
     program_->compact_atoms_.reserve(policy_.predicates.size());
     for (const Predicate& predicate : policy_.predicates) {
       program_->compact_atoms_.push_back(CompactAtomOf(predicate));
@@ -222,6 +229,7 @@ class DagCompiler {
     for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
     PlanEffect(Effect::kDeny, &program_->deny_plan_);
     PlanEffect(Effect::kAllow, &program_->allow_plan_);
+    MarkMemoizedNodes();
     return std::shared_ptr<const DagProgram>(program_.release());
   }
 
@@ -245,12 +253,12 @@ class DagCompiler {
   uint32_t SlotAtom(NodeKind kind, uint32_t slot) {
     std::string key(1, kind == NodeKind::kHas ? 'h' : 'b');
     KeyWriter(&key).Scalar(slot);
-    return Intern(std::move(key), {kind, slot, 0}, {});
+    return Intern(std::move(key), MakeNode(kind, slot), {});
   }
 
   uint32_t PredicateAtom(uint32_t predicate) {
     return Intern(PredicateKey(policy_.predicates[predicate]),
-                  {NodeKind::kPredicate, predicate, 0}, {});
+                  MakeNode(NodeKind::kPredicate, predicate), {});
   }
 
   uint32_t MakeNot(uint32_t child) {
@@ -260,7 +268,7 @@ class DagCompiler {
     if (node.kind == NodeKind::kNot) return node.operand;  // not not x = x
     std::string key = "n";
     KeyWriter(&key).Scalar(child);
-    return Intern(std::move(key), {NodeKind::kNot, child, 0}, {});
+    return Intern(std::move(key), MakeNode(NodeKind::kNot, child), {});
   }
 
   // `and` / `or` in normal form: flat, folded, without repeats.
@@ -287,7 +295,7 @@ class DagCompiler {
     std::string key(1, kind == NodeKind::kAnd ? '&' : '|');
     KeyWriter writer(&key);
     for (uint32_t child : children) writer.Scalar(child);
-    return Intern(std::move(key), {kind, 0, 0}, children);
+    return Intern(std::move(key), MakeNode(kind, 0), children);
   }
 
   uint32_t CompileExpr(const Expr& expr) {
@@ -338,6 +346,27 @@ class DagCompiler {
       case Conjunct::Source::kNotUnless: return MakeNot(CompileExpr(*rule.unless));
     }
     return kFalseNode;
+  }
+
+  // Memoises exactly the nodes a decision can reach by more than one path
+  // (DagNode::memoized): through connectives and index entries, which are
+  // how a decision walks the program. The explanation also reads rule
+  // conditions and why_not conjuncts; a node it asks for again is computed
+  // again, with the same result.
+  void MarkMemoizedNodes() {
+    std::vector<uint32_t> parents(program_->nodes_.size(), 0);
+    for (const DagNode& node : program_->nodes_) {
+      if (node.kind == NodeKind::kNot) ++parents[node.operand];
+      if (node.kind == NodeKind::kAnd || node.kind == NodeKind::kOr) {
+        for (uint32_t i = 0; i < node.count; ++i) ++parents[program_->edges_[node.operand + i]];
+      }
+    }
+    for (const ListedRule& listed : program_->rule_lists_) ++parents[listed.condition];
+    for (size_t id = 0; id < program_->nodes_.size(); ++id) {
+      DagNode& node = program_->nodes_[id];
+      const bool constant = node.kind == NodeKind::kFalse || node.kind == NodeKind::kTrue;
+      node.memoized = !constant && parents[id] > 1;
+    }
   }
 
   // ------------------------------------------------------------- plans

@@ -52,6 +52,13 @@ bool IsAtom(NodeKind kind);  // kHas, kBoolAttribute, kPredicate
 
 struct DagNode {
   NodeKind kind = NodeKind::kFalse;
+  // Whether the evaluator memoises the node. Only a node a decision can
+  // reach by more than one path (a shared atom or connective) can be asked
+  // for twice in one decision; a node with one parent is asked for at most
+  // as often as that parent, so storing its value would only cost a memo
+  // write and read. (An explanation may ask for a node again; it is then
+  // computed again.)
+  bool memoized = true;
   uint32_t operand = 0;
   uint32_t count = 0;  // kAnd, kOr: number of children
 };

@@ -67,9 +67,11 @@ class DagRun {
         memo_(memo) {}
 
   Tristate Evaluate(uint32_t node) {
+    const DagNode& compiled = program_.nodes()[node];
+    if (!compiled.memoized) return Compute(compiled);
     Tristate value;
     if (memo_.Lookup(node, &value)) return value;
-    value = Compute(program_.nodes()[node]);
+    value = Compute(compiled);
     memo_.Store(node, value);
     return value;
   }

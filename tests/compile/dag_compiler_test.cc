@@ -156,6 +156,28 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
             "default allow\n");
 }
 
+// Only a node a decision can reach twice is memoised: the shared `port`
+// atom (two rules' residual conditions), not an atom or connective with a
+// single parent.
+TEST(DagCompiler, OnlyNodesWithSeveralParentsAreMemoized) {
+  auto policy = CompileOrDie(R"(
+    allow a when tool == "x" and port == 1;
+    allow b when tool == "y" and port == 1;
+  )");
+  const DagProgram& program = *policy->dag();
+  auto memoized = [&](const std::string& description) {
+    for (uint32_t id = 0; id < program.nodes().size(); ++id) {
+      if (program.DescribeNode(id) == description) return program.nodes()[id].memoized;
+    }
+    ADD_FAILURE() << "no node " << description;
+    return false;
+  };
+  EXPECT_TRUE(memoized("port == 1"));
+  EXPECT_FALSE(memoized("tool == \"x\""));
+  EXPECT_FALSE(memoized("tool == \"y\""));
+  EXPECT_FALSE(program.nodes()[program.rules()[0].condition].memoized);
+}
+
 TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
   auto policy = CompileOrDie(R"(
     allow fetch when tool == "get" and host ends_with ".example.com";
