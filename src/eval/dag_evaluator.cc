@@ -116,22 +116,26 @@ class DagRun {
     return Tristate::kUnknown;
   }
 
+  // Only for the kText* tests, whose union member is `text`.
+  static absl::string_view AtomText(const CompactAtom& atom) {
+    return absl::string_view(atom.text, atom.text_size);
+  }
+
   // The AtomTests decide exactly as EvaluatePredicate would (the same
   // Compare, the same string tests); tests/differential/ holds them to the
   // reference evaluator.
   Tristate ComputeAtom(const CompactAtom& atom) {
     const Value& subject = values_[atom.slot];
     if (subject.state != ValueState::kPresent) return Tristate::kUnknown;
-    const absl::string_view text(atom.text, atom.text_size);
     switch (atom.test) {
       case AtomTest::kIntCompare: return FromBool(Compare(atom.op, subject.integer, atom.integer));
       case AtomTest::kNumberCompare: return FromBool(Compare(atom.op, subject.number, atom.number));
       case AtomTest::kBoolCompare:
         return FromBool(Compare(atom.op, subject.boolean, atom.integer != 0));
       case AtomTest::kTextCompare:
-        return FromBool(Compare(atom.op, absl::string_view(subject.text), text));
-      case AtomTest::kTextStartsWith: return FromBool(absl::StartsWith(subject.text, text));
-      case AtomTest::kTextEndsWith: return FromBool(absl::EndsWith(subject.text, text));
+        return FromBool(Compare(atom.op, absl::string_view(subject.text), AtomText(atom)));
+      case AtomTest::kTextStartsWith: return FromBool(absl::StartsWith(subject.text, AtomText(atom)));
+      case AtomTest::kTextEndsWith: return FromBool(absl::EndsWith(subject.text, AtomText(atom)));
       case AtomTest::kGeneral: break;
     }
     const Predicate& predicate = *atom.predicate;
