@@ -54,6 +54,24 @@ void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
   json->String(Fingerprint(value_json));
 }
 
+// Puts the record's values into record->request: read again from its JSON
+// text when it has one (a handle-built request was copied in whole). False
+// if that text no longer reads — it did when decided, so only when memory
+// runs out — and the request is then empty.
+bool ReadAgain(const Policy& policy, PendingRecord* record) {
+  if (record->json.empty() && record->request.has_value()) return true;
+  if (!record->request.has_value() ||
+      &record->request->schema() != policy.checked().schema.get()) {
+    record->request.emplace(policy);
+  }
+  if (!record->json.empty() &&
+      record->request->ReadJson(record->json, record->json_options).ok()) {
+    return true;
+  }
+  record->request->ClearAll();
+  return false;
+}
+
 }  // namespace
 
 std::string Fingerprint(absl::string_view value_json) {
@@ -139,27 +157,30 @@ void AppendDecisionRecord(const Request& request,
   json.EndObject();
 }
 
+void KeepEnforcedDecision(Decision enforced, Explanation* explanation) {
+  if (explanation->decision == enforced.effect &&
+      explanation->default_applied == enforced.default_applied) {
+    return;
+  }
+  explanation->decision = enforced.effect;
+  explanation->default_applied = enforced.default_applied;
+  explanation->errors.push_back(
+      {"", "the log writer could not reproduce this decision; the determining rules and "
+           "obligations here may be incomplete"});
+}
+
 void AppendPendingRecord(PendingRecord* record, Explanation* scratch,
                          std::string* out) {
   const Policy& policy = *record->policy;
-  if (!record->json.empty()) {
-    if (!record->request.has_value() ||
-        &record->request->schema() != policy.checked().schema.get()) {
-      record->request.emplace(policy);
-    }
-    if (absl::Status read = record->request->ReadJson(record->json, record->json_options);
-        !read.ok()) {
-      record->request->ClearAll();
-      *scratch = Explanation{};
-      scratch->policy = policy.info();
-      scratch->errors.push_back({"", "the logged request could not be read again"});
-      AppendDecisionRecord(*record->request, *scratch, record->context, out);
-      record->policy.reset();
-      return;
-    }
+  if (ReadAgain(policy, record)) {
+    policy.Evaluate(*record->request, scratch, record->evaluator,
+                    ExplanationDetail::kWithoutWhyNot);
+  } else {
+    *scratch = Explanation{};
+    scratch->policy = policy.info();
+    scratch->errors.push_back({"", "the logged request could not be read again"});
   }
-  policy.Evaluate(*record->request, scratch, record->evaluator,
-                  ExplanationDetail::kWithoutWhyNot);
+  KeepEnforcedDecision(record->context.enforced, scratch);
   AppendDecisionRecord(*record->request, *scratch, record->context, out);
   record->policy.reset();
 }

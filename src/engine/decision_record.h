@@ -77,6 +77,7 @@ void AppendTimestamp(absl::Time now, std::string* out);
 // What a record says besides the explanation and the input.
 struct RecordContext {
   DecisionId id;
+  Decision enforced;  // what the caller was answered
   int64_t eval_ns = 0;
   std::optional<ShadowOutcome> shadow;
 };
@@ -86,6 +87,12 @@ struct RecordContext {
 void AppendDecisionRecord(const Request& request,
                           const Explanation& explanation,
                           const RecordContext& context, std::string* out);
+
+// Makes `*explanation` state the enforced decision. Explaining a decision
+// again reaches the same one unless the explaining thread runs out of
+// memory (the evaluators then fail closed); a record must never show a
+// decision nobody enforced, so it says so in `errors` instead.
+void KeepEnforcedDecision(Decision enforced, Explanation* explanation);
 
 // A decision waiting in the log's queue for its record to be formatted.
 // Reused: the queue hands a deciding thread back an old one, whose request

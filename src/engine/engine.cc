@@ -188,7 +188,7 @@ class Engine::Impl {
         EvaluateShadow(state, request, json, decision);
     if (options_.log != nullptr) {
       internal::RecordContext context{
-          internal::NextDecisionId(absl::Now()),
+          internal::NextDecisionId(absl::Now()), decision,
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
       if (&policy == state.live.get()) {
@@ -254,6 +254,7 @@ class Engine::Impl {
     Explanation& explanation = ThreadExplanation();
     policy.Evaluate(request, &explanation, options_.evaluator,
                     ExplanationDetail::kWithoutWhyNot);
+    internal::KeepEnforcedDecision(context.enforced, &explanation);
     std::string& line = ThreadLogLine();
     line.clear();
     internal::AppendDecisionRecord(request, explanation, context, &line);

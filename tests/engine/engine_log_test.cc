@@ -122,6 +122,40 @@ TEST(EngineLogTest, RecordRepeatsTheDecisionsExplanationWithoutWhyNot) {
   EXPECT_FALSE(explanations[1].why_not.empty());  // the caller still gets it
 }
 
+// The record states the decision the caller got, even when the writer
+// cannot reproduce it (simulated here: the enforced decision differs from
+// what the policy gives, and a JSON text that does not read).
+TEST(EngineLogTest, RecordNeverShowsADecisionNobodyEnforced) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(RedactingPolicy());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Explanation scratch;
+  simdjson::dom::parser parser;
+  const auto record_for = [&](const std::string& json, Decision enforced) {
+    internal::PendingRecord pending;
+    pending.policy = *policy;
+    pending.json = json;
+    pending.context.enforced = enforced;
+    std::string line;
+    internal::AppendPendingRecord(&pending, &scratch, &line);
+    EXPECT_EQ(pending.policy, nullptr);  // released once written
+    return line;
+  };
+  // The policy denies this by default; the caller was told allow.
+  const std::string differing = record_for(R"({"tool": "mail"})", {Effect::kAllow, false});
+  simdjson::dom::element record = parser.parse(differing).value();
+  EXPECT_EQ(record["decision"].get_string().value(), "allow");
+  EXPECT_EQ(record["default_applied"].get_bool().value(), false);
+  EXPECT_THAT(differing, HasSubstr("could not reproduce this decision"));
+  // Agreeing: no error added.
+  const std::string agreeing = record_for(R"({"tool": "mail"})", {Effect::kDeny, true});
+  EXPECT_THAT(agreeing, Not(HasSubstr("could not reproduce")));
+  // Text that does not read: an error, and still the enforced decision.
+  const std::string unreadable = record_for(R"({"tool": )", {Effect::kAllow, false});
+  record = parser.parse(unreadable).value();
+  EXPECT_EQ(record["decision"].get_string().value(), "allow");
+  EXPECT_THAT(unreadable, HasSubstr("could not be read again"));
+}
+
 // With its writer stuck, the log fills; deciding threads then format their
 // own records, and every record still arrives whole and in order, or is
 // counted as dropped.
