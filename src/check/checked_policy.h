@@ -162,6 +162,8 @@ struct CheckedPolicy {
 
   // "file:line:col".
   std::string FormatLocation(const SourceLocation& location) const;
+  // The same, replacing `*out` (whose buffer is reused).
+  void AssignLocation(const SourceLocation& location, std::string* out) const;
 };
 
 }  // namespace writ::internal

@@ -891,8 +891,16 @@ class Checker {
 }  // namespace
 
 std::string CheckedPolicy::FormatLocation(const SourceLocation& location) const {
-  const std::string& file = location.file < file_names.size() ? file_names[location.file] : "";
-  return absl::StrCat(file, ":", location.line, ":", location.column);
+  std::string text;
+  AssignLocation(location, &text);
+  return text;
+}
+
+void CheckedPolicy::AssignLocation(const SourceLocation& location, std::string* out) const {
+  static const std::string kNoFile;
+  const std::string& file = location.file < file_names.size() ? file_names[location.file] : kNoFile;
+  out->clear();
+  absl::StrAppend(out, file, ":", location.line, ":", location.column);
 }
 
 std::shared_ptr<CheckedPolicy> CheckPolicySet(const std::vector<ParsedFile>& files,

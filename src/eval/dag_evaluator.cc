@@ -250,9 +250,10 @@ Decision DecideWithRules(const DagProgram& program, DagRun& run,
 void Explain(const DagProgram& program, const Request& request, DagRun& run,
              Decision decision, const std::vector<uint32_t>& determining,
              ExplanationDetail detail, Explanation* explanation) {
-  Outcome outcome;
+  thread_local Outcome outcome;  // reused: its vectors keep their capacity
   outcome.decision = decision;
-  outcome.determining = determining;
+  outcome.determining.assign(determining.begin(), determining.end());
+  outcome.indeterminate.clear();
   for (uint32_t rule : determining) {
     outcome.indeterminate.push_back(run.RuleCondition(rule) == Tristate::kUnknown);
   }
@@ -280,7 +281,9 @@ Decision DagEvaluate(const DagProgram& program, const Request& request,
   DagRun run(program, request, memo);
   if (determining_rules == nullptr && explanation == nullptr) return DecideOnly(program, run);
   try {
-    std::vector<uint32_t> local;
+    // Without a caller's vector, a per-thread one: reserving room for every
+    // rule was an allocation per explained decision.
+    thread_local std::vector<uint32_t> local;
     std::vector<uint32_t>& determining = determining_rules != nullptr ? *determining_rules : local;
     determining.reserve(program.rules().size());
     const Decision decision = DecideWithRules(program, run, &determining);

@@ -1,7 +1,7 @@
 #include "src/eval/explanation_builder.h"
 
 #include <algorithm>
-#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -11,6 +11,39 @@
 
 namespace writ::internal {
 namespace {
+
+// The record is filled element by element into the caller's Explanation,
+// reusing the elements (and their strings' buffers) it held from the
+// previous decision: a gateway that keeps one Explanation per thread then
+// explains without allocating for the parts that fit. NextElement hands
+// out element `*used`, growing the vector only when it has to; Truncate
+// drops what the previous record had beyond this one.
+template <typename T>
+T& NextElement(std::vector<T>* elements, size_t* used) {
+  if (*used == elements->size()) elements->emplace_back();
+  return (*elements)[(*used)++];
+}
+
+template <typename T>
+void Truncate(std::vector<T>* elements, size_t used) {
+  elements->resize(used);
+}
+
+void AssignOptional(const std::optional<std::string>& from, std::optional<std::string>* to) {
+  if (!from.has_value()) {
+    to->reset();
+  } else if (to->has_value()) {
+    (*to)->assign(*from);
+  } else {
+    to->emplace(*from);
+  }
+}
+
+void AssignPolicyInfo(const PolicyInfo& from, PolicyInfo* to) {
+  AssignOptional(from.name, &to->name);
+  AssignOptional(from.version, &to->version);
+  to->digest.assign(from.digest);
+}
 
 void MergeInto(const ObligationLiteral& value, ObligationValue* merged, bool first) {
   if (const auto* text = std::get_if<std::string>(&value)) {
@@ -41,38 +74,54 @@ void MergeInto(const ObligationLiteral& value, ObligationValue* merged, bool fir
       value);
 }
 
+// Merged per key, in key order. A policy has a handful of obligation keys,
+// so finding a key is a short linear scan.
 void MergeObligations(const CheckedPolicy& policy, const Outcome& outcome,
                       Explanation* explanation) {
-  if (outcome.decision.effect != Effect::kAllow || outcome.decision.default_applied) return;
-  std::map<std::string, ObligationValue> merged;
-  for (uint32_t rule : outcome.determining) {
-    for (const Obligation& obligation : policy.rules[rule].obligations) {
-      auto [it, first] = merged.try_emplace(obligation.key);
-      MergeInto(obligation.value, &it->second, first);
+  auto& merged = explanation->obligations;
+  size_t used = 0;
+  if (outcome.decision.effect == Effect::kAllow && !outcome.decision.default_applied) {
+    for (uint32_t rule : outcome.determining) {
+      for (const Obligation& obligation : policy.rules[rule].obligations) {
+        auto known = std::find_if(merged.begin(), merged.begin() + used,
+                                  [&](const auto& entry) { return entry.first == obligation.key; });
+        const bool first = known == merged.begin() + used;
+        auto& entry = first ? NextElement(&merged, &used) : *known;
+        if (first) entry.first.assign(obligation.key);
+        MergeInto(obligation.value, &entry.second, first);
+      }
     }
   }
+  Truncate(&merged, used);
+  std::sort(merged.begin(), merged.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [key, value] : merged) {
     if (auto* strings = std::get_if<std::vector<std::string>>(&value)) {
       std::sort(strings->begin(), strings->end());
     }
-    explanation->obligations.emplace_back(key, std::move(value));
   }
 }
 
 void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
                           Explanation* explanation) {
   const Schema& schema = *policy.schema;
+  size_t missing = 0;
   for (uint32_t slot : policy.referenced_slots) {
     if (request.value(slot).state == ValueState::kAbsent) {
-      explanation->missing.push_back(schema.attributes[slot].path);
+      NextElement(&explanation->missing, &missing).assign(schema.attributes[slot].path);
     }
   }
+  Truncate(&explanation->missing, missing);
+  size_t errors = 0;
   for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
     const Value& value = request.value(slot);
     if (value.state == ValueState::kWrongType) {
-      explanation->errors.push_back({schema.attributes[slot].path, value.error});
+      AttributeError& error = NextElement(&explanation->errors, &errors);
+      error.attribute.assign(schema.attributes[slot].path);
+      error.message.assign(value.error);
     }
   }
+  Truncate(&explanation->errors, errors);
   std::sort(explanation->errors.begin(), explanation->errors.end(),
             [](const AttributeError& a, const AttributeError& b) {
               return a.attribute < b.attribute;
@@ -91,7 +140,8 @@ void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
     size_t failed = 0;
     uint32_t rule = 0;
   };
-  std::vector<Candidate> candidates;
+  thread_local std::vector<Candidate> candidates;  // reused across decisions
+  candidates.clear();
   for (uint32_t index = 0; index < policy.rules.size(); ++index) {
     if (policy.rules[index].effect != Effect::kAllow) continue;
     size_t failed = 0;
@@ -122,17 +172,22 @@ void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
 void BuildExplanation(const CheckedPolicy& policy, const Request& request,
                       const Outcome& outcome, const ConjunctOracle& oracle,
                       ExplanationDetail detail, Explanation* explanation) {
-  *explanation = Explanation{};
   explanation->decision = outcome.decision.effect;
   explanation->default_applied = outcome.decision.default_applied;
-  explanation->policy = policy.info;
+  AssignPolicyInfo(policy.info, &explanation->policy);
+  size_t determining = 0;
   for (size_t i = 0; i < outcome.determining.size(); ++i) {
     const CheckedRule& rule = policy.rules[outcome.determining[i]];
-    explanation->determining.push_back({rule.name, rule.effect, rule.reason,
-                                        outcome.indeterminate[i],
-                                        policy.FormatLocation(rule.location)});
+    DeterminingRule& entry = NextElement(&explanation->determining, &determining);
+    entry.rule.assign(rule.name);
+    entry.effect = rule.effect;
+    AssignOptional(rule.reason, &entry.reason);
+    entry.indeterminate = outcome.indeterminate[i];
+    policy.AssignLocation(rule.location, &entry.location);
   }
+  Truncate(&explanation->determining, determining);
   MergeObligations(policy, outcome, explanation);
+  explanation->why_not.clear();
   ListMissingAndErrors(policy, request, explanation);
   if (detail == ExplanationDetail::kFull) RankWhyNot(policy, outcome, oracle, explanation);
 }
