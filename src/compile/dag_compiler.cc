@@ -356,10 +356,7 @@ class DagCompiler {
   void MarkMemoizedNodes() {
     std::vector<uint32_t> parents(program_->nodes_.size(), 0);
     for (const DagNode& node : program_->nodes_) {
-      if (node.kind == NodeKind::kNot) ++parents[node.operand];
-      if (node.kind == NodeKind::kAnd || node.kind == NodeKind::kOr) {
-        for (uint32_t i = 0; i < node.count; ++i) ++parents[program_->edges_[node.operand + i]];
-      }
+      ForEachChild(*program_, node, [&](uint32_t child) { ++parents[child]; });
     }
     for (const ListedRule& listed : program_->rule_lists_) ++parents[listed.condition];
     for (size_t id = 0; id < program_->nodes_.size(); ++id) {

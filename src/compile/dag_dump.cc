@@ -101,10 +101,7 @@ std::string NodeName(uint32_t node) { return absl::StrCat("n", node); }
 std::vector<uint32_t> ParentCounts(const DagProgram& program) {
   std::vector<uint32_t> parents(program.nodes().size(), 0);
   for (const DagNode& node : program.nodes()) {
-    if (node.kind == NodeKind::kNot) ++parents[node.operand];
-    if (node.kind == NodeKind::kAnd || node.kind == NodeKind::kOr) {
-      for (uint32_t i = 0; i < node.count; ++i) ++parents[program.edges()[node.operand + i]];
-    }
+    ForEachChild(program, node, [&](uint32_t child) { ++parents[child]; });
   }
   for (const DagRule& rule : program.rules()) ++parents[rule.condition];
   // A residual condition is one more parent, once per rule however many
@@ -241,15 +238,9 @@ std::string DagProgram::DumpDot() const {
     absl::StrAppend(&out, "  ", NodeName(id), " [label=", DotLabel(label),
                     atom ? ", shape=box" : ", shape=ellipse",
                     parents[id] > 1 ? ", style=bold, color=blue" : "", "];\n");
-    if (node.kind == NodeKind::kNot) {
-      absl::StrAppend(&out, "  ", NodeName(id), " -> ", NodeName(node.operand), ";\n");
-    }
-    if (node.kind == NodeKind::kAnd || node.kind == NodeKind::kOr) {
-      for (uint32_t i = 0; i < node.count; ++i) {
-        absl::StrAppend(&out, "  ", NodeName(id), " -> ", NodeName(edges_[node.operand + i]),
-                        ";\n");
-      }
-    }
+    ForEachChild(*this, node, [&](uint32_t child) {
+      absl::StrAppend(&out, "  ", NodeName(id), " -> ", NodeName(child), ";\n");
+    });
   }
   for (uint32_t id = 0; id < rules_.size(); ++id) {
     const CheckedRule& rule = policy.rules[id];

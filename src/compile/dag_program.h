@@ -198,6 +198,16 @@ class DagProgram {
   size_t atom_count_ = 0;
 };
 
+// Calls `visit(child)` for each child of `node`: a `not`'s operand, or the
+// edges of an `and`/`or`. Atoms and constants have none.
+template <typename Visit>
+void ForEachChild(const DagProgram& program, const DagNode& node, Visit visit) {
+  if (node.kind == NodeKind::kNot) visit(node.operand);
+  if (node.kind == NodeKind::kAnd || node.kind == NodeKind::kOr) {
+    for (uint32_t i = 0; i < node.count; ++i) visit(program.edges()[node.operand + i]);
+  }
+}
+
 // Lowers a checked policy. Total: every checked policy has a DAG.
 std::shared_ptr<const DagProgram> CompileDag(std::shared_ptr<const CheckedPolicy> policy);
 

@@ -60,16 +60,25 @@ void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
 // runs out — and the request is then empty.
 bool ReadAgain(const Policy& policy, PendingRecord* record) {
   if (record->json.empty() && record->request.has_value()) return true;
-  if (!record->request.has_value() ||
-      &record->request->schema() != policy.checked().schema.get()) {
-    record->request.emplace(policy);
-  }
-  if (!record->json.empty() &&
-      record->request->ReadJson(record->json, record->json_options).ok()) {
+  Request& request = RequestFor(policy, &record->request);
+  if (!record->json.empty() && request.ReadJson(record->json, record->json_options).ok()) {
     return true;
   }
-  record->request->ClearAll();
+  request.ClearAll();
   return false;
+}
+
+// The record states the enforced decision (AppendExplainedRecord).
+void KeepEnforcedDecision(Decision enforced, Explanation* explanation) {
+  if (explanation->decision == enforced.effect &&
+      explanation->default_applied == enforced.default_applied) {
+    return;
+  }
+  explanation->decision = enforced.effect;
+  explanation->default_applied = enforced.default_applied;
+  explanation->errors.push_back(
+      {"", "the log writer could not reproduce this decision; the determining rules and "
+           "obligations here may be incomplete"});
 }
 
 }  // namespace
@@ -157,31 +166,34 @@ void AppendDecisionRecord(const Request& request,
   json.EndObject();
 }
 
-void KeepEnforcedDecision(Decision enforced, Explanation* explanation) {
-  if (explanation->decision == enforced.effect &&
-      explanation->default_applied == enforced.default_applied) {
-    return;
+Request& RequestFor(const Policy& policy, std::optional<Request>* request) {
+  if (!request->has_value() || &(*request)->schema() != policy.checked().schema.get()) {
+    request->emplace(policy);
   }
-  explanation->decision = enforced.effect;
-  explanation->default_applied = enforced.default_applied;
-  explanation->errors.push_back(
-      {"", "the log writer could not reproduce this decision; the determining rules and "
-           "obligations here may be incomplete"});
+  return **request;
+}
+
+void AppendExplainedRecord(const Policy& policy, const Request& request,
+                           Evaluator evaluator, const RecordContext& context,
+                           Explanation* scratch, std::string* out) {
+  policy.Evaluate(request, scratch, evaluator, ExplanationDetail::kWithoutWhyNot);
+  KeepEnforcedDecision(context.enforced, scratch);
+  AppendDecisionRecord(request, *scratch, context, out);
 }
 
 void AppendPendingRecord(PendingRecord* record, Explanation* scratch,
                          std::string* out) {
   const Policy& policy = *record->policy;
   if (ReadAgain(policy, record)) {
-    policy.Evaluate(*record->request, scratch, record->evaluator,
-                    ExplanationDetail::kWithoutWhyNot);
+    AppendExplainedRecord(policy, *record->request, record->evaluator, record->context,
+                          scratch, out);
   } else {
     *scratch = Explanation{};
     scratch->policy = policy.info();
     scratch->errors.push_back({"", "the logged request could not be read again"});
+    KeepEnforcedDecision(record->context.enforced, scratch);
+    AppendDecisionRecord(*record->request, *scratch, record->context, out);
   }
-  KeepEnforcedDecision(record->context.enforced, scratch);
-  AppendDecisionRecord(*record->request, *scratch, record->context, out);
   record->policy.reset();
 }
 

@@ -88,11 +88,18 @@ void AppendDecisionRecord(const Request& request,
                           const Explanation& explanation,
                           const RecordContext& context, std::string* out);
 
-// Makes `*explanation` state the enforced decision. Explaining a decision
-// again reaches the same one unless the explaining thread runs out of
-// memory (the evaluators then fail closed); a record must never show a
-// decision nobody enforced, so it says so in `errors` instead.
-void KeepEnforcedDecision(Decision enforced, Explanation* explanation);
+// Explains `request`'s decision by `policy` again (without why_not) into
+// `*scratch` and appends its record. Explaining again reaches the enforced
+// decision unless the thread runs out of memory (the evaluators then fail
+// closed); a record must never show a decision nobody enforced, so it
+// keeps `context.enforced` and says so in `errors` instead.
+void AppendExplainedRecord(const Policy& policy, const Request& request,
+                           Evaluator evaluator, const RecordContext& context,
+                           Explanation* scratch, std::string* out);
+
+// `*request` made a request for `policy`'s schema: kept (with its buffers)
+// when it already is one, replaced by an empty one otherwise.
+Request& RequestFor(const Policy& policy, std::optional<Request>* request);
 
 // A decision waiting in the log's queue for its record to be formatted.
 // Reused: the queue hands a deciding thread back an old one, whose request

@@ -76,10 +76,7 @@ std::unique_ptr<internal::PendingRecord>& ThreadPendingRecord() {
 // address can never be reused by another policy while it is cached.
 Request& ThreadRequest(const Policy& policy) {
   thread_local std::optional<Request> request;
-  if (!request.has_value() || &request->schema() != policy.checked().schema.get()) {
-    request.emplace(policy);
-  }
-  return *request;
+  return internal::RequestFor(policy, &request);
 }
 
 // Fills `*into` with `request`'s values, reusing its buffers when it holds
@@ -251,13 +248,10 @@ class Engine::Impl {
   // is formatted on this thread.
   void LogNow(const Policy& policy, const Request& request,
               const internal::RecordContext& context) const {
-    Explanation& explanation = ThreadExplanation();
-    policy.Evaluate(request, &explanation, options_.evaluator,
-                    ExplanationDetail::kWithoutWhyNot);
-    internal::KeepEnforcedDecision(context.enforced, &explanation);
     std::string& line = ThreadLogLine();
     line.clear();
-    internal::AppendDecisionRecord(request, explanation, context, &line);
+    internal::AppendExplainedRecord(policy, request, options_.evaluator, context,
+                                    &ThreadExplanation(), &line);
     counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
   }
 
