@@ -34,6 +34,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -189,14 +190,15 @@ void FormatRecord(benchmark::State& state) {
   const Workload& workload = SharedWorkload(kRules);
   std::vector<internal::PendingRecord> records(workload.requests.size());
   for (size_t i = 0; i < records.size(); ++i) records[i].request.emplace(workload.requests[i]);
+  for (internal::PendingRecord& record : records) record.policy = workload.policy.get();
   Explanation scratch;
+  std::optional<Request> reread;
   std::string line;
   size_t next = 0;
   for (auto _ : state) {
-    internal::PendingRecord& record = records[next++ % records.size()];
-    record.policy = workload.policy;  // AppendPendingRecord releases it
+    const internal::PendingRecord& record = records[next++ % records.size()];
     line.clear();
-    internal::AppendPendingRecord(&record, &scratch, &line);
+    internal::AppendPendingRecord(record, &reread, &scratch, &line);
     benchmark::DoNotOptimize(line.data());
   }
   state.counters["record_bytes"] = static_cast<double>(line.size());

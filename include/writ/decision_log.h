@@ -10,12 +10,17 @@
 // A DecisionLog is a bounded queue in front of a LogSink, drained by one
 // writer thread of its own, so a decision only hands its record over: no
 // I/O, no waiting on a disk, and for the Engine's records not even the
-// formatting, which the writer does. The writer wakes when the queue is an
-// eighth full or `max_delay` after its last round, whichever comes first,
-// so a steady stream of decisions does not pay a thread wake-up each. When the queue is full the record is
-// dropped and counted, and as soon as there is room again the writer puts
-// one {"dropped": N, ...} line in the log, so a reader of the log can see
-// that (and how many) records are missing — nothing vanishes silently.
+// formatting, which the writer does. The queue is split into a few rings,
+// one per deciding thread where there are cores enough, so that handing a
+// record over touches no memory another core has just written. The writer
+// wakes when a ring is an eighth full or `max_delay` after its last round,
+// whichever comes first, so a steady stream of decisions does not pay a
+// thread wake-up each. Records of one thread are written in the order they
+// were submitted; records of different threads may interleave in any order
+// (each carries its time and a sortable id). When a ring is full the record
+// is dropped and counted, and as soon as there is room again the writer
+// puts one {"dropped": N, ...} line in the log, so a reader of the log can
+// see that (and how many) records are missing — nothing vanishes silently.
 #ifndef WRIT_DECISION_LOG_H_
 #define WRIT_DECISION_LOG_H_
 
@@ -25,12 +30,14 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace writ {
 
+class Policy;
 namespace internal {
 struct PendingRecord;
 }  // namespace internal
@@ -74,6 +81,9 @@ absl::StatusOr<std::unique_ptr<LogSink>> OpenFileSink(
 struct DecisionLogOptions {
   // Records the queue holds before it drops. Memory is about this many
   // record buffers (each the size of the largest record it has carried).
+  // The capacity is shared out among the rings (at most one per hardware
+  // thread, at least 256 records each), so a single deciding thread can
+  // have fewer than this many records waiting before it drops.
   size_t queue_capacity = 8192;
   // The longest a queued record waits before the writer takes it (when the
   // queue fills faster, sooner). Bounds how stale the file is, not what is
@@ -108,10 +118,12 @@ class DecisionLog {
   bool Submit(std::string* line);
 
   // Internal, for writ::Engine: queues a decision whose record the writer
-  // thread formats (src/engine/decision_record.h), swapping `*record` with
-  // a used one as Submit does with lines. On a full queue, false (counted)
-  // and `*record` is left as it was.
-  bool SubmitPending(std::unique_ptr<internal::PendingRecord>* record);
+  // thread formats (src/engine/decision_record.h). `fill` writes the
+  // decision into a reused record in the queue; the record's policy is
+  // `policy`, which the log keeps alive until the record is written. On a
+  // full queue, false (counted) and `fill` is not called.
+  bool SubmitPending(const std::shared_ptr<const Policy>& policy,
+                     absl::FunctionRef<void(internal::PendingRecord*)> fill);
 
   // Waits until every record submitted before the call is written and the
   // sink flushed. For tests, tools and orderly shutdown, not the hot path.

@@ -54,18 +54,19 @@ void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
   json->String(Fingerprint(value_json));
 }
 
-// Puts the record's values into record->request: read again from its JSON
-// text when it has one (a handle-built request was copied in whole). False
-// if that text no longer reads — it did when decided, so only when memory
-// runs out — and the request is then empty.
-bool ReadAgain(const Policy& policy, PendingRecord* record) {
-  if (record->json.empty() && record->request.has_value()) return true;
-  Request& request = RequestFor(policy, &record->request);
-  if (!record->json.empty() && request.ReadJson(record->json, record->json_options).ok()) {
-    return true;
+// The values `record` decided: its copied request, or its JSON text read
+// again into `*reread` (the reader's own request, so the record itself is
+// only read). Null if that text no longer reads — it did when decided, so
+// only when memory runs out — and `*reread` is then empty.
+const Request* ValuesOf(const Policy& policy, const PendingRecord& record,
+                        std::optional<Request>* reread) {
+  if (record.json.empty() && record.request.has_value()) return &*record.request;
+  Request& request = RequestFor(policy, reread);
+  if (!record.json.empty() && request.ReadJson(record.json, record.json_options).ok()) {
+    return &request;
   }
   request.ClearAll();
-  return false;
+  return nullptr;
 }
 
 // The record states the enforced decision (AppendExplainedRecord).
@@ -181,20 +182,18 @@ void AppendExplainedRecord(const Policy& policy, const Request& request,
   AppendDecisionRecord(request, *scratch, context, out);
 }
 
-void AppendPendingRecord(PendingRecord* record, Explanation* scratch,
-                         std::string* out) {
-  const Policy& policy = *record->policy;
-  if (ReadAgain(policy, record)) {
-    AppendExplainedRecord(policy, *record->request, record->evaluator, record->context,
-                          scratch, out);
-  } else {
-    *scratch = Explanation{};
-    scratch->policy = policy.info();
-    scratch->errors.push_back({"", "the logged request could not be read again"});
-    KeepEnforcedDecision(record->context.enforced, scratch);
-    AppendDecisionRecord(*record->request, *scratch, record->context, out);
+void AppendPendingRecord(const PendingRecord& record, std::optional<Request>* reread,
+                         Explanation* scratch, std::string* out) {
+  const Policy& policy = *record.policy;
+  if (const Request* values = ValuesOf(policy, record, reread); values != nullptr) {
+    AppendExplainedRecord(policy, *values, record.evaluator, record.context, scratch, out);
+    return;
   }
-  record->policy.reset();
+  *scratch = Explanation{};
+  scratch->policy = policy.info();
+  scratch->errors.push_back({"", "the logged request could not be read again"});
+  KeepEnforcedDecision(record.context.enforced, scratch);
+  AppendDecisionRecord(**reread, *scratch, record.context, out);
 }
 
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out) {

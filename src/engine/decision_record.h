@@ -102,10 +102,14 @@ void AppendExplainedRecord(const Policy& policy, const Request& request,
 Request& RequestFor(const Policy& policy, std::optional<Request>* request);
 
 // A decision waiting in the log's queue for its record to be formatted.
-// Reused: the queue hands a deciding thread back an old one, whose request
-// buffers then take the next decision's values without allocating.
+// It lives in a slot of the log's ring and is reused: the deciding thread
+// writes it and the log's writer thread only reads it, so the next decision
+// finds its lines still in its own cache and its buffers (JSON text, request
+// values) already grown.
 struct PendingRecord {
-  std::shared_ptr<const Policy> policy;  // null once formatted
+  // Kept alive by the ring until the writer has formatted the record
+  // (DecisionLog::SubmitPending).
+  const Policy* policy = nullptr;
   // The values that were decided: the JSON text they were read from (read
   // again, with `json_options`, by the writer — a few hundred bytes to hand
   // to another core instead of a request's every slot), or, when empty,
@@ -117,12 +121,12 @@ struct PendingRecord {
   RecordContext context;
 };
 
-// Explains `record`'s decision again (without why_not) into `*scratch`,
-// appends its record to `*out` and releases the policy. A JSON text that no
-// longer reads (it did when decided, so only on memory exhaustion) is
-// written as a record with an `errors` entry instead.
-void AppendPendingRecord(PendingRecord* record, Explanation* scratch,
-                         std::string* out);
+// Explains `record`'s decision again (without why_not) into `*scratch` and
+// appends its record to `*out`; a JSON text is read again into `*reread`.
+// A JSON text that no longer reads (it did when decided, so only on memory
+// exhaustion) is written as a record with an `errors` entry instead.
+void AppendPendingRecord(const PendingRecord& record, std::optional<Request>* reread,
+                         Explanation* scratch, std::string* out);
 
 // {"dropped":N,"timestamp":"…"}: N records were lost to a full queue.
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out);

@@ -53,7 +53,7 @@ enum Counter : size_t {
 };
 
 // Per-thread buffers reused across decisions, so logging a decision does
-// not allocate a fresh explanation, line or pending record each time.
+// not allocate a fresh explanation or line each time.
 Explanation& ThreadExplanation() {
   thread_local Explanation explanation;
   return explanation;
@@ -62,12 +62,6 @@ Explanation& ThreadExplanation() {
 std::string& ThreadLogLine() {
   thread_local std::string line;
   return line;
-}
-
-std::unique_ptr<internal::PendingRecord>& ThreadPendingRecord() {
-  thread_local std::unique_ptr<internal::PendingRecord> record;
-  if (record == nullptr) record = std::make_unique<internal::PendingRecord>();
-  return record;
 }
 
 // The calling thread's request for `policy`'s schema, reused across
@@ -224,23 +218,18 @@ class Engine::Impl {
   // JSON text it decided (or a copy of the caller's request).
   void LogPending(const std::shared_ptr<const Policy>& policy, const Request& request,
                   const absl::string_view* json, internal::RecordContext context) const {
-    std::unique_ptr<internal::PendingRecord>& record = ThreadPendingRecord();
-    record->policy = policy;
-    record->evaluator = options_.evaluator;
-    record->context = std::move(context);
-    if (json != nullptr) {
-      record->json.assign(json->data(), json->size());
-      record->json_options = options_.request;
-    } else {
-      record->json.clear();
-      CopyRequest(request, &record->request);
-    }
-    if (options_.log->SubmitPending(&record)) {
-      counters_.Add(kLogRecords);
-    } else {
-      record->policy.reset();
-      counters_.Add(kLogDrops);
-    }
+    const bool queued = options_.log->SubmitPending(policy, [&](internal::PendingRecord* record) {
+      record->evaluator = options_.evaluator;
+      record->context = std::move(context);
+      if (json != nullptr) {
+        record->json.assign(json->data(), json->size());
+        record->json_options = options_.request;
+      } else {
+        record->json.clear();
+        CopyRequest(request, &record->request);
+      }
+    });
+    counters_.Add(queued ? kLogRecords : kLogDrops);
   }
 
   // A decision by a policy the caller holds (an older snapshot than the

@@ -39,6 +39,36 @@ TEST(DecisionLogTest, WritesSubmittedLinesInOrder) {
   EXPECT_EQ(log.stats().submitted, 3u);
 }
 
+// Threads may share a ring or have one each; either way nothing is lost
+// and each thread's records keep their order.
+TEST(DecisionLogTest, EachThreadsLinesAreWrittenInTheOrderItSubmittedThem) {
+  constexpr int kThreads = 5;
+  constexpr int kLinesPerThread = 400;
+  engine_testing::MemoryLog recording;
+  DecisionLog log(std::make_unique<RecordingSink>(&recording));
+  std::vector<std::thread> threads;
+  for (int thread = 0; thread < kThreads; ++thread) {
+    threads.emplace_back([&log, thread] {
+      for (int i = 0; i < kLinesPerThread; ++i) {
+        std::string line = std::to_string(thread) + " " + std::to_string(i);
+        EXPECT_TRUE(log.Submit(&line));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  log.Flush();
+  std::vector<int> next(kThreads, 0);
+  for (const std::string& line : recording.Lines()) {
+    const int thread = std::stoi(line.substr(0, line.find(' ')));
+    const int index = std::stoi(line.substr(line.find(' ') + 1));
+    ASSERT_EQ(index, next[thread]) << line;
+    ++next[thread];
+  }
+  EXPECT_THAT(next, testing::Each(kLinesPerThread));
+  EXPECT_EQ(log.stats().submitted, uint64_t{kThreads * kLinesPerThread});
+  EXPECT_EQ(log.stats().written, uint64_t{kThreads * kLinesPerThread});
+}
+
 TEST(DecisionLogTest, SubmitHandsBackABufferToReuse) {
   engine_testing::MemoryLog recording;
   DecisionLog log(std::make_unique<RecordingSink>(&recording));

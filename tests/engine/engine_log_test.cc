@@ -1,8 +1,11 @@
 // Decision records as the Engine writes them, and `redact`: a redacted
 // value never reaches a log, an explanation or an error message.
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -132,12 +135,12 @@ TEST(EngineLogTest, RecordNeverShowsADecisionNobodyEnforced) {
   simdjson::dom::parser parser;
   const auto record_for = [&](const std::string& json, Decision enforced) {
     internal::PendingRecord pending;
-    pending.policy = *policy;
+    pending.policy = policy->get();
     pending.json = json;
     pending.context.enforced = enforced;
+    std::optional<Request> reread;
     std::string line;
-    internal::AppendPendingRecord(&pending, &scratch, &line);
-    EXPECT_EQ(pending.policy, nullptr);  // released once written
+    internal::AppendPendingRecord(pending, &reread, &scratch, &line);
     return line;
   };
   // The policy denies this by default; the caller was told allow.
@@ -205,6 +208,71 @@ TEST(EngineLogTest, BackloggedLogKeepsEveryRecordWholeOrCountsIt) {
               internal::Fingerprint(absl::StrCat(R"(")", "tok-", i, R"(")")))
         << "record " << i;
   }
+}
+
+// The log holds the policy that decided each record until the record is
+// written, even when a reload has taken it out of the Engine meanwhile, and
+// lets go of it once its records are out.
+TEST(EngineLogTest, RecordsOfAReloadedAwayPolicyAreWrittenWithItThenItIsReleased) {
+  absl::Notification release;
+  absl::Notification entered;
+  engine_testing::MemoryLog recording;
+  EngineOptions options;
+  options.log = std::make_shared<DecisionLog>(
+      std::make_unique<engine_testing::RecordingSink>(&recording, &release, &entered));
+  absl::StatusOr<std::shared_ptr<const Policy>> first =
+      Policy::Compile(engine_testing::SearchOnly("1"));
+  absl::StatusOr<std::shared_ptr<const Policy>> second =
+      Policy::Compile(engine_testing::SearchOnly("2"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  const std::weak_ptr<const Policy> first_alive = *first;
+  std::unique_ptr<Engine> engine = Engine::Create(*std::move(first), std::move(options));
+  ASSERT_TRUE(engine->EvaluateJson(R"({"tool": "search"})").ok());
+  entered.WaitForNotification();  // the writer is stuck writing record 0
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(engine->EvaluateJson(R"({"tool": "search"})").ok());
+  engine->Install(*second);
+  ASSERT_TRUE(engine->EvaluateJson(R"({"tool": "search"})").ok());
+  // The Engine frees a replaced snapshot at its next publication
+  // (src/engine/snapshot_slot.h); after this one only the log holds it.
+  engine->Install(*second);
+  EXPECT_FALSE(first_alive.expired());
+  release.Notify();
+  engine->FlushLog();
+  simdjson::dom::parser parser;
+  std::vector<std::string> versions;
+  const std::string text = recording.text();
+  for (simdjson::dom::element record : parser.parse_many(text)) {
+    versions.emplace_back(record["policy"]["version"].get_string().value());
+    EXPECT_EQ(record["decision"].get_string().value(), "allow");
+  }
+  EXPECT_THAT(versions, testing::ElementsAre("1", "1", "1", "1", "2"));
+  EXPECT_TRUE(first_alive.expired());
+}
+
+// The last policy a thread's records used is let go of too, once the
+// thread has not logged for two of the writer's max_delay rounds, so a
+// thread that stopped deciding does not keep a reloaded-away policy.
+TEST(EngineLogTest, AnIdleThreadsLastPolicyIsReleased) {
+  engine_testing::MemoryLog recording;
+  DecisionLogOptions log_options;
+  log_options.max_delay = std::chrono::milliseconds(1);
+  DecisionLog log(std::make_unique<engine_testing::MemorySink>(&recording), log_options);
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile(engine_testing::SearchOnly());
+  ASSERT_TRUE(policy.ok());
+  const std::weak_ptr<const Policy> alive = *policy;
+  ASSERT_TRUE(log.SubmitPending(*policy, [](internal::PendingRecord* record) {
+    record->json = R"({"tool": "search"})";
+    record->context.enforced = {Effect::kAllow, false};
+  }));
+  policy->reset();
+  log.Flush();
+  EXPECT_THAT(recording.text(), HasSubstr(R"("decision":"allow")"));
+  // Generous bound: this asserts that it happens, not how fast.
+  for (int i = 0; i < 1000 && !alive.expired(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(alive.expired());
 }
 
 TEST(EngineLogTest, DecisionIdsAreUniqueAndSorted) {
