@@ -284,9 +284,13 @@ class DecisionLog::Queue {
     if (!ring.Push(fill, &wake_writer)) return false;
     if (!wake_writer) return true;
     // Pairs with the fence in WaitForRound: either this thread sees the
-    // writer idle, or the writer sees this ring's backlog.
+    // writer idle, or the writer sees this ring's backlog. Only the thread
+    // that flips the flag signals: until the writer runs, every record
+    // finds the backlog above the wake-up size, and each signal would be
+    // another system call.
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (writer_idle_.load(std::memory_order_relaxed)) {
+    if (writer_idle_.load(std::memory_order_relaxed) &&
+        writer_idle_.exchange(false, std::memory_order_relaxed)) {
       std::lock_guard<std::mutex> lock(mutex_);
       work_.notify_one();
     }

@@ -146,6 +146,32 @@ TEST_F(TokenCliTest, HighLiveRiskIsDeniedByPolicyAndRevokesTheToken) {
               HasSubstr(R"("code":"revoked")"));
 }
 
+// Commands on one state directory take turns (DIR/lock): run at once,
+// five uses of a three-use token still allow exactly three, and the audit
+// chain the five processes append to stays one unbroken chain.
+TEST_F(TokenCliTest, ConcurrentCommandsShareUseCountsAndOneAuditChain) {
+  MintAndDelegate();
+  std::string uses = "cd " + dir_.string() + " && for i in 1 2 3 4 5; do " + WRIT_CLI_PATH +
+                     " token verify " + WRIT_SOURCE_DIR +
+                     "/examples/broker/task.writ --state demo --workload " + kResearcher +
+                     " --key researcher --token researcher.jwt"
+                     " --destination api.docs.example.com --tool search --risk 0.2"
+                     " >use$i.txt 2>&1 & done; wait";
+  ASSERT_EQ(std::system(uses.c_str()), 0);
+  int allowed = 0;
+  int spent = 0;
+  for (int i = 1; i <= 5; ++i) {
+    const std::string out = ReadAll(dir_ / ("use" + std::to_string(i) + ".txt"));
+    if (out.find(R"("allowed":true)") != std::string::npos) ++allowed;
+    if (out.find(R"("code":"use_limit_exceeded")") != std::string::npos) ++spent;
+  }
+  EXPECT_EQ(allowed, 3);
+  EXPECT_EQ(spent, 2);
+  CliRun audit = Writ("audit verify demo/audit.log --state demo");
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr(R"("intact":true,"lines":7,"hmac":true)"));
+}
+
 TEST_F(TokenCliTest, AuditVerifyNamesAnEditedLine) {
   MintAndDelegate();
   std::string log = ReadAll(dir_ / "demo/audit.log");

@@ -126,6 +126,8 @@ absl::Status SaveNewKey(const std::filesystem::path& path,
 // With --name: a workload's key; prints its public JWK.
 int RunKeygen(const Arguments& arguments) {
   const StateFiles state = State(arguments);
+  absl::StatusOr<StateLock> lock = StateLock::Acquire(state);
+  if (!lock.ok()) return Fail(lock.status());
   absl::StatusOr<SigningAlgorithm> algorithm = AlgorithmOption(arguments);
   if (!algorithm.ok()) return Usage(algorithm.status().message());
   if (std::optional<std::string> name = arguments.Get("--name")) {
@@ -170,6 +172,9 @@ class NoPolicyGate final : public PolicyGate {
 };
 
 struct LoadedBroker {
+  // First, so that it is released last: after the broker's final audit
+  // line and journal entry.
+  std::optional<StateLock> lock;
   std::shared_ptr<Engine> engine;
   std::unique_ptr<FileAuditSink> audit_sink;
   std::unique_ptr<Broker> broker;
@@ -201,11 +206,14 @@ absl::StatusOr<BrokerOptions> OptionsFromState(const StateFiles& state) {
 absl::StatusOr<LoadedBroker> LoadBroker(const Arguments& arguments,
                                         bool needs_policy) {
   const StateFiles state = State(arguments);
+  absl::StatusOr<StateLock> lock = StateLock::Acquire(state);
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<BrokerOptions> options = OptionsFromState(state);
   if (!options.ok()) return options.status();
   absl::StatusOr<SigningKey> key = LoadKey(state.BrokerKey());
   if (!key.ok()) return key.status();
   LoadedBroker loaded;
+  loaded.lock = *std::move(lock);
   const std::vector<std::string> policy_files(arguments.files.begin() + 1,
                                               arguments.files.end());
   if (needs_policy && policy_files.empty()) {

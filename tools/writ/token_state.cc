@@ -1,6 +1,12 @@
 #include "tools/writ/token_state.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <fstream>
@@ -121,6 +127,36 @@ class JournaledStateStore final : public StateStore {
 };
 
 }  // namespace
+
+absl::StatusOr<StateLock> StateLock::Acquire(const StateFiles& state) {
+  std::error_code error;
+  std::filesystem::create_directories(state.directory, error);
+  const int descriptor = ::open(state.Lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (descriptor < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", state.Lock().string(), ": ", std::strerror(errno)));
+  }
+  StateLock lock(descriptor);
+  while (::flock(descriptor, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    return absl::UnavailableError(
+        absl::StrCat("cannot lock ", state.Lock().string(), ": ", std::strerror(errno)));
+  }
+  return lock;
+}
+
+StateLock::StateLock(StateLock&& other) noexcept
+    : descriptor_(std::exchange(other.descriptor_, -1)) {}
+
+StateLock& StateLock::operator=(StateLock&& other) noexcept {
+  std::swap(descriptor_, other.descriptor_);
+  return *this;
+}
+
+// Closing the descriptor releases the flock.
+StateLock::~StateLock() {
+  if (descriptor_ >= 0) ::close(descriptor_);
+}
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

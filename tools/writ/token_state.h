@@ -8,9 +8,15 @@
 //   DIR/state.journal    revocations, use counts, proof ids, failure counts
 //   DIR/audit.log        the hash-chained audit log
 //
+//   DIR/lock             held (flock) by the command using the directory
+//
 // The journal is replayed into an in-memory StateStore on start and every
-// change is appended to it, so the broker sees what earlier runs did. It is
-// a demonstration store: no locking between processes.
+// change is appended to it, so the broker sees what earlier runs did. Each
+// command holds DIR/lock from before it reads the state until it exits, so
+// concurrent commands take turns: two at once would each continue the audit
+// chain from the same last line (forking it) and miss each other's use
+// counts and revocations. It is still a one-machine store; several gateways
+// share state through a StateStore of their own.
 #ifndef WRIT_TOOLS_WRIT_TOKEN_STATE_H_
 #define WRIT_TOOLS_WRIT_TOKEN_STATE_H_
 
@@ -35,9 +41,27 @@ struct StateFiles {
   }
   std::filesystem::path Journal() const { return directory / "state.journal"; }
   std::filesystem::path AuditLog() const { return directory / "audit.log"; }
+  std::filesystem::path Lock() const { return directory / "lock"; }
   std::filesystem::path WorkloadKey(absl::string_view name) const {
     return directory / "keys" / (std::string(name) + ".pem");
   }
+};
+
+// An exclusive lock on a state directory (DIR/lock), released when
+// destroyed or when the process exits.
+class StateLock {
+ public:
+  // Creates the directory if needed and waits until no other process holds
+  // its lock.
+  static absl::StatusOr<StateLock> Acquire(const StateFiles& state);
+
+  StateLock(StateLock&& other) noexcept;
+  StateLock& operator=(StateLock&& other) noexcept;
+  ~StateLock();
+
+ private:
+  explicit StateLock(int descriptor) : descriptor_(descriptor) {}
+  int descriptor_ = -1;
 };
 
 // The whole file; NotFound when it does not exist.
