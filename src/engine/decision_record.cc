@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "src/check/checked_policy.h"
 #include "src/explain/explanation_json.h"
 #include "src/engine/thread_index.h"
@@ -91,6 +92,18 @@ std::string Fingerprint(absl::string_view value_json) {
 DecisionId NextDecisionId(absl::Time now) {
   thread_local uint64_t sequence = 0;
   return {now, ThisThreadIndex(), ++sequence};
+}
+
+absl::Time WallTimeAt(std::chrono::steady_clock::time_point moment) {
+  constexpr std::chrono::milliseconds kReanchorAfter{10};
+  thread_local std::chrono::steady_clock::time_point anchor_steady;
+  thread_local absl::Time anchor_wall = absl::InfinitePast();
+  if (anchor_wall == absl::InfinitePast() || moment < anchor_steady ||
+      moment - anchor_steady > kReanchorAfter) {
+    anchor_steady = std::chrono::steady_clock::now();
+    anchor_wall = absl::Now();
+  }
+  return anchor_wall + absl::FromChrono(moment - anchor_steady);
 }
 
 void AppendDecisionId(const DecisionId& id, std::string* out) {

@@ -31,6 +31,7 @@
 #ifndef WRIT_SRC_ENGINE_DECISION_RECORD_H_
 #define WRIT_SRC_ENGINE_DECISION_RECORD_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -64,6 +65,14 @@ struct DecisionId {
 
 // The calling thread's next id, stamped `now`.
 DecisionId NextDecisionId(absl::Time now);
+
+// The wall-clock time at `moment`, worked out from a steady-clock reading
+// the caller already has, so that stamping a decision costs no third clock
+// read (~25 ns, 2% of a JSON decision). Each thread reads the wall clock
+// again once 10 ms of steady time have passed: between readings the two
+// clocks drift apart by at most NTP's slew rate (500 ppm, 5 µs over 10 ms),
+// and a step of the wall clock shows within 10 ms.
+absl::Time WallTimeAt(std::chrono::steady_clock::time_point moment);
 
 // A unique, lexicographically sortable decision id: 16 hex digits of Unix
 // nanoseconds, then 8 of a per-process random nonce, 4 of the thread index

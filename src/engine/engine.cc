@@ -16,7 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/time/clock.h"
 #include "src/check/checked_policy.h"
 #include "src/engine/decision_record.h"
 #include "src/engine/request_rebinding.h"
@@ -179,7 +178,7 @@ class Engine::Impl {
         EvaluateShadow(state, request, json, decision);
     if (options_.log != nullptr) {
       internal::RecordContext context{
-          internal::NextDecisionId(absl::Now()), decision,
+          internal::NextDecisionId(internal::WallTimeAt(start)), decision,
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
       if (&policy == state.live.get()) {

@@ -275,6 +275,19 @@ TEST(EngineLogTest, AnIdleThreadsLastPolicyIsReleased) {
   EXPECT_TRUE(alive.expired());
 }
 
+TEST(EngineLogTest, WallTimeFromTheSteadyClockTracksTheWallClock) {
+  for (int i = 0; i < 5; ++i) {
+    const absl::Time before = absl::Now();
+    const absl::Time stamped = internal::WallTimeAt(std::chrono::steady_clock::now());
+    const absl::Time after = absl::Now();
+    // Generous slack: the anchor can be up to 10 ms old and the clocks may
+    // be slewed; a broken conversion is off by seconds or decades.
+    EXPECT_GE(stamped, before - absl::Milliseconds(5));
+    EXPECT_LE(stamped, after + absl::Milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(7));
+  }
+}
+
 TEST(EngineLogTest, DecisionIdsAreUniqueAndSorted) {
   LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
   for (int i = 0; i < 50; ++i) {
