@@ -198,7 +198,7 @@ void FormatRecord(benchmark::State& state) {
   for (auto _ : state) {
     const internal::PendingRecord& record = records[next++ % records.size()];
     line.clear();
-    internal::AppendPendingRecord(record, &reread, &scratch, &line);
+    internal::AppendPendingRecord(record, "", &reread, &scratch, &line);
     benchmark::DoNotOptimize(line.data());
   }
   state.counters["record_bytes"] = static_cast<double>(line.size());

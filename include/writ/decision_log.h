@@ -89,6 +89,14 @@ struct DecisionLogOptions {
   // queue fills faster, sooner). Bounds how stale the file is, not what is
   // kept: Flush() and destruction write everything regardless.
   std::chrono::milliseconds max_delay{10};
+  // A secret for fingerprinting `redact` attributes in the Engine's
+  // records. Empty: a value is written as "sha256:" + its SHA-256, which
+  // anyone can recompute, so a guessable value (a PIN, an account number,
+  // a name from a short list) can be found by hashing candidates. Set: as
+  // "hmac-sha256:" + its HMAC-SHA-256 under this key, which only holders of
+  // the key can recompute; equal values still correlate within the log.
+  // Use 32 random bytes kept out of the log's reach.
+  std::string fingerprint_key;
 };
 
 // Counters of a DecisionLog; each is monotonic.
@@ -130,6 +138,9 @@ class DecisionLog {
   void Flush();
 
   DecisionLogStats stats() const;
+
+  // Internal, for writ::Engine: the key its records' fingerprints use.
+  absl::string_view fingerprint_key() const;
 
  private:
   class Queue;

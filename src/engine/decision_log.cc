@@ -134,14 +134,15 @@ class Ring {
   // freed every kFreeEvery records rather than at the end, so that a
   // producer that outruns the writer finds room while a long backlog is
   // formatted (a record costs the writer ~2.7 µs, a ring's half 5+ ms).
-  size_t Drain(std::optional<Request>* reread, Explanation* scratch, std::string* out) {
+  size_t Drain(absl::string_view fingerprint_key, std::optional<Request>* reread,
+               Explanation* scratch, std::string* out) {
     constexpr uint64_t kFreeEvery = 64;
     const uint64_t head = head_.load(std::memory_order_acquire);
     const uint64_t tail = tail_.load(std::memory_order_relaxed);
     for (uint64_t sequence = tail; sequence != head;) {
       const Slot& slot = slots_[sequence % slots_.size()];
       if (slot.pending) {
-        internal::AppendPendingRecord(slot.record, reread, scratch, out);
+        internal::AppendPendingRecord(slot.record, fingerprint_key, reread, scratch, out);
       } else {
         out->append(slot.line);
       }
@@ -208,7 +209,9 @@ class Ring {
 class DecisionLog::Queue {
  public:
   Queue(std::unique_ptr<LogSink> sink, const DecisionLogOptions& options)
-      : sink_(std::move(sink)), max_delay_(options.max_delay) {
+      : sink_(std::move(sink)),
+        max_delay_(options.max_delay),
+        fingerprint_key_(options.fingerprint_key) {
     const size_t capacity = std::max<size_t>(1, options.queue_capacity);
     const size_t ring_count = RingCount(capacity);
     for (size_t i = 0; i < ring_count; ++i) {
@@ -257,6 +260,8 @@ class DecisionLog::Queue {
     work_.notify_one();
     flushed_.wait(lock, [&] { return flush_done_ >= ticket; });
   }
+
+  absl::string_view fingerprint_key() const { return fingerprint_key_; }
 
   DecisionLogStats stats() const {
     DecisionLogStats stats;
@@ -308,7 +313,7 @@ class DecisionLog::Queue {
     record.policy = &policy;
     fill(&record);
     line.clear();
-    internal::AppendPendingRecord(record, &reread, &scratch, &line);
+    internal::AppendPendingRecord(record, fingerprint_key_, &reread, &scratch, &line);
     return Submit(&line);
   }
 
@@ -321,7 +326,9 @@ class DecisionLog::Queue {
       round = WaitForRound();
       buffer.clear();
       size_t count = 0;
-      for (const auto& ring : rings_) count += ring->Drain(&reread, &scratch, &buffer);
+      for (const auto& ring : rings_) {
+        count += ring->Drain(fingerprint_key_, &reread, &scratch, &buffer);
+      }
       AppendNewDrops(&buffer);
       Write(buffer, count);
       std::lock_guard<std::mutex> lock(mutex_);
@@ -371,6 +378,7 @@ class DecisionLog::Queue {
 
   const std::unique_ptr<LogSink> sink_;  // used by the writer thread only
   const std::chrono::milliseconds max_delay_;
+  const std::string fingerprint_key_;
   std::vector<std::unique_ptr<Ring>> rings_;
   std::thread writer_;
   uint64_t reported_drops_ = 0;  // writer thread only
@@ -406,5 +414,7 @@ bool DecisionLog::SubmitPending(const std::shared_ptr<const Policy>& policy,
 void DecisionLog::Flush() { queue_->Flush(); }
 
 DecisionLogStats DecisionLog::stats() const { return queue_->stats(); }
+
+absl::string_view DecisionLog::fingerprint_key() const { return queue_->fingerprint_key(); }
 
 }  // namespace writ

@@ -48,11 +48,11 @@ void WriteValue(const AttributeInfo& attribute, const Value& value,
 }
 
 void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
-                        JsonWriter* json) {
+                        absl::string_view fingerprint_key, JsonWriter* json) {
   std::string value_json;
   JsonWriter value_writer(&value_json);
   WriteValue(attribute, value, &value_writer);
-  json->String(Fingerprint(value_json));
+  json->String(Fingerprint(value_json, fingerprint_key));
 }
 
 // The values `record` decided: its copied request, or its JSON text read
@@ -85,7 +85,8 @@ void KeepEnforcedDecision(Decision enforced, Explanation* explanation) {
 
 }  // namespace
 
-std::string Fingerprint(absl::string_view value_json) {
+std::string Fingerprint(absl::string_view value_json, absl::string_view key) {
+  if (!key.empty()) return absl::StrCat("hmac-sha256:", HmacSha256Hex(key, value_json));
   return absl::StrCat("sha256:", Sha256Hex(value_json));
 }
 
@@ -131,7 +132,8 @@ void AppendTimestamp(absl::Time now, std::string* out) {
                   absl::Dec(micros - second * 1000000, absl::kZeroPad6), "Z");
 }
 
-void WriteRequestAttributes(const Request& request, JsonWriter* json) {
+void WriteRequestAttributes(const Request& request, absl::string_view fingerprint_key,
+                            JsonWriter* json) {
   const Schema& schema = request.schema();
   for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
     const Value& value = request.value(slot);
@@ -139,7 +141,7 @@ void WriteRequestAttributes(const Request& request, JsonWriter* json) {
     const AttributeInfo& attribute = schema.attributes[slot];
     json->Key(attribute.path);
     if (attribute.redact) {
-      WriteRedactedValue(attribute, value, json);
+      WriteRedactedValue(attribute, value, fingerprint_key, json);
     } else {
       WriteValue(attribute, value, json);
     }
@@ -148,7 +150,8 @@ void WriteRequestAttributes(const Request& request, JsonWriter* json) {
 
 void AppendDecisionRecord(const Request& request,
                           const Explanation& explanation,
-                          const RecordContext& context, std::string* out) {
+                          const RecordContext& context,
+                          absl::string_view fingerprint_key, std::string* out) {
   JsonWriter json(out);
   json.BeginObject();
   json.Key("id");
@@ -162,7 +165,7 @@ void AppendDecisionRecord(const Request& request,
   WriteExplanationMembers(explanation, ExplanationDetail::kWithoutWhyNot, &json);
   json.Key("input");
   json.BeginObject();
-  WriteRequestAttributes(request, &json);
+  WriteRequestAttributes(request, fingerprint_key, &json);
   json.EndObject();
   json.Key("eval_ns");
   json.Int(context.eval_ns);
@@ -189,24 +192,27 @@ Request& RequestFor(const Policy& policy, std::optional<Request>* request) {
 
 void AppendExplainedRecord(const Policy& policy, const Request& request,
                            Evaluator evaluator, const RecordContext& context,
-                           Explanation* scratch, std::string* out) {
+                           absl::string_view fingerprint_key, Explanation* scratch,
+                           std::string* out) {
   policy.Evaluate(request, scratch, evaluator, ExplanationDetail::kWithoutWhyNot);
   KeepEnforcedDecision(context.enforced, scratch);
-  AppendDecisionRecord(request, *scratch, context, out);
+  AppendDecisionRecord(request, *scratch, context, fingerprint_key, out);
 }
 
-void AppendPendingRecord(const PendingRecord& record, std::optional<Request>* reread,
-                         Explanation* scratch, std::string* out) {
+void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerprint_key,
+                         std::optional<Request>* reread, Explanation* scratch,
+                         std::string* out) {
   const Policy& policy = *record.policy;
   if (const Request* values = ValuesOf(policy, record, reread); values != nullptr) {
-    AppendExplainedRecord(policy, *values, record.evaluator, record.context, scratch, out);
+    AppendExplainedRecord(policy, *values, record.evaluator, record.context, fingerprint_key,
+                          scratch, out);
     return;
   }
   *scratch = Explanation{};
   scratch->policy = policy.info();
   scratch->errors.push_back({"", "the logged request could not be read again"});
   KeepEnforcedDecision(record.context.enforced, scratch);
-  AppendDecisionRecord(**reread, *scratch, record.context, out);
+  AppendDecisionRecord(**reread, *scratch, record.context, fingerprint_key, out);
 }
 
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out) {

@@ -17,9 +17,10 @@
 // replayed as a request); wrong-typed values appear only in `errors`. An
 // attribute declared `redact` is never written: its value is replaced by
 // "sha256:" + the SHA-256 of the value's JSON text, so equal secrets can be
-// correlated without being revealed. (A fingerprint of a low-entropy secret
-// can be brute-forced; redact is for keeping tokens and identifiers out of
-// logs, not for hiding guessable values.)
+// correlated without being revealed. An unkeyed fingerprint of a
+// low-entropy secret can be brute-forced, so a log may be given a key
+// (DecisionLogOptions::fingerprint_key): the value is then written as
+// "hmac-sha256:" + its HMAC-SHA-256 under that key.
 //
 // Records are formatted off the decision path. The deciding thread fills a
 // PendingRecord (the policy that decided, the request's values, the id, the
@@ -93,9 +94,11 @@ struct RecordContext {
 
 // Appends the record described above to `*out` (no newline). The
 // explanation's why_not, if any, is not written.
+// Redacted values are fingerprinted with `fingerprint_key` (Fingerprint).
 void AppendDecisionRecord(const Request& request,
                           const Explanation& explanation,
-                          const RecordContext& context, std::string* out);
+                          const RecordContext& context,
+                          absl::string_view fingerprint_key, std::string* out);
 
 // Explains `request`'s decision by `policy` again (without why_not) into
 // `*scratch` and appends its record. Explaining again reaches the enforced
@@ -104,7 +107,8 @@ void AppendDecisionRecord(const Request& request,
 // keeps `context.enforced` and says so in `errors` instead.
 void AppendExplainedRecord(const Policy& policy, const Request& request,
                            Evaluator evaluator, const RecordContext& context,
-                           Explanation* scratch, std::string* out);
+                           absl::string_view fingerprint_key, Explanation* scratch,
+                           std::string* out);
 
 // `*request` made a request for `policy`'s schema: kept (with its buffers)
 // when it already is one, replaced by an empty one otherwise.
@@ -134,18 +138,22 @@ struct PendingRecord {
 // appends its record to `*out`; a JSON text is read again into `*reread`.
 // A JSON text that no longer reads (it did when decided, so only on memory
 // exhaustion) is written as a record with an `errors` entry instead.
-void AppendPendingRecord(const PendingRecord& record, std::optional<Request>* reread,
-                         Explanation* scratch, std::string* out);
+void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerprint_key,
+                         std::optional<Request>* reread, Explanation* scratch,
+                         std::string* out);
 
 // {"dropped":N,"timestamp":"…"}: N records were lost to a full queue.
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out);
 
 // Writes the present attributes of `request` as one JSON object member per
 // attribute, redacted ones fingerprinted. Must be inside an object.
-void WriteRequestAttributes(const Request& request, JsonWriter* json);
+void WriteRequestAttributes(const Request& request, absl::string_view fingerprint_key,
+                            JsonWriter* json);
 
-// "sha256:" + the SHA-256 (hex) of `value_json`.
-std::string Fingerprint(absl::string_view value_json);
+// "sha256:" + the SHA-256 (hex) of `value_json`; with a key,
+// "hmac-sha256:" + its HMAC-SHA-256 under the key
+// (DecisionLogOptions::fingerprint_key).
+std::string Fingerprint(absl::string_view value_json, absl::string_view key = {});
 
 }  // namespace writ::internal
 

@@ -239,6 +239,7 @@ class Engine::Impl {
     std::string& line = ThreadLogLine();
     line.clear();
     internal::AppendExplainedRecord(policy, request, options_.evaluator, context,
+                                    options_.log->fingerprint_key(),
                                     &ThreadExplanation(), &line);
     counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
   }

@@ -1,6 +1,7 @@
 #include "src/internal/sha256.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +19,17 @@ constexpr size_t kSha256Bytes = 32;
 [[noreturn]] void DigestFailed() {
   std::fputs("writ: OpenSSL SHA-256 failed\n", stderr);
   std::abort();
+}
+
+std::string Hex(const unsigned char (&digest)[kSha256Bytes]) {
+  static constexpr char kHexDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * kSha256Bytes);
+  for (unsigned char byte : digest) {
+    hex.push_back(kHexDigits[byte >> 4]);
+    hex.push_back(kHexDigits[byte & 0xf]);
+  }
+  return hex;
 }
 
 // One SHA-256 computation, fed in pieces.
@@ -41,14 +53,7 @@ class Sha256 {
         size != kSha256Bytes) {
       DigestFailed();
     }
-    static constexpr char kHexDigits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(2 * kSha256Bytes);
-    for (unsigned char byte : digest) {
-      hex.push_back(kHexDigits[byte >> 4]);
-      hex.push_back(kHexDigits[byte & 0xf]);
-    }
-    return hex;
+    return Hex(digest);
   }
 
  private:
@@ -64,6 +69,18 @@ std::string Sha256Hex(absl::string_view data) {
   Sha256 sha;
   sha.Update(data.data(), data.size());
   return sha.FinishHex();
+}
+
+std::string HmacSha256Hex(absl::string_view key, absl::string_view data) {
+  unsigned char digest[kSha256Bytes];
+  unsigned int size = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
+           &size) == nullptr ||
+      size != kSha256Bytes) {
+    DigestFailed();
+  }
+  return Hex(digest);
 }
 
 std::string SourceSetDigest(const std::vector<absl::string_view>& file_texts) {

@@ -13,6 +13,9 @@ namespace writ::internal {
 // The SHA-256 of `data` as 64 lowercase hex digits.
 std::string Sha256Hex(absl::string_view data);
 
+// HMAC-SHA-256 (RFC 2104) of `data` under `key`, as 64 lowercase hex digits.
+std::string HmacSha256Hex(absl::string_view key, absl::string_view data);
+
 // "sha256:" + the hex SHA-256 over, for each file in order, its byte length
 // as 8 bytes big-endian followed by its bytes. The length framing makes the
 // digest change when a byte moves from one file to the next; file names are

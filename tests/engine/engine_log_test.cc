@@ -140,7 +140,7 @@ TEST(EngineLogTest, RecordNeverShowsADecisionNobodyEnforced) {
     pending.context.enforced = enforced;
     std::optional<Request> reread;
     std::string line;
-    internal::AppendPendingRecord(pending, &reread, &scratch, &line);
+    internal::AppendPendingRecord(pending, "", &reread, &scratch, &line);
     return line;
   };
   // The policy denies this by default; the caller was told allow.
@@ -323,6 +323,44 @@ TEST(EngineLogTest, RedactedValuesAreFingerprintedInTheLog) {
                        internal::Sha256Hex(absl::StrCat("\"", kSecret, "\"")), "\"")));
   EXPECT_THAT(log, HasSubstr(absl::StrCat(R"("token.age":"sha256:)",
                                           internal::Sha256Hex("30"), "\"")));
+}
+
+// With a key, a fingerprint is an HMAC only the key's holders can
+// recompute; without one, anyone can hash candidate values and compare.
+TEST(EngineLogTest, KeyedFingerprintsAreHmacsUnderTheLogsKey) {
+  constexpr absl::string_view kKey = "0123456789abcdef0123456789abcdef";
+  engine_testing::MemoryLog recording;
+  DecisionLogOptions log_options;
+  log_options.fingerprint_key = std::string(kKey);
+  EngineOptions options;
+  options.log = std::make_shared<DecisionLog>(
+      std::make_unique<engine_testing::MemorySink>(&recording), log_options);
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(RedactingPolicy(), std::move(options));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const std::string request =
+      absl::StrCat(R"({"tool": "search", "token": {"id": ")", kSecret, R"(", "age": 30}})");
+  ASSERT_TRUE((*engine)->EvaluateJson(request).ok());
+  // A caller-held snapshot: the record is formatted on this thread.
+  const std::shared_ptr<const Policy> snapshot = (*engine)->policy();
+  (*engine)->Install(*Policy::Compile(RedactingPolicy()));
+  ASSERT_TRUE((*engine)->Evaluate(*snapshot, *Request::FromJson(*snapshot, request)).decision
+                  .effect == Effect::kAllow);
+  (*engine)->FlushLog();
+  const std::string log = recording.text();
+  const std::string value_json = absl::StrCat("\"", kSecret, "\"");
+  const std::string keyed = absl::StrCat(R"("token.id":"hmac-sha256:)",
+                                         internal::HmacSha256Hex(kKey, value_json), "\"");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2);
+  size_t keyed_records = 0;
+  for (size_t at = log.find(keyed); at != std::string::npos; at = log.find(keyed, at + 1)) {
+    ++keyed_records;
+  }
+  EXPECT_EQ(keyed_records, 2u);  // the writer's record and the on-thread one
+  EXPECT_THAT(log, HasSubstr(absl::StrCat(R"("token.age":"hmac-sha256:)",
+                                          internal::HmacSha256Hex(kKey, "30"), "\"")));
+  EXPECT_THAT(log, Not(HasSubstr(internal::Sha256Hex(value_json))));
+  EXPECT_THAT(log, Not(HasSubstr(kSecret)));
 }
 
 TEST(EngineLogTest, WrongTypedRedactedValuesStayOutOfLogExplanationAndErrors) {

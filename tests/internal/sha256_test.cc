@@ -25,6 +25,18 @@ TEST(Sha256, OfNothingIsTheKnownEmptyDigest) {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(HmacSha256, MatchesRfc4231TestCase2) {
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(HmacSha256, KeyLongerThanABlockIsHashedFirst) {
+  // RFC 4231, test case 6: a 131-byte key of 0xaa.
+  EXPECT_EQ(HmacSha256Hex(std::string(131, '\xaa'),
+                          "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 TEST(SourceSetDigest, HashesEachFileAsBigEndianLengthThenBytes) {
   const std::string framed = std::string("\0\0\0\0\0\0\0\3abc", 11) +
                              std::string("\0\0\0\0\0\0\0\0", 8);

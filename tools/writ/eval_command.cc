@@ -36,20 +36,31 @@ absl::StatusOr<std::string> Decide(const Engine& engine, absl::string_view json)
 }
 
 // An Engine over `policy`; with --log FILE, every decision is also written
-// to FILE as a decision record (JSON lines, appended). nullptr (after
-// printing why) when the log cannot be opened.
+// to FILE as a decision record (JSON lines, appended), redacted values
+// fingerprinted under the --log-key file's key when given. nullptr (after
+// printing why) when the log or the key cannot be opened.
 std::unique_ptr<Engine> MakeEngine(std::shared_ptr<const Policy> policy,
-                                   Evaluator evaluator,
-                                   const std::optional<std::string>& log_path) {
+                                   Evaluator evaluator, const Arguments& arguments) {
   EngineOptions options;
   options.evaluator = evaluator;
-  if (log_path.has_value()) {
+  if (const std::optional<std::string> log_path = arguments.Get("--log")) {
+    DecisionLogOptions log_options;
+    if (const std::optional<std::string> key_path = arguments.Get("--log-key")) {
+      std::optional<std::string> key = ReadInput(key_path);
+      if (!key.has_value()) return nullptr;
+      if (!key->empty() && key->back() == '\n') key->pop_back();
+      if (key->empty()) {
+        std::fprintf(stderr, "writ: the --log-key file '%s' is empty\n", key_path->c_str());
+        return nullptr;
+      }
+      log_options.fingerprint_key = *std::move(key);
+    }
     absl::StatusOr<std::unique_ptr<LogSink>> sink = OpenFileSink({.path = *log_path});
     if (!sink.ok()) {
       std::fprintf(stderr, "writ: %s\n", std::string(sink.status().message()).c_str());
       return nullptr;
     }
-    options.log = std::make_shared<DecisionLog>(*std::move(sink));
+    options.log = std::make_shared<DecisionLog>(*std::move(sink), log_options);
   }
   return Engine::Create(std::move(policy), std::move(options));
 }
@@ -77,12 +88,16 @@ int EvaluateLines(const Engine& engine, const std::string& input) {
 int RunEval(const Arguments& arguments) {
   const std::optional<Evaluator> evaluator = ParseEvaluator(arguments);
   if (!evaluator.has_value()) return kExitUsage;
+  if (arguments.Has("--log-key") && !arguments.Has("--log")) {
+    std::fprintf(stderr, "writ: --log-key needs --log FILE\n");
+    return kExitUsage;
+  }
   std::shared_ptr<const Policy> policy = LoadPolicy(arguments.files);
   if (policy == nullptr) return kExitFailure;
   const std::optional<std::string> input = ReadInput(arguments.Get("-i"));
   if (!input.has_value()) return kExitFailure;
   const std::unique_ptr<Engine> engine =
-      MakeEngine(std::move(policy), *evaluator, arguments.Get("--log"));
+      MakeEngine(std::move(policy), *evaluator, arguments);
   if (engine == nullptr) return kExitFailure;
   if (arguments.Has("--jsonl")) return EvaluateLines(*engine, *input);
   absl::StatusOr<std::string> record = Decide(*engine, *input);
