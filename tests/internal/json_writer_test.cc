@@ -1,13 +1,62 @@
 #include "src/internal/json_writer.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
 
 namespace writ::internal {
 namespace {
+
+// The escaping rules spelled out byte by byte, as the oracle for the
+// word-at-a-time scan.
+std::string EscapeByteByByte(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char byte : text) {
+    switch (byte) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (byte < 0x20) {
+          char escape[8];
+          std::snprintf(escape, sizeof(escape), "\\u%04x", byte);
+          out += escape;
+        } else {
+          out.push_back(static_cast<char>(byte));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+TEST(AppendJsonString, EscapesExactlyAsByteByByteOnRandomText) {
+  // Bytes at the edges of each test: below and at 0x20, the two escaped
+  // printable characters and their neighbours, DEL and high bytes.
+  const std::string alphabet("\x00\x01\x08\x1f\x20\x21\x22\x23\x5b\x5c\x5d\x7f\x80\xa0\xff"
+                             "abc\n\t\r",
+                             20);
+  std::mt19937 random(20261129);
+  for (int trial = 0; trial < 20000; ++trial) {
+    const size_t length = random() % 41;
+    std::string text;
+    for (size_t i = 0; i < length; ++i) {
+      // Mostly plain letters, so long unescaped runs occur too.
+      text.push_back(random() % 4 == 0 ? alphabet[random() % alphabet.size()]
+                                       : static_cast<char>('a' + random() % 26));
+    }
+    std::string out;
+    AppendJsonString(text, &out);
+    ASSERT_EQ(out, EscapeByteByByte(text)) << "trial " << trial;
+  }
+}
 
 TEST(JsonWriter, PlacesCommasAndColonsInNestedContainers) {
   std::string out;
