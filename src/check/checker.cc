@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "re2/re2.h"
@@ -288,7 +288,8 @@ class Checker {
   }
 
   void CheckRules() {
-    std::map<std::string, SourceLocation> rule_names;
+    // Keyed by views of the names in files_, which outlive the check.
+    absl::flat_hash_map<absl::string_view, SourceLocation> rule_names;
     for (const ParsedFile& file : files_) {
       for (const RuleNode& node : file.ast.rules) {
         if (auto [it, inserted] = rule_names.emplace(node.name, node.name_location); !inserted) {
@@ -321,7 +322,7 @@ class Checker {
   }
 
   void CheckObligations(const RuleNode& node, CheckedRule* rule) {
-    std::set<std::string> keys_here;
+    absl::flat_hash_set<absl::string_view> keys_here;
     for (const ObligationNode& obligation : node.obligations) {
       if (!keys_here.insert(obligation.key).second) {
         Error(obligation.location,
@@ -885,7 +886,9 @@ class Checker {
   std::vector<const LetNode*> let_nodes_;
   std::vector<References> let_references_;
   std::vector<References> rule_references_;
-  std::map<std::string, std::pair<LiteralNode::Kind, SourceLocation>> obligation_kinds_;
+  // Keyed by views of the keys in files_, which outlive the check.
+  absl::flat_hash_map<absl::string_view, std::pair<LiteralNode::Kind, SourceLocation>>
+      obligation_kinds_;
 };
 
 }  // namespace

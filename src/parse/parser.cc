@@ -139,12 +139,12 @@ struct Matched {
 // Builds one file's AST from the rules the actions report, in the order
 // they finish matching (a rule finishes after its parts).
 //
-// The parts of an item (a rule's name, its conditions, its obligations...)
-// are stored in the item being built; the item's own rule, which finishes
-// last, moves it into the file. Conditions and literals, which nest or come
-// in lists, go on two stacks: a rule that combines them (`not`, `and`, a
-// comparison, a list) replaces its parts on the stack by the combination,
-// and a rule that uses one (`when`, an obligation's value) pops it.
+// An item (a rule, a let...) is added to the file at its first token and
+// filled in by its parts (a rule's name, its conditions, its obligations).
+// Conditions and literals, which nest or come in lists, go on two stacks: a
+// rule that combines them (`not`, `and`, a comparison, a list) replaces its
+// parts on the stack by the combination, and a rule that uses one (`when`,
+// an obligation's value) pops it.
 class AstBuilder {
  public:
   AstBuilder(uint32_t file_index, absl::string_view file_name, absl::string_view text)
@@ -170,49 +170,61 @@ class AstBuilder {
     frames_.pop_back();
   }
 
-  // --- items.
-  void PolicyName(const Matched& match) { header_.name = StringValue(match); }
-  void PolicyVersion(const Matched& match) { header_.version = StringValue(match); }
-  void EndHeader(const Matched& match) { Finish(match, &header_, &file_.headers); }
+  // --- items: each is added to the file at its first token, where the
+  // parser commits to it (from there it either completes or the parse
+  // fails), and its parts fill it in as they match.
+  void StartHeader(const Matched& match) { Start(match, &file_.headers); }
+  void PolicyName(const Matched& match) { file_.headers.back().name = StringValue(match); }
+  void PolicyVersion(const Matched& match) {
+    file_.headers.back().version = StringValue(match);
+  }
 
-  void AttributePath(const Matched& match) { entry_.path = std::string(match.text); }
+  void StartSchema(const Matched& match) { Start(match, &file_.schemas); }
+  void AttributePath(const Matched& match) {
+    Start(match, &file_.schemas.back().entries).path = std::string(match.text);
+  }
   template <TypeNode::Kind kKind>
   void Type(const Matched& match) {
-    entry_.type.kind = kKind;
-    entry_.type.location = Location(match);
+    TypeNode& type = SchemaEntry().type;
+    type.kind = kKind;
+    type.location = Location(match);
   }
   void EnumMember(const Matched& match) {
-    entry_.type.members.emplace_back(match.text);
-    entry_.type.member_locations.push_back(Location(match));
+    TypeNode& type = SchemaEntry().type;
+    type.members.emplace_back(match.text);
+    type.member_locations.push_back(Location(match));
   }
-  void Redact(const Matched&) { entry_.redact = true; }
-  void EndSchemaEntry(const Matched& match) { Finish(match, &entry_, &schema_.entries); }
-  void EndSchema(const Matched& match) { Finish(match, &schema_, &file_.schemas); }
+  void Redact(const Matched&) { SchemaEntry().redact = true; }
 
+  void StartLet(const Matched& match) { Start(match, &file_.lets); }
   void LetName(const Matched& match) {
-    let_.name = std::string(match.text);
-    let_.name_location = Location(match);
+    LetNode& let = file_.lets.back();
+    let.name = std::string(match.text);
+    let.name_location = Location(match);
   }
-  void LetExpression(const Matched&) { let_.expr = PopExpression(); }
-  void EndLet(const Matched& match) { Finish(match, &let_, &file_.lets); }
+  void LetExpression(const Matched&) { file_.lets.back().expr = PopExpression(); }
 
-  void AllowEffect(const Matched&) { rule_.allow = true; }
+  template <bool kAllow>
+  void StartRule(const Matched& match) {
+    Start(match, &file_.rules).allow = kAllow;
+  }
   void RuleName(const Matched& match) {
-    rule_.name = std::string(match.text);
-    rule_.name_location = Location(match);
+    RuleNode& rule = file_.rules.back();
+    rule.name = std::string(match.text);
+    rule.name_location = Location(match);
   }
-  void When(const Matched&) { rule_.when = PopExpression(); }
-  void Unless(const Matched&) { rule_.unless = PopExpression(); }
-  void ObligationKey(const Matched& match) { obligation_.key = std::string(match.text); }
-  void ObligationValue(const Matched&) { obligation_.value = PopLiteral(); }
-  void EndObligation(const Matched& match) {
-    Finish(match, &obligation_, &rule_.obligations);
+  void When(const Matched&) { file_.rules.back().when = PopExpression(); }
+  void Unless(const Matched&) { file_.rules.back().unless = PopExpression(); }
+  void ObligationKey(const Matched& match) {
+    Start(match, &file_.rules.back().obligations).key = std::string(match.text);
   }
-  void Reason(const Matched& match) { rule_.reason = StringValue(match); }
-  void EndRule(const Matched& match) { Finish(match, &rule_, &file_.rules); }
+  void ObligationValue(const Matched&) {
+    file_.rules.back().obligations.back().value = PopLiteral();
+  }
+  void Reason(const Matched& match) { file_.rules.back().reason = StringValue(match); }
 
-  void DefaultAllow(const Matched&) { default_.allow = true; }
-  void EndDefault(const Matched& match) { Finish(match, &default_, &file_.defaults); }
+  void StartDefault(const Matched& match) { Start(match, &file_.defaults); }
+  void DefaultAllow(const Matched&) { file_.defaults.back().allow = true; }
 
   // --- conditions.
   template <ExprNode::Kind kKind>
@@ -346,12 +358,14 @@ class AstBuilder {
     return value;
   }
 
-  // Moves a finished item into `items`, leaving a fresh one to fill.
+  // Adds an item that starts at `match`.
   template <typename Node>
-  void Finish(const Matched& match, Node* node, std::vector<Node>* items) {
-    node->location = Location(match);
-    items->push_back(std::exchange(*node, Node{}));
+  Node& Start(const Matched& match, std::vector<Node>* items) {
+    Node& node = items->emplace_back();
+    node.location = Location(match);
+    return node;
   }
+  SchemaEntryNode& SchemaEntry() { return file_.schemas.back().entries.back(); }
 
   ExprNode& PushExpression(ExprNode::Kind kind, const Matched& match) {
     ExprNode& expression = expressions_.emplace_back();
@@ -392,14 +406,6 @@ class AstBuilder {
   std::vector<Diagnostic> diagnostics_;
   bool had_error_ = false;
 
-  // The items being built.
-  HeaderNode header_;
-  SchemaEntryNode entry_;
-  SchemaNode schema_;
-  LetNode let_;
-  RuleNode rule_;
-  ObligationNode obligation_;
-  DefaultNode default_;
 
   std::vector<ExprNode> expressions_;
   std::vector<LiteralNode> literals_;
@@ -439,12 +445,13 @@ struct Build {
   }
 };
 
-// The action of an item's name: the builder's, and the error context.
-template <const char* kWhat, void (AstBuilder::*kBuild)(const Matched&)>
-struct BuildNamedItem {
+// The action of the keyword or name of an item: the builder's, and the
+// error context ("after the policy header", "after rule 'read_docs'").
+template <const char* kWhat, bool kIsName, void (AstBuilder::*kBuild)(const Matched&)>
+struct BuildItem {
   static void apply(const Matched& match, ParserState& state) {
     state.item_kind = kWhat;
-    state.item_name = match.text;
+    state.item_name = kIsName ? match.text : absl::string_view();
     (state.builder.*kBuild)(match);
   }
 };
@@ -465,20 +472,8 @@ inline constexpr char kLetWord[] = "let";
 inline constexpr char kAttributeWord[] = "attribute";
 inline constexpr char kObligationWord[] = "obligation";
 
-template <>
-struct Action<g::kw_policy> {
-  static void apply(const Matched&, ParserState& state) {
-    state.item_kind = "the policy header";
-    state.item_name = {};
-  }
-};
-template <>
-struct Action<g::kw_default> {
-  static void apply(const Matched&, ParserState& state) {
-    state.item_kind = "'default'";
-    state.item_name = {};
-  }
-};
+inline constexpr char kPolicyHeader[] = "the policy header";
+inline constexpr char kDefault[] = "'default'";
 
 using B = AstBuilder;
 using ExprKind = ExprNode::Kind;
@@ -486,9 +481,10 @@ using TypeKind = TypeNode::Kind;
 
 template <> struct Action<g::policy_name> : Build<&B::PolicyName> {};
 template <> struct Action<g::policy_version> : Build<&B::PolicyVersion> {};
-template <> struct Action<g::header> : Build<&B::EndHeader> {};
+template <> struct Action<g::kw_policy> : BuildItem<kPolicyHeader, false, &B::StartHeader> {};
 
-template <> struct Action<g::attribute_path> : BuildNamedItem<kAttributeWord, &B::AttributePath> {};
+template <> struct Action<g::kw_schema> : Build<&B::StartSchema> {};
+template <> struct Action<g::attribute_path> : BuildItem<kAttributeWord, true, &B::AttributePath> {};
 template <> struct Action<g::type_bool> : Build<&B::Type<TypeKind::kBool>> {};
 template <> struct Action<g::type_int> : Build<&B::Type<TypeKind::kInt>> {};
 template <> struct Action<g::type_number> : Build<&B::Type<TypeKind::kNumber>> {};
@@ -500,26 +496,22 @@ template <> struct Action<g::type_enum> : Build<&B::Type<TypeKind::kEnum>> {};
 template <> struct Action<g::enum_member> : Build<&B::EnumMember> {};
 template <> struct Action<g::enum_next_member> : Build<&B::EnumMember> {};
 template <> struct Action<g::redact_marker> : Build<&B::Redact> {};
-template <> struct Action<g::schema_entry> : Build<&B::EndSchemaEntry> {};
-template <> struct Action<g::schema> : Build<&B::EndSchema> {};
 
-template <> struct Action<g::let_name> : BuildNamedItem<kLetWord, &B::LetName> {};
+template <> struct Action<g::kw_let> : Build<&B::StartLet> {};
+template <> struct Action<g::let_name> : BuildItem<kLetWord, true, &B::LetName> {};
 template <> struct Action<g::let_expression> : Build<&B::LetExpression> {};
-template <> struct Action<g::let_definition> : Build<&B::EndLet> {};
 
-template <> struct Action<g::allow_effect> : Build<&B::AllowEffect> {};
-template <> struct Action<g::rule_name> : BuildNamedItem<kRuleWord, &B::RuleName> {};
+template <> struct Action<g::allow_effect> : Build<&B::StartRule<true>> {};
+template <> struct Action<g::deny_effect> : Build<&B::StartRule<false>> {};
+template <> struct Action<g::rule_name> : BuildItem<kRuleWord, true, &B::RuleName> {};
 template <> struct Action<g::when_expression> : Build<&B::When> {};
 template <> struct Action<g::unless_expression> : Build<&B::Unless> {};
-template <> struct Action<g::obligation_key> : BuildNamedItem<kObligationWord, &B::ObligationKey> {};
+template <> struct Action<g::obligation_key> : BuildItem<kObligationWord, true, &B::ObligationKey> {};
 template <> struct Action<g::obligation_value> : Build<&B::ObligationValue> {};
-template <> struct Action<g::obligation> : Build<&B::EndObligation> {};
-template <> struct Action<g::next_obligation> : Build<&B::EndObligation> {};
 template <> struct Action<g::reason> : Build<&B::Reason> {};
-template <> struct Action<g::rule> : Build<&B::EndRule> {};
 
+template <> struct Action<g::kw_default> : BuildItem<kDefault, false, &B::StartDefault> {};
 template <> struct Action<g::default_allow> : Build<&B::DefaultAllow> {};
-template <> struct Action<g::default_decision> : Build<&B::EndDefault> {};
 
 template <> struct Action<g::constant_true> : Build<&B::Constant<ExprKind::kTrue>> {};
 template <> struct Action<g::constant_false> : Build<&B::Constant<ExprKind::kFalse>> {};
