@@ -3,7 +3,7 @@
 // This file holds the grammar and nothing else: every rule is a named type,
 // no rule carries an action, and the human error message raised when a
 // committed rule fails lives beside its rule in grammar/error_messages.h.
-// The parse-tree selector and the AST builder are in src/parse/.
+// The actions that build the AST from these rules are in src/parse/parser.cc.
 //
 // Conventions:
 //  * every token rule is followed by `separator` (blanks and `#` comments)
@@ -13,8 +13,8 @@
 //    seen, every later failure raises the positioned message of the rule
 //    that failed;
 //  * wrappers that exist only to carry their own error message are written
-//    `struct x : seq<y> {}` (not `: y`), so `y` still appears in the parse
-//    tree under its own name;
+//    `struct x : seq<y> {}` (not `: y`), so `y` is still matched as a rule
+//    of its own, with its action if it has one;
 //  * names that play different roles (rule, let, attribute, enum member,
 //    obligation key) are distinct types, so the AST builder and the error
 //    messages can tell them apart.

@@ -5,7 +5,7 @@
 // to a dense slot, every operand is converted to the attribute's type,
 // regexes, globs and CIDRs are compiled, lets are resolved by index, and the
 // rule's why_not conjuncts are pre-rendered. Nothing here refers back to the
-// parse tree.
+// AST.
 #ifndef WRIT_SRC_CHECK_CHECKED_POLICY_H_
 #define WRIT_SRC_CHECK_CHECKED_POLICY_H_
 

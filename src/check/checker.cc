@@ -9,15 +9,14 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "re2/re2.h"
@@ -89,10 +88,24 @@ Type TypeOf(const TypeNode& node) {
   return type;
 }
 
-// What a rule or let reads: attribute slots directly, and other lets.
+// What a rule or let reads: attribute slots directly, and other lets; in
+// ascending order without repeats once sealed. Vectors rather than sets: a
+// large policy keeps one of these per rule, and a set costs a heap node per
+// element.
 struct References {
-  std::set<uint32_t> slots;
-  std::set<uint32_t> lets;
+  std::vector<uint32_t> slots;
+  std::vector<uint32_t> lets;
+
+  void Seal() {
+    SortUnique(&slots);
+    SortUnique(&lets);
+  }
+
+ private:
+  static void SortUnique(std::vector<uint32_t>* values) {
+    std::sort(values->begin(), values->end());
+    values->erase(std::unique(values->begin(), values->end()), values->end());
+  }
 };
 
 class Checker {
@@ -283,12 +296,14 @@ class Checker {
       References references;
       std::optional<Expr> expr = CheckExpr(let_nodes_[i]->expr, &references);
       if (expr.has_value()) policy_->lets[i].expr = std::move(*expr);
+      references.Seal();
       let_references_[i] = std::move(references);
     }
   }
 
   void CheckRules() {
-    std::map<std::string, SourceLocation> rule_names;
+    // Keyed by views of the names in files_, which outlive the check.
+    absl::flat_hash_map<absl::string_view, SourceLocation> rule_names;
     for (const ParsedFile& file : files_) {
       for (const RuleNode& node : file.ast.rules) {
         if (auto [it, inserted] = rule_names.emplace(node.name, node.name_location); !inserted) {
@@ -317,11 +332,12 @@ class Checker {
     CheckObligations(node, &rule);
     rule.conjuncts = ConjunctsOf(node);
     policy_->rules.push_back(std::move(rule));
+    references.Seal();
     rule_references_.push_back(std::move(references));
   }
 
   void CheckObligations(const RuleNode& node, CheckedRule* rule) {
-    std::set<std::string> keys_here;
+    absl::flat_hash_set<absl::string_view> keys_here;
     for (const ObligationNode& obligation : node.obligations) {
       if (!keys_here.insert(obligation.key).second) {
         Error(obligation.location,
@@ -403,7 +419,7 @@ class Checker {
       case Kind::kHas: {
         std::optional<uint32_t> slot = ResolveAttribute(node.path, node.location);
         if (!slot.has_value()) return std::nullopt;
-        references->slots.insert(*slot);
+        references->slots.push_back(*slot);
         expr.kind = ExprKind::kHas;
         expr.slot = *slot;
         return expr;
@@ -439,7 +455,7 @@ class Checker {
     Expr expr;
     expr.location = node.location;
     if (auto it = let_index_.find(node.path); it != let_index_.end()) {
-      references->lets.insert(it->second);
+      references->lets.push_back(it->second);
       expr.kind = ExprKind::kLetReference;
       expr.let = it->second;
       return expr;
@@ -456,7 +472,7 @@ class Checker {
                          ", not bool: only a bool attribute can stand alone as a condition"));
       return std::nullopt;
     }
-    references->slots.insert(*slot);
+    references->slots.push_back(*slot);
     expr.kind = ExprKind::kBoolAttribute;
     expr.slot = *slot;
     return expr;
@@ -489,9 +505,9 @@ class Checker {
     predicate.type = attribute.type.kind;
     predicate.op = node.op;
     if (!CheckOperand(attribute, node, &predicate.operand)) return std::nullopt;
-    references->slots.insert(*slot);
+    references->slots.push_back(*slot);
     if (predicate.operand.other_slot.has_value()) {
-      references->slots.insert(*predicate.operand.other_slot);
+      references->slots.push_back(*predicate.operand.other_slot);
     }
     Expr expr;
     expr.kind = ExprKind::kPredicate;
@@ -767,7 +783,7 @@ class Checker {
     std::vector<uint32_t> post_order;
     struct Frame {
       uint32_t let;
-      std::set<uint32_t>::const_iterator next;
+      std::vector<uint32_t>::const_iterator next;
     };
     for (uint32_t root = 0; root < let_nodes_.size(); ++root) {
       if (marks[root] != Mark::kNew) continue;
@@ -851,23 +867,25 @@ class Checker {
 
   // `missing` candidates: what rules read, directly or through their lets.
   void ComputeReferencedSlots() {
-    std::set<uint32_t> slots;
+    std::vector<bool> slot_seen(schema_->attributes.size(), false);
     std::vector<bool> let_seen(let_nodes_.size(), false);
     std::vector<uint32_t> pending;
-    for (const References& references : rule_references_) {
-      slots.insert(references.slots.begin(), references.slots.end());
+    std::vector<uint32_t>& slots = policy_->referenced_slots;
+    auto add = [&](const References& references) {
+      for (const uint32_t slot : references.slots) {
+        if (!slot_seen[slot]) slots.push_back(slot);
+        slot_seen[slot] = true;
+      }
       pending.insert(pending.end(), references.lets.begin(), references.lets.end());
-    }
+    };
+    for (const References& references : rule_references_) add(references);
     while (!pending.empty()) {
       const uint32_t let = pending.back();
       pending.pop_back();
       if (let_seen[let]) continue;
       let_seen[let] = true;
-      const References& references = let_references_[let];
-      slots.insert(references.slots.begin(), references.slots.end());
-      pending.insert(pending.end(), references.lets.begin(), references.lets.end());
+      add(let_references_[let]);
     }
-    policy_->referenced_slots.assign(slots.begin(), slots.end());
     std::sort(policy_->referenced_slots.begin(), policy_->referenced_slots.end(),
               [this](uint32_t a, uint32_t b) {
                 return schema_->attributes[a].path < schema_->attributes[b].path;
@@ -885,7 +903,9 @@ class Checker {
   std::vector<const LetNode*> let_nodes_;
   std::vector<References> let_references_;
   std::vector<References> rule_references_;
-  std::map<std::string, std::pair<LiteralNode::Kind, SourceLocation>> obligation_kinds_;
+  // Keyed by views of the keys in files_, which outlive the check.
+  absl::flat_hash_map<absl::string_view, std::pair<LiteralNode::Kind, SourceLocation>>
+      obligation_kinds_;
 };
 
 }  // namespace

@@ -1,19 +1,38 @@
-// Parsing: PEGTL matches grammar/writ_grammar.h into a parse tree, then
-// AstBuilder walks the tree into a FileAst.
+// Parsing: PEGTL matches grammar/writ_grammar.h, and actions on its rules
+// build the FileAst as the text is matched.
 //
-// PEGTL's parse tree is used (rather than actions building the AST as they
-// go) because it discards the nodes of alternatives that fail, so the
-// builder only ever sees what matched. Two small actions remain, both for
-// error messages: the start of each separator is the end of the previous
-// token ("expected ';'" points just after it), and the name of the item
-// being parsed gives the message its context ("after rule 'read_docs'").
+// The AST is built by actions rather than from a PEGTL parse tree because
+// the tree was most of the cost of compiling a large policy (issue 3): a
+// heap node per matched rule, a second pass to turn the nodes into the AST
+// and a third to free them. The tree's virtue was that it drops the nodes
+// of an alternative that fails; actions keep that guarantee two ways:
+//  * an action runs only once its rule has matched, and every rule that
+//    has one is matched where the parser no longer backtracks: each
+//    alternative in the grammar either fails before its first such rule or
+//    has committed by then (`if_must` after its keyword), and the leaves
+//    (a literal, a path, an operator) are all-or-nothing;
+//  * the rules that gather a variable number of parts (an `and`, an `or`,
+//    a list) open a frame on the builder's stacks when they start and roll
+//    it back if they fail, so they cannot leave parts behind either.
+// A syntax error aborts the parse by exception. The builder keeps its own
+// FileAst and diagnostics and hands them over only when the whole file has
+// parsed, so a file with a syntax error adds its one diagnostic and no AST.
+//
+// The control class runs the actions, not PEGTL, so that they never move
+// the input back and every error is raised where the grammar alone puts it
+// (Control::match says more).
+//
+// Two pieces of state serve error messages only: the start of each
+// separator is the end of the previous token ("expected ';'" points just
+// after it), and the name of the item being parsed gives the message its
+// context ("after rule 'read_docs'").
 #include "src/parse/parser.h"
 
 #include <charconv>
 #include <cstdint>
 #include <exception>
+#include <iterator>
 #include <limits>
-#include <memory>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -21,7 +40,6 @@
 #include <vector>
 
 #include <tao/pegtl.hpp>
-#include <tao/pegtl/contrib/parse_tree.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "grammar/error_messages.h"
@@ -46,168 +64,32 @@ struct SyntaxError {
   TextPosition position;
 };
 
-struct ParserState {
-  TextPosition last_token_end;
-  size_t last_separator_end = static_cast<size_t>(-1);
-  std::string current_item;  // "rule 'read_docs'", for "expected ';' after"
-  int depth = 0;
-  int max_depth = 64;
-};
-
-// PEGTL speaks std::string_view; Debian's abseil has its own string_view.
-absl::string_view ToAbsl(std::string_view view) { return {view.data(), view.size()}; }
-
 template <typename Iterator>
 TextPosition PositionOf(const Iterator& iterator) {
   return {iterator.byte, iterator.line, iterator.column};
 }
 
-// ------------------------------------------------------------- actions --
-
-template <typename Rule>
-struct Action : pegtl::nothing<Rule> {};
-
-// Separators often follow one another (the one after a path, then the one
-// after the whole condition); only one that starts where no separator just
-// ended marks the end of a token.
-template <>
-struct Action<g::separator> {
-  template <typename Input>
-  static void apply(const Input& in, ParserState& state) {
-    const TextPosition start = PositionOf(in.iterator());
-    if (start.byte != state.last_separator_end) state.last_token_end = start;
-    state.last_separator_end = start.byte + in.size();
-  }
-};
-
-template <typename Rule, const char* kWhat>
-struct NameItem {
-  template <typename Input>
-  static void apply(const Input& in, ParserState& state) {
-    state.current_item = absl::StrCat(kWhat, " '", ToAbsl(in.string_view()), "'");
-  }
-};
-
-inline constexpr char kRuleWord[] = "rule";
-inline constexpr char kLetWord[] = "let";
-inline constexpr char kAttributeWord[] = "attribute";
-inline constexpr char kObligationWord[] = "obligation";
-template <> struct Action<g::rule_name> : NameItem<g::rule_name, kRuleWord> {};
-template <> struct Action<g::let_name> : NameItem<g::let_name, kLetWord> {};
-template <> struct Action<g::attribute_path> : NameItem<g::attribute_path, kAttributeWord> {};
-template <> struct Action<g::obligation_key> : NameItem<g::obligation_key, kObligationWord> {};
-
-template <>
-struct Action<g::kw_policy> {
-  static void apply0(ParserState& state) { state.current_item = "the policy header"; }
-};
-template <>
-struct Action<g::kw_default> {
-  static void apply0(ParserState& state) { state.current_item = "'default'"; }
-};
-
-// ------------------------------------------------------------- control --
-
-// Rules whose failure means a name was expected: the ones worth checking
-// for a reserved word at the cursor.
-template <typename Rule>
-inline constexpr bool kExpectsName =
-    std::is_same_v<Rule, g::rule_name> || std::is_same_v<Rule, g::let_name> ||
-    std::is_same_v<Rule, g::path_segment> || std::is_same_v<Rule, g::enum_member> ||
-    std::is_same_v<Rule, g::enum_next_member> || std::is_same_v<Rule, g::obligation> ||
-    std::is_same_v<Rule, g::next_obligation> || std::is_same_v<Rule, g::has_path>;
-
-template <typename Rule>
-inline constexpr bool kIsNesting =
-    std::is_same_v<Rule, g::parenthesized> || std::is_same_v<Rule, g::negation>;
-
-// The reserved word at the cursor, if any, so "expected a rule name" can
-// say why `allow when ...` fails.
-template <typename Input>
-std::string ReservedWordAt(const Input& in) {
-  std::string word;
-  for (const char* p = in.current(); p != in.end(); ++p) {
-    const char c = *p;
-    const bool word_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '_';
-    if (!word_char) break;
-    word.push_back(c);
-  }
-  if (word.empty()) return "";
-  pegtl::memory_input<> probe(word, "");
-  if (pegtl::parse<pegtl::seq<g::reserved_word, pegtl::eof>>(probe)) return word;
-  return "";
+Diagnostic MakeDiagnostic(absl::string_view file_name, absl::string_view text,
+                          size_t line, size_t column, std::string message) {
+  Diagnostic diagnostic;
+  diagnostic.file = std::string(file_name);
+  diagnostic.line = static_cast<int>(line);
+  diagnostic.column = static_cast<int>(column);
+  diagnostic.message = std::move(message);
+  diagnostic.source_line = std::string(SourceLine(text, static_cast<uint32_t>(line)));
+  return diagnostic;
 }
 
-template <typename Rule>
-struct Control : pegtl::normal<Rule> {
-  template <typename Input>
-  [[noreturn]] static void raise(const Input& in, ParserState& state) {
-    constexpr const char* kMessage = g::kErrorMessage<Rule>;
-    std::string message = kMessage != nullptr ? kMessage : "syntax error";
-    TextPosition position = PositionOf(in.iterator());
-    if constexpr (std::is_same_v<Rule, g::semicolon>) {
-      if (!state.current_item.empty()) {
-        absl::StrAppend(&message, " after ", state.current_item);
-      }
-      // SPEC §7: a missing ';' is reported just after the token it follows.
-      if (state.last_token_end.byte <= position.byte) position = state.last_token_end;
-    }
-    if constexpr (kExpectsName<Rule>) {
-      const std::string reserved = ReservedWordAt(in);
-      if (!reserved.empty()) {
-        absl::StrAppend(&message, " ('", reserved,
-                        "' is a reserved keyword and cannot be used as a name)");
-      }
-    }
-    throw SyntaxError{std::move(message), position};
+// Moves `from`'s nodes to the end of `to`.
+template <typename Node>
+void MoveAppend(std::vector<Node>* from, std::vector<Node>* to) {
+  if (to->empty()) {
+    to->swap(*from);
+    return;
   }
-
-  template <typename Input>
-  static void start(const Input& in, ParserState& state) {
-    if constexpr (kIsNesting<Rule>) {
-      if (++state.depth > state.max_depth) {
-        throw SyntaxError{absl::StrCat("condition nested deeper than ",
-                                       state.max_depth, " levels"),
-                          PositionOf(in.iterator())};
-      }
-    }
-  }
-  template <typename Input>
-  static void success(const Input&, ParserState& state) {
-    if constexpr (kIsNesting<Rule>) --state.depth;
-  }
-  template <typename Input>
-  static void failure(const Input&, ParserState& state) {
-    if constexpr (kIsNesting<Rule>) --state.depth;
-  }
-};
-
-// ------------------------------------------------------------ selector --
-
-template <typename Rule>
-using Selector = pegtl::parse_tree::selector<
-    Rule,
-    pegtl::parse_tree::store_content::on<
-        g::rule_name, g::let_name, g::enum_member, g::enum_next_member,
-        g::obligation_key, g::attribute_path, g::subject_path, g::has_path,
-        g::operand_path, g::element_name, g::string_literal, g::number_literal,
-        g::duration_literal, g::integer_literal, g::literal_true,
-        g::literal_false, g::op_equal, g::op_not_equal, g::op_less_equal,
-        g::op_greater_equal, g::op_less, g::op_greater, g::op_not_in, g::op_in,
-        g::op_matches, g::op_like, g::op_starts_with, g::op_ends_with,
-        g::op_contains_any, g::op_contains_all, g::op_contains, g::op_within,
-        g::list_literal, g::parenthesized, g::constant_true, g::constant_false,
-        g::has_test, g::comparison, g::negation, g::and_expression,
-        g::or_expression, g::header, g::policy_name, g::policy_version,
-        g::type_bool, g::type_int, g::type_number, g::type_string,
-        g::type_duration, g::type_ip, g::type_set, g::type_enum,
-        g::redact_marker, g::schema_entry, g::schema, g::let_definition,
-        g::allow_effect, g::deny_effect, g::when_clause, g::unless_clause,
-        g::obligation, g::next_obligation, g::reason, g::rule, g::default_allow,
-        g::default_deny, g::default_decision>>;
-
-using Node = pegtl::parse_tree::node;
+  to->insert(to->end(), std::make_move_iterator(from->begin()),
+             std::make_move_iterator(from->end()));
+}
 
 // -------------------------------------------------------- literal values --
 
@@ -247,278 +129,549 @@ int64_t DurationUnitSeconds(char unit) {
 
 // ---------------------------------------------------------- AST builder --
 
+// What an action hands the builder: the text its rule matched and where
+// that text starts.
+struct Matched {
+  absl::string_view text;
+  TextPosition begin;
+};
+
+// Builds one file's AST from the rules the actions report, in the order
+// they finish matching (a rule finishes after its parts).
+//
+// An item (a rule, a let...) is added to the file at its first token and
+// filled in by its parts (a rule's name, its conditions, its obligations).
+// Conditions and literals, which nest or come in lists, go on two stacks: a
+// rule that combines them (`not`, `and`, a comparison, a list) replaces its
+// parts on the stack by the combination, and a rule that uses one (`when`,
+// an obligation's value) pops it.
 class AstBuilder {
  public:
-  AstBuilder(uint32_t file_index, absl::string_view file_name,
-             absl::string_view text, std::vector<Diagnostic>* diagnostics)
-      : file_index_(file_index),
-        file_name_(file_name),
-        text_(text),
-        diagnostics_(diagnostics) {}
+  AstBuilder(uint32_t file_index, absl::string_view file_name, absl::string_view text)
+      : file_index_(file_index), file_name_(file_name), text_(text) {}
 
-  void BuildFile(const Node& root, FileAst* ast) {
-    for (const auto& child : root.children) BuildItem(*child, ast);
+  // Appends the built AST and the literal errors; false when there were any.
+  bool MoveInto(FileAst* ast, std::vector<Diagnostic>* diagnostics) {
+    MoveAppend(&file_.headers, &ast->headers);
+    MoveAppend(&file_.schemas, &ast->schemas);
+    MoveAppend(&file_.lets, &ast->lets);
+    MoveAppend(&file_.rules, &ast->rules);
+    MoveAppend(&file_.defaults, &ast->defaults);
+    MoveAppend(&diagnostics_, diagnostics);
+    return !had_error_;
   }
 
-  bool had_error() const { return had_error_; }
+  // --- frames: the stack heights when an `and`, `or` or list started.
+  void OpenFrame() { frames_.push_back({expressions_.size(), literals_.size()}); }
+  void CloseFrame() { frames_.pop_back(); }
+  void RollBackFrame() {
+    expressions_.resize(frames_.back().expressions);
+    literals_.resize(frames_.back().literals);
+    frames_.pop_back();
+  }
+
+  // --- items: each is added to the file at its first token, where the
+  // parser commits to it (from there it either completes or the parse
+  // fails), and its parts fill it in as they match.
+  void StartHeader(const Matched& match) { Start(match, &file_.headers); }
+  void PolicyName(const Matched& match) { file_.headers.back().name = StringValue(match); }
+  void PolicyVersion(const Matched& match) {
+    file_.headers.back().version = StringValue(match);
+  }
+
+  void StartSchema(const Matched& match) { Start(match, &file_.schemas); }
+  void AttributePath(const Matched& match) {
+    Start(match, &file_.schemas.back().entries).path = std::string(match.text);
+  }
+  template <TypeNode::Kind kKind>
+  void Type(const Matched& match) {
+    TypeNode& type = SchemaEntry().type;
+    type.kind = kKind;
+    type.location = Location(match);
+  }
+  void EnumMember(const Matched& match) {
+    TypeNode& type = SchemaEntry().type;
+    type.members.emplace_back(match.text);
+    type.member_locations.push_back(Location(match));
+  }
+  void Redact(const Matched&) { SchemaEntry().redact = true; }
+
+  void StartLet(const Matched& match) { Start(match, &file_.lets); }
+  void LetName(const Matched& match) {
+    LetNode& let = file_.lets.back();
+    let.name = std::string(match.text);
+    let.name_location = Location(match);
+  }
+  void LetExpression(const Matched&) { file_.lets.back().expr = PopExpression(); }
+
+  template <bool kAllow>
+  void StartRule(const Matched& match) {
+    Start(match, &file_.rules).allow = kAllow;
+  }
+  void RuleName(const Matched& match) {
+    RuleNode& rule = file_.rules.back();
+    rule.name = std::string(match.text);
+    rule.name_location = Location(match);
+  }
+  void When(const Matched&) { file_.rules.back().when = PopExpression(); }
+  void Unless(const Matched&) { file_.rules.back().unless = PopExpression(); }
+  void ObligationKey(const Matched& match) {
+    Start(match, &file_.rules.back().obligations).key = std::string(match.text);
+  }
+  void ObligationValue(const Matched&) {
+    file_.rules.back().obligations.back().value = PopLiteral();
+  }
+  void Reason(const Matched& match) { file_.rules.back().reason = StringValue(match); }
+
+  void StartDefault(const Matched& match) { Start(match, &file_.defaults); }
+  void DefaultAllow(const Matched&) { file_.defaults.back().allow = true; }
+
+  // --- conditions.
+  template <ExprNode::Kind kKind>
+  void Constant(const Matched& match) {
+    PushExpression(kKind, match);
+  }
+  void HasPath(const Matched& match) {
+    PushExpression(ExprNode::Kind::kHas, match).path = std::string(match.text);
+  }
+  // A `has` test is located at its keyword, not at its path.
+  void EndHas(const Matched& match) { expressions_.back().location = Location(match); }
+
+  // A comparison starts as a bare name; an operator and operand may follow.
+  void Subject(const Matched& match) {
+    PushExpression(ExprNode::Kind::kName, match).path = std::string(match.text);
+  }
+  template <OperatorNode kOperator>
+  void Operator(const Matched& match) {
+    ExprNode& comparison = expressions_.back();
+    comparison.kind = ExprNode::Kind::kComparison;
+    comparison.op = kOperator;
+    comparison.op_location = Location(match);
+  }
+  void OperandPath(const Matched& match) {
+    SetOperand(OperandNode::Kind::kPath, match).path = std::string(match.text);
+  }
+  void EndList(const Matched& match) {
+    std::vector<LiteralNode>& list = SetOperand(OperandNode::Kind::kList, match).list;
+    const auto first = literals_.begin() + static_cast<std::ptrdiff_t>(frames_.back().literals);
+    list.assign(std::make_move_iterator(first), std::make_move_iterator(literals_.end()));
+    literals_.erase(first, literals_.end());
+  }
+  // A list or a path has set the operand already; a single literal is
+  // still on the literal stack.
+  void EndOperand(const Matched& match) {
+    if (expressions_.back().operand.has_value()) return;
+    SetOperand(OperandNode::Kind::kLiteral, match).literal = PopLiteral();
+  }
+
+  template <ExprNode::Kind kKind>
+  void Wrap(const Matched& match) {
+    ExprNode wrapper;
+    wrapper.kind = kKind;
+    wrapper.location = Location(match);
+    wrapper.children.push_back(std::move(expressions_.back()));
+    expressions_.back() = std::move(wrapper);
+  }
+  // An `and` or `or` of one operand is just that operand.
+  template <ExprNode::Kind kKind>
+  void Junction(const Matched& match) {
+    const auto first =
+        expressions_.begin() + static_cast<std::ptrdiff_t>(frames_.back().expressions);
+    if (expressions_.end() - first == 1) return;
+    ExprNode junction;
+    junction.kind = kKind;
+    junction.location = Location(match);
+    junction.children.assign(std::make_move_iterator(first),
+                             std::make_move_iterator(expressions_.end()));
+    expressions_.erase(first, expressions_.end());
+    expressions_.push_back(std::move(junction));
+  }
+
+  // --- literals.
+  void StringLiteral(const Matched& match) {
+    LiteralNode& literal = PushLiteral(LiteralNode::Kind::kString, match);
+    literal.string_value = StringValue(match);
+  }
+  void IntegerLiteral(const Matched& match) {
+    LiteralNode& literal = PushLiteral(LiteralNode::Kind::kInt, match);
+    if (!ParseInt64(literal.text, &literal.int_value)) {
+      literal.out_of_range = true;
+      Error(literal.location,
+            absl::StrCat("integer '", literal.text, "' is out of the 64-bit range"));
+    }
+  }
+  void DurationLiteral(const Matched& match) {
+    LiteralNode& literal = PushLiteral(LiteralNode::Kind::kDuration, match);
+    int64_t amount = 0;
+    const int64_t unit = DurationUnitSeconds(match.text.back());
+    if (!ParseInt64(match.text.substr(0, match.text.size() - 1), &amount) ||
+        amount > std::numeric_limits<int64_t>::max() / unit ||
+        amount < std::numeric_limits<int64_t>::min() / unit) {
+      literal.out_of_range = true;
+      Error(literal.location, absl::StrCat("duration '", match.text,
+                                           "' is out of the 64-bit range of seconds"));
+      return;
+    }
+    literal.int_value = amount * unit;
+  }
+  void NumberLiteral(const Matched& match) {
+    LiteralNode& literal = PushLiteral(LiteralNode::Kind::kNumber, match);
+    const auto [end, error] = std::from_chars(
+        match.text.data(), match.text.data() + match.text.size(), literal.number_value);
+    (void)end;
+    if (error != std::errc()) {
+      Error(literal.location, absl::StrCat("number '", match.text, "' is out of range"));
+    }
+  }
+  template <bool kValue>
+  void BoolLiteral(const Matched& match) {
+    PushLiteral(LiteralNode::Kind::kBool, match).bool_value = kValue;
+  }
+  // An enum member in a list, resolved by the checker.
+  void ElementName(const Matched& match) {
+    PushLiteral(LiteralNode::Kind::kName, match).string_value = std::string(match.text);
+  }
 
  private:
-  SourceLocation Location(const Node& node) const {
-    return {file_index_, static_cast<uint32_t>(node.m_begin.line),
-            static_cast<uint32_t>(node.m_begin.column)};
+  struct Frame {
+    size_t expressions = 0;
+    size_t literals = 0;
+  };
+
+  SourceLocation Location(const Matched& match) const {
+    return {file_index_, static_cast<uint32_t>(match.begin.line),
+            static_cast<uint32_t>(match.begin.column)};
   }
 
   void Error(const SourceLocation& location, std::string message) {
     had_error_ = true;
-    Diagnostic diagnostic;
-    diagnostic.file = std::string(file_name_);
-    diagnostic.line = static_cast<int>(location.line);
-    diagnostic.column = static_cast<int>(location.column);
-    diagnostic.message = std::move(message);
-    diagnostic.source_line = std::string(SourceLine(text_, location.line));
-    diagnostics_->push_back(std::move(diagnostic));
+    diagnostics_.push_back(MakeDiagnostic(file_name_, text_, location.line,
+                                          location.column, std::move(message)));
   }
 
-  void BuildItem(const Node& node, FileAst* ast) {
-    if (node.is_type<g::header>()) {
-      ast->headers.push_back(BuildHeader(node));
-    } else if (node.is_type<g::schema>()) {
-      ast->schemas.push_back(BuildSchema(node));
-    } else if (node.is_type<g::let_definition>()) {
-      ast->lets.push_back(BuildLet(node));
-    } else if (node.is_type<g::rule>()) {
-      ast->rules.push_back(BuildRule(node));
-    } else if (node.is_type<g::default_decision>()) {
-      ast->defaults.push_back(
-          {node.children.at(0)->is_type<g::default_allow>(), Location(node)});
-    }
-  }
-
-  std::string StringValue(const Node& node) {
+  std::string StringValue(const Matched& match) {
     std::string value;
     std::string error;
-    if (!UnescapeStringLiteral(ToAbsl(node.string_view()), &value, &error)) {
-      Error(Location(node), error);
+    if (!UnescapeStringLiteral(match.text, &value, &error)) {
+      Error(Location(match), std::move(error));
     }
     return value;
   }
 
-  HeaderNode BuildHeader(const Node& node) {
-    HeaderNode header;
-    header.location = Location(node);
-    for (const auto& child : node.children) {
-      if (child->is_type<g::policy_name>()) header.name = StringValue(*child);
-      if (child->is_type<g::policy_version>()) header.version = StringValue(*child);
-    }
-    return header;
+  // Adds an item that starts at `match`.
+  template <typename Node>
+  Node& Start(const Matched& match, std::vector<Node>* items) {
+    Node& node = items->emplace_back();
+    node.location = Location(match);
+    return node;
+  }
+  SchemaEntryNode& SchemaEntry() { return file_.schemas.back().entries.back(); }
+
+  ExprNode& PushExpression(ExprNode::Kind kind, const Matched& match) {
+    ExprNode& expression = expressions_.emplace_back();
+    expression.kind = kind;
+    expression.location = Location(match);
+    return expression;
+  }
+  ExprNode PopExpression() {
+    ExprNode expression = std::move(expressions_.back());
+    expressions_.pop_back();
+    return expression;
   }
 
-  TypeNode BuildType(const Node& node) {
-    TypeNode type;
-    type.location = Location(node);
-    using Kind = TypeNode::Kind;
-    if (node.is_type<g::type_bool>()) type.kind = Kind::kBool;
-    if (node.is_type<g::type_int>()) type.kind = Kind::kInt;
-    if (node.is_type<g::type_number>()) type.kind = Kind::kNumber;
-    if (node.is_type<g::type_string>()) type.kind = Kind::kString;
-    if (node.is_type<g::type_duration>()) type.kind = Kind::kDuration;
-    if (node.is_type<g::type_ip>()) type.kind = Kind::kIp;
-    if (node.is_type<g::type_set>()) type.kind = Kind::kStringSet;
-    if (node.is_type<g::type_enum>()) {
-      type.kind = Kind::kEnum;
-      for (const auto& member : node.children) {
-        type.members.push_back(member->string());
-        type.member_locations.push_back(Location(*member));
-      }
-    }
-    return type;
-  }
-
-  SchemaNode BuildSchema(const Node& node) {
-    SchemaNode schema;
-    schema.location = Location(node);
-    for (const auto& entry_node : node.children) {
-      SchemaEntryNode entry;
-      entry.location = Location(*entry_node);
-      for (const auto& child : entry_node->children) {
-        if (child->is_type<g::attribute_path>()) {
-          entry.path = child->string();
-        } else if (child->is_type<g::redact_marker>()) {
-          entry.redact = true;
-        } else {
-          entry.type = BuildType(*child);
-        }
-      }
-      schema.entries.push_back(std::move(entry));
-    }
-    return schema;
-  }
-
-  LetNode BuildLet(const Node& node) {
-    LetNode let;
-    let.location = Location(node);
-    const Node& name = *node.children.at(0);
-    let.name = name.string();
-    let.name_location = Location(name);
-    let.expr = BuildExpr(*node.children.at(1));
-    return let;
-  }
-
-  RuleNode BuildRule(const Node& node) {
-    RuleNode rule;
-    rule.location = Location(node);
-    for (const auto& child : node.children) {
-      if (child->is_type<g::allow_effect>()) rule.allow = true;
-      if (child->is_type<g::rule_name>()) {
-        rule.name = child->string();
-        rule.name_location = Location(*child);
-      }
-      if (child->is_type<g::when_clause>()) rule.when = BuildExpr(*child->children.at(0));
-      if (child->is_type<g::unless_clause>()) {
-        rule.unless = BuildExpr(*child->children.at(0));
-      }
-      if (child->is_type<g::obligation>() || child->is_type<g::next_obligation>()) {
-        rule.obligations.push_back(BuildObligation(*child));
-      }
-      if (child->is_type<g::reason>()) rule.reason = StringValue(*child);
-    }
-    return rule;
-  }
-
-  ObligationNode BuildObligation(const Node& node) {
-    ObligationNode obligation;
-    obligation.location = Location(node);
-    obligation.key = node.children.at(0)->string();
-    obligation.value = BuildLiteral(*node.children.at(1));
-    return obligation;
-  }
-
-  LiteralNode BuildLiteral(const Node& node) {
-    LiteralNode literal;
-    literal.location = Location(node);
-    literal.text = node.string();
-    using Kind = LiteralNode::Kind;
-    if (node.is_type<g::string_literal>()) {
-      literal.kind = Kind::kString;
-      literal.string_value = StringValue(node);
-    } else if (node.is_type<g::integer_literal>()) {
-      literal.kind = Kind::kInt;
-      if (!ParseInt64(literal.text, &literal.int_value)) {
-        literal.out_of_range = true;
-        Error(literal.location,
-              absl::StrCat("integer '", literal.text, "' is out of the 64-bit range"));
-      }
-    } else if (node.is_type<g::duration_literal>()) {
-      BuildDuration(&literal);
-    } else if (node.is_type<g::number_literal>()) {
-      literal.kind = Kind::kNumber;
-      const auto [end, error] = std::from_chars(
-          literal.text.data(), literal.text.data() + literal.text.size(),
-          literal.number_value);
-      (void)end;
-      if (error != std::errc()) {
-        Error(literal.location, absl::StrCat("number '", literal.text, "' is out of range"));
-      }
-    } else if (node.is_type<g::literal_true>() || node.is_type<g::literal_false>()) {
-      literal.kind = Kind::kBool;
-      literal.bool_value = node.is_type<g::literal_true>();
-    } else {  // element_name: an enum member in a list
-      literal.kind = Kind::kName;
-      literal.string_value = literal.text;
-    }
-    return literal;
-  }
-
-  void BuildDuration(LiteralNode* literal) {
-    literal->kind = LiteralNode::Kind::kDuration;
-    const absl::string_view text = literal->text;
-    int64_t amount = 0;
-    const int64_t unit = DurationUnitSeconds(text.back());
-    if (!ParseInt64(text.substr(0, text.size() - 1), &amount) ||
-        amount > std::numeric_limits<int64_t>::max() / unit ||
-        amount < std::numeric_limits<int64_t>::min() / unit) {
-      literal->out_of_range = true;
-      Error(literal->location,
-            absl::StrCat("duration '", text, "' is out of the 64-bit range of seconds"));
-      return;
-    }
-    literal->int_value = amount * unit;
-  }
-
-  OperandNode BuildOperand(const Node& node) {
-    OperandNode operand;
-    operand.location = Location(node);
-    if (node.is_type<g::list_literal>()) {
-      operand.kind = OperandNode::Kind::kList;
-      for (const auto& element : node.children) {
-        operand.list.push_back(BuildLiteral(*element));
-      }
-    } else if (node.is_type<g::operand_path>()) {
-      operand.kind = OperandNode::Kind::kPath;
-      operand.path = node.string();
-    } else {
-      operand.kind = OperandNode::Kind::kLiteral;
-      operand.literal = BuildLiteral(node);
-    }
+  OperandNode& SetOperand(OperandNode::Kind kind, const Matched& match) {
+    OperandNode& operand = expressions_.back().operand.emplace();
+    operand.kind = kind;
+    operand.location = Location(match);
     return operand;
   }
 
-  static OperatorNode OperatorOf(const Node& node) {
-    using Op = OperatorNode;
-    if (node.is_type<g::op_equal>()) return Op::kEqual;
-    if (node.is_type<g::op_not_equal>()) return Op::kNotEqual;
-    if (node.is_type<g::op_less_equal>()) return Op::kLessEqual;
-    if (node.is_type<g::op_greater_equal>()) return Op::kGreaterEqual;
-    if (node.is_type<g::op_less>()) return Op::kLess;
-    if (node.is_type<g::op_greater>()) return Op::kGreater;
-    if (node.is_type<g::op_not_in>()) return Op::kNotIn;
-    if (node.is_type<g::op_in>()) return Op::kIn;
-    if (node.is_type<g::op_matches>()) return Op::kMatches;
-    if (node.is_type<g::op_like>()) return Op::kLike;
-    if (node.is_type<g::op_starts_with>()) return Op::kStartsWith;
-    if (node.is_type<g::op_ends_with>()) return Op::kEndsWith;
-    if (node.is_type<g::op_contains_any>()) return Op::kContainsAny;
-    if (node.is_type<g::op_contains_all>()) return Op::kContainsAll;
-    if (node.is_type<g::op_contains>()) return Op::kContains;
-    return Op::kWithin;
+  LiteralNode& PushLiteral(LiteralNode::Kind kind, const Matched& match) {
+    LiteralNode& literal = literals_.emplace_back();
+    literal.kind = kind;
+    literal.text = std::string(match.text);
+    literal.location = Location(match);
+    return literal;
   }
-
-  // and/or nodes with one operand are just their operand.
-  ExprNode BuildExpr(const Node& node) {
-    ExprNode expr;
-    expr.location = Location(node);
-    using Kind = ExprNode::Kind;
-    if (node.is_type<g::or_expression>() || node.is_type<g::and_expression>()) {
-      if (node.children.size() == 1) return BuildExpr(*node.children[0]);
-      expr.kind = node.is_type<g::or_expression>() ? Kind::kOr : Kind::kAnd;
-      for (const auto& child : node.children) expr.children.push_back(BuildExpr(*child));
-    } else if (node.is_type<g::negation>() || node.is_type<g::parenthesized>()) {
-      expr.kind = node.is_type<g::negation>() ? Kind::kNot : Kind::kGroup;
-      expr.children.push_back(BuildExpr(*node.children.at(0)));
-    } else if (node.is_type<g::constant_true>() || node.is_type<g::constant_false>()) {
-      expr.kind = node.is_type<g::constant_true>() ? Kind::kTrue : Kind::kFalse;
-    } else if (node.is_type<g::has_test>()) {
-      expr.kind = Kind::kHas;
-      expr.path = node.children.at(0)->string();
-    } else if (node.is_type<g::comparison>()) {
-      expr.path = node.children.at(0)->string();
-      if (node.children.size() == 1) {
-        expr.kind = Kind::kName;
-      } else {
-        expr.kind = Kind::kComparison;
-        expr.op = OperatorOf(*node.children.at(1));
-        expr.op_location = Location(*node.children.at(1));
-        expr.operand = BuildOperand(*node.children.at(2));
-      }
-    }
-    return expr;
+  LiteralNode PopLiteral() {
+    LiteralNode literal = std::move(literals_.back());
+    literals_.pop_back();
+    return literal;
   }
 
   uint32_t file_index_;
   absl::string_view file_name_;
   absl::string_view text_;
-  std::vector<Diagnostic>* diagnostics_;
+  FileAst file_;
+  std::vector<Diagnostic> diagnostics_;
   bool had_error_ = false;
+
+
+  std::vector<ExprNode> expressions_;
+  std::vector<LiteralNode> literals_;
+  std::vector<Frame> frames_;
+};
+
+struct ParserState {
+  ParserState(uint32_t file_index, absl::string_view file_name, absl::string_view text)
+      : builder(file_index, file_name, text) {}
+
+  TextPosition last_token_end;
+  size_t last_separator_end = static_cast<size_t>(-1);
+  // The item being parsed, for "expected ';' after rule 'read_docs'": what
+  // it is and its name, if it has one. Views into the source, formatted
+  // only when an error needs them.
+  absl::string_view item_kind;
+  absl::string_view item_name;
+  int depth = 0;
+  int max_depth = 64;
+  AstBuilder builder;
+};
+
+// ------------------------------------------------------------- actions --
+//
+// `Action<Rule>::apply` runs once Rule has matched, with the text it
+// matched. The actions are written as PEGTL's are, but Control::match runs
+// them (see there why).
+
+template <typename Rule>
+struct Action : pegtl::nothing<Rule> {};
+
+// The action of a rule that only hands its match to the builder.
+template <void (AstBuilder::*kBuild)(const Matched&)>
+struct Build {
+  static void apply(const Matched& match, ParserState& state) {
+    (state.builder.*kBuild)(match);
+  }
+};
+
+// The action of the keyword or name of an item: the builder's, and the
+// error context ("after the policy header", "after rule 'read_docs'").
+template <const char* kWhat, bool kIsName, void (AstBuilder::*kBuild)(const Matched&)>
+struct BuildItem {
+  static void apply(const Matched& match, ParserState& state) {
+    state.item_kind = kWhat;
+    state.item_name = kIsName ? match.text : absl::string_view();
+    (state.builder.*kBuild)(match);
+  }
+};
+
+// Separators often follow one another (the one after a path, then the one
+// after the whole condition); only one that starts where no separator just
+// ended marks the end of a token.
+template <>
+struct Action<g::separator> {
+  static void apply(const Matched& match, ParserState& state) {
+    if (match.begin.byte != state.last_separator_end) state.last_token_end = match.begin;
+    state.last_separator_end = match.begin.byte + match.text.size();
+  }
+};
+
+inline constexpr char kRuleWord[] = "rule";
+inline constexpr char kLetWord[] = "let";
+inline constexpr char kAttributeWord[] = "attribute";
+inline constexpr char kObligationWord[] = "obligation";
+
+inline constexpr char kPolicyHeader[] = "the policy header";
+inline constexpr char kDefault[] = "'default'";
+
+using B = AstBuilder;
+using ExprKind = ExprNode::Kind;
+using TypeKind = TypeNode::Kind;
+
+template <> struct Action<g::policy_name> : Build<&B::PolicyName> {};
+template <> struct Action<g::policy_version> : Build<&B::PolicyVersion> {};
+template <> struct Action<g::kw_policy> : BuildItem<kPolicyHeader, false, &B::StartHeader> {};
+
+template <> struct Action<g::kw_schema> : Build<&B::StartSchema> {};
+template <> struct Action<g::attribute_path> : BuildItem<kAttributeWord, true, &B::AttributePath> {};
+template <> struct Action<g::type_bool> : Build<&B::Type<TypeKind::kBool>> {};
+template <> struct Action<g::type_int> : Build<&B::Type<TypeKind::kInt>> {};
+template <> struct Action<g::type_number> : Build<&B::Type<TypeKind::kNumber>> {};
+template <> struct Action<g::type_string> : Build<&B::Type<TypeKind::kString>> {};
+template <> struct Action<g::type_duration> : Build<&B::Type<TypeKind::kDuration>> {};
+template <> struct Action<g::type_ip> : Build<&B::Type<TypeKind::kIp>> {};
+template <> struct Action<g::type_set> : Build<&B::Type<TypeKind::kStringSet>> {};
+template <> struct Action<g::type_enum> : Build<&B::Type<TypeKind::kEnum>> {};
+template <> struct Action<g::enum_member> : Build<&B::EnumMember> {};
+template <> struct Action<g::enum_next_member> : Build<&B::EnumMember> {};
+template <> struct Action<g::redact_marker> : Build<&B::Redact> {};
+
+template <> struct Action<g::kw_let> : Build<&B::StartLet> {};
+template <> struct Action<g::let_name> : BuildItem<kLetWord, true, &B::LetName> {};
+template <> struct Action<g::let_expression> : Build<&B::LetExpression> {};
+
+template <> struct Action<g::allow_effect> : Build<&B::StartRule<true>> {};
+template <> struct Action<g::deny_effect> : Build<&B::StartRule<false>> {};
+template <> struct Action<g::rule_name> : BuildItem<kRuleWord, true, &B::RuleName> {};
+template <> struct Action<g::when_expression> : Build<&B::When> {};
+template <> struct Action<g::unless_expression> : Build<&B::Unless> {};
+template <> struct Action<g::obligation_key> : BuildItem<kObligationWord, true, &B::ObligationKey> {};
+template <> struct Action<g::obligation_value> : Build<&B::ObligationValue> {};
+template <> struct Action<g::reason> : Build<&B::Reason> {};
+
+template <> struct Action<g::kw_default> : BuildItem<kDefault, false, &B::StartDefault> {};
+template <> struct Action<g::default_allow> : Build<&B::DefaultAllow> {};
+
+template <> struct Action<g::constant_true> : Build<&B::Constant<ExprKind::kTrue>> {};
+template <> struct Action<g::constant_false> : Build<&B::Constant<ExprKind::kFalse>> {};
+template <> struct Action<g::has_path> : Build<&B::HasPath> {};
+template <> struct Action<g::has_test> : Build<&B::EndHas> {};
+template <> struct Action<g::subject_path> : Build<&B::Subject> {};
+template <> struct Action<g::op_equal> : Build<&B::Operator<OperatorNode::kEqual>> {};
+template <> struct Action<g::op_not_equal> : Build<&B::Operator<OperatorNode::kNotEqual>> {};
+template <> struct Action<g::op_less_equal> : Build<&B::Operator<OperatorNode::kLessEqual>> {};
+template <> struct Action<g::op_greater_equal> : Build<&B::Operator<OperatorNode::kGreaterEqual>> {};
+template <> struct Action<g::op_less> : Build<&B::Operator<OperatorNode::kLess>> {};
+template <> struct Action<g::op_greater> : Build<&B::Operator<OperatorNode::kGreater>> {};
+template <> struct Action<g::op_not_in> : Build<&B::Operator<OperatorNode::kNotIn>> {};
+template <> struct Action<g::op_in> : Build<&B::Operator<OperatorNode::kIn>> {};
+template <> struct Action<g::op_matches> : Build<&B::Operator<OperatorNode::kMatches>> {};
+template <> struct Action<g::op_like> : Build<&B::Operator<OperatorNode::kLike>> {};
+template <> struct Action<g::op_starts_with> : Build<&B::Operator<OperatorNode::kStartsWith>> {};
+template <> struct Action<g::op_ends_with> : Build<&B::Operator<OperatorNode::kEndsWith>> {};
+template <> struct Action<g::op_contains_any> : Build<&B::Operator<OperatorNode::kContainsAny>> {};
+template <> struct Action<g::op_contains_all> : Build<&B::Operator<OperatorNode::kContainsAll>> {};
+template <> struct Action<g::op_contains> : Build<&B::Operator<OperatorNode::kContains>> {};
+template <> struct Action<g::op_within> : Build<&B::Operator<OperatorNode::kWithin>> {};
+template <> struct Action<g::operand_path> : Build<&B::OperandPath> {};
+template <> struct Action<g::list_literal> : Build<&B::EndList> {};
+template <> struct Action<g::operand> : Build<&B::EndOperand> {};
+template <> struct Action<g::parenthesized> : Build<&B::Wrap<ExprKind::kGroup>> {};
+template <> struct Action<g::negation> : Build<&B::Wrap<ExprKind::kNot>> {};
+template <> struct Action<g::and_expression> : Build<&B::Junction<ExprKind::kAnd>> {};
+template <> struct Action<g::or_expression> : Build<&B::Junction<ExprKind::kOr>> {};
+
+template <> struct Action<g::string_literal> : Build<&B::StringLiteral> {};
+template <> struct Action<g::integer_literal> : Build<&B::IntegerLiteral> {};
+template <> struct Action<g::duration_literal> : Build<&B::DurationLiteral> {};
+template <> struct Action<g::number_literal> : Build<&B::NumberLiteral> {};
+template <> struct Action<g::literal_true> : Build<&B::BoolLiteral<true>> {};
+template <> struct Action<g::literal_false> : Build<&B::BoolLiteral<false>> {};
+template <> struct Action<g::element_name> : Build<&B::ElementName> {};
+
+// ------------------------------------------------------------- control --
+
+// Rules whose failure means a name was expected: the ones worth checking
+// for a reserved word at the cursor.
+template <typename Rule>
+inline constexpr bool kExpectsName =
+    std::is_same_v<Rule, g::rule_name> || std::is_same_v<Rule, g::let_name> ||
+    std::is_same_v<Rule, g::path_segment> || std::is_same_v<Rule, g::enum_member> ||
+    std::is_same_v<Rule, g::enum_next_member> || std::is_same_v<Rule, g::obligation> ||
+    std::is_same_v<Rule, g::next_obligation> || std::is_same_v<Rule, g::has_path>;
+
+template <typename Rule>
+inline constexpr bool kIsNesting =
+    std::is_same_v<Rule, g::parenthesized> || std::is_same_v<Rule, g::negation>;
+
+template <typename Rule>
+inline constexpr bool kHasAction = !std::is_base_of_v<pegtl::nothing<Rule>, Action<Rule>>;
+
+// Rules whose action gathers the parts built since the rule started.
+template <typename Rule>
+inline constexpr bool kOpensFrame = std::is_same_v<Rule, g::and_expression> ||
+                                    std::is_same_v<Rule, g::or_expression> ||
+                                    std::is_same_v<Rule, g::list_literal>;
+
+// The reserved word at the cursor, if any, so "expected a rule name" can
+// say why `allow when ...` fails.
+template <typename Input>
+std::string ReservedWordAt(const Input& in) {
+  std::string word;
+  for (const char* p = in.current(); p != in.end(); ++p) {
+    const char c = *p;
+    const bool word_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '_';
+    if (!word_char) break;
+    word.push_back(c);
+  }
+  if (word.empty()) return "";
+  pegtl::memory_input<> probe(word, "");
+  if (pegtl::parse<pegtl::seq<g::reserved_word, pegtl::eof>>(probe)) return word;
+  return "";
+}
+
+template <typename Rule>
+struct Control : pegtl::normal<Rule> {
+  // Matches Rule and, if it matched and has an action, runs the action
+  // (except inside the look-ahead of `at` and `not_at`, where PEGTL turns
+  // actions off).
+  //
+  // PEGTL would run the actions itself, but around a rule with an action it
+  // also rewinds the input whenever the rule fails, where the grammar alone
+  // leaves the input where the rule stopped if the caller does not need it
+  // back. The position of the error raised next would then move: `a: ipx;`
+  // is reported at the `x`, after the keyword `ip` that did match, and
+  // would be reported at the `i`. Running the actions here keeps every
+  // error where the grammar puts it.
+  template <pegtl::apply_mode A, pegtl::rewind_mode M,
+            template <typename...> class PegtlAction,
+            template <typename...> class PegtlControl, typename Input>
+  [[nodiscard]] static bool match(Input& in, ParserState& state) {
+    using Normal = pegtl::normal<Rule>;
+    if constexpr (!kHasAction<Rule>) {
+      return Normal::template match<A, M, PegtlAction, PegtlControl>(in, state);
+    } else {
+      const auto begin = in.iterator();
+      if constexpr (kOpensFrame<Rule>) state.builder.OpenFrame();
+      const bool matched = Normal::template match<A, M, PegtlAction, PegtlControl>(in, state);
+      if constexpr (A == pegtl::apply_mode::action) {
+        if (matched) {
+          const absl::string_view text(begin.data, static_cast<size_t>(in.current() - begin.data));
+          Action<Rule>::apply(Matched{text, PositionOf(begin)}, state);
+        }
+      }
+      if constexpr (kOpensFrame<Rule>) {
+        if (matched) {
+          state.builder.CloseFrame();
+        } else {
+          state.builder.RollBackFrame();
+        }
+      }
+      return matched;
+    }
+  }
+
+  template <typename Input>
+  [[noreturn]] static void raise(const Input& in, ParserState& state) {
+    constexpr const char* kMessage = g::kErrorMessage<Rule>;
+    std::string message = kMessage != nullptr ? kMessage : "syntax error";
+    TextPosition position = PositionOf(in.iterator());
+    if constexpr (std::is_same_v<Rule, g::semicolon>) {
+      if (!state.item_kind.empty()) absl::StrAppend(&message, " after ", state.item_kind);
+      if (!state.item_name.empty()) absl::StrAppend(&message, " '", state.item_name, "'");
+      // SPEC §7: a missing ';' is reported just after the token it follows.
+      if (state.last_token_end.byte <= position.byte) position = state.last_token_end;
+    }
+    if constexpr (kExpectsName<Rule>) {
+      const std::string reserved = ReservedWordAt(in);
+      if (!reserved.empty()) {
+        absl::StrAppend(&message, " ('", reserved,
+                        "' is a reserved keyword and cannot be used as a name)");
+      }
+    }
+    throw SyntaxError{std::move(message), position};
+  }
+
+  template <typename Input>
+  static void start(const Input& in, ParserState& state) {
+    if constexpr (kIsNesting<Rule>) {
+      if (++state.depth > state.max_depth) {
+        throw SyntaxError{absl::StrCat("condition nested deeper than ",
+                                       state.max_depth, " levels"),
+                          PositionOf(in.iterator())};
+      }
+    }
+  }
+  template <typename Input>
+  static void success(const Input&, ParserState& state) {
+    if constexpr (kIsNesting<Rule>) --state.depth;
+  }
+  template <typename Input>
+  static void failure(const Input&, ParserState& state) {
+    if constexpr (kIsNesting<Rule>) --state.depth;
+  }
 };
 
 // The first invalid UTF-8 byte's offset, or npos. Policies are UTF-8
@@ -613,25 +766,19 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
                absl::string_view text, const ParseOptions& options,
                FileAst* ast, std::vector<Diagnostic>* diagnostics) {
   auto report = [&](const TextPosition& position, std::string message) {
-    Diagnostic diagnostic;
-    diagnostic.file = std::string(file_name);
-    diagnostic.line = static_cast<int>(position.line);
-    diagnostic.column = static_cast<int>(position.column);
-    diagnostic.message = std::move(message);
-    diagnostic.source_line =
-        std::string(SourceLine(text, static_cast<uint32_t>(position.line)));
-    diagnostics->push_back(std::move(diagnostic));
+    diagnostics->push_back(MakeDiagnostic(file_name, text, position.line,
+                                          position.column, std::move(message)));
     return false;
   };
   if (const size_t bad = FirstInvalidUtf8(text); bad != absl::string_view::npos) {
     return report(PositionOfOffset(text, bad), "invalid UTF-8 byte in policy source");
   }
-  ParserState state;
+  ParserState state(file_index, file_name, text);
   state.max_depth = options.max_expression_depth;
   pegtl::memory_input<> input(text.data(), text.size(), std::string(file_name));
-  std::unique_ptr<Node> root;
+  bool parsed = false;
   try {
-    root = pegtl::parse_tree::parse<g::policy_file, Selector, Action, Control>(input, state);
+    parsed = pegtl::parse<g::policy_file, pegtl::nothing, Control>(input, state);
   } catch (const SyntaxError& error) {
     return report(error.position, error.message);
   } catch (const pegtl::parse_error& error) {
@@ -641,10 +788,8 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
   } catch (const std::exception& error) {
     return report({}, absl::StrCat("internal parser error: ", error.what()));
   }
-  if (root == nullptr) return report({}, "syntax error");
-  AstBuilder builder(file_index, file_name, text, diagnostics);
-  builder.BuildFile(*root, ast);
-  return !builder.had_error();
+  if (!parsed) return report({}, "syntax error");
+  return state.builder.MoveInto(ast, diagnostics);
 }
 
 }  // namespace writ::internal

@@ -127,6 +127,42 @@ TEST(Grammar, NotInIsOneOperator) {
   EXPECT_EQ(result.ast.rules[0].when->op, OperatorNode::kNotIn);
 }
 
+// The parser builds the AST as rules match; an alternative that matches a
+// prefix and then fails (a number that turns out to be a duration, a name
+// that starts like a keyword) must leave nothing of itself behind.
+TEST(Grammar, BacktrackedAlternativeLeavesNoPartialAst) {
+  ParseResult result = Parse(
+      "allow r when notable and hasty or trueish and x in [5m, 1.5, -2, true, low, \"s\"] "
+      "and y contains_any [] and z contains \"a\" and not has w\n"
+      "  with a = 5m, b = 2, c = 1.5e3;");
+  ASSERT_TRUE(result.ok) << result.FirstError();
+  const RuleNode& rule = result.ast.rules.at(0);
+  EXPECT_EQ(PrintExpr(*rule.when),
+            "notable and hasty or trueish and x in [5m, 1.5, -2, true, low, \"s\"] and "
+            "y contains_any [] and z contains \"a\" and not has w");
+  const ExprNode& membership = rule.when->children.at(1).children.at(1);
+  ASSERT_TRUE(membership.operand.has_value());
+  std::vector<LiteralNode::Kind> kinds;
+  for (const LiteralNode& element : membership.operand->list) kinds.push_back(element.kind);
+  using Kind = LiteralNode::Kind;
+  EXPECT_THAT(kinds, ::testing::ElementsAre(Kind::kDuration, Kind::kNumber, Kind::kInt,
+                                            Kind::kBool, Kind::kName, Kind::kString));
+  ASSERT_EQ(rule.obligations.size(), 3u);
+  EXPECT_EQ(rule.obligations[0].value.kind, Kind::kDuration);
+  EXPECT_EQ(rule.obligations[1].value.kind, Kind::kInt);
+  EXPECT_EQ(rule.obligations[2].value.kind, Kind::kNumber);
+}
+
+// A syntax error leaves the AST it was given as it was: the items before
+// the error are not added.
+TEST(Grammar, SyntaxErrorAddsNoItems) {
+  ParseResult result = Parse("allow a when x;\nlet b = y;\ndeny c when (z;");
+  ASSERT_FALSE(result.ok);
+  EXPECT_TRUE(result.ast.rules.empty());
+  EXPECT_TRUE(result.ast.lets.empty());
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+}
+
 TEST(Printer, PrintsCanonicallyWithMinimalParentheses) {
   ParseResult result = Parse(
       "allow r when ((a))  and (b or  not (c and d)) and x   in [ 1,2 ] and "
@@ -196,6 +232,14 @@ INSTANTIATE_TEST_SUITE_P(
                  "p.writ:1:1: error: expected 'policy', 'schema', 'let', 'allow', 'deny' or "
                  "'default'"},
         BadInput{"allow r when has;", "p.writ:1:17: error: expected an attribute path after 'has'"},
+        // A keyword that matched a prefix of the word leaves the caret
+        // after itself.
+        BadInput{"schema { a: ipx; }",
+                 "p.writ:1:15: error: expected a type: bool, int, number, string, duration, "
+                 "ip, set<string> or enum(...)"},
+        BadInput{"allow r with a = falsex;",
+                 "p.writ:1:23: error: expected a literal (string, number, duration or "
+                 "true/false)"},
         BadInput{"allow r\xff;", "p.writ:1:8: error: invalid UTF-8 byte in policy source"}));
 
 TEST(Grammar, DiagnosticShowsSourceLineAndCaret) {
