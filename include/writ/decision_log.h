@@ -79,12 +79,13 @@ absl::StatusOr<std::unique_ptr<LogSink>> OpenFileSink(
     const FileSinkOptions& options);
 
 struct DecisionLogOptions {
-  // Records the queue holds before it drops. Memory is about this many
-  // record buffers (each the size of the largest record it has carried).
-  // The capacity is shared out among the rings (at most one per hardware
-  // thread, at least 256 records each), so a single deciding thread can
-  // have fewer than this many records waiting before it drops.
-  size_t queue_capacity = 8192;
+  // Records the queue holds before it drops. The capacity is shared out
+  // among the rings (at most one per hardware thread, at least 256 records
+  // each), so one deciding thread has its ring's share: 8,192 by default on
+  // 2 cores. Memory is a ~300-byte slot per record plus, once used, the
+  // slot's buffer for a request's JSON text (about 10 MB at the default
+  // once every slot has carried a ~300-byte request).
+  size_t queue_capacity = 16384;
   // The longest a queued record waits before the writer takes it (when the
   // queue fills faster, sooner). Bounds how stale the file is, not what is
   // kept: Flush() and destruction write everything regardless.

@@ -2,8 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 
 namespace writ::internal {
 namespace {
@@ -28,22 +26,6 @@ bool NeedsEscape(unsigned char byte) {
   return byte < 0x20 || byte == '"' || byte == '\\';
 }
 
-// Whether any of the 8 bytes at `bytes` needs escaping, tested a word at a
-// time: a decision record is ~1 KB of mostly plain text, and testing it
-// byte by byte was a fifth of the log writer's time. (The bit tricks are
-// the classic "has a zero byte" and "has a byte less than n" tests; they
-// may misplace which byte, never whether there is one.)
-bool AnyNeedsEscape(const char* bytes) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull;
-  constexpr uint64_t kHighBits = 0x8080808080808080ull;
-  uint64_t word;
-  std::memcpy(&word, bytes, sizeof(word));
-  const auto has_zero_byte = [](uint64_t value) { return (value - kOnes) & ~value & kHighBits; };
-  const uint64_t control = (word - kOnes * 0x20) & ~word & kHighBits;
-  return (control | has_zero_byte(word ^ (kOnes * '"')) |
-          has_zero_byte(word ^ (kOnes * '\\'))) != 0;
-}
-
 void AppendUnicodeEscape(unsigned char byte, std::string* output) {
   static constexpr char kHexDigits[] = "0123456789abcdef";
   char escape[] = {'\\', 'u', '0', '0', kHexDigits[byte >> 4],
@@ -65,8 +47,6 @@ void AppendJsonString(absl::string_view text, std::string* output) {
   output->push_back('"');
   size_t run_start = 0;  // copy unescaped bytes in runs, not one by one
   for (size_t i = 0; i < text.size(); ++i) {
-    while (i + 8 <= text.size() && !AnyNeedsEscape(text.data() + i)) i += 8;
-    if (i == text.size()) break;
     unsigned char byte = static_cast<unsigned char>(text[i]);
     if (!NeedsEscape(byte)) continue;
     output->append(text.data() + run_start, i - run_start);
