@@ -10,6 +10,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "src/broker/revocation_table.h"
 #include "writ/broker.h"
 
 namespace writ {
@@ -50,17 +51,12 @@ struct IdEq {
   }
 };
 
-// Counters with an expiry, one mutex per table so that a revocation check
-// never waits behind a replay-cache insert. Expired entries are swept when
+// Counters with an expiry (use counts, failures, the replay cache), one
+// mutex per table so that an insert into one never waits for another. Expired entries are swept when
 // the table has grown to twice its size after the previous sweep, which
 // keeps the amortised cost per insert constant and every lookup O(1).
 class ExpiringTable {
  public:
-  bool Contains(absl::string_view key) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return entries_.contains(key);
-  }
-
   // Adds one to `key`'s count, creating it at zero, keeps it at least until
   // `expires_at`, and returns the new count; `now` decides what a sweep may
   // forget.
@@ -92,7 +88,7 @@ class ExpiringTable {
 
   // std:: rather than absl:: locks: Debian's abseil is not built for
   // ThreadSanitizer, which then cannot see absl::Mutex at all.
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   absl::flat_hash_map<StoredId, Entry, IdHash, IdEq> entries_
       ABSL_GUARDED_BY(mutex_);
   size_t size_after_sweep_ ABSL_GUARDED_BY(mutex_) = 0;
@@ -104,7 +100,7 @@ class InMemoryStateStore final : public StateStore {
 
   absl::Status Revoke(RevocationKind kind, absl::string_view id,
                       absl::Time expires_at) override {
-    RevokedOfKind(kind).Increment(id, expires_at, clock_.Now());
+    RevokedOfKind(kind).Revoke(id, expires_at, clock_.Now());
     return absl::OkStatus();
   }
 
@@ -130,8 +126,10 @@ class InMemoryStateStore final : public StateStore {
 
  private:
   // One table per kind: the id is the whole key, so a check builds no
-  // prefixed key string, and ids of different kinds never meet.
-  ExpiringTable& RevokedOfKind(RevocationKind kind) {
+  // prefixed key string, and ids of different kinds never meet. All three
+  // are the same single-probe table (revocation_table.h): every verify
+  // checks each kind once.
+  broker_internal::RevocationTable& RevokedOfKind(RevocationKind kind) {
     switch (kind) {
       case RevocationKind::kToken:
         return revoked_tokens_;
@@ -144,9 +142,9 @@ class InMemoryStateStore final : public StateStore {
   }
 
   const Clock& clock_;
-  ExpiringTable revoked_tokens_;
-  ExpiringTable revoked_tasks_;
-  ExpiringTable revoked_workloads_;
+  broker_internal::RevocationTable revoked_tokens_;
+  broker_internal::RevocationTable revoked_tasks_;
+  broker_internal::RevocationTable revoked_workloads_;
   ExpiringTable uses_;
   ExpiringTable proofs_;
   ExpiringTable failures_;
