@@ -172,6 +172,13 @@ TEST_F(TokenCliTest, ConcurrentCommandsShareUseCountsAndOneAuditChain) {
   EXPECT_THAT(audit.out, HasSubstr(R"("intact":true,"lines":7,"hmac":true)"));
 }
 
+TEST_F(TokenCliTest, AMistypedStateDirectoryIsAnErrorAndIsNotCreated) {
+  CliRun revoke = Writ("token revoke --state demo-typo --task task-42");
+  EXPECT_NE(revoke.exit_code, 0);
+  EXPECT_THAT(revoke.err, HasSubstr("demo-typo is not a broker state directory"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "demo-typo"));
+}
+
 TEST_F(TokenCliTest, AuditVerifyNamesAnEditedLine) {
   MintAndDelegate();
   std::string log = ReadAll(dir_ / "demo/audit.log");

@@ -126,7 +126,7 @@ absl::Status SaveNewKey(const std::filesystem::path& path,
 // With --name: a workload's key; prints its public JWK.
 int RunKeygen(const Arguments& arguments) {
   const StateFiles state = State(arguments);
-  absl::StatusOr<StateLock> lock = StateLock::Acquire(state);
+  absl::StatusOr<StateLock> lock = StateLock::Acquire(state, /*create_directory=*/true);
   if (!lock.ok()) return Fail(lock.status());
   absl::StatusOr<SigningAlgorithm> algorithm = AlgorithmOption(arguments);
   if (!algorithm.ok()) return Usage(algorithm.status().message());
@@ -183,12 +183,7 @@ struct LoadedBroker {
 absl::StatusOr<BrokerOptions> OptionsFromState(const StateFiles& state) {
   absl::StatusOr<std::string> domains = ReadFile(state.TrustDomains());
   absl::StatusOr<std::string> audit_key = ReadFile(state.AuditKey());
-  if (!domains.ok() || !audit_key.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(state.directory.string(),
-                     " is not a broker state directory: run "
-                     "'writ token keygen --state DIR --trust-domain D' first"));
-  }
+  if (!domains.ok() || !audit_key.ok()) return NotAStateDirectory(state);
   BrokerOptions options;
   options.trusted_domains =
       absl::StrSplit(*domains, '\n', absl::SkipWhitespace());
@@ -206,7 +201,7 @@ absl::StatusOr<BrokerOptions> OptionsFromState(const StateFiles& state) {
 absl::StatusOr<LoadedBroker> LoadBroker(const Arguments& arguments,
                                         bool needs_policy) {
   const StateFiles state = State(arguments);
-  absl::StatusOr<StateLock> lock = StateLock::Acquire(state);
+  absl::StatusOr<StateLock> lock = StateLock::Acquire(state, /*create_directory=*/false);
   if (!lock.ok()) return lock.status();
   absl::StatusOr<BrokerOptions> options = OptionsFromState(state);
   if (!options.ok()) return options.status();

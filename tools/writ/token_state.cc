@@ -128,9 +128,20 @@ class JournaledStateStore final : public StateStore {
 
 }  // namespace
 
-absl::StatusOr<StateLock> StateLock::Acquire(const StateFiles& state) {
+absl::Status NotAStateDirectory(const StateFiles& state) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(state.directory.string(),
+                   " is not a broker state directory: run "
+                   "'writ token keygen --state DIR --trust-domain D' first"));
+}
+
+absl::StatusOr<StateLock> StateLock::Acquire(const StateFiles& state, bool create_directory) {
   std::error_code error;
-  std::filesystem::create_directories(state.directory, error);
+  if (create_directory) {
+    std::filesystem::create_directories(state.directory, error);
+  } else if (!std::filesystem::is_directory(state.directory, error)) {
+    return NotAStateDirectory(state);
+  }
   const int descriptor = ::open(state.Lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (descriptor < 0) {
     return absl::UnavailableError(

@@ -51,9 +51,11 @@ struct StateFiles {
 // destroyed or when the process exits.
 class StateLock {
  public:
-  // Creates the directory if needed and waits until no other process holds
-  // its lock.
-  static absl::StatusOr<StateLock> Acquire(const StateFiles& state);
+  // Waits until no other process holds the directory's lock. Only keygen,
+  // which makes a state directory, passes `create_directory`; for every
+  // other command a missing directory is NotAStateDirectory, and a
+  // mistyped --state leaves nothing behind.
+  static absl::StatusOr<StateLock> Acquire(const StateFiles& state, bool create_directory);
 
   StateLock(StateLock&& other) noexcept;
   StateLock& operator=(StateLock&& other) noexcept;
@@ -63,6 +65,9 @@ class StateLock {
   explicit StateLock(int descriptor) : descriptor_(descriptor) {}
   int descriptor_ = -1;
 };
+
+// "DIR is not a broker state directory: run keygen first".
+absl::Status NotAStateDirectory(const StateFiles& state);
 
 // The whole file; NotFound when it does not exist.
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
