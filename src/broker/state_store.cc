@@ -21,12 +21,11 @@ class RealClock final : public Clock {
   absl::Time Now() const override { return absl::Now(); }
 };
 
-// An id as a table stores it: up to 24 bytes inside the table's slot, so
-// that a hit compares bytes the probe has already brought into cache
-// instead of following a pointer to the heap (std::string keeps only 15
-// inline, and a token id is 22). In a table of a million ids that is one
-// cache and TLB miss fewer per hit. Longer ids (task ids, SPIFFE IDs) go to
-// the heap as before.
+// An id as a counter table stores it: up to 24 bytes inside the table's
+// slot, so that a hit compares bytes the probe has already brought into
+// cache instead of following a pointer to the heap (std::string keeps only
+// 15 inline, and a token id is 22). Longer ids (task ids) go to the heap.
+// Revoked ids have a table of their own (revocation_table.h).
 using StoredId = absl::InlinedVector<char, 24>;
 
 absl::string_view ViewOf(absl::string_view id) { return id; }
@@ -52,9 +51,10 @@ struct IdEq {
 };
 
 // Counters with an expiry (use counts, failures, the replay cache), one
-// mutex per table so that an insert into one never waits for another. Expired entries are swept when
-// the table has grown to twice its size after the previous sweep, which
-// keeps the amortised cost per insert constant and every lookup O(1).
+// mutex per table so that an insert into one never waits for another.
+// Expired entries are swept when the table has grown to twice its size
+// after the previous sweep, which keeps the amortised cost per insert
+// constant and every lookup O(1).
 class ExpiringTable {
  public:
   // Adds one to `key`'s count, creating it at zero, keeps it at least until
