@@ -26,6 +26,10 @@
 //                            and as many never-revoked ones, shuffled: each
 //                            lookup lands on a cold part of the table, as a
 //                            gateway checking its live tokens would
+//   revocation_spread_unrevoked/N, revocation_spread_revoked/N
+//                            the same lookups split by answer: only the
+//                            never-revoked ids (almost every check a
+//                            gateway makes), then only the revoked ones
 //
 // ALG is the argument: 0 = Ed25519, 1 = ES256. Latencies are per call (p50_ns, p99_ns, one steady_clock read included,
 // timer_overhead_ns); revocation also reports the batch mean. Audit lines
@@ -309,9 +313,13 @@ std::vector<std::string> RandomTokenIds(size_t count) {
   return ids;
 }
 
-void RevocationLookupHalfRevoked(benchmark::State& state) {
+// Which ids a revocation row looks up.
+enum class LookupMix { kHalfRevoked, kUnrevokedOnly, kRevokedOnly };
+
+void RevocationLookup(benchmark::State& state) {
   const size_t revoked_count = static_cast<size_t>(state.range(0));
   const bool spread = state.range(1) != 0;
+  const auto mix = static_cast<LookupMix>(state.range(2));
   std::unique_ptr<StateStore> store = NewInMemoryStateStore();
   const absl::Time expires = absl::Now() + absl::Hours(1);
   std::vector<std::string> ids = RandomTokenIds(revoked_count);
@@ -321,8 +329,11 @@ void RevocationLookupHalfRevoked(benchmark::State& state) {
   // As many never-revoked ids as revoked ones, 2,048 of each at most
   // unless spread over the whole table.
   const size_t hits_wanted = spread ? revoked_count : std::min<size_t>(2048, revoked_count);
-  std::vector<std::string> lookups = RandomTokenIds(hits_wanted);
-  lookups.insert(lookups.end(), ids.end() - hits_wanted, ids.end());
+  std::vector<std::string> lookups;
+  if (mix != LookupMix::kRevokedOnly) lookups = RandomTokenIds(hits_wanted);
+  if (mix != LookupMix::kUnrevokedOnly) {
+    lookups.insert(lookups.end(), ids.end() - hits_wanted, ids.end());
+  }
   if (spread) std::shuffle(lookups.begin(), lookups.end(), std::mt19937_64(20261129));
   // The ids side by side in one buffer, read in order: a gateway has the id
   // it checks in cache (it just parsed the token), so only the table's
@@ -360,10 +371,14 @@ BENCHMARK(VerifyAllowAllLatency)->Name("verify_allow_all")->Apply(AlgorithmArgs)
 BENCHMARK(SignatureLatency)->Name("signature")->Apply(AlgorithmArgs);
 BENCHMARK(TwoSignaturesLatency)->Name("two_signatures")->Apply(AlgorithmArgs);
 BENCHMARK(VerifyOverFloor)->Name("verify_over_floor")->Apply(AlgorithmArgs);
-BENCHMARK(RevocationLookupHalfRevoked)->Name("revocation")
-    ->Args({1000, 0})->Args({1000000, 0})->Iterations(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(RevocationLookupHalfRevoked)->Name("revocation_spread")
-    ->Args({1000000, 1})->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(RevocationLookup)->Name("revocation")
+    ->Args({1000, 0, 0})->Args({1000000, 0, 0})->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(RevocationLookup)->Name("revocation_spread")
+    ->Args({1000000, 1, 0})->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(RevocationLookup)->Name("revocation_spread_unrevoked")
+    ->Args({1000000, 1, 1})->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(RevocationLookup)->Name("revocation_spread_revoked")
+    ->Args({1000000, 1, 2})->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace writ
