@@ -157,7 +157,12 @@ struct ParseScratch {
   simdjson::dom::parser parser;
   std::string path;            // the dotted path of the current member
   std::vector<uint8_t> given;  // per slot: given earlier in this document
+  // Per member, in document order: the slot the member at that position
+  // named in the previous document, or kNoSlot. See SlotOf.
+  std::vector<uint32_t> slot_at_member;
 };
+
+constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 
 ParseScratch& ThreadScratch() {
   thread_local ParseScratch scratch;
@@ -195,7 +200,7 @@ class RequestReader {
         path.push_back('.');
         absl::Status status = ReadObject(nested);
         if (!status.ok()) return status;
-      } else if (std::optional<uint32_t> slot = schema_.Find(path)) {
+      } else if (std::optional<uint32_t> slot = SlotOf(path, members_read_ - 1)) {
         absl::Status status = ReadAttribute(*slot, member.value);
         if (!status.ok()) return status;
       }
@@ -205,6 +210,26 @@ class RequestReader {
   }
 
  private:
+  // The slot of the attribute at `path`, the `member_index`th member of the
+  // document. A gateway's clients send the same members in the same order,
+  // so the slot found at this position last time is usually right, and
+  // comparing its path is cheaper than hashing this one (a hash lookup was
+  // 15% of JSON to decision). The guess is always checked against this
+  // schema's own path, so a guess from another policy's document only
+  // misses; what is not an attribute is never guessed.
+  std::optional<uint32_t> SlotOf(absl::string_view path, size_t member_index) {
+    std::vector<uint32_t>& guesses = scratch_.slot_at_member;
+    if (member_index >= guesses.size()) guesses.resize(member_index + 1, kNoSlot);
+    const uint32_t guess = guesses[member_index];
+    if (guess < schema_.attributes.size() &&
+        schema_.attributes[guess].path == path) {
+      return guess;
+    }
+    std::optional<uint32_t> slot = schema_.Find(path);
+    guesses[member_index] = slot.value_or(kNoSlot);
+    return slot;
+  }
+
   absl::Status ReadAttribute(uint32_t slot, simdjson::dom::element element) {
     if (scratch_.given[slot]) {
       return absl::InvalidArgumentError(absl::StrCat(

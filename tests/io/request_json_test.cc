@@ -454,6 +454,37 @@ TEST_F(RequestJson, ReparsingResetsEverySlot) {
   EXPECT_EQ(At("risk.signals").set, std::vector<std::string>{"z"});
 }
 
+TEST_F(RequestJson, MembersInAnotherOrderThanTheLastDocumentLandInTheirSlots) {
+  // The reader guesses each member's slot from the previous document's
+  // member at the same position; a different order must only miss.
+  Parse(R"({"tool": "search", "data_class": "public", "risk": {"score": 0.5}})");
+  Parse(R"({"data_class": "internal", "risk": {"score": 0.25}, "tool": "mail"})");
+  EXPECT_EQ(At("tool").text, "mail");
+  EXPECT_EQ(At("data_class").integer, 1);
+  EXPECT_EQ(At("risk.score").number, 0.25);
+  Parse(R"({"risk": {"score": 0.75}, "unknown": 1, "tool": "ship"})");
+  EXPECT_EQ(At("tool").text, "ship");
+  EXPECT_EQ(At("risk.score").number, 0.75);
+  ExpectAbsent("data_class");
+}
+
+TEST_F(RequestJson, AnotherSchemasDocumentOnTheSameThreadLandsInThisSchemasSlots) {
+  // Guesses are per thread, not per schema: a document for another policy
+  // read in between leaves guesses that name other slots (slot 0 is "tool"
+  // here, "risk.score" there, and slot 1 is beyond its schema).
+  Parse(R"({"tool": "search", "data_class": "public"})");
+  const Schema other = MakeSchema({{"risk.score", OfKind(TypeKind::kNumber)}});
+  std::vector<Value> other_values;
+  ASSERT_TRUE(FillRequestFromJson(other, R"({"tool": "x", "risk.score": 0.5})",
+                                  &other_values)
+                  .ok());
+  EXPECT_EQ(other_values.at(0).number, 0.5);
+  Parse(R"({"risk.score": 0.125, "tool": "mail"})");
+  EXPECT_EQ(At("risk.score").number, 0.125);
+  EXPECT_EQ(At("tool").text, "mail");
+  ExpectAbsent("data_class");
+}
+
 TEST_F(RequestJson, StringsAreUnescaped) {
   Parse(R"({"tool": "a\"b\\c\u00e9\n"})");
   EXPECT_EQ(At("tool").text, "a\"b\\cé\n");
