@@ -26,6 +26,11 @@
 //                            and as many never-revoked ones, shuffled: each
 //                            lookup lands on a cold part of the table, as a
 //                            gateway checking its live tokens would
+//   revocation_while_revoking/N
+//                            checks of never-revoked ids on one thread while
+//                            another revokes N fresh ids, so the table grows
+//                            (rebuilds) under the checks: worst_ns is the
+//                            longest check, what a rebuild costs a verify
 //   revocation_spread_unrevoked/N, revocation_spread_revoked/N
 //                            the same lookups split by answer: only the
 //                            never-revoked ids (almost every check a
@@ -36,10 +41,13 @@
 // go to a sink that discards them after they are formatted and MACed, as
 // a real sink would receive them.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -360,6 +368,38 @@ void RevocationLookup(benchmark::State& state) {
   state.counters["batch_mean_ns"] = batch_mean_ns;
 }
 
+void RevocationLookupWhileRevoking(benchmark::State& state) {
+  const size_t revoked_count = static_cast<size_t>(state.range(0));
+  std::unique_ptr<StateStore> store = NewInMemoryStateStore();
+  const absl::Time expires = absl::Now() + absl::Hours(1);
+  const std::vector<std::string> ids = RandomTokenIds(revoked_count);
+  const std::vector<std::string> lookups = RandomTokenIds(4096);
+  std::vector<int64_t> samples;
+  samples.reserve(1 << 24);
+  for (auto _ : state) {
+    std::atomic<bool> revoking{true};
+    std::thread revoker([&] {
+      for (const std::string& id : ids) {
+        (void)store->Revoke(StateStore::RevocationKind::kToken, id, expires);
+      }
+      revoking.store(false);
+    });
+    for (size_t i = 0; revoking.load(std::memory_order_relaxed); ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize(
+          store->IsRevoked(StateStore::RevocationKind::kToken, lookups[i % 4096]));
+      samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count());
+    }
+    revoker.join();
+  }
+  state.counters["checks"] = static_cast<double>(samples.size());
+  state.counters["worst_ns"] =
+      static_cast<double>(*std::max_element(samples.begin(), samples.end()));
+  SetLatencyCounters(state, samples);
+}
+
 void AlgorithmArgs(benchmark::internal::Benchmark* benchmark) {
   benchmark->Arg(0)->Arg(1)->Iterations(1)
       ->Unit(benchmark::kMicrosecond);
@@ -375,6 +415,8 @@ BENCHMARK(RevocationLookup)->Name("revocation")
     ->Args({1000, 0, 0})->Args({1000000, 0, 0})->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(RevocationLookup)->Name("revocation_spread")
     ->Args({1000000, 1, 0})->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(RevocationLookupWhileRevoking)->Name("revocation_while_revoking")
+    ->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(RevocationLookup)->Name("revocation_spread_unrevoked")
     ->Args({1000000, 1, 1})->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(RevocationLookup)->Name("revocation_spread_revoked")

@@ -8,6 +8,7 @@
 #include <limits>
 #include <mutex>
 #include <new>
+#include <utility>
 
 #include "absl/hash/hash.h"
 
@@ -279,8 +280,9 @@ void RevocationTable::Revoke(absl::string_view id, absl::Time expires_at,
                              absl::Time now) {
   const Probe probe(id, hash_mask_);
   const int64_t expires_at_unix_ns = UnixNanosecondsOf(expires_at);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> write_lock(write_mutex_);
   if (Slot* slot = Find(probe)) {
+    std::lock_guard<std::mutex> lock(mutex_);
     slot->expires_at_unix_ns =
         std::max(slot->expires_at_unix_ns, expires_at_unix_ns);
     return;
@@ -291,11 +293,17 @@ void RevocationTable::Revoke(absl::string_view id, absl::Time expires_at,
   const size_t line_mask = line_mask_.load(std::memory_order_relaxed);
   Slot* slot = FindEmptySlot(lines_.load(std::memory_order_relaxed),
                              line_mask, probe.hash());
+  std::lock_guard<std::mutex> lock(mutex_);
   probe.StoreInto(*slot, expires_at_unix_ns);
   FilterBlockFor(filter_.load(std::memory_order_relaxed), line_mask,
                  probe.hash())
       ->Add(probe.hash());
   ++size_;
+}
+
+void RevocationTable::SetRebuildHookForTest(std::function<void()> hook) {
+  std::lock_guard<std::mutex> write_lock(write_mutex_);
+  rebuild_hook_for_test_ = std::move(hook);
 }
 
 size_t RevocationTable::size() const {
@@ -342,7 +350,12 @@ void RevocationTable::Rebuild(absl::Time now) {
   auto expired = [now_unix_ns](const Slot& slot) {
     return slot.expires_at_unix_ns < now_unix_ns;
   };
+  // Checks go on while the new arrays are built: only writers change the
+  // old ones, and this one holds the writers' lock. At a million ids the
+  // build takes a fifth of a second, which under the checks' lock was a
+  // verify stalled that long.
   Line* old_lines = lines_.load(std::memory_order_relaxed);
+  FilterBlock* old_filter = filter_.load(std::memory_order_relaxed);
   const size_t old_line_count = line_mask_.load(std::memory_order_relaxed) + 1;
   size_t survivors = 0;
   for (size_t index = 0; index < old_line_count; ++index) {
@@ -359,22 +372,30 @@ void RevocationTable::Rebuild(absl::Time now) {
       AllocateZeroedLines<FilterBlock>(FilterBlockCount(line_count));
   for (size_t index = 0; index < old_line_count; ++index) {
     for (const Slot& slot : old_lines[index].slots) {
-      if (slot.empty()) continue;
-      if (expired(slot)) {
-        slot.FreeLongId();
-        continue;
-      }
+      if (slot.empty() || expired(slot)) continue;
       const uint64_t hash = HashOf(slot);
       *FindEmptySlot(lines, line_count - 1, hash) = slot;
       FilterBlockFor(filter, line_count - 1, hash)->Add(hash);
     }
   }
+  if (rebuild_hook_for_test_) rebuild_hook_for_test_();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lines_.store(lines, std::memory_order_relaxed);
+    line_mask_.store(line_count - 1, std::memory_order_relaxed);
+    filter_.store(filter, std::memory_order_relaxed);
+    size_ = survivors;
+  }
+  // No check can be reading the old arrays any more: each reads under the
+  // lock, and the swap above waited for it. Only now may the forgotten
+  // ids' blocks go, since a check may have been comparing one of them.
+  for (size_t index = 0; index < old_line_count; ++index) {
+    for (const Slot& slot : old_lines[index].slots) {
+      if (!slot.empty() && expired(slot)) slot.FreeLongId();
+    }
+  }
   std::free(old_lines);
-  std::free(filter_.load(std::memory_order_relaxed));
-  lines_.store(lines, std::memory_order_relaxed);
-  line_mask_.store(line_count - 1, std::memory_order_relaxed);
-  filter_.store(filter, std::memory_order_relaxed);
-  size_ = survivors;
+  std::free(old_filter);
 }
 
 }  // namespace writ::broker_internal

@@ -4,6 +4,9 @@
 #include "src/broker/revocation_table.h"
 
 #include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -250,6 +253,47 @@ TEST(RevocationTableFilter, StopsAlmostEveryNeverRevokedId) {
     passed += table.FilterPasses(absl::StrCat("never-revoked-", i));
   }
   EXPECT_LT(passed, kChecks * 6 / 100);
+}
+
+TEST(RevocationTable, ChecksDuringARebuildAnswerFromTheOldTableWithoutWaiting) {
+  // A rebuild at a million ids takes a fifth of a second; a check must not
+  // wait for it. The hook runs mid-rebuild, on the writer's thread, and
+  // checks from another: if checks waited for the rebuild, that check
+  // could not finish until the hook returned, and the wait below would
+  // time out (the test then fails rather than hangs).
+  RevocationTable table;
+  const std::string long_id(40, 'x');  // stored out of line
+  table.Revoke(long_id, kStart + absl::Seconds(1), kStart);
+  table.Revoke("kept", kMuchLater, kStart);
+  int hook_runs = 0;
+  bool answered_in_time = true;
+  std::atomic<bool> long_id_found{false};
+  std::atomic<bool> kept_found{false};
+  std::vector<std::thread> checkers;
+  table.SetRebuildHookForTest([&] {
+    ++hook_runs;
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> finished = done->get_future();
+    checkers.emplace_back([&, done] {
+      // The expired id is forgotten by this rebuild but still in the old
+      // table, whose out-of-line ids must not be freed under a check.
+      long_id_found = table.Contains(long_id);
+      kept_found = table.Contains("kept");
+      done->set_value();
+    });
+    // Joined only after the rebuild: a check that waits for it finishes
+    // once this hook gives up, and the test fails instead of hanging.
+    answered_in_time = answered_in_time &&
+        finished.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  });
+  RevokeFillers(table, 20, kStart + absl::Seconds(10));
+  for (std::thread& checker : checkers) checker.join();
+  EXPECT_GE(hook_runs, 1);
+  EXPECT_TRUE(answered_in_time);
+  EXPECT_TRUE(long_id_found.load());
+  EXPECT_TRUE(kept_found.load());
+  EXPECT_FALSE(table.Contains(long_id));
+  EXPECT_TRUE(table.Contains("kept"));
 }
 
 TEST(RevocationTable, ConcurrentChecksFindEveryIdRevokedBeforeThem) {
