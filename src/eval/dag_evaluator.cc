@@ -208,6 +208,26 @@ class DagConjunctOracle : public ConjunctOracle {
                                                    position]);
   }
 
+  // From the program's arrays alone: ranking why_not visits every allow
+  // rule, and reading each one's CheckedRule (and its conjunct vector,
+  // allocated apart) would pull most of the checked policy into the cache.
+  size_t CountFailed(const CheckedPolicy&, uint32_t rule, size_t limit) const override {
+    const std::vector<DagRule>& rules = program_.rules();
+    const uint32_t* nodes = program_.conjunct_nodes().data();
+    const uint32_t end = rule + 1 < rules.size()
+                             ? rules[rule + 1].first_conjunct
+                             : static_cast<uint32_t>(program_.conjunct_nodes().size());
+    size_t failed = 0;
+    for (uint32_t i = rules[rule].first_conjunct; i < end; ++i) {
+      if (run_.Evaluate(nodes[i]) != Tristate::kTrue && ++failed == limit) break;
+    }
+    return failed;
+  }
+
+  Effect RuleEffect(const CheckedPolicy&, uint32_t rule) const override {
+    return program_.rules()[rule].effect;
+  }
+
  private:
   const DagProgram& program_;
   DagRun& run_;
@@ -253,9 +273,13 @@ void Explain(const DagProgram& program, const Request& request, DagRun& run,
   thread_local Outcome outcome;  // reused: its vectors keep their capacity
   outcome.decision = decision;
   outcome.determining.assign(determining.begin(), determining.end());
-  outcome.indeterminate.clear();
-  for (uint32_t rule : determining) {
-    outcome.indeterminate.push_back(run.RuleCondition(rule) == Tristate::kUnknown);
+  // Only a deny can apply on unknown: an allow applies on true alone, so an
+  // allow decision's rules need no second look at their conditions.
+  outcome.indeterminate.assign(determining.size(), false);
+  if (decision.effect == Effect::kDeny) {
+    for (size_t i = 0; i < determining.size(); ++i) {
+      outcome.indeterminate[i] = run.RuleCondition(determining[i]) == Tristate::kUnknown;
+    }
   }
   BuildExplanation(program.policy(), request, outcome, DagConjunctOracle(program, run),
                    detail, explanation);
@@ -288,9 +312,9 @@ Decision DagEvaluate(const DagProgram& program, const Request& request,
     determining.reserve(program.rules().size());
     const Decision decision = DecideWithRules(program, run, &determining);
     if (explanation != nullptr) {
-      Explain(program, request, run, decision,
-              decision.default_applied ? std::vector<uint32_t>{} : determining, detail,
-              explanation);
+      // No rule applied exactly when the default decided, so `determining`
+      // is already empty then.
+      Explain(program, request, run, decision, determining, detail, explanation);
     }
     return decision;
   } catch (const std::bad_alloc&) {
