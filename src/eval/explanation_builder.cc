@@ -173,9 +173,10 @@ void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
 // Rules are visited in source order, so a rule ranks above one already
 // kept only with strictly fewer failures: once three are kept, counting a
 // rule's failures stops at the third's count, and the scan ends when that
-// count is one (no candidate has fewer than one). Besides the time, this
-// leaves most of the policy untouched, which the decisions that follow
-// would otherwise find evicted from the cache.
+// count is one (no candidate has fewer than one). The evaluator counts
+// (CountFailed, RuleEffect) from its own compact form where it has one: the
+// scan then reads fewer atoms and no CheckedRule, and evicts less of what
+// the decisions that follow need from the cache.
 void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
                 const ConjunctOracle& oracle, Explanation* explanation) {
   size_t used = 0;
