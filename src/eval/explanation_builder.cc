@@ -1,6 +1,8 @@
 #include "src/eval/explanation_builder.h"
 
 #include <algorithm>
+#include <array>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -18,14 +20,41 @@ namespace {
 // explains without allocating for the parts that fit. NextElement hands
 // out element `*used`, growing the vector only when it has to; Truncate
 // drops what the previous record had beyond this one.
+//
+// What Truncate drops goes to a small per-thread spare list of its type,
+// buffers and all, where NextElement looks first: the record's parts
+// change size from one decision to the next (a default deny's why_not,
+// then none; two determining rules, then one), and destroying elements
+// only to allocate them again cost a dozen allocations per such pair.
+constexpr size_t kSpareElements = 64;  // bounds what a thread keeps
+
+template <typename T>
+std::vector<T>& Spare() {
+  thread_local std::vector<T> spare;
+  return spare;
+}
+
 template <typename T>
 T& NextElement(std::vector<T>* elements, size_t* used) {
-  if (*used == elements->size()) elements->emplace_back();
+  if (*used == elements->size()) {
+    std::vector<T>& spare = Spare<T>();
+    if (spare.empty()) {
+      elements->emplace_back();
+    } else {
+      elements->push_back(std::move(spare.back()));
+      spare.pop_back();
+    }
+  }
   return (*elements)[(*used)++];
 }
 
 template <typename T>
 void Truncate(std::vector<T>* elements, size_t used) {
+  std::vector<T>& spare = Spare<T>();
+  while (elements->size() > used && spare.size() < kSpareElements) {
+    spare.push_back(std::move(elements->back()));
+    elements->pop_back();
+  }
   elements->resize(used);
 }
 
@@ -47,8 +76,15 @@ void AssignPolicyInfo(const PolicyInfo& from, PolicyInfo* to) {
 
 void MergeInto(const ObligationLiteral& value, ObligationValue* merged, bool first) {
   if (const auto* text = std::get_if<std::string>(&value)) {
-    if (first) *merged = std::vector<std::string>{};
-    auto& strings = std::get<std::vector<std::string>>(*merged);
+    // Cleared in place when the entry held strings last time, keeping the
+    // buffer.
+    auto* held = std::get_if<std::vector<std::string>>(merged);
+    if (first && held != nullptr) {
+      held->clear();
+    } else if (first) {
+      held = &merged->emplace<std::vector<std::string>>();
+    }
+    auto& strings = *held;
     if (std::find(strings.begin(), strings.end(), *text) == strings.end()) {
       strings.push_back(*text);
     }
@@ -133,38 +169,54 @@ void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
 // first and only the three closest rules are rendered: a policy may have
 // thousands of allow rules, and rendering every one's failed conjuncts made
 // one default deny's explanation cost milliseconds.
+//
+// Rules are visited in source order, so a rule ranks above one already
+// kept only with strictly fewer failures: once three are kept, counting a
+// rule's failures stops at the third's count, and the scan ends when that
+// count is one (no candidate has fewer than one). The evaluator counts
+// (CountFailed, RuleEffect) from its own compact form where it has one: the
+// scan then reads fewer atoms and no CheckedRule, and evicts less of what
+// the decisions that follow need from the cache.
 void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
                 const ConjunctOracle& oracle, Explanation* explanation) {
-  if (!outcome.decision.default_applied || outcome.decision.effect != Effect::kDeny) return;
-  struct Candidate {
-    size_t failed = 0;
-    uint32_t rule = 0;
-  };
-  thread_local std::vector<Candidate> candidates;  // reused across decisions
-  candidates.clear();
-  for (uint32_t index = 0; index < policy.rules.size(); ++index) {
-    if (policy.rules[index].effect != Effect::kAllow) continue;
-    size_t failed = 0;
-    for (const Conjunct& conjunct : policy.rules[index].conjuncts) {
-      if (oracle.Evaluate(index, conjunct) != Tristate::kTrue) ++failed;
+  size_t used = 0;
+  if (outcome.decision.default_applied && outcome.decision.effect == Effect::kDeny) {
+    struct Candidate {
+      size_t failed = 0;
+      uint32_t rule = 0;
+    };
+    constexpr size_t kWhyNotRules = 3;
+    std::array<Candidate, kWhyNotRules> closest;  // closest first
+    size_t kept = 0;
+    for (uint32_t index = 0; index < policy.rules.size(); ++index) {
+      if (oracle.RuleEffect(policy, index) != Effect::kAllow) continue;
+      const size_t limit =
+          kept == kWhyNotRules ? closest[kept - 1].failed : std::numeric_limits<size_t>::max();
+      if (limit == 1) break;
+      const size_t failed = oracle.CountFailed(policy, index, limit);
+      if (failed == 0 || failed >= limit) continue;
+      size_t at = 0;
+      while (at < kept && closest[at].failed <= failed) ++at;
+      if (kept < kWhyNotRules) ++kept;
+      for (size_t i = kept - 1; i > at; --i) closest[i] = closest[i - 1];
+      closest[at] = {failed, index};
     }
-    if (failed > 0) candidates.push_back({failed, index});
-  }
-  const size_t kept = std::min<size_t>(candidates.size(), 3);
-  std::partial_sort(candidates.begin(), candidates.begin() + kept, candidates.end(),
-                    [](const Candidate& a, const Candidate& b) {
-                      return a.failed != b.failed ? a.failed < b.failed : a.rule < b.rule;
-                    });
-  for (size_t i = 0; i < kept; ++i) {
-    const CheckedRule& rule = policy.rules[candidates[i].rule];
-    WhyNot why_not{rule.name, {}};
-    for (const Conjunct& conjunct : rule.conjuncts) {
-      if (oracle.Evaluate(candidates[i].rule, conjunct) != Tristate::kTrue) {
-        why_not.failed.push_back({conjunct.condition, policy.FormatLocation(conjunct.location)});
+    for (size_t i = 0; i < kept; ++i) {
+      const CheckedRule& rule = policy.rules[closest[i].rule];
+      WhyNot& why_not = NextElement(&explanation->why_not, &used);
+      why_not.rule.assign(rule.name);
+      size_t failed = 0;
+      for (const Conjunct& conjunct : rule.conjuncts) {
+        if (oracle.Evaluate(closest[i].rule, conjunct) != Tristate::kTrue) {
+          FailedCondition& entry = NextElement(&why_not.failed, &failed);
+          entry.condition.assign(conjunct.condition);
+          policy.AssignLocation(conjunct.location, &entry.location);
+        }
       }
+      Truncate(&why_not.failed, failed);
     }
-    explanation->why_not.push_back(std::move(why_not));
   }
+  Truncate(&explanation->why_not, used);
 }
 
 }  // namespace
@@ -187,9 +239,21 @@ void BuildExplanation(const CheckedPolicy& policy, const Request& request,
   }
   Truncate(&explanation->determining, determining);
   MergeObligations(policy, outcome, explanation);
-  explanation->why_not.clear();
   ListMissingAndErrors(policy, request, explanation);
-  if (detail == ExplanationDetail::kFull) RankWhyNot(policy, outcome, oracle, explanation);
+  if (detail == ExplanationDetail::kFull) {
+    RankWhyNot(policy, outcome, oracle, explanation);
+  } else {
+    Truncate(&explanation->why_not, 0);
+  }
+}
+
+size_t ConjunctOracle::CountFailed(const CheckedPolicy& policy, uint32_t rule,
+                                   size_t limit) const {
+  size_t failed = 0;
+  for (const Conjunct& conjunct : policy.rules[rule].conjuncts) {
+    if (Evaluate(rule, conjunct) != Tristate::kTrue && ++failed == limit) break;
+  }
+  return failed;
 }
 
 }  // namespace writ::internal

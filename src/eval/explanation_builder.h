@@ -21,6 +21,19 @@ class ConjunctOracle {
  public:
   virtual ~ConjunctOracle() = default;
   virtual Tristate Evaluate(uint32_t rule, const Conjunct& conjunct) const = 0;
+
+  // How many of rule `rule`'s conjuncts are not true, or any count of at
+  // least `limit` once that many are found: ranking why_not only needs to
+  // know that a rule is no closer than the ones it already has. An
+  // evaluator overrides this to count from its own compact form; this one
+  // asks Evaluate about each of `policy`'s conjuncts.
+  virtual size_t CountFailed(const CheckedPolicy& policy, uint32_t rule, size_t limit) const;
+
+  // Rule `rule`'s effect, for the same reason from the evaluator's own form
+  // if it has one.
+  virtual Effect RuleEffect(const CheckedPolicy& policy, uint32_t rule) const {
+    return policy.rules[rule].effect;
+  }
 };
 
 // What applied, in the evaluator's words: the rule indexes that determined

@@ -167,5 +167,35 @@ TEST_P(DagVersusReference, SameRecordOnRandomPoliciesAndRequests) {
 
 INSTANTIATE_TEST_SUITE_P(Shards, DagVersusReference, ::testing::Range(0, kShards));
 
+// The builder fills a caller's Explanation in place and keeps what one
+// record drops (a default deny's why_not, a longer determining list) for
+// the next: a record written over another, of either evaluator and either
+// detail, must read exactly as one written into a fresh Explanation.
+TEST(DagVersusReference, ReusedExplanationReadsAsAFreshOne) {
+  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed);
+  Explanation reused;  // one for every policy, evaluator and detail below
+  size_t compared = 0;
+  for (uint64_t k = 0; k < 200; ++k) {
+    RandomPolicyGenerator generator(base + k);
+    const PolicyItems items = generator.Policy();
+    std::string error;
+    std::shared_ptr<const Policy> policy = CompileItems(items, &error);
+    ASSERT_NE(policy, nullptr) << error;
+    for (int r = 0; r < kRequestsPerPolicy; ++r) {
+      absl::StatusOr<Request> request = Request::FromJson(*policy, generator.Request().Json());
+      ASSERT_TRUE(request.ok()) << request.status();
+      const Evaluator evaluator = r % 3 == 0 ? Evaluator::kReference : Evaluator::kDag;
+      const ExplanationDetail detail =
+          r % 4 == 1 ? ExplanationDetail::kWithoutWhyNot : ExplanationDetail::kFull;
+      Explanation fresh;
+      policy->Evaluate(*request, &fresh, evaluator, detail);
+      policy->Evaluate(*request, &reused, evaluator, detail);
+      ASSERT_EQ(reused.ToJson(), fresh.ToJson()) << "seed " << base + k << "\n" << items.Source();
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 200u * kRequestsPerPolicy);
+}
+
 }  // namespace
 }  // namespace writ::differential

@@ -336,6 +336,34 @@ TEST_P(Semantics, WhyNotRanksTheThreeClosestAllowRules) {
   EXPECT_THAT(failed(2), ElementsAre("i == 1 @rules.writ:1:16", "s == \"a\" @rules.writ:1:27"));
 }
 
+// Ranking keeps the closest three as it goes and stops counting a rule's
+// failures at the third's count: a later rule must have strictly fewer
+// failures to displace one, and once three rules fail one conjunct each no
+// later rule is a candidate.
+TEST_P(Semantics, WhyNotLaterRuleDisplacesOnlyWithFewerFailures) {
+  const std::string closer_later =
+      "allow two_a when i == 1 and s == \"a\";\n"
+      "allow two_b when i == 1 and s == \"a\" and b;\n"
+      "allow three when i == 1 and s == \"a\" and not b;\n"
+      "allow one_a when i == 1 and b;\n"
+      "allow two_c when i == 1 and s == \"a\";\n";
+  const std::string json = R"({"i": 2, "s": "b", "b": true})";
+  auto names = [](const Explanation& explanation) {
+    std::vector<std::string> rules;
+    for (const WhyNot& why_not : explanation.why_not) rules.push_back(why_not.rule);
+    return rules;
+  };
+  EXPECT_THAT(names(Eval(closer_later, json)), ElementsAre("one_a", "two_a", "two_b"));
+  const std::string three_ones = closer_later +
+                                 "allow one_b when s == \"a\";\n"
+                                 "allow one_c when i == 1;\n"
+                                 "allow one_d when s == \"a\" and b;\n";
+  const Explanation explanation = Eval(three_ones, json);
+  EXPECT_THAT(names(explanation), ElementsAre("one_a", "one_b", "one_c"));
+  ASSERT_EQ(explanation.why_not.size(), 3u);
+  EXPECT_EQ(explanation.why_not[2].failed.size(), 1u);
+}
+
 TEST_P(Semantics, WhyNotIsEmptyUnlessTheDefaultDenied) {
   EXPECT_THAT(Eval("allow a when i == 1;\ndeny d when true;", R"({"i": 2})").why_not, IsEmpty());
   EXPECT_THAT(Eval("allow a when i == 1;", R"({"i": 2})").why_not, ::testing::SizeIs(1));
