@@ -15,9 +15,10 @@
 //                        call every 10 µs, waiting untimed in between), a
 //                        heavily loaded gateway thread that still does other
 //                        work between decisions.
-//   log/format_record    what the log's writer thread does per Engine record:
-//                        explain the decision again (without why_not) and
-//                        format the JSON line; CPU time per record.
+//   log/format_record    what the log's writer thread does per record of an
+//                        EvaluateJson decision: read its values, explain the
+//                        decision again (without why_not) and format the
+//                        JSON line; CPU time per record.
 //   reload/10000         Engine::Reload of the 10,000-rule policy (compile +
 //                        publish), one reload per iteration.
 //   reload_p99/quiet              EvaluateJson latency on the 1,000-rule
@@ -185,12 +186,17 @@ BENCHMARK(LatencyWithExplanation)->Name("latency/explain_no_log")->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 // The writer thread's share of logging one decision. If this is slower than
-// deciding, a deciding thread that never rests outruns its writer.
+// deciding, a deciding thread that never rests outruns its writer. The
+// records are queued as Engine::EvaluateJson queues them.
 void FormatRecord(benchmark::State& state) {
   const Workload& workload = SharedWorkload(kRules);
   std::vector<internal::PendingRecord> records(workload.requests.size());
-  for (size_t i = 0; i < records.size(); ++i) records[i].request.emplace(workload.requests[i]);
-  for (internal::PendingRecord& record : records) record.policy = workload.policy.get();
+  for (size_t i = 0; i < records.size(); ++i) {
+    records[i].policy = workload.policy.get();
+    records[i].json = workload.json_requests[i];
+    // The decision the caller was answered; the writer reproduces it.
+    records[i].context.enforced = workload.policy->Evaluate(workload.requests[i]);
+  }
   Explanation scratch;
   std::optional<Request> reread;
   std::string line;
