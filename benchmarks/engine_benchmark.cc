@@ -16,7 +16,7 @@
 //                        heavily loaded gateway thread that still does other
 //                        work between decisions.
 //   log/format_record    what the log's writer thread does per record of an
-//                        EvaluateJson decision: read its values, explain the
+//                        EvaluateJson decision: unpack its values, explain the
 //                        decision again (without why_not) and format the
 //                        JSON line; CPU time per record.
 //   reload/10000         Engine::Reload of the 10,000-rule policy (compile +
@@ -193,18 +193,18 @@ void FormatRecord(benchmark::State& state) {
   std::vector<internal::PendingRecord> records(workload.requests.size());
   for (size_t i = 0; i < records.size(); ++i) {
     records[i].policy = workload.policy.get();
-    records[i].json = workload.json_requests[i];
+    records[i].values.Pack(workload.requests[i]);
     // The decision the caller was answered; the writer reproduces it.
     records[i].context.enforced = workload.policy->Evaluate(workload.requests[i]);
   }
   Explanation scratch;
-  std::optional<Request> reread;
+  std::optional<Request> unpacked;
   std::string line;
   size_t next = 0;
   for (auto _ : state) {
     const internal::PendingRecord& record = records[next++ % records.size()];
     line.clear();
-    internal::AppendPendingRecord(record, "", &reread, &scratch, &line);
+    internal::AppendPendingRecord(record, "", &unpacked, &scratch, &line);
     benchmark::DoNotOptimize(line.data());
   }
   state.counters["record_bytes"] = static_cast<double>(line.size());

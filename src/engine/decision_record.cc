@@ -55,21 +55,6 @@ void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
   json->String(Fingerprint(value_json, fingerprint_key));
 }
 
-// The values `record` decided: its copied request, or its JSON text read
-// again into `*reread` (the reader's own request, so the record itself is
-// only read). Null if that text no longer reads — it did when decided, so
-// only when memory runs out — and `*reread` is then empty.
-const Request* ValuesOf(const Policy& policy, const PendingRecord& record,
-                        std::optional<Request>* reread) {
-  if (record.json.empty() && record.request.has_value()) return &*record.request;
-  Request& request = RequestFor(policy, reread);
-  if (!record.json.empty() && request.ReadJson(record.json, record.json_options).ok()) {
-    return &request;
-  }
-  request.ClearAll();
-  return nullptr;
-}
-
 // The record states the enforced decision (AppendExplainedRecord).
 void KeepEnforcedDecision(Decision enforced, Explanation* explanation) {
   if (explanation->decision == enforced.effect &&
@@ -200,19 +185,13 @@ void AppendExplainedRecord(const Policy& policy, const Request& request,
 }
 
 void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerprint_key,
-                         std::optional<Request>* reread, Explanation* scratch,
+                         std::optional<Request>* unpacked, Explanation* scratch,
                          std::string* out) {
   const Policy& policy = *record.policy;
-  if (const Request* values = ValuesOf(policy, record, reread); values != nullptr) {
-    AppendExplainedRecord(policy, *values, record.evaluator, record.context, fingerprint_key,
-                          scratch, out);
-    return;
-  }
-  *scratch = Explanation{};
-  scratch->policy = policy.info();
-  scratch->errors.push_back({"", "the logged request could not be read again"});
-  KeepEnforcedDecision(record.context.enforced, scratch);
-  AppendDecisionRecord(**reread, *scratch, record.context, fingerprint_key, out);
+  Request& request = RequestFor(policy, unpacked);
+  record.values.UnpackInto(&request);
+  AppendExplainedRecord(policy, request, record.evaluator, record.context, fingerprint_key,
+                        scratch, out);
 }
 
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out) {

@@ -40,6 +40,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "src/engine/packed_values.h"
 #include "src/internal/json_writer.h"
 #include "writ/decision.h"
 #include "writ/engine.h"
@@ -117,29 +118,22 @@ Request& RequestFor(const Policy& policy, std::optional<Request>* request);
 // A decision waiting in the log's queue for its record to be formatted.
 // It lives in a slot of the log's ring and is reused: the deciding thread
 // writes it and the log's writer thread only reads it, so the next decision
-// finds its lines still in its own cache and its buffers (JSON text, request
-// values) already grown.
+// finds its lines still in its own cache and its buffer already grown.
 struct PendingRecord {
   // Kept alive by the ring until the writer has formatted the record
   // (DecisionLog::SubmitPending).
   const Policy* policy = nullptr;
-  // The values that were decided: the JSON text they were read from (read
-  // again, with `json_options`, by the writer — a few hundred bytes to hand
-  // to another core instead of a request's every slot), or, when empty,
-  // `request`.
-  std::string json;
-  RequestOptions json_options;
-  std::optional<Request> request;
+  // The values that were decided, packed from the deciding thread's request
+  // (of `policy`'s schema).
+  PackedValues values;
   Evaluator evaluator = Evaluator::kDag;
   RecordContext context;
 };
 
 // Explains `record`'s decision again (without why_not) into `*scratch` and
-// appends its record to `*out`; a JSON text is read again into `*reread`.
-// A JSON text that no longer reads (it did when decided, so only on memory
-// exhaustion) is written as a record with an `errors` entry instead.
+// appends its record to `*out`; its values are unpacked into `*unpacked`.
 void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerprint_key,
-                         std::optional<Request>* reread, Explanation* scratch,
+                         std::optional<Request>* unpacked, Explanation* scratch,
                          std::string* out);
 
 // {"dropped":N,"timestamp":"…"}: N records were lost to a full queue.
