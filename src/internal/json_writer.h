@@ -54,7 +54,13 @@ class JsonWriter {
 
  private:
   // Writes the comma that separates this value from the previous element.
-  void BeforeValue();
+  // Inline: it runs before every key and value, and as a call it was a
+  // tenth of formatting a decision log record.
+  void BeforeValue() {
+    if (depth_ == 0 || output_->empty()) return;
+    const char last = output_->back();
+    if (last != '{' && last != '[' && last != ':') output_->push_back(',');
+  }
 
   std::string* output_;
   // How many containers are open. Whether a comma is due is read off the
