@@ -2,6 +2,7 @@
 // PendingRecord: byte for byte the record of the request it was packed from.
 #include "src/engine/decision_record.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,7 +71,11 @@ RecordContext ContextFor(const Policy& policy, const Request& request) {
   context.id = {absl::FromUnixMicros(1764390651123456), 3, 42};
   context.enforced = policy.Evaluate(request);
   context.eval_ns = 812;
-  context.shadow = ShadowOutcome{Effect::kAllow, {}};
+  ShadowOutcome shadow{Effect::kAllow, {}};
+  const std::string& digest = policy.info().digest;
+  std::copy_n(digest.data(), std::min(digest.size(), shadow.digest.text.size()),
+              shadow.digest.text.data());
+  context.shadow = shadow;
   return context;
 }
 
@@ -130,6 +135,77 @@ TEST(DecisionRecordTest, WriterFormatsFromPackedValuesByteIdenticalToTheRequests
       EXPECT_EQ(from_pending, from_request) << json;
       EXPECT_THAT(from_pending, testing::Not(testing::HasSubstr("tok-1")));
     }
+  }
+}
+
+
+// The record's bytes, pinned: formatting may get faster, but a log's
+// readers diff and parse these lines. (The id's 8 hex digits of process
+// nonce differ from run to run.)
+TEST(DecisionRecordTest, RecordBytesAreUnchanged) {
+  const std::shared_ptr<const Policy> policy = EveryTypePolicy();
+  const struct {
+    size_t request;
+    absl::string_view key;
+    std::string record;
+  } cases[] = {
+    {0, "",
+      R"({"id":"187c5ff2f53bd800<nonce->000300000000002a","timestamp":"2025-11-29T04:30:5)"
+      R"(1.123456Z","decision":"allow","policy":{"name":"every \"type\"","version":"2","d)"
+      R"(igest":"sha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac")"
+      R"(},"determining":[{"rule":"search","effect":"allow","reason":"searches are \"fine)"
+      R"(\"","indeterminate":false,"location":"types.writ:15:1"},{"rule":"tagged","effect)"
+      R"(":"allow","reason":null,"indeterminate":false,"location":"types.writ:17:1"}],"de)"
+      R"(fault_applied":false,"obligations":{"log_level":["audit"],"max_uses":3},"missing)"
+      R"(":[],"errors":[],"input":{"tool":"search","count":3,"age":90,"score":0.25,"addr")"
+      R"(:"10.1.2.3","kind":"bound","tags":["ops","a\"b"],"flag":true,"nested.secret":"sh)"
+      R"(a256:d15991e448d1713bfd6a85d823f6acd8ad8d5032807de9347f76695d0a65321e","nested.s)"
+      R"(copes":"sha256:01f650e85c95620160b40ed22626dca932e9f700ffe599be060da184dd4d7822")"
+      R"(,"nested.level":"sha256:4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fc)"
+      R"(acdabf8a"},"eval_ns":812,"shadow":{"decision":"allow","digest":"sha256:120ed67f5)"
+      R"(898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees":true}})"},
+    {0, "log-key",
+      R"({"id":"187c5ff2f53bd800<nonce->000300000000002a","timestamp":"2025-11-29T04:30:5)"
+      R"(1.123456Z","decision":"allow","policy":{"name":"every \"type\"","version":"2","d)"
+      R"(igest":"sha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac")"
+      R"(},"determining":[{"rule":"search","effect":"allow","reason":"searches are \"fine)"
+      R"(\"","indeterminate":false,"location":"types.writ:15:1"},{"rule":"tagged","effect)"
+      R"(":"allow","reason":null,"indeterminate":false,"location":"types.writ:17:1"}],"de)"
+      R"(fault_applied":false,"obligations":{"log_level":["audit"],"max_uses":3},"missing)"
+      R"(":[],"errors":[],"input":{"tool":"search","count":3,"age":90,"score":0.25,"addr")"
+      R"(:"10.1.2.3","kind":"bound","tags":["ops","a\"b"],"flag":true,"nested.secret":"hm)"
+      R"(ac-sha256:73cdbdf3bc9b71cd3413ed47613672b6d1476f4911adbccb452a065c49d9d0d0","nes)"
+      R"(ted.scopes":"hmac-sha256:978a03804392e314b8e14622a7af8dfcae2ecd23b72aba099d00528)"
+      R"(654b4e0b5","nested.level":"hmac-sha256:62d31729e7a1518a46bdfbcb20da6e2ad813cebe9)"
+      R"(d000e298d64639f2ed8c052"},"eval_ns":812,"shadow":{"decision":"allow","digest":"s)"
+      R"(ha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees")"
+      R"(:true}})"},
+    {1, "",
+      R"({"id":"187c5ff2f53bd800<nonce->000300000000002a","timestamp":"2025-11-29T04:30:5)"
+      R"(1.123456Z","decision":"deny","policy":{"name":"every \"type\"","version":"2","di)"
+      R"(gest":"sha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac"})"
+      R"(,"determining":[{"rule":"risky","effect":"deny","reason":"too risky","indetermin)"
+      R"(ate":true,"location":"types.writ:18:1"},{"rule":"secret","effect":"deny","reason)"
+      R"(":null,"indeterminate":true,"location":"types.writ:19:1"}],"default_applied":fal)"
+      R"(se,"obligations":{},"missing":["count","flag","nested.secret","score","tags"],"e)"
+      R"(rrors":[],"input":{"tool":"q\"uote\\back\nline\u0001 é","addr":"2001:db8::1"},"e)"
+      R"(val_ns":812,"shadow":{"decision":"allow","digest":"sha256:120ed67f5898ac38458f29)"
+      R"(31e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees":false}})"},
+  };
+  std::optional<Request> unpacked;
+  Explanation scratch;
+  for (const auto& [index, key, want] : cases) {
+    absl::StatusOr<Request> request = Request::FromJson(*policy, Requests()[index]);
+    ASSERT_TRUE(request.ok()) << request.status();
+    PendingRecord pending;
+    pending.policy = policy.get();
+    pending.values.Pack(*request);
+    pending.context = ContextFor(*policy, *request);
+    std::string line;
+    AppendPendingRecord(pending, key, &unpacked, &scratch, &line);
+    ASSERT_GT(line.size(), 31u);
+    line.replace(23, 8, "<nonce->");
+    EXPECT_EQ(line, want);
   }
 }
 
