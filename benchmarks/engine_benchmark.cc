@@ -197,14 +197,13 @@ void FormatRecord(benchmark::State& state) {
     // The decision the caller was answered; the writer reproduces it.
     records[i].context.enforced = workload.policy->Evaluate(workload.requests[i]);
   }
-  Explanation scratch;
-  std::optional<Request> unpacked;
+  internal::RecordScratch scratch;
   std::string line;
   size_t next = 0;
   for (auto _ : state) {
     const internal::PendingRecord& record = records[next++ % records.size()];
     line.clear();
-    internal::AppendPendingRecord(record, "", &unpacked, &scratch, &line);
+    internal::AppendPendingRecord(record, "", &scratch, &line);
     benchmark::DoNotOptimize(line.data());
   }
   state.counters["record_bytes"] = static_cast<double>(line.size());

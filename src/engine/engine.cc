@@ -224,7 +224,7 @@ class Engine::Impl {
     line.clear();
     internal::AppendExplainedRecord(policy, request, options_.evaluator, context,
                                     options_.log->fingerprint_key(),
-                                    &ThreadExplanation(), &line);
+                                    &ThreadExplanation(), nullptr, &line);
     counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
   }
 

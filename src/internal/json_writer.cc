@@ -116,6 +116,16 @@ void JsonWriter::Key(absl::string_view key) {
   output_->push_back(':');
 }
 
+void JsonWriter::FormattedKey(absl::string_view key_and_colon) {
+  BeforeValue();
+  output_->append(key_and_colon.data(), key_and_colon.size());
+}
+
+void JsonWriter::FormattedValue(absl::string_view json) {
+  BeforeValue();
+  output_->append(json.data(), json.size());
+}
+
 void JsonWriter::String(absl::string_view value) {
   BeforeValue();
   AppendJsonString(value, output_);

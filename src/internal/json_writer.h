@@ -52,6 +52,11 @@ class JsonWriter {
   void Bool(bool value);
   void Null();
 
+  // A key or a value formatted earlier (the key by AppendJsonString, with
+  // its ':'), for a writer that repeats the same text on every line.
+  void FormattedKey(absl::string_view key_and_colon);
+  void FormattedValue(absl::string_view json);
+
  private:
   // Writes the comma that separates this value from the previous element.
   // Inline: it runs before every key and value, and as a call it was a

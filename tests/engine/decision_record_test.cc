@@ -115,8 +115,7 @@ TEST(PackedValuesTest, UnpackingGivesBackEveryGivenValueAndNothingElse) {
 
 TEST(DecisionRecordTest, WriterFormatsFromPackedValuesByteIdenticalToTheRequestsRecord) {
   const std::shared_ptr<const Policy> policy = EveryTypePolicy();
-  std::optional<Request> unpacked;
-  Explanation scratch;
+  RecordScratch scratch;
   for (absl::string_view key : {"", "log-key"}) {
     for (const std::string& json : Requests()) {
       absl::StatusOr<Request> request = Request::FromJson(*policy, json);
@@ -126,12 +125,12 @@ TEST(DecisionRecordTest, WriterFormatsFromPackedValuesByteIdenticalToTheRequests
       pending.values.Pack(*request);
       pending.context = ContextFor(*policy, *request);
       std::string from_pending;
-      AppendPendingRecord(pending, key, &unpacked, &scratch, &from_pending);
+      AppendPendingRecord(pending, key, &scratch, &from_pending);
       // What a deciding thread formatting its own record writes.
       Explanation explanation;
       std::string from_request;
       AppendExplainedRecord(*policy, *request, Evaluator::kDag, pending.context, key,
-                            &explanation, &from_request);
+                            &explanation, nullptr, &from_request);
       EXPECT_EQ(from_pending, from_request) << json;
       EXPECT_THAT(from_pending, testing::Not(testing::HasSubstr("tok-1")));
     }
@@ -192,8 +191,7 @@ TEST(DecisionRecordTest, RecordBytesAreUnchanged) {
       R"(val_ns":812,"shadow":{"decision":"allow","digest":"sha256:120ed67f5898ac38458f29)"
       R"(31e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees":false}})"},
   };
-  std::optional<Request> unpacked;
-  Explanation scratch;
+  RecordScratch scratch;
   for (const auto& [index, key, want] : cases) {
     absl::StatusOr<Request> request = Request::FromJson(*policy, Requests()[index]);
     ASSERT_TRUE(request.ok()) << request.status();
@@ -202,10 +200,38 @@ TEST(DecisionRecordTest, RecordBytesAreUnchanged) {
     pending.values.Pack(*request);
     pending.context = ContextFor(*policy, *request);
     std::string line;
-    AppendPendingRecord(pending, key, &unpacked, &scratch, &line);
+    AppendPendingRecord(pending, key, &scratch, &line);
     ASSERT_GT(line.size(), 31u);
     line.replace(23, 8, "<nonce->");
     EXPECT_EQ(line, want);
+  }
+}
+
+// One writer formats the records of every policy a reload leaves queued:
+// each record gets its own policy's block and keys.
+TEST(DecisionRecordTest, ReusedScratchFormatsEachRecordWithItsOwnPolicysFragments) {
+  const std::shared_ptr<const Policy> first = EveryTypePolicy();
+  absl::StatusOr<std::shared_ptr<const Policy>> second = Policy::Compile(
+      {{"other.writ",
+        "policy \"other\";\nschema { flag: bool; tool: string; }\n"
+        "allow flagged when flag;\n"}});
+  ASSERT_TRUE(second.ok()) << second.status();
+  RecordScratch scratch;
+  for (const Policy* policy : {first.get(), second->get(), first.get()}) {
+    absl::StatusOr<Request> request =
+        Request::FromJson(*policy, R"({"tool": "search", "flag": true})");
+    ASSERT_TRUE(request.ok()) << request.status();
+    PendingRecord pending;
+    pending.policy = policy;
+    pending.values.Pack(*request);
+    pending.context = ContextFor(*policy, *request);
+    std::string from_pending;
+    AppendPendingRecord(pending, "", &scratch, &from_pending);
+    Explanation explanation;
+    std::string from_request;
+    AppendExplainedRecord(*policy, *request, Evaluator::kDag, pending.context, "",
+                          &explanation, nullptr, &from_request);
+    EXPECT_EQ(from_pending, from_request);
   }
 }
 

@@ -131,7 +131,7 @@ TEST(EngineLogTest, RecordRepeatsTheDecisionsExplanationWithoutWhyNot) {
 TEST(EngineLogTest, RecordNeverShowsADecisionNobodyEnforced) {
   absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile(RedactingPolicy());
   ASSERT_TRUE(policy.ok()) << policy.status();
-  Explanation scratch;
+  internal::RecordScratch scratch;
   simdjson::dom::parser parser;
   const auto record_for = [&](const std::string& json, Decision enforced) {
     internal::PendingRecord pending;
@@ -140,9 +140,8 @@ TEST(EngineLogTest, RecordNeverShowsADecisionNobodyEnforced) {
     EXPECT_TRUE(request.ok()) << request.status();
     pending.values.Pack(*request);
     pending.context.enforced = enforced;
-    std::optional<Request> reread;
     std::string line;
-    internal::AppendPendingRecord(pending, "", &reread, &scratch, &line);
+    internal::AppendPendingRecord(pending, "", &scratch, &line);
     return line;
   };
   // The policy denies this by default; the caller was told allow.
