@@ -19,6 +19,8 @@
 //                        EvaluateJson decision: unpack its values, explain the
 //                        decision again (without why_not) and format the
 //                        JSON line; CPU time per record.
+//   log/pack_values      what the deciding thread does to hand the writer a
+//                        decision's values: pack the request's given slots.
 //   reload/10000         Engine::Reload of the 10,000-rule policy (compile +
 //                        publish), one reload per iteration.
 //   reload_p99/quiet              EvaluateJson latency on the 1,000-rule
@@ -209,6 +211,21 @@ void FormatRecord(benchmark::State& state) {
   state.counters["record_bytes"] = static_cast<double>(line.size());
 }
 BENCHMARK(FormatRecord)->Name("log/format_record");
+
+// The deciding thread's share of handing a decision's values to the writer.
+// It packs the request it has just read and decided, so cycling over a few
+// requests that stay in cache, not all 10,000.
+void PackValues(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  constexpr size_t kHotRequests = 16;
+  internal::PackedValues packed;
+  size_t next = 0;
+  for (auto _ : state) {
+    packed.Pack(workload.requests[next++ % kHotRequests]);
+    benchmark::DoNotOptimize(&packed);
+  }
+}
+BENCHMARK(PackValues)->Name("log/pack_values");
 
 // --- Reload -------------------------------------------------------------------
 

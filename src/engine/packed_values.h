@@ -34,10 +34,9 @@ class PackedValues {
   // from, hold exactly the packed values: what was absent is absent again.
   void UnpackInto(Request* request) const;
 
-  size_t byte_size() const { return bytes_.size(); }
-
  private:
-  std::string bytes_;
+  std::string bytes_;  // the first used_ bytes hold the values
+  size_t used_ = 0;
 };
 
 }  // namespace writ::internal
