@@ -133,7 +133,7 @@ class Ring {
   // the writer's scratch), frees their slots and returns how many. Slots are
   // freed every kFreeEvery records rather than at the end, so that a
   // producer that outruns the writer finds room while a long backlog is
-  // formatted (a record costs the writer ~2.7 µs, a ring's half 5+ ms).
+  // formatted (a record costs the writer ~2 µs, a ring's half 8+ ms).
   size_t Drain(absl::string_view fingerprint_key, internal::RecordScratch* scratch,
                std::string* out) {
     constexpr uint64_t kFreeEvery = 64;
