@@ -15,9 +15,12 @@
 //                        call every 10 µs, waiting untimed in between), a
 //                        heavily loaded gateway thread that still does other
 //                        work between decisions.
-//   log/format_record    what the log's writer thread does per Engine record:
-//                        explain the decision again (without why_not) and
-//                        format the JSON line; CPU time per record.
+//   log/format_record    what the log's writer thread does per record of an
+//                        EvaluateJson decision: unpack its values, explain the
+//                        decision again (without why_not) and format the
+//                        JSON line; CPU time per record.
+//   log/pack_values      what the deciding thread does to hand the writer a
+//                        decision's values: pack the request's given slots.
 //   reload/10000         Engine::Reload of the 10,000-rule policy (compile +
 //                        publish), one reload per iteration.
 //   reload_p99/quiet              EvaluateJson latency on the 1,000-rule
@@ -185,25 +188,44 @@ BENCHMARK(LatencyWithExplanation)->Name("latency/explain_no_log")->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 // The writer thread's share of logging one decision. If this is slower than
-// deciding, a deciding thread that never rests outruns its writer.
+// deciding, a deciding thread that never rests outruns its writer. The
+// records are queued as Engine::EvaluateJson queues them.
 void FormatRecord(benchmark::State& state) {
   const Workload& workload = SharedWorkload(kRules);
   std::vector<internal::PendingRecord> records(workload.requests.size());
-  for (size_t i = 0; i < records.size(); ++i) records[i].request.emplace(workload.requests[i]);
-  for (internal::PendingRecord& record : records) record.policy = workload.policy.get();
-  Explanation scratch;
-  std::optional<Request> reread;
+  for (size_t i = 0; i < records.size(); ++i) {
+    records[i].policy = workload.policy.get();
+    records[i].values.Pack(workload.requests[i]);
+    // The decision the caller was answered; the writer reproduces it.
+    records[i].context.enforced = workload.policy->Evaluate(workload.requests[i]);
+  }
+  internal::RecordScratch scratch;
   std::string line;
   size_t next = 0;
   for (auto _ : state) {
     const internal::PendingRecord& record = records[next++ % records.size()];
     line.clear();
-    internal::AppendPendingRecord(record, "", &reread, &scratch, &line);
+    internal::AppendPendingRecord(record, "", &scratch, &line);
     benchmark::DoNotOptimize(line.data());
   }
   state.counters["record_bytes"] = static_cast<double>(line.size());
 }
 BENCHMARK(FormatRecord)->Name("log/format_record");
+
+// The deciding thread's share of handing a decision's values to the writer.
+// It packs the request it has just read and decided, so cycling over a few
+// requests that stay in cache, not all 10,000.
+void PackValues(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  constexpr size_t kHotRequests = 16;
+  internal::PackedValues packed;
+  size_t next = 0;
+  for (auto _ : state) {
+    packed.Pack(workload.requests[next++ % kHotRequests]);
+    benchmark::DoNotOptimize(&packed);
+  }
+}
+BENCHMARK(PackValues)->Name("log/pack_values");
 
 // --- Reload -------------------------------------------------------------------
 

@@ -83,8 +83,9 @@ struct DecisionLogOptions {
   // among the rings (at most one per hardware thread, at least 256 records
   // each), so one deciding thread has its ring's share: 8,192 by default on
   // 2 cores. Memory is a ~300-byte slot per record plus, once used, the
-  // slot's buffer for a request's JSON text (about 10 MB at the default
-  // once every slot has carried a ~300-byte request).
+  // slot's buffer for a request's packed values (about the size of its
+  // JSON text: some 10 MB at the default once every slot has carried a
+  // ~300-byte request).
   size_t queue_capacity = 16384;
   // The longest a queued record waits before the writer takes it (when the
   // queue fills faster, sooner). Bounds how stale the file is, not what is

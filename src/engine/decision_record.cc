@@ -55,21 +55,6 @@ void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
   json->String(Fingerprint(value_json, fingerprint_key));
 }
 
-// The values `record` decided: its copied request, or its JSON text read
-// again into `*reread` (the reader's own request, so the record itself is
-// only read). Null if that text no longer reads — it did when decided, so
-// only when memory runs out — and `*reread` is then empty.
-const Request* ValuesOf(const Policy& policy, const PendingRecord& record,
-                        std::optional<Request>* reread) {
-  if (record.json.empty() && record.request.has_value()) return &*record.request;
-  Request& request = RequestFor(policy, reread);
-  if (!record.json.empty() && request.ReadJson(record.json, record.json_options).ok()) {
-    return &request;
-  }
-  request.ClearAll();
-  return nullptr;
-}
-
 // The record states the enforced decision (AppendExplainedRecord).
 void KeepEnforcedDecision(Decision enforced, Explanation* explanation) {
   if (explanation->decision == enforced.effect &&
@@ -132,14 +117,38 @@ void AppendTimestamp(absl::Time now, std::string* out) {
                   absl::Dec(micros - second * 1000000, absl::kZeroPad6), "Z");
 }
 
+void RecordFragments::Use(const Policy& policy) {
+  const CheckedPolicy& checked = policy.checked();
+  const PolicyInfo& info = policy.info();
+  if (checked.schema == schema_ && info.digest == info_.digest && info.name == info_.name &&
+      info.version == info_.version) {
+    return;
+  }
+  info_ = info;
+  policy_json_.clear();
+  JsonWriter policy_json(&policy_json_);
+  WritePolicyInfo(info_, &policy_json);
+  schema_ = checked.schema;
+  keys_.resize(schema_->attributes.size());
+  for (size_t slot = 0; slot < keys_.size(); ++slot) {
+    keys_[slot].clear();
+    AppendJsonString(schema_->attributes[slot].path, &keys_[slot]);
+    keys_[slot].push_back(':');
+  }
+}
+
 void WriteRequestAttributes(const Request& request, absl::string_view fingerprint_key,
-                            JsonWriter* json) {
+                            const RecordFragments* fragments, JsonWriter* json) {
   const Schema& schema = request.schema();
   for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
     const Value& value = request.value(slot);
     if (value.state != ValueState::kPresent) continue;
     const AttributeInfo& attribute = schema.attributes[slot];
-    json->Key(attribute.path);
+    if (fragments != nullptr) {
+      json->FormattedKey(fragments->key(slot));
+    } else {
+      json->Key(attribute.path);
+    }
     if (attribute.redact) {
       WriteRedactedValue(attribute, value, fingerprint_key, json);
     } else {
@@ -151,7 +160,8 @@ void WriteRequestAttributes(const Request& request, absl::string_view fingerprin
 void AppendDecisionRecord(const Request& request,
                           const Explanation& explanation,
                           const RecordContext& context,
-                          absl::string_view fingerprint_key, std::string* out) {
+                          absl::string_view fingerprint_key,
+                          const RecordFragments* fragments, std::string* out) {
   JsonWriter json(out);
   json.BeginObject();
   json.Key("id");
@@ -162,10 +172,11 @@ void AppendDecisionRecord(const Request& request,
   out->push_back('"');
   AppendTimestamp(context.id.time, out);
   out->push_back('"');
-  WriteExplanationMembers(explanation, ExplanationDetail::kWithoutWhyNot, &json);
+  WriteExplanationMembers(explanation, ExplanationDetail::kWithoutWhyNot, &json,
+                          fragments != nullptr ? fragments->policy_json() : "");
   json.Key("input");
   json.BeginObject();
-  WriteRequestAttributes(request, fingerprint_key, &json);
+  WriteRequestAttributes(request, fingerprint_key, fragments, &json);
   json.EndObject();
   json.Key("eval_ns");
   json.Int(context.eval_ns);
@@ -193,26 +204,20 @@ Request& RequestFor(const Policy& policy, std::optional<Request>* request) {
 void AppendExplainedRecord(const Policy& policy, const Request& request,
                            Evaluator evaluator, const RecordContext& context,
                            absl::string_view fingerprint_key, Explanation* scratch,
-                           std::string* out) {
+                           const RecordFragments* fragments, std::string* out) {
   policy.Evaluate(request, scratch, evaluator, ExplanationDetail::kWithoutWhyNot);
   KeepEnforcedDecision(context.enforced, scratch);
-  AppendDecisionRecord(request, *scratch, context, fingerprint_key, out);
+  AppendDecisionRecord(request, *scratch, context, fingerprint_key, fragments, out);
 }
 
 void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerprint_key,
-                         std::optional<Request>* reread, Explanation* scratch,
-                         std::string* out) {
+                         RecordScratch* scratch, std::string* out) {
   const Policy& policy = *record.policy;
-  if (const Request* values = ValuesOf(policy, record, reread); values != nullptr) {
-    AppendExplainedRecord(policy, *values, record.evaluator, record.context, fingerprint_key,
-                          scratch, out);
-    return;
-  }
-  *scratch = Explanation{};
-  scratch->policy = policy.info();
-  scratch->errors.push_back({"", "the logged request could not be read again"});
-  KeepEnforcedDecision(record.context.enforced, scratch);
-  AppendDecisionRecord(**reread, *scratch, record.context, fingerprint_key, out);
+  Request& request = RequestFor(policy, &scratch->request);
+  record.values.UnpackInto(&request);
+  scratch->fragments.Use(policy);
+  AppendExplainedRecord(policy, request, record.evaluator, record.context, fingerprint_key,
+                        &scratch->explanation, &scratch->fragments, out);
 }
 
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out) {

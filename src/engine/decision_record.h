@@ -37,9 +37,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "src/engine/packed_values.h"
 #include "src/internal/json_writer.h"
 #include "writ/decision.h"
 #include "writ/engine.h"
@@ -92,13 +94,38 @@ struct RecordContext {
   std::optional<ShadowOutcome> shadow;
 };
 
+// What every record of one policy repeats, its `policy` block and its
+// attributes' keys, formatted once. A log's writer formats thousands of
+// records of the same policy, and these were a fifth of each record's
+// bytes and a third of its strings to escape.
+class RecordFragments {
+ public:
+  // Makes these `policy`'s fragments, formatting them only when they are
+  // another policy's.
+  void Use(const Policy& policy);
+
+  absl::string_view policy_json() const { return policy_json_; }
+  // `"path":` of the attribute in `slot`.
+  absl::string_view key(uint32_t slot) const { return keys_[slot]; }
+
+ private:
+  // Held, so that no other schema can take its address while the keys
+  // are cached by it.
+  std::shared_ptr<const Schema> schema_;
+  PolicyInfo info_;
+  std::string policy_json_;
+  std::vector<std::string> keys_;
+};
+
 // Appends the record described above to `*out` (no newline). The
 // explanation's why_not, if any, is not written.
 // Redacted values are fingerprinted with `fingerprint_key` (Fingerprint).
+// `fragments`, when given, must be Use()d for the request's policy.
 void AppendDecisionRecord(const Request& request,
                           const Explanation& explanation,
                           const RecordContext& context,
-                          absl::string_view fingerprint_key, std::string* out);
+                          absl::string_view fingerprint_key,
+                          const RecordFragments* fragments, std::string* out);
 
 // Explains `request`'s decision by `policy` again (without why_not) into
 // `*scratch` and appends its record. Explaining again reaches the enforced
@@ -108,7 +135,7 @@ void AppendDecisionRecord(const Request& request,
 void AppendExplainedRecord(const Policy& policy, const Request& request,
                            Evaluator evaluator, const RecordContext& context,
                            absl::string_view fingerprint_key, Explanation* scratch,
-                           std::string* out);
+                           const RecordFragments* fragments, std::string* out);
 
 // `*request` made a request for `policy`'s schema: kept (with its buffers)
 // when it already is one, replaced by an empty one otherwise.
@@ -117,38 +144,38 @@ Request& RequestFor(const Policy& policy, std::optional<Request>* request);
 // A decision waiting in the log's queue for its record to be formatted.
 // It lives in a slot of the log's ring and is reused: the deciding thread
 // writes it and the log's writer thread only reads it, so the next decision
-// finds its lines still in its own cache and its buffers (JSON text, request
-// values) already grown.
+// finds its lines still in its own cache and its buffer already grown.
 struct PendingRecord {
   // Kept alive by the ring until the writer has formatted the record
   // (DecisionLog::SubmitPending).
   const Policy* policy = nullptr;
-  // The values that were decided: the JSON text they were read from (read
-  // again, with `json_options`, by the writer — a few hundred bytes to hand
-  // to another core instead of a request's every slot), or, when empty,
-  // `request`.
-  std::string json;
-  RequestOptions json_options;
-  std::optional<Request> request;
+  // The values that were decided, packed from the deciding thread's request
+  // (of `policy`'s schema).
+  PackedValues values;
   Evaluator evaluator = Evaluator::kDag;
   RecordContext context;
 };
 
-// Explains `record`'s decision again (without why_not) into `*scratch` and
-// appends its record to `*out`; a JSON text is read again into `*reread`.
-// A JSON text that no longer reads (it did when decided, so only on memory
-// exhaustion) is written as a record with an `errors` entry instead.
+// What a thread that formats PendingRecords reuses from one to the next.
+struct RecordScratch {
+  std::optional<Request> request;  // the record's values, unpacked
+  Explanation explanation;
+  RecordFragments fragments;       // the last record's policy's
+};
+
+// Explains `record`'s decision again (without why_not) and appends its
+// record to `*out`.
 void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerprint_key,
-                         std::optional<Request>* reread, Explanation* scratch,
-                         std::string* out);
+                         RecordScratch* scratch, std::string* out);
 
 // {"dropped":N,"timestamp":"…"}: N records were lost to a full queue.
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out);
 
 // Writes the present attributes of `request` as one JSON object member per
 // attribute, redacted ones fingerprinted. Must be inside an object.
+// `fragments`, when given, must be Use()d for the request's policy.
 void WriteRequestAttributes(const Request& request, absl::string_view fingerprint_key,
-                            JsonWriter* json);
+                            const RecordFragments* fragments, JsonWriter* json);
 
 // "sha256:" + the SHA-256 (hex) of `value_json`; with a key,
 // "hmac-sha256:" + its HMAC-SHA-256 under the key

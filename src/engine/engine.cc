@@ -72,16 +72,6 @@ Request& ThreadRequest(const Policy& policy) {
   return internal::RequestFor(policy, &request);
 }
 
-// Fills `*into` with `request`'s values, reusing its buffers when it holds
-// a request of the same schema.
-void CopyRequest(const Request& request, std::optional<Request>* into) {
-  if (into->has_value() && &(*into)->schema() == &request.schema()) {
-    **into = request;
-  } else {
-    into->emplace(request);
-  }
-}
-
 }  // namespace
 
 class Engine::Impl {
@@ -182,7 +172,7 @@ class Engine::Impl {
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
       if (&policy == state.live.get()) {
-        LogPending(state.live, request, json, std::move(context));
+        LogPending(state.live, request, std::move(context));
       } else {
         LogNow(policy, request, context);
       }
@@ -213,20 +203,14 @@ class Engine::Impl {
   }
 
   // Hands the decision to the log's writer thread, which explains and
-  // formats it: the deciding thread only fills a reused record with the
-  // JSON text it decided (or a copy of the caller's request).
+  // formats it: the deciding thread only packs the request's given values
+  // into a reused record.
   void LogPending(const std::shared_ptr<const Policy>& policy, const Request& request,
-                  const absl::string_view* json, internal::RecordContext context) const {
+                  internal::RecordContext context) const {
     const bool queued = options_.log->SubmitPending(policy, [&](internal::PendingRecord* record) {
       record->evaluator = options_.evaluator;
       record->context = std::move(context);
-      if (json != nullptr) {
-        record->json.assign(json->data(), json->size());
-        record->json_options = options_.request;
-      } else {
-        record->json.clear();
-        CopyRequest(request, &record->request);
-      }
+      record->values.Pack(request);
     });
     counters_.Add(queued ? kLogRecords : kLogDrops);
   }
@@ -240,7 +224,7 @@ class Engine::Impl {
     line.clear();
     internal::AppendExplainedRecord(policy, request, options_.evaluator, context,
                                     options_.log->fingerprint_key(),
-                                    &ThreadExplanation(), &line);
+                                    &ThreadExplanation(), nullptr, &line);
     counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
   }
 

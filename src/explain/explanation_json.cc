@@ -25,17 +25,6 @@ void WriteOptionalString(const std::optional<std::string>& text,
   }
 }
 
-void WritePolicyInfo(const PolicyInfo& policy, JsonWriter* json) {
-  json->BeginObject();
-  json->Key("name");
-  WriteOptionalString(policy.name, json);
-  json->Key("version");
-  WriteOptionalString(policy.version, json);
-  json->Key("digest");
-  json->String(policy.digest);
-  json->EndObject();
-}
-
 void WriteDetermining(const std::vector<DeterminingRule>& rules,
                       JsonWriter* json) {
   json->BeginArray();
@@ -138,12 +127,28 @@ const char* EffectName(Effect effect) {
 
 namespace internal {
 
+void WritePolicyInfo(const PolicyInfo& policy, JsonWriter* json) {
+  json->BeginObject();
+  json->Key("name");
+  WriteOptionalString(policy.name, json);
+  json->Key("version");
+  WriteOptionalString(policy.version, json);
+  json->Key("digest");
+  json->String(policy.digest);
+  json->EndObject();
+}
+
 void WriteExplanationMembers(const Explanation& explanation,
-                             ExplanationDetail detail, JsonWriter* json) {
+                             ExplanationDetail detail, JsonWriter* json,
+                             absl::string_view formatted_policy) {
   json->Key("decision");
   json->String(EffectName(explanation.decision));
   json->Key("policy");
-  WritePolicyInfo(explanation.policy, json);
+  if (formatted_policy.empty()) {
+    WritePolicyInfo(explanation.policy, json);
+  } else {
+    json->FormattedValue(formatted_policy);
+  }
   json->Key("determining");
   WriteDetermining(explanation.determining, json);
   json->Key("default_applied");

@@ -1,7 +1,9 @@
 #include "src/internal/json_writer.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace writ::internal {
 namespace {
@@ -22,9 +24,18 @@ const char* ShortEscape(unsigned char byte) {
   }
 }
 
-bool NeedsEscape(unsigned char byte) {
+constexpr bool NeedsEscape(unsigned char byte) {
   return byte < 0x20 || byte == '"' || byte == '\\';
 }
+
+// NeedsEscape as a table: the scan for the first byte to escape is the
+// inner loop of every string and key written (a decision log record is
+// mostly strings), and one load per byte beats three compares.
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int byte = 0; byte < 256; ++byte) table[byte] = NeedsEscape(byte);
+  return table;
+}();
 
 void AppendUnicodeEscape(unsigned char byte, std::string* output) {
   static constexpr char kHexDigits[] = "0123456789abcdef";
@@ -44,11 +55,27 @@ void AppendNumber(Number value, std::string* output) {
 }  // namespace
 
 void AppendJsonString(absl::string_view text, std::string* output) {
+  size_t first_escape = 0;
+  while (first_escape < text.size() &&
+         !kNeedsEscape[static_cast<unsigned char>(text[first_escape])]) {
+    ++first_escape;
+  }
+  if (first_escape == text.size()) {
+    // Nothing to escape, the common case: one resize and one copy instead
+    // of three appends, each checking the capacity and writing a terminator.
+    const size_t start = output->size();
+    output->resize(start + text.size() + 2);
+    char* quoted = output->data() + start;
+    quoted[0] = '"';
+    std::memcpy(quoted + 1, text.data(), text.size());
+    quoted[text.size() + 1] = '"';
+    return;
+  }
   output->push_back('"');
   size_t run_start = 0;  // copy unescaped bytes in runs, not one by one
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = first_escape; i < text.size(); ++i) {
     unsigned char byte = static_cast<unsigned char>(text[i]);
-    if (!NeedsEscape(byte)) continue;
+    if (!kNeedsEscape[byte]) continue;
     output->append(text.data() + run_start, i - run_start);
     if (const char* escape = ShortEscape(byte)) {
       output->append(escape);
@@ -59,12 +86,6 @@ void AppendJsonString(absl::string_view text, std::string* output) {
   }
   output->append(text.data() + run_start, text.size() - run_start);
   output->push_back('"');
-}
-
-void JsonWriter::BeforeValue() {
-  if (depth_ == 0 || output_->empty()) return;
-  char last = output_->back();
-  if (last != '{' && last != '[' && last != ':') output_->push_back(',');
 }
 
 void JsonWriter::BeginObject() {
@@ -93,6 +114,16 @@ void JsonWriter::Key(absl::string_view key) {
   BeforeValue();
   AppendJsonString(key, output_);
   output_->push_back(':');
+}
+
+void JsonWriter::FormattedKey(absl::string_view key_and_colon) {
+  BeforeValue();
+  output_->append(key_and_colon.data(), key_and_colon.size());
+}
+
+void JsonWriter::FormattedValue(absl::string_view json) {
+  BeforeValue();
+  output_->append(json.data(), json.size());
 }
 
 void JsonWriter::String(absl::string_view value) {
