@@ -79,6 +79,15 @@ RecordContext ContextFor(const Policy& policy, const Request& request) {
   return context;
 }
 
+// `request`'s decision by `policy`, queued as the Engine queues it.
+PendingRecord PendingFor(const Policy& policy, const Request& request) {
+  PendingRecord pending;
+  pending.policy = &policy;
+  pending.values.Pack(request);
+  pending.context = ContextFor(policy, request);
+  return pending;
+}
+
 TEST(PackedValuesTest, UnpackingGivesBackEveryGivenValueAndNothingElse) {
   const std::shared_ptr<const Policy> policy = EveryTypePolicy();
   std::optional<Request> unpacked;
@@ -120,10 +129,7 @@ TEST(DecisionRecordTest, WriterFormatsFromPackedValuesByteIdenticalToTheRequests
     for (const std::string& json : Requests()) {
       absl::StatusOr<Request> request = Request::FromJson(*policy, json);
       ASSERT_TRUE(request.ok()) << request.status();
-      PendingRecord pending;
-      pending.policy = policy.get();
-      pending.values.Pack(*request);
-      pending.context = ContextFor(*policy, *request);
+      const PendingRecord pending = PendingFor(*policy, *request);
       std::string from_pending;
       AppendPendingRecord(pending, key, &scratch, &from_pending);
       // What a deciding thread formatting its own record writes.
@@ -143,42 +149,36 @@ TEST(DecisionRecordTest, WriterFormatsFromPackedValuesByteIdenticalToTheRequests
 // nonce differ from run to run.)
 TEST(DecisionRecordTest, RecordBytesAreUnchanged) {
   const std::shared_ptr<const Policy> policy = EveryTypePolicy();
+  // The first request's record with and without a fingerprint key: they
+  // differ only in the redacted values.
+  const std::string kAllowHead =
+      R"({"id":"187c5ff2f53bd800<nonce->000300000000002a","timestamp":"2025-11-29T04:30)"
+      R"(:51.123456Z","decision":"allow","policy":{"name":"every \"type\"","version":"2)"
+      R"(","digest":"sha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13c)"
+      R"(d1dac"},"determining":[{"rule":"search","effect":"allow","reason":"searches ar)"
+      R"(e \"fine\"","indeterminate":false,"location":"types.writ:15:1"},{"rule":"tagge)"
+      R"(d","effect":"allow","reason":null,"indeterminate":false,"location":"types.writ)"
+      R"(:17:1"}],"default_applied":false,"obligations":{"log_level":["audit"],"max_use)"
+      R"(s":3},"missing":[],"errors":[],"input":{"tool":"search","count":3,"age":90,"sc)"
+      R"(ore":0.25,"addr":"10.1.2.3","kind":"bound","tags":["ops","a\"b"],"flag":true,)";
+  const std::string kAllowTail =
+      R"(},"eval_ns":812,"shadow":{"decision":"allow","digest":"sha256:120ed67f5898ac38)"
+      R"(458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees":true}})";
   const struct {
     size_t request;
     absl::string_view key;
     std::string record;
   } cases[] = {
-    {0, "",
-      R"({"id":"187c5ff2f53bd800<nonce->000300000000002a","timestamp":"2025-11-29T04:30:5)"
-      R"(1.123456Z","decision":"allow","policy":{"name":"every \"type\"","version":"2","d)"
-      R"(igest":"sha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac")"
-      R"(},"determining":[{"rule":"search","effect":"allow","reason":"searches are \"fine)"
-      R"(\"","indeterminate":false,"location":"types.writ:15:1"},{"rule":"tagged","effect)"
-      R"(":"allow","reason":null,"indeterminate":false,"location":"types.writ:17:1"}],"de)"
-      R"(fault_applied":false,"obligations":{"log_level":["audit"],"max_uses":3},"missing)"
-      R"(":[],"errors":[],"input":{"tool":"search","count":3,"age":90,"score":0.25,"addr")"
-      R"(:"10.1.2.3","kind":"bound","tags":["ops","a\"b"],"flag":true,"nested.secret":"sh)"
-      R"(a256:d15991e448d1713bfd6a85d823f6acd8ad8d5032807de9347f76695d0a65321e","nested.s)"
-      R"(copes":"sha256:01f650e85c95620160b40ed22626dca932e9f700ffe599be060da184dd4d7822")"
-      R"(,"nested.level":"sha256:4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fc)"
-      R"(acdabf8a"},"eval_ns":812,"shadow":{"decision":"allow","digest":"sha256:120ed67f5)"
-      R"(898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees":true}})"},
-    {0, "log-key",
-      R"({"id":"187c5ff2f53bd800<nonce->000300000000002a","timestamp":"2025-11-29T04:30:5)"
-      R"(1.123456Z","decision":"allow","policy":{"name":"every \"type\"","version":"2","d)"
-      R"(igest":"sha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac")"
-      R"(},"determining":[{"rule":"search","effect":"allow","reason":"searches are \"fine)"
-      R"(\"","indeterminate":false,"location":"types.writ:15:1"},{"rule":"tagged","effect)"
-      R"(":"allow","reason":null,"indeterminate":false,"location":"types.writ:17:1"}],"de)"
-      R"(fault_applied":false,"obligations":{"log_level":["audit"],"max_uses":3},"missing)"
-      R"(":[],"errors":[],"input":{"tool":"search","count":3,"age":90,"score":0.25,"addr")"
-      R"(:"10.1.2.3","kind":"bound","tags":["ops","a\"b"],"flag":true,"nested.secret":"hm)"
-      R"(ac-sha256:73cdbdf3bc9b71cd3413ed47613672b6d1476f4911adbccb452a065c49d9d0d0","nes)"
-      R"(ted.scopes":"hmac-sha256:978a03804392e314b8e14622a7af8dfcae2ecd23b72aba099d00528)"
-      R"(654b4e0b5","nested.level":"hmac-sha256:62d31729e7a1518a46bdfbcb20da6e2ad813cebe9)"
-      R"(d000e298d64639f2ed8c052"},"eval_ns":812,"shadow":{"decision":"allow","digest":"s)"
-      R"(ha256:120ed67f5898ac38458f2931e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees")"
-      R"(:true}})"},
+    {0, "", kAllowHead +
+      R"("nested.secret":"sha256:d15991e448d1713bfd6a85d823f6acd8ad8d5032807de9347f7669)"
+      R"(5d0a65321e","nested.scopes":"sha256:01f650e85c95620160b40ed22626dca932e9f700ff)"
+      R"(e599be060da184dd4d7822","nested.level":"sha256:4b227777d4dd1fc61c6f884f48641d0)"
+      R"(2b4d121d3fd328cb08b5531fcacdabf8a")" + kAllowTail},
+    {0, "log-key", kAllowHead +
+      R"("nested.secret":"hmac-sha256:73cdbdf3bc9b71cd3413ed47613672b6d1476f4911adbccb4)"
+      R"(52a065c49d9d0d0","nested.scopes":"hmac-sha256:978a03804392e314b8e14622a7af8dfc)"
+      R"(ae2ecd23b72aba099d00528654b4e0b5","nested.level":"hmac-sha256:62d31729e7a1518a)"
+      R"(46bdfbcb20da6e2ad813cebe9d000e298d64639f2ed8c052")" + kAllowTail},
     {1, "",
       R"({"id":"187c5ff2f53bd800<nonce->000300000000002a","timestamp":"2025-11-29T04:30:5)"
       R"(1.123456Z","decision":"deny","policy":{"name":"every \"type\"","version":"2","di)"
@@ -195,10 +195,7 @@ TEST(DecisionRecordTest, RecordBytesAreUnchanged) {
   for (const auto& [index, key, want] : cases) {
     absl::StatusOr<Request> request = Request::FromJson(*policy, Requests()[index]);
     ASSERT_TRUE(request.ok()) << request.status();
-    PendingRecord pending;
-    pending.policy = policy.get();
-    pending.values.Pack(*request);
-    pending.context = ContextFor(*policy, *request);
+    const PendingRecord pending = PendingFor(*policy, *request);
     std::string line;
     AppendPendingRecord(pending, key, &scratch, &line);
     ASSERT_GT(line.size(), 31u);
@@ -221,10 +218,7 @@ TEST(DecisionRecordTest, ReusedScratchFormatsEachRecordWithItsOwnPolicysFragment
     absl::StatusOr<Request> request =
         Request::FromJson(*policy, R"({"tool": "search", "flag": true})");
     ASSERT_TRUE(request.ok()) << request.status();
-    PendingRecord pending;
-    pending.policy = policy;
-    pending.values.Pack(*request);
-    pending.context = ContextFor(*policy, *request);
+    const PendingRecord pending = PendingFor(*policy, *request);
     std::string from_pending;
     AppendPendingRecord(pending, "", &scratch, &from_pending);
     Explanation explanation;
