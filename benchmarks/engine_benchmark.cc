@@ -15,6 +15,11 @@
 //                        call every 10 µs, waiting untimed in between), a
 //                        heavily loaded gateway thread that still does other
 //                        work between decisions.
+//   latency/log_paired, latency/log_paired_100k
+//                        log off and on measured in alternating blocks of
+//                        5,000 calls on the same requests (back to back, and
+//                        at 100,000/s): p50_added_pct is the log's share,
+//                        robust to the VM's speed changing between rows.
 //   log/format_record    what the log's writer thread does per record of an
 //                        EvaluateJson decision: unpack its values, explain the
 //                        decision again (without why_not) and format the
@@ -106,6 +111,23 @@ void ThroughputHandle(benchmark::State& state) {
 BENCHMARK(ThroughputHandle)->Name("throughput/handle")->ThreadRange(1, 2)->UseRealTime()
     ->MinTime(2.0);
 
+// Waits, untimed, for each call's turn at one call per `pace` from when it
+// was made (at once when `pace` is zero).
+class Pacer {
+ public:
+  explicit Pacer(std::chrono::nanoseconds pace)
+      : pace_(pace), next_call_(internal::LatencyClock::now()) {}
+  void operator()(size_t) {
+    while (internal::LatencyClock::now() < next_call_) {
+    }
+    next_call_ += pace_;
+  }
+
+ private:
+  std::chrono::nanoseconds pace_;
+  internal::LatencyClock::time_point next_call_;
+};
+
 // Times EvaluateJson on `engine` call by call (`calls` calls cycling over
 // the workload's requests) while `reload`, when given, runs back to back on
 // another thread; sets the latency counters and "reloads".
@@ -121,14 +143,8 @@ void MeasureLatency(benchmark::State& state, const Engine& engine, const Workloa
   });
   std::vector<int64_t> samples;
   for (auto _ : state) {
-    internal::LatencyClock::time_point next_call = internal::LatencyClock::now();
     internal::SamplePerCall(
-        calls, workload.json_requests.size(),
-        [&](size_t) {  // waits for the call's turn at the offered rate
-          while (internal::LatencyClock::now() < next_call) {
-          }
-          next_call += pace;
-        },
+        calls, workload.json_requests.size(), Pacer(pace),
         [&](size_t i) { benchmark::DoNotOptimize(engine.EvaluateJson(workload.json_requests[i])); },
         &samples);
   }
@@ -165,6 +181,59 @@ BENCHMARK(LatencyWithLog)->Name("latency/log_on")->Args({1, 0})->Iterations(1)
 BENCHMARK(LatencyWithLog)->Name("latency/log_off_100k")->Args({0, 10000})->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(LatencyWithLog)->Name("latency/log_on_100k")->Args({1, 10000})->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// The log's added latency measured in alternating blocks: 5,000 calls to
+// an engine without a log, then the same 5,000 requests to one with the
+// log, and so on. This VM switches between a fast and a ~1.7× slower mode
+// for seconds at a time, so on/off rows measured one after the other can
+// land in different modes; blocks of 50 ms (at 100,000/s) put both engines
+// in every mode alike. After each logging block the log is flushed,
+// untimed, so its writer is idle during the next block without a log, as
+// it would be with no log at all.
+void LatencyLogPaired(benchmark::State& state) {
+  const Workload& workload = SharedWorkload(kRules);
+  const std::string path = "/tmp/writ-engine-benchmark-paired-log.jsonl";
+  std::remove(path.c_str());
+  EngineOptions log_options;
+  log_options.log = std::make_shared<DecisionLog>(*OpenFileSink({.path = path}));
+  const std::unique_ptr<Engine> engines[] = {MakeEngine(workload),
+                                             MakeEngine(workload, std::move(log_options))};
+  const std::chrono::nanoseconds pace(state.range(0));
+  constexpr size_t kBlock = 5000;
+  constexpr size_t kBlockPairs = 40;
+  const size_t period = workload.json_requests.size();
+  std::vector<int64_t> samples[2];
+  for (auto _ : state) {
+    for (size_t pair = 0; pair < kBlockPairs; ++pair) {
+      for (int log_on = 0; log_on < 2; ++log_on) {
+        const size_t first = pair * kBlock;
+        internal::SamplePerCall(
+            kBlock, kBlock, Pacer(pace),
+            [&](size_t i) {
+              benchmark::DoNotOptimize(
+                  engines[log_on]->EvaluateJson(workload.json_requests[(first + i) % period]));
+            },
+            &samples[log_on]);
+        if (log_on) engines[1]->FlushLog();
+      }
+    }
+  }
+  const internal::LatencySummary off = internal::Summarize(samples[0]);
+  const internal::LatencySummary on = internal::Summarize(samples[1]);
+  state.counters["p50_off_ns"] = off.p50_ns;
+  state.counters["p50_on_ns"] = on.p50_ns;
+  state.counters["p50_added_pct"] = 100.0 * (on.p50_ns / off.p50_ns - 1.0);
+  state.counters["p99_off_ns"] = off.p99_ns;
+  state.counters["p99_on_ns"] = on.p99_ns;
+  const EngineStats stats = engines[1]->stats();
+  state.counters["log_records"] = static_cast<double>(stats.log_records);
+  state.counters["log_drops"] = static_cast<double>(stats.log_drops);
+  std::remove(path.c_str());
+}
+BENCHMARK(LatencyLogPaired)->Name("latency/log_paired")->Arg(0)->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(LatencyLogPaired)->Name("latency/log_paired_100k")->Arg(10000)->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 // What the log's record needs besides the decision: the full explanation
