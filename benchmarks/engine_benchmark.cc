@@ -21,11 +21,15 @@
 //                        at 100,000/s): p50_added_pct is the log's share,
 //                        robust to the VM's speed changing between rows.
 //   log/format_record    what the log's writer thread does per record of an
-//                        EvaluateJson decision: unpack its values, explain the
-//                        decision again (without why_not) and format the
-//                        JSON line; CPU time per record.
-//   log/pack_values      what the deciding thread does to hand the writer a
-//                        decision's values: pack the request's given slots.
+//                        EvaluateJson decision: read its JSON text again,
+//                        explain the decision again (without why_not) and
+//                        format the JSON line; CPU time per record.
+//   log/format_record_packed
+//                        ... of an Engine::Evaluate decision, whose values
+//                        come packed instead of as JSON text.
+//   log/pack_values      what the deciding thread does to hand the writer an
+//                        Engine::Evaluate decision's values: pack the
+//                        request's given slots.
 //   reload/10000         Engine::Reload of the 10,000-rule policy (compile +
 //                        publish), one reload per iteration.
 //   reload_p99/quiet              EvaluateJson latency on the 1,000-rule
@@ -264,7 +268,12 @@ void FormatRecord(benchmark::State& state) {
   std::vector<internal::PendingRecord> records(workload.requests.size());
   for (size_t i = 0; i < records.size(); ++i) {
     records[i].policy = workload.policy.get();
-    records[i].values.Pack(workload.requests[i]);
+    records[i].from_json = state.range(0) == 0;
+    if (records[i].from_json) {
+      records[i].json = workload.json_requests[i];
+    } else {
+      records[i].values.Pack(workload.requests[i]);
+    }
     // The decision the caller was answered; the writer reproduces it.
     records[i].context.enforced = workload.policy->Evaluate(workload.requests[i]);
   }
@@ -279,7 +288,8 @@ void FormatRecord(benchmark::State& state) {
   }
   state.counters["record_bytes"] = static_cast<double>(line.size());
 }
-BENCHMARK(FormatRecord)->Name("log/format_record");
+BENCHMARK(FormatRecord)->Name("log/format_record")->Arg(0);
+BENCHMARK(FormatRecord)->Name("log/format_record_packed")->Arg(1);
 
 // The deciding thread's share of handing a decision's values to the writer.
 // It packs the request it has just read and decided, so cycling over a few

@@ -82,10 +82,10 @@ struct DecisionLogOptions {
   // Records the queue holds before it drops. The capacity is shared out
   // among the rings (at most one per hardware thread, at least 256 records
   // each), so one deciding thread has its ring's share: 8,192 by default on
-  // 2 cores. Memory is a ~300-byte slot per record plus, once used, the
-  // slot's buffer for a request's packed values (about the size of its
-  // JSON text: some 10 MB at the default once every slot has carried a
-  // ~300-byte request).
+  // 2 cores. Memory is a ~320-byte slot per record plus, once used, the
+  // slot's buffer for a request's JSON text (or, for a decision on a
+  // Request built in code, its packed values, about as large): some 10 MB
+  // at the default once every slot has carried a ~300-byte request.
   size_t queue_capacity = 16384;
   // The longest a queued record waits before the writer takes it (when the
   // queue fills faster, sooner). Bounds how stale the file is, not what is
@@ -130,10 +130,14 @@ class DecisionLog {
   // Internal, for writ::Engine: queues a decision whose record the writer
   // thread formats (src/engine/decision_record.h). `fill` writes the
   // decision into a reused record in the queue; the record's policy is
-  // `policy`, which the log keeps alive until the record is written. On a
-  // full queue, false (counted) and `fill` is not called.
+  // `policy`, which the log keeps alive until the record is written. When
+  // the writer is behind (half the thread's ring waiting), `format_here`
+  // is called instead of `fill`: it appends the record, formatted on the
+  // calling thread, to the empty line it is given, which is then queued as
+  // by Submit. False (counted) when the queue was full.
   bool SubmitPending(const std::shared_ptr<const Policy>& policy,
-                     absl::FunctionRef<void(internal::PendingRecord*)> fill);
+                     absl::FunctionRef<void(internal::PendingRecord*)> fill,
+                     absl::FunctionRef<void(std::string*)> format_here);
 
   // Waits until every record submitted before the call is written and the
   // sink flushed. For tests, tools and orderly shutdown, not the hot path.

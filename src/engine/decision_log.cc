@@ -57,6 +57,7 @@
 #include "absl/time/clock.h"
 #include "src/engine/decision_record.h"
 #include "src/engine/thread_index.h"
+#include "src/internal/prefetch.h"
 
 namespace writ {
 namespace {
@@ -73,9 +74,18 @@ size_t RingCount(size_t capacity) {
 // Written by the producer that fills it, only read by the writer.
 struct alignas(64) Slot {
   bool pending = false;  // the record is `record`, not `line`
-  std::string line;
   internal::PendingRecord record;
+  std::string line;  // last: a pending record's fill leaves its lines alone
 };
+
+// Starts loading, for writing, what filling `slot` with a pending record
+// writes: the lines before `line`, and the record's buffer.
+void PrefetchForFilling(const Slot& slot) {
+  const char* start = reinterpret_cast<const char*>(&slot);
+  internal::PrefetchRangeForWriting(
+      start, static_cast<size_t>(reinterpret_cast<const char*>(&slot.line) - start));
+  internal::PrefetchBuffersForFilling(slot.record);
+}
 
 // A policy that records from `first_sequence` on may use.
 struct KeptPolicy {
@@ -114,6 +124,12 @@ class Ring {
     const uint64_t head = head_.load(std::memory_order_relaxed);
     fill(slots_[head % slots_.size()], head);
     head_.store(head + 1, std::memory_order_release);
+    // The next record goes into the next slot: take its lines now, from
+    // the writer's cache or from memory, so the next fill writes lines this
+    // core holds. A fill of lines it did not hold cost a logged decision
+    // ~70 ns (6 points of its p50 at 100,000/s); the loads overlap
+    // whatever the thread does until then.
+    PrefetchForFilling(slots_[(head + 1) % slots_.size()]);
     *wake_writer = BacklogAtLeast(wake_size_);
     return true;
   }
@@ -239,12 +255,13 @@ class DecisionLog::Queue {
   }
 
   bool SubmitPending(const std::shared_ptr<const Policy>& policy,
-                     absl::FunctionRef<void(internal::PendingRecord*)> fill) {
+                     absl::FunctionRef<void(internal::PendingRecord*)> fill,
+                     absl::FunctionRef<void(std::string*)> format_here) {
     Ring& ring = ThisThreadsRing();
     std::unique_lock<std::mutex> lock(ring.producer_mutex());
     if (ring.HalfFull()) {
       lock.unlock();
-      return FormatHere(*policy, fill);
+      return FormatHere(format_here);
     }
     return Push(ring, [&](Slot& slot, uint64_t sequence) {
       ring.KeepAlive(policy, sequence);
@@ -304,15 +321,10 @@ class DecisionLog::Queue {
 
   // The writer is behind: this thread formats its own record, so the queue
   // drains faster than it fills instead of dropping.
-  bool FormatHere(const Policy& policy,
-                  absl::FunctionRef<void(internal::PendingRecord*)> fill) {
-    thread_local internal::PendingRecord record;
-    thread_local internal::RecordScratch scratch;
+  bool FormatHere(absl::FunctionRef<void(std::string*)> format_here) {
     thread_local std::string line;
-    record.policy = &policy;
-    fill(&record);
     line.clear();
-    internal::AppendPendingRecord(record, fingerprint_key_, &scratch, &line);
+    format_here(&line);
     return Submit(&line);
   }
 
@@ -405,8 +417,9 @@ DecisionLog::~DecisionLog() = default;
 bool DecisionLog::Submit(std::string* line) { return queue_->Submit(line); }
 
 bool DecisionLog::SubmitPending(const std::shared_ptr<const Policy>& policy,
-                                absl::FunctionRef<void(internal::PendingRecord*)> fill) {
-  return queue_->SubmitPending(policy, fill);
+                                absl::FunctionRef<void(internal::PendingRecord*)> fill,
+                                absl::FunctionRef<void(std::string*)> format_here) {
+  return queue_->SubmitPending(policy, fill, format_here);
 }
 
 void DecisionLog::Flush() { queue_->Flush(); }

@@ -11,6 +11,7 @@
 #include "src/explain/explanation_json.h"
 #include "src/engine/thread_index.h"
 #include "src/internal/ip_address.h"
+#include "src/internal/prefetch.h"
 #include "src/internal/sha256.h"
 #include "src/io/value.h"
 
@@ -214,10 +215,33 @@ void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerpr
                          RecordScratch* scratch, std::string* out) {
   const Policy& policy = *record.policy;
   Request& request = RequestFor(policy, &scratch->request);
-  record.values.UnpackInto(&request);
   scratch->fragments.Use(policy);
+  if (record.from_json) {
+    if (!request.ReadJson(record.json, record.json_options).ok()) {
+      // The text read when it was decided, so only memory exhaustion gets
+      // here: the record still says what was enforced, and why it is bare.
+      request.ClearAll();
+      scratch->explanation = Explanation{};
+      scratch->explanation.policy = policy.info();
+      scratch->explanation.errors.push_back({"", "the logged request could not be read again"});
+      KeepEnforcedDecision(record.context.enforced, &scratch->explanation);
+      AppendDecisionRecord(request, scratch->explanation, record.context, fingerprint_key,
+                           &scratch->fragments, out);
+      return;
+    }
+  } else {
+    record.values.UnpackInto(&request);
+  }
   AppendExplainedRecord(policy, request, record.evaluator, record.context, fingerprint_key,
                         &scratch->explanation, &scratch->fragments, out);
+}
+
+void PrefetchBuffersForFilling(const PendingRecord& record) {
+  if (record.from_json) {
+    PrefetchRangeForWriting(record.json.data(), record.json.size());
+  } else {
+    record.values.PrefetchForPacking();
+  }
 }
 
 void AppendDropRecord(uint64_t dropped, absl::Time now, std::string* out) {

@@ -172,7 +172,7 @@ class Engine::Impl {
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
       if (&policy == state.live.get()) {
-        LogPending(state.live, request, std::move(context));
+        LogPending(state.live, request, json, std::move(context));
       } else {
         LogNow(policy, request, context);
       }
@@ -203,15 +203,26 @@ class Engine::Impl {
   }
 
   // Hands the decision to the log's writer thread, which explains and
-  // formats it: the deciding thread only packs the request's given values
-  // into a reused record.
+  // formats it: the deciding thread only copies the JSON text it decided
+  // into a reused record, or packs the caller's request's given values.
+  // When the writer is behind, this thread formats the record from its
+  // request itself.
   void LogPending(const std::shared_ptr<const Policy>& policy, const Request& request,
-                  internal::RecordContext context) const {
-    const bool queued = options_.log->SubmitPending(policy, [&](internal::PendingRecord* record) {
-      record->evaluator = options_.evaluator;
-      record->context = std::move(context);
-      record->values.Pack(request);
-    });
+                  const absl::string_view* json, internal::RecordContext context) const {
+    const bool queued = options_.log->SubmitPending(
+        policy,
+        [&](internal::PendingRecord* record) {
+          record->evaluator = options_.evaluator;
+          record->context = std::move(context);
+          record->from_json = json != nullptr;
+          if (json != nullptr) {
+            record->json.assign(json->data(), json->size());
+            record->json_options = options_.request;
+          } else {
+            record->values.Pack(request);
+          }
+        },
+        [&](std::string* line) { AppendRecordHere(*policy, request, context, line); });
     counters_.Add(queued ? kLogRecords : kLogDrops);
   }
 
@@ -222,10 +233,19 @@ class Engine::Impl {
               const internal::RecordContext& context) const {
     std::string& line = ThreadLogLine();
     line.clear();
-    internal::AppendExplainedRecord(policy, request, options_.evaluator, context,
-                                    options_.log->fingerprint_key(),
-                                    &ThreadExplanation(), nullptr, &line);
+    AppendRecordHere(policy, request, context, &line);
     counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
+  }
+
+  // Explains `request`'s decision again and appends its record to `*line`,
+  // on the deciding thread.
+  void AppendRecordHere(const Policy& policy, const Request& request,
+                        const internal::RecordContext& context, std::string* line) const {
+    thread_local internal::RecordFragments fragments;
+    fragments.Use(policy);
+    internal::AppendExplainedRecord(policy, request, options_.evaluator, context,
+                                    options_.log->fingerprint_key(), &ThreadExplanation(),
+                                    &fragments, line);
   }
 
   const EngineOptions options_;

@@ -20,6 +20,7 @@
 
 #include <string>
 
+#include "src/internal/prefetch.h"
 #include "writ/request.h"
 
 namespace writ::internal {
@@ -33,6 +34,10 @@ class PackedValues {
   // Makes `*request`, which must be of the schema the values were packed
   // from, hold exactly the packed values: what was absent is absent again.
   void UnpackInto(Request* request) const;
+
+  // Starts loading, for writing, the lines the next Pack() will likely
+  // write: those the last one wrote.
+  void PrefetchForPacking() const { PrefetchRangeForWriting(bytes_.data(), used_); }
 
  private:
   std::string bytes_;  // the first used_ bytes hold the values

@@ -79,11 +79,19 @@ RecordContext ContextFor(const Policy& policy, const Request& request) {
   return context;
 }
 
-// `request`'s decision by `policy`, queued as the Engine queues it.
-PendingRecord PendingFor(const Policy& policy, const Request& request) {
+// `request`'s decision by `policy`, queued as the Engine queues it: as the
+// JSON text it was read from when there is one (EvaluateJson), packed
+// values otherwise (Evaluate).
+PendingRecord PendingFor(const Policy& policy, const Request& request,
+                         const std::string* json = nullptr) {
   PendingRecord pending;
   pending.policy = &policy;
-  pending.values.Pack(request);
+  pending.from_json = json != nullptr;
+  if (json != nullptr) {
+    pending.json = *json;
+  } else {
+    pending.values.Pack(request);
+  }
   pending.context = ContextFor(policy, request);
   return pending;
 }
@@ -122,14 +130,15 @@ TEST(PackedValuesTest, UnpackingGivesBackEveryGivenValueAndNothingElse) {
   }
 }
 
-TEST(DecisionRecordTest, WriterFormatsFromPackedValuesByteIdenticalToTheRequestsRecord) {
+TEST(DecisionRecordTest, WriterFormatsFromPackedValuesOrJsonTextByteIdenticalToTheRequestsRecord) {
   const std::shared_ptr<const Policy> policy = EveryTypePolicy();
   RecordScratch scratch;
+  for (const bool from_json : {false, true}) {
   for (absl::string_view key : {"", "log-key"}) {
     for (const std::string& json : Requests()) {
       absl::StatusOr<Request> request = Request::FromJson(*policy, json);
       ASSERT_TRUE(request.ok()) << request.status();
-      const PendingRecord pending = PendingFor(*policy, *request);
+      const PendingRecord pending = PendingFor(*policy, *request, from_json ? &json : nullptr);
       std::string from_pending;
       AppendPendingRecord(pending, key, &scratch, &from_pending);
       // What a deciding thread formatting its own record writes.
@@ -137,10 +146,29 @@ TEST(DecisionRecordTest, WriterFormatsFromPackedValuesByteIdenticalToTheRequests
       std::string from_request;
       AppendExplainedRecord(*policy, *request, Evaluator::kDag, pending.context, key,
                             &explanation, nullptr, &from_request);
-      EXPECT_EQ(from_pending, from_request) << json;
+      EXPECT_EQ(from_pending, from_request) << json << (from_json ? " (JSON text)" : "");
       EXPECT_THAT(from_pending, testing::Not(testing::HasSubstr("tok-1")));
     }
   }
+  }
+}
+
+// A queued JSON text that does not read again (only memory exhaustion
+// could cause it: it read when decided) still gives a whole record of the
+// enforced decision, saying why it has no explanation, and no crash.
+TEST(DecisionRecordTest, JsonTextThatNoLongerReadsStillRecordsTheEnforcedDecision) {
+  const std::shared_ptr<const Policy> policy = EveryTypePolicy();
+  absl::StatusOr<Request> request = Request::FromJson(*policy, Requests()[0]);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const std::string unreadable = R"({"tool": "search", "tool": "again"})";
+  PendingRecord pending = PendingFor(*policy, *request, &unreadable);
+  pending.context.enforced = {Effect::kAllow, false};
+  RecordScratch scratch;
+  std::string line;
+  AppendPendingRecord(pending, "", &scratch, &line);
+  EXPECT_THAT(line, testing::HasSubstr(R"("decision":"allow")"));
+  EXPECT_THAT(line, testing::HasSubstr("the logged request could not be read again"));
+  EXPECT_THAT(line, testing::HasSubstr(R"("input":{})"));
 }
 
 
@@ -192,15 +220,18 @@ TEST(DecisionRecordTest, RecordBytesAreUnchanged) {
       R"(31e89205ad89bdf868ea0b5eacddec227d13cd1dac","agrees":false}})"},
   };
   RecordScratch scratch;
-  for (const auto& [index, key, want] : cases) {
-    absl::StatusOr<Request> request = Request::FromJson(*policy, Requests()[index]);
-    ASSERT_TRUE(request.ok()) << request.status();
-    const PendingRecord pending = PendingFor(*policy, *request);
-    std::string line;
-    AppendPendingRecord(pending, key, &scratch, &line);
-    ASSERT_GT(line.size(), 31u);
-    line.replace(23, 8, "<nonce->");
-    EXPECT_EQ(line, want);
+  for (const bool from_json : {false, true}) {
+    for (const auto& [index, key, want] : cases) {
+      const std::string& json = Requests()[index];
+      absl::StatusOr<Request> request = Request::FromJson(*policy, json);
+      ASSERT_TRUE(request.ok()) << request.status();
+      const PendingRecord pending = PendingFor(*policy, *request, from_json ? &json : nullptr);
+      std::string line;
+      AppendPendingRecord(pending, key, &scratch, &line);
+      ASSERT_GT(line.size(), 31u);
+      line.replace(23, 8, "<nonce->");
+      EXPECT_EQ(line, want) << (from_json ? "from the JSON text" : "from packed values");
+    }
   }
 }
 

@@ -259,10 +259,13 @@ TEST(EngineLogTest, AnIdleThreadsLastPolicyIsReleased) {
   const std::weak_ptr<const Policy> alive = *policy;
   absl::StatusOr<Request> request = Request::FromJson(**policy, R"({"tool": "search"})");
   ASSERT_TRUE(request.ok()) << request.status();
-  ASSERT_TRUE(log.SubmitPending(*policy, [&](internal::PendingRecord* record) {
-    record->values.Pack(*request);
-    record->context.enforced = {Effect::kAllow, false};
-  }));
+  ASSERT_TRUE(log.SubmitPending(
+      *policy,
+      [&](internal::PendingRecord* record) {
+        record->values.Pack(*request);
+        record->context.enforced = {Effect::kAllow, false};
+      },
+      [](std::string*) { ADD_FAILURE() << "an idle writer is not behind"; }));
   policy->reset();
   log.Flush();
   EXPECT_THAT(recording.text(), HasSubstr(R"("decision":"allow")"));
