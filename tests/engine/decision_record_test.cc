@@ -134,22 +134,22 @@ TEST(DecisionRecordTest, WriterFormatsFromPackedValuesOrJsonTextByteIdenticalToT
   const std::shared_ptr<const Policy> policy = EveryTypePolicy();
   RecordScratch scratch;
   for (const bool from_json : {false, true}) {
-  for (absl::string_view key : {"", "log-key"}) {
-    for (const std::string& json : Requests()) {
-      absl::StatusOr<Request> request = Request::FromJson(*policy, json);
-      ASSERT_TRUE(request.ok()) << request.status();
-      const PendingRecord pending = PendingFor(*policy, *request, from_json ? &json : nullptr);
-      std::string from_pending;
-      AppendPendingRecord(pending, key, &scratch, &from_pending);
-      // What a deciding thread formatting its own record writes.
-      Explanation explanation;
-      std::string from_request;
-      AppendExplainedRecord(*policy, *request, Evaluator::kDag, pending.context, key,
-                            &explanation, nullptr, &from_request);
-      EXPECT_EQ(from_pending, from_request) << json << (from_json ? " (JSON text)" : "");
-      EXPECT_THAT(from_pending, testing::Not(testing::HasSubstr("tok-1")));
+    for (absl::string_view key : {"", "log-key"}) {
+      for (const std::string& json : Requests()) {
+        absl::StatusOr<Request> request = Request::FromJson(*policy, json);
+        ASSERT_TRUE(request.ok()) << request.status();
+        const PendingRecord pending = PendingFor(*policy, *request, from_json ? &json : nullptr);
+        std::string from_pending;
+        AppendPendingRecord(pending, key, &scratch, &from_pending);
+        // What a deciding thread formatting its own record writes.
+        Explanation explanation;
+        std::string from_request;
+        AppendExplainedRecord(*policy, *request, Evaluator::kDag, pending.context, key,
+                              &explanation, nullptr, &from_request);
+        EXPECT_EQ(from_pending, from_request) << json << (from_json ? " (JSON text)" : "");
+        EXPECT_THAT(from_pending, testing::Not(testing::HasSubstr("tok-1")));
+      }
     }
-  }
   }
 }
 
