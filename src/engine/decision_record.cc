@@ -211,26 +211,42 @@ void AppendExplainedRecord(const Policy& policy, const Request& request,
   AppendDecisionRecord(request, *scratch, context, fingerprint_key, fragments, out);
 }
 
+namespace {
+
+// Puts the record's values into `request`: unpacked, or read again from the
+// JSON text. False only when the text no longer reads, which, since it
+// read when it was decided, means memory ran out.
+bool RestoreValues(const PendingRecord& record, Request* request) {
+  if (!record.from_json) {
+    record.values.UnpackInto(request);
+    return true;
+  }
+  return request->ReadJson(record.json, record.json_options).ok();
+}
+
+// A record with no values and no explanation: still what was enforced, and
+// an error that says why it is bare.
+void AppendBareRecord(const PendingRecord& record, absl::string_view fingerprint_key,
+                      Request* request, RecordScratch* scratch, std::string* out) {
+  request->ClearAll();
+  scratch->explanation = Explanation{};
+  scratch->explanation.policy = record.policy->info();
+  scratch->explanation.errors.push_back({"", "the logged request could not be read again"});
+  KeepEnforcedDecision(record.context.enforced, &scratch->explanation);
+  AppendDecisionRecord(*request, scratch->explanation, record.context, fingerprint_key,
+                       &scratch->fragments, out);
+}
+
+}  // namespace
+
 void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerprint_key,
                          RecordScratch* scratch, std::string* out) {
   const Policy& policy = *record.policy;
   Request& request = RequestFor(policy, &scratch->request);
   scratch->fragments.Use(policy);
-  if (record.from_json) {
-    if (!request.ReadJson(record.json, record.json_options).ok()) {
-      // The text read when it was decided, so only memory exhaustion gets
-      // here: the record still says what was enforced, and why it is bare.
-      request.ClearAll();
-      scratch->explanation = Explanation{};
-      scratch->explanation.policy = policy.info();
-      scratch->explanation.errors.push_back({"", "the logged request could not be read again"});
-      KeepEnforcedDecision(record.context.enforced, &scratch->explanation);
-      AppendDecisionRecord(request, scratch->explanation, record.context, fingerprint_key,
-                           &scratch->fragments, out);
-      return;
-    }
-  } else {
-    record.values.UnpackInto(&request);
+  if (!RestoreValues(record, &request)) {
+    AppendBareRecord(record, fingerprint_key, &request, scratch, out);
+    return;
   }
   AppendExplainedRecord(policy, request, record.evaluator, record.context, fingerprint_key,
                         &scratch->explanation, &scratch->fragments, out);
