@@ -46,7 +46,6 @@ enum Counter : size_t {
   kInputErrors,
   kShadowDecisions,
   kShadowDisagreements,
-  kLogRecords,
   kLogDrops,
   kCounterCount
 };
@@ -130,8 +129,12 @@ class Engine::Impl {
     stats.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);
     stats.shadow_decisions = counters_.Total(kShadowDecisions);
     stats.shadow_disagreements = counters_.Total(kShadowDisagreements);
-    stats.log_records = counters_.Total(kLogRecords);
     stats.log_drops = counters_.Total(kLogDrops);
+    // With a log, every decision is a record queued or a drop: counting
+    // the records too was one more locked add per decision.
+    if (options_.log != nullptr) {
+      stats.log_records = std::max(stats.decisions, stats.log_drops) - stats.log_drops;
+    }
     return stats;
   }
 
@@ -223,7 +226,7 @@ class Engine::Impl {
           }
         },
         [&](std::string* line) { AppendRecordHere(*policy, request, context, line); });
-    counters_.Add(queued ? kLogRecords : kLogDrops);
+    if (!queued) counters_.Add(kLogDrops);
   }
 
   // A decision by a policy the caller holds (an older snapshot than the
@@ -234,7 +237,7 @@ class Engine::Impl {
     std::string& line = ThreadLogLine();
     line.clear();
     AppendRecordHere(policy, request, context, &line);
-    counters_.Add(options_.log->Submit(&line) ? kLogRecords : kLogDrops);
+    if (!options_.log->Submit(&line)) counters_.Add(kLogDrops);
   }
 
   // Explains `request`'s decision again and appends its record to `*line`,

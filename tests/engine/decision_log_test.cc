@@ -69,6 +69,43 @@ TEST(DecisionLogTest, EachThreadsLinesAreWrittenInTheOrderItSubmittedThem) {
   EXPECT_EQ(log.stats().written, uint64_t{kThreads * kLinesPerThread});
 }
 
+// A thread that found every ring taken submits into the shared ring; when
+// a ring's owner exits, the thread's next records go into that ring, and
+// still come out after the ones it queued in the shared ring. (One ring to
+// claim: a 256-record queue has one.) The writer is held in its sink so
+// that both sets of records are drained in one round.
+TEST(DecisionLogTest, AThreadMovingFromTheSharedRingToAFreedOneKeepsItsOrder) {
+  absl::Notification release;
+  absl::Notification entered;
+  engine_testing::MemoryLog recording;
+  DecisionLogOptions options;
+  options.queue_capacity = 256;
+  options.max_delay = std::chrono::milliseconds(1);
+  DecisionLog log(std::make_unique<RecordingSink>(&recording, &release, &entered), options);
+  absl::Notification owner_may_exit;
+  std::thread owner([&] {
+    std::string line = "owner";
+    EXPECT_TRUE(log.Submit(&line));  // claims the one ring
+    owner_may_exit.WaitForNotification();
+  });
+  entered.WaitForNotification();  // the writer holds "owner" in the sink
+  std::vector<std::string> expected = {"owner"};
+  const auto submit_ten = [&] {
+    for (int i = 0; i < 10; ++i) {
+      std::string line = "main " + std::to_string(expected.size());
+      expected.push_back(line);
+      ASSERT_TRUE(log.Submit(&line));
+    }
+  };
+  submit_ten();  // into the shared ring
+  owner_may_exit.Notify();
+  owner.join();
+  submit_ten();  // into the ring the owner let go of
+  release.Notify();
+  log.Flush();
+  EXPECT_EQ(recording.Lines(), expected);
+}
+
 TEST(DecisionLogTest, SubmitHandsBackABufferToReuse) {
   engine_testing::MemoryLog recording;
   DecisionLog log(std::make_unique<RecordingSink>(&recording));
