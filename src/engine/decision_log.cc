@@ -22,8 +22,9 @@
 // plain loads and stores; at its exit the thread lets go of the ring for
 // another to claim. A thread that finds every ring claimed (more deciding
 // threads than cores) uses one more ring, shared under a mutex. A mutex
-// per ring, uncontended, was two locked instructions per record, ~1.3
-// points of a logged decision's +12% at 100,000/s.
+// per ring, uncontended, was two locked instructions (full barriers) per
+// record: ~5 ns, about half a point of a logged decision's p50 at
+// 100,000/s (benchmarks/RESULTS.md).
 //
 // The record's policy must outlive the record. A reference count per
 // record would be a shared line written by both cores; instead each ring
