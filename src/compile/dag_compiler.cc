@@ -349,16 +349,37 @@ class DagCompiler {
   }
 
   // Memoises exactly the nodes a decision can reach by more than one path
-  // (DagNode::memoized): through connectives and index entries, which are
-  // how a decision walks the program. The explanation also reads rule
-  // conditions and why_not conjuncts; a node it asks for again is computed
-  // again, with the same result.
+  // (DagNode::memoized). A decision enters the node walk only at the body
+  // conjuncts it does not decide inline (kGeneral), and goes on through the
+  // children of the connectives it reaches. It visits each rule at most
+  // once: a rule is filed in one place, and its lists there (the key's, or
+  // `all` for an absent value) exclude each other. The explanation also
+  // reads rule conditions and why_not conjuncts; a node it asks for again
+  // is computed again, with the same result.
   void MarkMemoizedNodes() {
     std::vector<uint32_t> parents(program_->nodes_.size(), 0);
-    for (const DagNode& node : program_->nodes_) {
-      ForEachChild(*program_, node, [&](uint32_t child) { ++parents[child]; });
+    std::vector<uint32_t> entered;
+    absl::flat_hash_set<std::pair<uint32_t, uint32_t>> rule_entries;  // (rule, node)
+    for (const ListedRule& listed : program_->rule_lists_) {
+      for (uint32_t i = listed.body.begin; i < listed.body.end; ++i) {
+        const CompactAtom& test = program_->body_tests_[i];
+        if (test.test != AtomTest::kGeneral) continue;
+        if (!rule_entries.insert({listed.rule, test.node}).second) continue;
+        ++parents[test.node];
+        entered.push_back(test.node);
+      }
     }
-    for (const ListedRule& listed : program_->rule_lists_) ++parents[listed.condition];
+    std::vector<bool> walked(program_->nodes_.size(), false);
+    while (!entered.empty()) {
+      const uint32_t id = entered.back();
+      entered.pop_back();
+      if (walked[id]) continue;
+      walked[id] = true;
+      ForEachChild(*program_, program_->nodes_[id], [&](uint32_t child) {
+        ++parents[child];
+        entered.push_back(child);
+      });
+    }
     for (size_t id = 0; id < program_->nodes_.size(); ++id) {
       DagNode& node = program_->nodes_[id];
       const bool constant = node.kind == NodeKind::kFalse || node.kind == NodeKind::kTrue;
@@ -502,15 +523,79 @@ class DagCompiler {
     RuleRange range;
     range.begin = static_cast<uint32_t>(program_->rule_lists_.size());
     for (size_t i = 0; i < rules.size(); ++i) {
-      program_->rule_lists_.push_back({rules[i], conditions[i]});
+      program_->rule_lists_.push_back({rules[i], conditions[i], BodyOf(conditions[i])});
     }
     range.end = static_cast<uint32_t>(program_->rule_lists_.size());
     return range;
   }
 
+  // ------------------------------------------------------------- bodies
+
+  // The conjuncts of `condition` in body_tests_ (ListedRule::body), laid
+  // out once per condition node.
+  RuleRange BodyOf(uint32_t condition) {
+    if (const auto it = bodies_.find(condition); it != bodies_.end()) return it->second;
+    std::vector<CompactAtom> tests;
+    const DagNode& node = program_->nodes_[condition];
+    if (node.kind == NodeKind::kAnd) {
+      for (uint32_t i = 0; i < node.count; ++i) {
+        tests.push_back(BodyTestOf(program_->edges_[node.operand + i]));
+      }
+    } else if (condition != kTrueNode) {
+      tests.push_back(BodyTestOf(condition));
+    }
+    std::stable_sort(tests.begin(), tests.end(), [](const CompactAtom& a, const CompactAtom& b) {
+      return TestCost(a.test) < TestCost(b.test);
+    });
+    RuleRange body;
+    body.begin = static_cast<uint32_t>(program_->body_tests_.size());
+    program_->body_tests_.insert(program_->body_tests_.end(), tests.begin(), tests.end());
+    body.end = static_cast<uint32_t>(program_->body_tests_.size());
+    bodies_.emplace(condition, body);
+    return body;
+  }
+
+  // A conjunct decided inline when it is an atom with a compact test, or
+  // `not` one; any other node as kGeneral, through the node walk.
+  CompactAtom BodyTestOf(uint32_t conjunct) const {
+    const DagNode& node = program_->nodes_[conjunct];
+    const bool negated = node.kind == NodeKind::kNot && IsAtom(program_->nodes_[node.operand].kind);
+    const uint32_t atom = negated ? node.operand : conjunct;
+    const DagNode& atom_node = program_->nodes_[atom];
+    CompactAtom test;
+    if (atom_node.kind == NodeKind::kPredicate) test = program_->compact_atoms_[atom_node.operand];
+    if (atom_node.kind == NodeKind::kHas) test.test = AtomTest::kHas;
+    if (atom_node.kind == NodeKind::kBoolAttribute) {
+      test.test = AtomTest::kBoolCompare;  // unknown unless present, as the attribute
+      test.integer = 1;
+    }
+    if (atom_node.kind != NodeKind::kPredicate) test.slot = atom_node.operand;
+    if (test.test == AtomTest::kGeneral) {
+      CompactAtom walked;
+      walked.node = conjunct;
+      return walked;
+    }
+    test.node = atom;
+    test.negated = negated;
+    return test;
+  }
+
+  // Cheapest first: compares of a scalar, then of a string (a length check
+  // and a memcmp), then the node walk (lists, patterns, connectives).
+  static int TestCost(AtomTest test) {
+    switch (test) {
+      case AtomTest::kTextCompare:
+      case AtomTest::kTextStartsWith:
+      case AtomTest::kTextEndsWith: return 1;
+      case AtomTest::kGeneral: return 2;
+      default: return 0;
+    }
+  }
+
   std::unique_ptr<DagProgram> program_;
   const CheckedPolicy& policy_;
   absl::flat_hash_map<std::string, uint32_t> interned_;
+  absl::flat_hash_map<uint32_t, RuleRange> bodies_;  // by condition node
   std::vector<uint32_t> let_nodes_;  // kNoNode until compiled
 };
 

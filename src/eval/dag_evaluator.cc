@@ -78,10 +78,23 @@ class DagRun {
 
   Tristate RuleCondition(uint32_t rule) { return Evaluate(program_.rules()[rule].condition); }
 
-  // Calls `visit(rule, condition)` on every rule of `plan` that the
-  // request's values leave possible, until it returns true. `condition` is
-  // the node that decides the rule as found: equal, on this request, to
-  // its whole condition. `unknown_guard_applies`: whether
+  // A listed rule's condition, from its body (ListedRule::body): the same
+  // Kleene `and` as ComputeConnective over the same conjuncts.
+  Tristate EvaluateBody(RuleRange body) {
+    Tristate result = Tristate::kTrue;
+    const CompactAtom* tests = program_.body_tests().data();
+    for (uint32_t i = body.begin; i < body.end; ++i) {
+      const Tristate value = DecideConjunct(tests[i]);
+      if (value == Tristate::kFalse) return Tristate::kFalse;
+      if (value == Tristate::kUnknown) result = Tristate::kUnknown;
+    }
+    return result;
+  }
+
+  // Calls `visit(listed)` on every rule of `plan` that the request's values
+  // leave possible, until it returns true. `listed.body` decides the rule
+  // as found: equal, on this request, to its whole condition.
+  // `unknown_guard_applies`: whether
   // a rule whose guard is unknown (attribute absent or wrong-typed) can
   // still apply, as a deny can.
   template <typename Visit>
@@ -116,16 +129,23 @@ class DagRun {
     return Tristate::kUnknown;
   }
 
+  Tristate DecideConjunct(const CompactAtom& test) {
+    const Tristate value =
+        test.test == AtomTest::kGeneral ? Evaluate(test.node) : ComputeAtom(test);
+    return test.negated ? KleeneNot(value) : value;
+  }
+
   // Only for the kText* tests, whose union member is `text`.
   static absl::string_view AtomText(const CompactAtom& atom) {
     return absl::string_view(atom.text, atom.text_size);
   }
 
-  // The AtomTests decide exactly as EvaluatePredicate would (the same
-  // Compare, the same string tests); tests/differential/ holds them to the
-  // reference evaluator.
+  // The AtomTests decide exactly as EvaluatePredicate (and EvaluateHas)
+  // would: the same Compare, the same string tests; tests/differential/
+  // holds them to the reference evaluator.
   Tristate ComputeAtom(const CompactAtom& atom) {
     const Value& subject = values_[atom.slot];
+    if (atom.test == AtomTest::kHas) return EvaluateHas(subject);
     if (subject.state != ValueState::kPresent) return Tristate::kUnknown;
     switch (atom.test) {
       case AtomTest::kIntCompare: return FromBool(Compare(atom.op, subject.integer, atom.integer));
@@ -136,6 +156,7 @@ class DagRun {
         return FromBool(Compare(atom.op, absl::string_view(subject.text), AtomText(atom)));
       case AtomTest::kTextStartsWith: return FromBool(absl::StartsWith(subject.text, AtomText(atom)));
       case AtomTest::kTextEndsWith: return FromBool(absl::EndsWith(subject.text, AtomText(atom)));
+      case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }
     const Predicate& predicate = *atom.predicate;
@@ -186,7 +207,7 @@ class DagRun {
   bool VisitRange(RuleRange range, Visit& visit) {
     const ListedRule* rules = program_.rule_lists().data();
     for (uint32_t i = range.begin; i < range.end; ++i) {
-      if (visit(rules[i].rule, rules[i].condition)) return true;
+      if (visit(rules[i])) return true;
     }
     return false;
   }
@@ -236,13 +257,13 @@ class DagConjunctOracle : public ConjunctOracle {
 // Decision only: the first deny that applies decides; else the first allow.
 Decision DecideOnly(const DagProgram& program, DagRun& run) {
   const bool deny_hit =
-      run.VisitCandidates(program.deny_plan(), true, [&](uint32_t, uint32_t condition) {
-        return run.Evaluate(condition) != Tristate::kFalse;
+      run.VisitCandidates(program.deny_plan(), true, [&](const ListedRule& listed) {
+        return run.EvaluateBody(listed.body) != Tristate::kFalse;
       });
   if (deny_hit) return Combine(program.policy(), true, false);
   const bool allow_hit =
-      run.VisitCandidates(program.allow_plan(), false, [&](uint32_t, uint32_t condition) {
-        return run.Evaluate(condition) == Tristate::kTrue;
+      run.VisitCandidates(program.allow_plan(), false, [&](const ListedRule& listed) {
+        return run.EvaluateBody(listed.body) == Tristate::kTrue;
       });
   return Combine(program.policy(), false, allow_hit);
 }
@@ -269,14 +290,14 @@ Decision DecideWithRules(const DagProgram& program, DagRun& run,
     determining->push_back(rule);
     if (explaining) PrefetchRecord(program.policy().rules[rule]);
   };
-  run.VisitCandidates(program.deny_plan(), true, [&](uint32_t rule, uint32_t condition) {
-    if (run.Evaluate(condition) != Tristate::kFalse) found(rule);
+  run.VisitCandidates(program.deny_plan(), true, [&](const ListedRule& listed) {
+    if (run.EvaluateBody(listed.body) != Tristate::kFalse) found(listed.rule);
     return false;
   });
   const bool deny_hit = !determining->empty();
   if (!deny_hit) {
-    run.VisitCandidates(program.allow_plan(), false, [&](uint32_t rule, uint32_t condition) {
-      if (run.Evaluate(condition) == Tristate::kTrue) found(rule);
+    run.VisitCandidates(program.allow_plan(), false, [&](const ListedRule& listed) {
+      if (run.EvaluateBody(listed.body) == Tristate::kTrue) found(listed.rule);
       return false;
     });
   }

@@ -2,6 +2,7 @@
 // text/DOT listings of `writ dag`.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -27,6 +28,15 @@ schema {
 
 std::shared_ptr<const Policy> CompileOrDie(const std::string& body) {
   return writ::test_support::CompileForTest(kSchema + body);
+}
+
+// The id of the node DescribeNode prints as `description`.
+uint32_t NodeNamed(const DagProgram& program, const std::string& description) {
+  for (uint32_t id = 0; id < program.nodes().size(); ++id) {
+    if (program.DescribeNode(id) == description) return id;
+  }
+  ADD_FAILURE() << "no node " << description;
+  return 0;
 }
 
 TEST(DagCompiler, IdenticalAtomsAcrossRulesAndLetsAreOneNode) {
@@ -156,26 +166,53 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
             "default allow\n");
 }
 
-// Only a node a decision can reach twice is memoised: the shared `port`
-// atom (two rules' residual conditions), not an atom or connective with a
-// single parent.
+// Only a node a decision can reach twice through the node walk is
+// memoised: the shared `port in` atom (two rules' residual conditions, and
+// not a compact test), not an atom or connective with a single parent.
 TEST(DagCompiler, OnlyNodesWithSeveralParentsAreMemoized) {
+  auto policy = CompileOrDie(R"(
+    allow a when tool == "x" and port in [1, 2];
+    allow b when tool == "y" and port in [1, 2];
+    allow c when tool == "z" and host like "*.x" and approved;
+  )");
+  const DagProgram& program = *policy->dag();
+  EXPECT_TRUE(program.nodes()[NodeNamed(program, "port in [1, 2]")].memoized);
+  EXPECT_FALSE(program.nodes()[NodeNamed(program, "tool == \"x\"")].memoized);
+  EXPECT_FALSE(program.nodes()[NodeNamed(program, "host like \"*.x\"")].memoized);
+  EXPECT_FALSE(program.nodes()[program.rules()[0].condition].memoized);
+}
+
+// A compare shared by many rules is decided inline in each rule's body,
+// which costs less than the memo's read and write: it is never memoised.
+TEST(DagCompiler, ComparesInRuleBodiesAreNotMemoized) {
   auto policy = CompileOrDie(R"(
     allow a when tool == "x" and port == 1;
     allow b when tool == "y" and port == 1;
   )");
   const DagProgram& program = *policy->dag();
-  auto memoized = [&](const std::string& description) {
-    for (uint32_t id = 0; id < program.nodes().size(); ++id) {
-      if (program.DescribeNode(id) == description) return program.nodes()[id].memoized;
-    }
-    ADD_FAILURE() << "no node " << description;
-    return false;
-  };
-  EXPECT_TRUE(memoized("port == 1"));
-  EXPECT_FALSE(memoized("tool == \"x\""));
-  EXPECT_FALSE(memoized("tool == \"y\""));
-  EXPECT_FALSE(program.nodes()[program.rules()[0].condition].memoized);
+  EXPECT_FALSE(program.nodes()[NodeNamed(program, "port == 1")].memoized);
+}
+
+// A listed rule's body holds the conjuncts of the condition it is listed
+// with, compares of scalars first, then string compares, then what the
+// node walk decides; `not` of an atom and a bare bool attribute inline.
+TEST(DagCompiler, RuleBodiesListCheapConjunctsFirst) {
+  auto policy = CompileOrDie(R"(
+    deny d when host like "*.x" and host == "h" and port > 2 and approved unless has score;
+  )");
+  const DagProgram& program = *policy->dag();
+  // The rule as an absent host finds it: with its whole condition.
+  ASSERT_EQ(program.deny_plan().indexes.size(), 1u);
+  const RuleRange all = program.deny_plan().indexes[0].all;
+  ASSERT_EQ(all.end - all.begin, 1u);
+  const RuleRange body = program.rule_lists()[all.begin].body;
+  std::vector<std::string> order;
+  for (uint32_t i = body.begin; i < body.end; ++i) {
+    const CompactAtom& test = program.body_tests()[i];
+    order.push_back((test.negated ? "not " : "") + program.DescribeNode(test.node));
+  }
+  EXPECT_THAT(order, ::testing::ElementsAre("port > 2", "approved", "not has score", "host == \"h\"",
+                                            "host like \"*.x\""));
 }
 
 TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
