@@ -21,6 +21,7 @@
 // evaluated again (for `in`, a scan of the list) for a rule the index just
 // found. And(true, rest) is rest in Kleene logic, so nothing else changes.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -194,6 +195,10 @@ CompactAtom CompactAtomOf(const Predicate& predicate) {
         atom.test = AtomTest::kTextStartsWith;
       } else if (predicate.op == Operator::kEndsWith) {
         atom.test = AtomTest::kTextEndsWith;
+      } else if (predicate.op == Operator::kLike && operand.glob->single_star() &&
+                 operand.glob->literal_prefix().size() <= UINT8_MAX) {
+        atom.test = AtomTest::kTextLike;
+        atom.star = static_cast<uint8_t>(operand.glob->literal_prefix().size());
       } else {
         return atom;
       }
@@ -586,7 +591,8 @@ class DagCompiler {
     switch (test) {
       case AtomTest::kTextCompare:
       case AtomTest::kTextStartsWith:
-      case AtomTest::kTextEndsWith: return 1;
+      case AtomTest::kTextEndsWith:
+      case AtomTest::kTextLike: return 1;
       case AtomTest::kGeneral: return 2;
       default: return 0;
     }

@@ -80,6 +80,8 @@ enum class AtomTest : uint8_t {
   kTextCompare,    // ==, !=: subject.text <op> text
   kTextStartsWith,
   kTextEndsWith,
+  kTextLike,       // like, a single-star pattern (Glob::single_star) in
+                   // text with its `*` at `star`: Glob::MatchesAroundStar
   kHas,            // in a rule body: has <slot>
 };
 
@@ -88,13 +90,15 @@ struct CompactAtom {
   AtomTest test = AtomTest::kGeneral;
   Operator op = Operator::kEqual;
   bool negated = false;    // in a rule body: the conjunct is `not` this atom
+  uint8_t star = 0;        // kTextLike: the offset of the `*` in text
   uint32_t text_size = 0;  // kText*: the constant's length
   uint32_t node = 0;       // in a rule body: the conjunct's node, which
                            // kGeneral evaluates through the node walk
   union {
     int64_t integer = 0;  // kIntCompare, kBoolCompare
     double number;        // kNumberCompare
-    const char* text;     // kText*: the constant, in the Predicate's operand
+    const char* text;     // kText*: the constant (kTextLike: the pattern),
+                          // in the Predicate's operand
   };
   const Predicate* predicate = nullptr;  // always set
 };

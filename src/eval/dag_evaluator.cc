@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "src/eval/explanation_builder.h"
 #include "src/eval/predicate.h"
+#include "src/internal/glob.h"
 #include "src/io/value.h"
 
 namespace writ::internal {
@@ -156,6 +157,8 @@ class DagRun {
         return FromBool(Compare(atom.op, absl::string_view(subject.text), AtomText(atom)));
       case AtomTest::kTextStartsWith: return FromBool(absl::StartsWith(subject.text, AtomText(atom)));
       case AtomTest::kTextEndsWith: return FromBool(absl::EndsWith(subject.text, AtomText(atom)));
+      case AtomTest::kTextLike:
+        return FromBool(Glob::MatchesAroundStar(subject.text, AtomText(atom), atom.star));
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }
