@@ -130,7 +130,9 @@ class DagRun {
     return Tristate::kUnknown;
   }
 
-  Tristate DecideConjunct(const CompactAtom& test) {
+  // Inlined into the body loop: a call per conjunct cost more than most
+  // compares (ratio_hot 2.74-2.90x -> 2.47-2.60x slow mode, 3.1x -> 2.7-2.8x fast).
+  [[gnu::always_inline]] Tristate DecideConjunct(const CompactAtom& test) {
     const Tristate value =
         test.test == AtomTest::kGeneral ? Evaluate(test.node) : ComputeAtom(test);
     return test.negated ? KleeneNot(value) : value;
@@ -144,7 +146,7 @@ class DagRun {
   // The AtomTests decide exactly as EvaluatePredicate (and EvaluateHas)
   // would: the same Compare, the same string tests; tests/differential/
   // holds them to the reference evaluator.
-  Tristate ComputeAtom(const CompactAtom& atom) {
+  [[gnu::always_inline]] Tristate ComputeAtom(const CompactAtom& atom) {
     const Value& subject = values_[atom.slot];
     if (atom.test == AtomTest::kHas) return EvaluateHas(subject);
     if (subject.state != ValueState::kPresent) return Tristate::kUnknown;
