@@ -115,12 +115,13 @@ struct RuleRange {
 // A rule as a list finds it: its id and the node that decides it there —
 // its condition, or what remains of it when the list's key has already
 // proved the guard atom true — and that node as a body: the conjuncts of
-// the `and` (or the node alone), cheap tests first. A decision evaluates
-// the body, not the node: a conjunct that is a compare (or `not` one) is
-// decided inline from its CompactAtom, with no node lookup and no memo
-// (recomputing a compare costs less than a memo read and write); any other
-// conjunct goes through the node walk, memoised when shared. Kleene `and`
-// gives the same value in any order, so the order is free to choose.
+// the `and` (or the node alone), the likeliest to be false first. A
+// decision evaluates the body, not the node: a conjunct that is a compare
+// (or `not` one) is decided inline from its CompactAtom, with no node
+// lookup and no memo (recomputing a compare costs less than a memo read
+// and write); any other conjunct goes through the node walk, memoised when
+// shared. Kleene `and` gives the same value in any order, so the order is
+// free to choose.
 struct ListedRule {
   uint32_t rule = 0;
   uint32_t condition = 0;

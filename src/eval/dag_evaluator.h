@@ -1,8 +1,8 @@
 // Internal: the DAG evaluator — decides a request on a compiled DagProgram.
 //
 // Why it is fast: each candidate rule is decided from its body, a short
-// array of conjuncts with the compares inline (ListedRule::body), cheapest
-// first; the rest go through the node walk, where a shared node's value is
+// array of conjuncts with the compares inline (ListedRule::body); the
+// rest go through the node walk, where a shared node's value is
 // memoised for the request in a per-thread scratch array stamped with a
 // generation counter (no clearing between decisions, no allocation once
 // the array has grown to the largest program the thread has seen), so a

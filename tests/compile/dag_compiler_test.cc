@@ -194,10 +194,10 @@ TEST(DagCompiler, ComparesInRuleBodiesAreNotMemoized) {
 }
 
 // A listed rule's body holds the conjuncts of the condition it is listed
-// with, compares of scalars first, then string compares, then what the
-// node walk decides (a two-star pattern); `not` of an atom and a bare bool
+// with, string tests first, then compares of scalars, then what the node
+// walk decides (a two-star pattern); `not` of an atom and a bare bool
 // attribute inline.
-TEST(DagCompiler, RuleBodiesListCheapConjunctsFirst) {
+TEST(DagCompiler, RuleBodiesListStringTestsThenScalarsThenTheNodeWalk) {
   auto policy = CompileOrDie(R"(
     deny d when host like "*.x*" and host == "h" and port > 2 and approved unless has score;
   )");
@@ -212,7 +212,7 @@ TEST(DagCompiler, RuleBodiesListCheapConjunctsFirst) {
     const CompactAtom& test = program.body_tests()[i];
     order.push_back((test.negated ? "not " : "") + program.DescribeNode(test.node));
   }
-  EXPECT_THAT(order, ::testing::ElementsAre("port > 2", "approved", "not has score", "host == \"h\"",
+  EXPECT_THAT(order, ::testing::ElementsAre("host == \"h\"", "port > 2", "approved", "not has score",
                                             "host like \"*.x*\""));
 }
 
