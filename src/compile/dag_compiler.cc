@@ -160,6 +160,13 @@ bool IsComparison(Operator op) {
   }
 }
 
+// CompactAtom::head of a string constant: its first 8 bytes, if it has them.
+uint64_t HeadOf(absl::string_view text) {
+  uint64_t head = 0;
+  if (text.size() >= sizeof(head)) std::memcpy(&head, text.data(), sizeof(head));
+  return head;
+}
+
 // Which AtomTest decides `predicate`, and its inline constant.
 CompactAtom CompactAtomOf(const Predicate& predicate) {
   CompactAtom atom;
@@ -204,6 +211,9 @@ CompactAtom CompactAtomOf(const Predicate& predicate) {
       }
       atom.text = operand.text.data();
       atom.text_size = static_cast<uint32_t>(operand.text.size());
+      atom.head = HeadOf(atom.test == AtomTest::kTextLike
+                             ? absl::string_view(operand.text).substr(atom.star + 1)
+                             : absl::string_view(operand.text));
       return atom;
     default: return atom;
   }

@@ -100,7 +100,11 @@ struct CompactAtom {
     const char* text;     // kText*: the constant (kTextLike: the pattern),
                           // in the Predicate's operand
   };
-  const Predicate* predicate = nullptr;  // always set
+  union {
+    const Predicate* predicate = nullptr;  // kGeneral
+    uint64_t head;  // kText*: the first 8 bytes of the constant (kTextLike:
+                    // of its suffix), when it has 8 or more
+  };
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
 

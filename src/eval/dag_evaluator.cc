@@ -1,6 +1,7 @@
 #include "src/eval/dag_evaluator.h"
 
 #include <algorithm>
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -138,6 +139,18 @@ class DagRun {
     return test.negated ? KleeneNot(value) : value;
   }
 
+  // A quick reject before memcmp: whether the constant's `size` bytes at
+  // `at` can be equal, from the first 8 of them (`head`) alone. The
+  // constants of a rule's string tests (host names, say) mostly differ
+  // from the request's value there, and this needs no call and no read of
+  // the constant itself.
+  static bool HeadMatches(const char* at, uint32_t size, uint64_t head) {
+    if (size < sizeof(head)) return true;
+    uint64_t word;
+    std::memcpy(&word, at, sizeof(word));
+    return word == head;
+  }
+
   // Only for the kText* tests, whose union member is `text`.
   static absl::string_view AtomText(const CompactAtom& atom) {
     return absl::string_view(atom.text, atom.text_size);
@@ -155,12 +168,31 @@ class DagRun {
       case AtomTest::kNumberCompare: return FromBool(Compare(atom.op, subject.number, atom.number));
       case AtomTest::kBoolCompare:
         return FromBool(Compare(atom.op, subject.boolean, atom.integer != 0));
-      case AtomTest::kTextCompare:
-        return FromBool(Compare(atom.op, absl::string_view(subject.text), AtomText(atom)));
-      case AtomTest::kTextStartsWith: return FromBool(absl::StartsWith(subject.text, AtomText(atom)));
-      case AtomTest::kTextEndsWith: return FromBool(absl::EndsWith(subject.text, AtomText(atom)));
-      case AtomTest::kTextLike:
-        return FromBool(Glob::MatchesAroundStar(subject.text, AtomText(atom), atom.star));
+      case AtomTest::kTextCompare: {
+        const absl::string_view text = subject.text;
+        const bool equal = text.size() == atom.text_size &&
+                           HeadMatches(text.data(), atom.text_size, atom.head) &&
+                           text == AtomText(atom);
+        return FromBool(equal == (atom.op == Operator::kEqual));
+      }
+      case AtomTest::kTextStartsWith: {
+        const absl::string_view text = subject.text;
+        return FromBool(text.size() >= atom.text_size &&
+                        HeadMatches(text.data(), atom.text_size, atom.head) &&
+                        absl::StartsWith(text, AtomText(atom)));
+      }
+      case AtomTest::kTextEndsWith: {
+        const absl::string_view text = subject.text;
+        return FromBool(text.size() >= atom.text_size &&
+                        HeadMatches(text.end() - atom.text_size, atom.text_size, atom.head) &&
+                        absl::EndsWith(text, AtomText(atom)));
+      }
+      case AtomTest::kTextLike: {
+        const absl::string_view text = subject.text;
+        const uint32_t suffix = atom.text_size - atom.star - 1;
+        return FromBool(text.size() >= suffix && HeadMatches(text.end() - suffix, suffix, atom.head) &&
+                        Glob::MatchesAroundStar(text, AtomText(atom), atom.star));
+      }
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }
