@@ -5,8 +5,10 @@
 //
 //  * Atoms (one predicate over one attribute, `has p`, a bare bool
 //    attribute, path == path) are hash-consed across all rules and lets, so
-//    `tool == "search"` written in ten rules is one node, evaluated at most
-//    once per request (the evaluator memoises every node per request).
+//    `tool == "search"` written in ten rules is one node. A node a
+//    decision can reach twice is memoised per request; compares are
+//    decided inline in each rule's body instead (ListedRule), which costs
+//    less than the memo.
 //  * Boolean structure is hash-consed too. Lets are inlined as shared
 //    nodes; nested `and`s (and `or`s) are flattened, constants folded.
 //  * Each rule's condition (`when and not unless`) is one node. A rule
@@ -73,39 +75,61 @@ enum class AtomTest : uint8_t {
   kGeneral,        // EvaluatePredicate(*predicate, ...)
   kIntCompare,     // int, duration, enum: subject.integer <op> integer
   kNumberCompare,  // subject.number <op> number
-  kBoolCompare,    // subject.boolean <op> (integer != 0)
+  kBoolCompare,    // subject.boolean <op> (integer != 0); in a rule body
+                   // also a bare bool attribute, as `== true`
   kTextCompare,    // ==, !=: subject.text <op> text
   kTextStartsWith,
   kTextEndsWith,
+  kTextLike,       // like, a single-star pattern (Glob::single_star) in
+                   // text with its `*` at `star`: Glob::MatchesAroundStar
+  kHas,            // in a rule body: has <slot>
 };
 
 struct CompactAtom {
   uint32_t slot = 0;  // the subject attribute
   AtomTest test = AtomTest::kGeneral;
   Operator op = Operator::kEqual;
+  bool negated = false;    // in a rule body: the conjunct is `not` this atom
+  uint8_t star = 0;        // kTextLike: the offset of the `*` in text
   uint32_t text_size = 0;  // kText*: the constant's length
+  uint32_t node = 0;       // in a rule body: the conjunct's node, which
+                           // kGeneral evaluates through the node walk
   union {
     int64_t integer = 0;  // kIntCompare, kBoolCompare
     double number;        // kNumberCompare
-    const char* text;     // kText*: the constant, in the Predicate's operand
+    const char* text;     // kText*: the constant (kTextLike: the pattern),
+                          // in the Predicate's operand
   };
-  const Predicate* predicate = nullptr;  // always set
+  union {
+    const Predicate* predicate = nullptr;  // kGeneral
+    uint64_t head;  // kText*: the first 8 bytes of the constant (kTextLike:
+                    // of its suffix), when it has 8 or more
+  };
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
 
-// A rule as a list finds it: its id and the node that decides it there —
-// its condition, or what remains of it when the list's key has already
-// proved the guard atom true.
-struct ListedRule {
-  uint32_t rule = 0;
-  uint32_t condition = 0;
-};
-
-// A half-open range [begin, end) of DagProgram::rule_lists().
+// A half-open range [begin, end) of DagProgram::rule_lists() or, as a
+// rule body, of DagProgram::body_tests().
 struct RuleRange {
   uint32_t begin = 0;
   uint32_t end = 0;
   bool empty() const { return begin == end; }
+};
+
+// A rule as a list finds it: its id and the node that decides it there —
+// its condition, or what remains of it when the list's key has already
+// proved the guard atom true — and that node as a body: the conjuncts of
+// the `and` (or the node alone), the likeliest to be false first. A
+// decision evaluates the body, not the node: a conjunct that is a compare
+// (or `not` one) is decided inline from its CompactAtom, with no node
+// lookup and no memo (recomputing a compare costs less than a memo read
+// and write); any other conjunct goes through the node walk, memoised when
+// shared. Kleene `and` gives the same value in any order, so the order is
+// free to choose.
+struct ListedRule {
+  uint32_t rule = 0;
+  uint32_t condition = 0;
+  RuleRange body;
 };
 
 struct DagRule {
@@ -168,6 +192,9 @@ class DagProgram {
   const std::vector<ListedRule>& rule_lists() const { return rule_lists_; }
   // One per CheckedPolicy::predicates entry (a kPredicate node's operand).
   const std::vector<CompactAtom>& compact_atoms() const { return compact_atoms_; }
+  // The conjuncts of the listed conditions (ListedRule::body), each body
+  // stored once however many lists hold it.
+  const std::vector<CompactAtom>& body_tests() const { return body_tests_; }
   const EffectPlan& deny_plan() const { return deny_plan_; }
   const EffectPlan& allow_plan() const { return allow_plan_; }
   size_t atom_count() const { return atom_count_; }
@@ -193,6 +220,7 @@ class DagProgram {
   std::vector<uint32_t> conjunct_nodes_;
   std::vector<ListedRule> rule_lists_;   // each list in source order
   std::vector<CompactAtom> compact_atoms_;
+  std::vector<CompactAtom> body_tests_;
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
   size_t atom_count_ = 0;

@@ -1,10 +1,13 @@
 // Internal: the DAG evaluator — decides a request on a compiled DagProgram.
 //
-// Why it is fast: every node's value is memoised for the request in a
-// per-thread scratch array stamped with a generation counter (no clearing
-// between decisions, no allocation once the array has grown to the largest
-// program the thread has seen), so a shared atom or let is evaluated at
-// most once; `and`/`or` stop at their first dominating child; rules are
+// Why it is fast: each candidate rule is decided from its body, a short
+// array of conjuncts with the compares inline (ListedRule::body); the
+// rest go through the node walk, where a shared node's value is
+// memoised for the request in a per-thread scratch array stamped with a
+// generation counter (no clearing between decisions, no allocation once
+// the array has grown to the largest program the thread has seen), so a
+// shared pattern or let is evaluated at most once; `and`/`or` stop at
+// their first dominating child; rules are
 // found through the guard indexes, so a request visits only the rules its
 // values can make true; and deny rules come first, so when only the
 // decision is asked for, the first deny that applies ends the run.

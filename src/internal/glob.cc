@@ -77,7 +77,24 @@ std::optional<Glob> Glob::Compile(absl::string_view pattern,
   for (size_t i = suffix_begin; i < glob.tokens_.size(); ++i) {
     glob.literal_suffix_ += glob.tokens_[i].byte;
   }
+  // Every literal byte and the one `*` came from one pattern byte each. A
+  // suffix must start a code point, where the star can stop (a policy's
+  // patterns are valid UTF-8, so theirs always does).
+  const std::string& suffix = glob.literal_suffix_;
+  glob.single_star_ = glob.has_wildcard_ &&
+                      pattern.size() == glob.literal_prefix_.size() + 1 + suffix.size() &&
+                      pattern[glob.literal_prefix_.size()] == '*' &&
+                      pattern.find('\\') == absl::string_view::npos &&
+                      (suffix.empty() || !IsUtf8Continuation(suffix[0]));
   return glob;
+}
+
+bool Glob::MatchesAroundStar(absl::string_view text, absl::string_view pattern,
+                             size_t star) {
+  const absl::string_view prefix = pattern.substr(0, star);
+  const absl::string_view suffix = pattern.substr(star + 1);
+  return text.size() >= prefix.size() + suffix.size() && absl::StartsWith(text, prefix) &&
+         absl::EndsWith(text, suffix);
 }
 
 bool Glob::Matches(absl::string_view text) const {

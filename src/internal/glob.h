@@ -30,6 +30,18 @@ class Glob {
   const std::string& literal_prefix() const { return literal_prefix_; }
   const std::string& literal_suffix() const { return literal_suffix_; }
   bool has_wildcard() const { return has_wildcard_; }
+  // Whether the pattern is a prefix, one `*` and a suffix, with no `?` and
+  // no escape ("api-*.example.com", "*.example.com"): then its text split
+  // at the star is all a matcher needs (MatchesAroundStar).
+  bool single_star() const { return single_star_; }
+
+  // Whether `text` matches the single-star pattern `pattern`, whose `*` is
+  // at `star`: it starts with the prefix and ends with the suffix, and the
+  // two do not overlap. Exactly Matches's answer for such a pattern: the
+  // star can stop at any code point boundary, and single_star requires the
+  // suffix to start a code point.
+  static bool MatchesAroundStar(absl::string_view text, absl::string_view pattern,
+                                size_t star);
 
  private:
   enum class TokenKind : unsigned char { kLiteral, kAnyOne, kAnyRun };
@@ -41,6 +53,7 @@ class Glob {
   std::string literal_prefix_;
   std::string literal_suffix_;
   bool has_wildcard_ = false;
+  bool single_star_ = false;
 };
 
 }  // namespace writ::internal

@@ -2,6 +2,7 @@
 // text/DOT listings of `writ dag`.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -27,6 +28,15 @@ schema {
 
 std::shared_ptr<const Policy> CompileOrDie(const std::string& body) {
   return writ::test_support::CompileForTest(kSchema + body);
+}
+
+// The id of the node DescribeNode prints as `description`.
+uint32_t NodeNamed(const DagProgram& program, const std::string& description) {
+  for (uint32_t id = 0; id < program.nodes().size(); ++id) {
+    if (program.DescribeNode(id) == description) return id;
+  }
+  ADD_FAILURE() << "no node " << description;
+  return 0;
 }
 
 TEST(DagCompiler, IdenticalAtomsAcrossRulesAndLetsAreOneNode) {
@@ -156,26 +166,43 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
             "default allow\n");
 }
 
-// Only a node a decision can reach twice is memoised: the shared `port`
-// atom (two rules' residual conditions), not an atom or connective with a
-// single parent.
+// Only a node with several parents is memoised: the shared `port` atom
+// (two rules' residual conditions), not an atom or connective with a
+// single parent. (A rule body decides `port == 1` inline, but the
+// explanation's why_not scan reads it through the memo.)
 TEST(DagCompiler, OnlyNodesWithSeveralParentsAreMemoized) {
   auto policy = CompileOrDie(R"(
     allow a when tool == "x" and port == 1;
     allow b when tool == "y" and port == 1;
   )");
   const DagProgram& program = *policy->dag();
-  auto memoized = [&](const std::string& description) {
-    for (uint32_t id = 0; id < program.nodes().size(); ++id) {
-      if (program.DescribeNode(id) == description) return program.nodes()[id].memoized;
-    }
-    ADD_FAILURE() << "no node " << description;
-    return false;
-  };
-  EXPECT_TRUE(memoized("port == 1"));
-  EXPECT_FALSE(memoized("tool == \"x\""));
-  EXPECT_FALSE(memoized("tool == \"y\""));
+  EXPECT_TRUE(program.nodes()[NodeNamed(program, "port == 1")].memoized);
+  EXPECT_FALSE(program.nodes()[NodeNamed(program, "tool == \"x\"")].memoized);
+  EXPECT_FALSE(program.nodes()[NodeNamed(program, "tool == \"y\"")].memoized);
   EXPECT_FALSE(program.nodes()[program.rules()[0].condition].memoized);
+}
+
+// A listed rule's body holds the conjuncts of the condition it is listed
+// with, string tests first, then compares of scalars, then what the node
+// walk decides (a two-star pattern); `not` of an atom and a bare bool
+// attribute inline.
+TEST(DagCompiler, RuleBodiesListStringTestsThenScalarsThenTheNodeWalk) {
+  auto policy = CompileOrDie(R"(
+    deny d when host like "*.x*" and host == "h" and port > 2 and approved unless has score;
+  )");
+  const DagProgram& program = *policy->dag();
+  // The rule as an absent host finds it: with its whole condition.
+  ASSERT_EQ(program.deny_plan().indexes.size(), 1u);
+  const RuleRange all = program.deny_plan().indexes[0].all;
+  ASSERT_EQ(all.end - all.begin, 1u);
+  const RuleRange body = program.rule_lists()[all.begin].body;
+  std::vector<std::string> order;
+  for (uint32_t i = body.begin; i < body.end; ++i) {
+    const CompactAtom& test = program.body_tests()[i];
+    order.push_back((test.negated ? "not " : "") + program.DescribeNode(test.node));
+  }
+  EXPECT_THAT(order, ::testing::ElementsAre("host == \"h\"", "port > 2", "approved", "not has score",
+                                            "host like \"*.x*\""));
 }
 
 TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {

@@ -159,7 +159,8 @@ class RandomPolicyGenerator {
   static constexpr const char* kRegexes[] = {"\"a.*\"", "\"[ab]+\"", "\"x\\\\.example\\\\.com\"",
                                              "\"\"", "\"(?i)A\"", "\".*\\\\.example\\\\.com\""};
   static constexpr const char* kGlobs[] = {"\"*\"", "\"a*\"", "\"*b\"", "\"a?b\"",
-                                           "\"*.example.com\"", "\"a\\\\*b\"", "\"\"", "\"?\""};
+                                           "\"*.example.com\"", "\"a\\\\*b\"", "\"\"", "\"?\"",
+                                           "\"a*ab\""};
 
   template <typename T, size_t N>
   std::string List(const T (&pool)[N]) {

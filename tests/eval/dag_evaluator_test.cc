@@ -187,6 +187,37 @@ TEST(DagEvaluator, ResidualConditionsDecideLikeWholeConditions) {
   EXPECT_EQ(compared, 9u * 5 * 4 * 3);
 }
 
+// The rule bodies' string tests reject on the constant's first 8 bytes
+// before comparing the rest: values that share those bytes, or the length,
+// with a constant and differ after them decide as the reference does.
+TEST(DagEvaluator, StringTestsCompareEveryByteNotJustTheFirstEight) {
+  auto policy = CompileOrDie(R"(
+    allow equal when port == 1 and not (tool == "api.example.com");
+    allow unequal when port == 2 and tool != "api.example.com";
+    allow starts when port == 3 and tool starts_with "api.example.";
+    allow ends when port == 4 and tool ends_with "svc.example.com";
+    allow pattern when port == 5 and tool like "api-*.svc.example.com";
+    allow short when port == 6 and tool ends_with "e.com";
+  )");
+  const std::vector<std::string> tools = {
+      "api.example.com", "api.example.org", "api.examplX.com", "bpi.example.com",
+      "api.example.co",  "api.example.",    "api.example",     "api-x.svc.example.com",
+      "api-.svc.example.com", "api-x.svc.example.org", "apx-x.svc.example.com",
+      "a.svc.example.com", "svc.example.com", "xvc.example.com", "e.com", ""};
+  size_t compared = 0;
+  for (const std::string& tool : tools) {
+    for (int port = 1; port <= 6; ++port) {
+      const std::string json =
+          R"({"tool": ")" + tool + R"(", "port": )" + std::to_string(port) + "}";
+      EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
+                Record(*policy, json, Evaluator::kReference))
+          << json;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 16u * 6);
+}
+
 TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
   auto policy = CompileOrDie(R"(
     allow b when tool == "get" and port == 443;

@@ -120,6 +120,42 @@ INSTANTIATE_TEST_SUITE_P(
         LiteralPartsCase{"\\?x*y\\\\", "?x", "y\\", true},
         LiteralPartsCase{"?", "", "", true}));
 
+struct SingleStarCase {
+  const char* pattern;
+  bool single_star;
+};
+
+class GlobSingleStar : public testing::TestWithParam<SingleStarCase> {};
+
+// A single-star pattern split at its star decides every text as the token
+// matcher does: overlapping ends, multi-byte code points around the star
+// and stray UTF-8 continuation bytes included.
+TEST_P(GlobSingleStar, MatchesAroundTheStarAsTheTokenMatcherDoes) {
+  const std::string pattern = GetParam().pattern;
+  const Glob glob = MustCompile(pattern);
+  ASSERT_EQ(glob.single_star(), GetParam().single_star) << pattern;
+  if (!glob.single_star()) return;
+  const size_t star = glob.literal_prefix().size();
+  for (const char* text : {"", "a", "ab", "aab", "aba", "abab", "ba", "a.b", "x.example.com",
+                           "example.com", "api-x.example.com", "api-.example.com", "api-",
+                           "\xc3\xa9", "a\xa9" "b", "a\xc3" "b", "a\xc3\xa9" "b", "\xa9" "ab", "ab\xc3"}) {
+    EXPECT_EQ(Glob::MatchesAroundStar(text, pattern, star), glob.Matches(text))
+        << "pattern '" << pattern << "', text '" << text << "'";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Glob, GlobSingleStar,
+    testing::Values(SingleStarCase{"*", true}, SingleStarCase{"a*", true},
+                    SingleStarCase{"*b", true}, SingleStarCase{"a*b", true},
+                    SingleStarCase{"ab*ab", true}, SingleStarCase{"a*ab", true},
+                    SingleStarCase{"*.example.com", true},
+                    SingleStarCase{"api-*.example.com", true}, SingleStarCase{"a*\xa9" "b", false},
+                    SingleStarCase{"a**b", false}, SingleStarCase{"a*b*", false},
+                    SingleStarCase{"a?b", false}, SingleStarCase{"*?", false},
+                    SingleStarCase{"a\\*b", false}, SingleStarCase{"a\\**", false},
+                    SingleStarCase{"abc", false}, SingleStarCase{"", false}));
+
 // Many stars against a long near-miss text: instant with the
 // single-backtrack algorithm, exponential with naive recursion. The pattern
 // ends in `*` so the literal prefix/suffix check cannot answer first.
