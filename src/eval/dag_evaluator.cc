@@ -10,6 +10,7 @@
 #include "src/eval/explanation_builder.h"
 #include "src/eval/predicate.h"
 #include "src/internal/glob.h"
+#include "src/internal/prefetch.h"
 #include "src/io/value.h"
 
 namespace writ::internal {
@@ -310,12 +311,7 @@ Decision DecideOnly(const DagProgram& program, DagRun& run) {
 // rarely in cache, and loading it while the remaining candidates are
 // evaluated, rather than one rule after another as the record is built,
 // overlaps those misses.
-void PrefetchRecord(const CheckedRule& rule) {
-  const char* bytes = reinterpret_cast<const char*>(&rule);
-  for (size_t offset = 0; offset < sizeof(CheckedRule); offset += 64) {
-    __builtin_prefetch(bytes + offset);
-  }
-}
+void PrefetchRecord(const CheckedRule& rule) { PrefetchRange(&rule, sizeof(CheckedRule)); }
 
 // Every determining rule, in source order. `determining` has room for
 // every rule, so pushing never allocates. `explaining`: the record of each

@@ -1,4 +1,5 @@
-// Internal: prefetching a line that is about to be written.
+// Internal: prefetching the cache lines of an object about to be read or
+// written.
 #ifndef WRIT_SRC_INTERNAL_PREFETCH_H_
 #define WRIT_SRC_INTERNAL_PREFETCH_H_
 
@@ -21,10 +22,22 @@ inline void PrefetchForWriting(const void* address) {
 #endif
 }
 
+// Calls `prefetch(line)` for each cache line of [address, address + size),
+// stepping 64 bytes from `address`.
+template <typename Prefetch>
+void ForEachLine(const void* address, size_t size, Prefetch prefetch) {
+  const char* bytes = static_cast<const char*>(address);
+  for (size_t offset = 0; offset < size; offset += 64) prefetch(bytes + offset);
+}
+
 // PrefetchForWriting for each line of [address, address + size).
 inline void PrefetchRangeForWriting(const void* address, size_t size) {
-  const char* bytes = static_cast<const char*>(address);
-  for (size_t offset = 0; offset < size; offset += 64) PrefetchForWriting(bytes + offset);
+  ForEachLine(address, size, [](const char* line) { PrefetchForWriting(line); });
+}
+
+// A read prefetch of each line of [address, address + size).
+inline void PrefetchRange(const void* address, size_t size) {
+  ForEachLine(address, size, [](const char* line) { __builtin_prefetch(line); });
 }
 
 }  // namespace writ::internal
