@@ -270,7 +270,7 @@ void FormatRecord(benchmark::State& state) {
     records[i].policy = workload.policy.get();
     records[i].from_json = state.range(0) == 0;
     if (records[i].from_json) {
-      records[i].json = workload.json_requests[i];
+      records[i].SetJsonText(workload.json_requests[i]);
     } else {
       records[i].values.Pack(workload.requests[i]);
     }

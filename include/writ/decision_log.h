@@ -83,11 +83,11 @@ struct DecisionLogOptions {
   // among the rings (at most one per hardware thread, at least 256 records
   // each), so one deciding thread has its ring's share: 8,192 by default on
   // 2 cores. Threads beyond the rings share one more ring of that size.
-  // Memory is a ~320-byte slot per record plus, once used, the slot's
-  // buffer for a request's JSON text (or, for a decision on a Request built
-  // in code, its packed values, about as large): some 10 MB at the default
-  // once every slot of the threads' own rings has carried a ~300-byte
-  // request, 5 MB more if threads beyond them log too.
+  // Memory is a ~700-byte slot per record, allocated up front, which holds
+  // a request's JSON text of up to 384 bytes; a longer text, or the packed
+  // values of a decision on a Request built in code, goes to a buffer of
+  // the slot's once used. At the default on 2 cores: ~17 MB of slots (the
+  // threads' two rings and the shared one).
   size_t queue_capacity = 16384;
   // The longest a queued record waits before the writer takes it (when the
   // queue fills faster, sooner). Bounds how stale the file is, not what is

@@ -221,7 +221,7 @@ bool RestoreValues(const PendingRecord& record, Request* request) {
     record.values.UnpackInto(request);
     return true;
   }
-  return request->ReadJson(record.json, record.json_options).ok();
+  return request->ReadJson(record.json_text(), record.json_options).ok();
 }
 
 // A record with no values and no explanation: still what was enforced, and
@@ -254,7 +254,10 @@ void AppendPendingRecord(const PendingRecord& record, absl::string_view fingerpr
 
 void PrefetchBuffersForFilling(const PendingRecord& record) {
   if (record.from_json) {
-    PrefetchRangeForWriting(record.json.data(), record.json.size());
+    // An inline text's lines are the slot's, which the ring prefetches.
+    if (record.json_inline_size == 0) {
+      PrefetchRangeForWriting(record.json_overflow.data(), record.json_overflow.size());
+    }
   } else {
     record.values.PrefetchForPacking();
   }

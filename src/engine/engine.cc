@@ -219,7 +219,7 @@ class Engine::Impl {
           record->context = std::move(context);
           record->from_json = json != nullptr;
           if (json != nullptr) {
-            record->json.assign(json->data(), json->size());
+            record->SetJsonText(*json);
             record->json_options = options_.request;
           } else {
             record->values.Pack(request);

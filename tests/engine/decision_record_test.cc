@@ -49,7 +49,8 @@ std::shared_ptr<const Policy> EveryTypePolicy() {
 }
 
 // Requests that give every type, none, wrong types, escapes and non-ASCII
-// text, in an order where later ones leave out what earlier ones gave.
+// text, in an order where later ones leave out what earlier ones gave; the
+// last is longer than a PendingRecord holds inline.
 const std::vector<std::string>& Requests() {
   static const std::vector<std::string> requests = {
       R"({"tool": "search", "count": 3, "age": "90s", "score": 0.25,
@@ -62,6 +63,7 @@ const std::vector<std::string>& Requests() {
           "nested": {"secret": 7, "level": "high"}})",
       R"({"tool": "search", "count": 12, "age": 30, "kind": "bearer",
           "nested": {"secret": "nope"}})",
+      R"({"tool": ")" + std::string(500, 'x') + R"(", "count": 1, "tags": ["ops"]})",
   };
   return requests;
 }
@@ -88,12 +90,28 @@ PendingRecord PendingFor(const Policy& policy, const Request& request,
   pending.policy = &policy;
   pending.from_json = json != nullptr;
   if (json != nullptr) {
-    pending.json = *json;
+    pending.SetJsonText(*json);
   } else {
     pending.values.Pack(request);
   }
   pending.context = ContextFor(policy, request);
   return pending;
+}
+
+// A reused record hands back each text whole, whether it fits inline or
+// goes to the overflow buffer, and whichever its last text did.
+TEST(PendingRecordTest, JsonTextComesBackWholeInlineOrFromTheOverflow) {
+  PendingRecord record;
+  const std::string short_text = R"({"tool": "search"})";
+  const std::string long_text = R"({"tool": ")" + std::string(1000, 'y') + R"("})";
+  const std::string just_fits(sizeof(record.json_inline), 'z');
+  for (const std::string* text :
+       {&long_text, &short_text, &just_fits, &long_text, &short_text}) {
+    record.SetJsonText(*text);
+    EXPECT_EQ(record.json_text(), *text);
+  }
+  record.SetJsonText("");
+  EXPECT_EQ(record.json_text(), "");
 }
 
 TEST(PackedValuesTest, UnpackingGivesBackEveryGivenValueAndNothingElse) {
