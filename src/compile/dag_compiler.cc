@@ -167,6 +167,37 @@ uint64_t HeadOf(absl::string_view text) {
   return head;
 }
 
+// CompactAtom::outcomes of a comparison operator; none for any other, which
+// Compare() holds false too.
+uint8_t OutcomesOf(Operator op) {
+  switch (op) {
+    case Operator::kEqual: return kEqualBit;
+    case Operator::kNotEqual: return kLessBit | kGreaterBit;
+    case Operator::kLess: return kLessBit;
+    case Operator::kLessEqual: return kLessBit | kEqualBit;
+    case Operator::kGreater: return kGreaterBit;
+    case Operator::kGreaterEqual: return kGreaterBit | kEqualBit;
+    default: return 0;
+  }
+}
+
+// How many of a string constant's bytes a kTextAffix test matches at the
+// text's start (the rest at its end); none when the test cannot decide
+// the operator.
+std::optional<size_t> AffixPrefixSize(const Predicate& predicate) {
+  const Operand& operand = predicate.operand;
+  switch (predicate.op) {
+    case Operator::kEqual:
+    case Operator::kNotEqual:
+    case Operator::kEndsWith: return 0;
+    case Operator::kStartsWith: return operand.text.size();
+    case Operator::kLike:
+      if (!operand.glob->single_star()) return std::nullopt;
+      return operand.glob->literal_prefix().size();
+    default: return std::nullopt;
+  }
+}
+
 // Which AtomTest decides `predicate`, and its inline constant.
 CompactAtom CompactAtomOf(const Predicate& predicate) {
   CompactAtom atom;
@@ -182,39 +213,33 @@ CompactAtom CompactAtomOf(const Predicate& predicate) {
     case TypeKind::kEnum:
       if (comparison) {
         atom.test = AtomTest::kIntCompare;
+        atom.outcomes = OutcomesOf(predicate.op);
         atom.integer = operand.integer;
       }
       return atom;
     case TypeKind::kNumber:
       if (comparison) {
         atom.test = AtomTest::kNumberCompare;
+        atom.outcomes = OutcomesOf(predicate.op);
         atom.number = operand.number;
       }
       return atom;
     case TypeKind::kBool:
       atom.test = AtomTest::kBoolCompare;
+      atom.outcomes = OutcomesOf(predicate.op);
       atom.integer = operand.boolean ? 1 : 0;
       return atom;
-    case TypeKind::kString:
-      if (predicate.op == Operator::kEqual || predicate.op == Operator::kNotEqual) {
-        atom.test = AtomTest::kTextCompare;
-      } else if (predicate.op == Operator::kStartsWith) {
-        atom.test = AtomTest::kTextStartsWith;
-      } else if (predicate.op == Operator::kEndsWith) {
-        atom.test = AtomTest::kTextEndsWith;
-      } else if (predicate.op == Operator::kLike && operand.glob->single_star() &&
-                 operand.glob->literal_prefix().size() <= UINT8_MAX) {
-        atom.test = AtomTest::kTextLike;
-        atom.star = static_cast<uint8_t>(operand.glob->literal_prefix().size());
-      } else {
-        return atom;
-      }
+    case TypeKind::kString: {
+      const std::optional<size_t> prefix = AffixPrefixSize(predicate);
+      if (!prefix.has_value() || *prefix > UINT8_MAX) return atom;
+      atom.test = AtomTest::kTextAffix;
+      atom.prefix_size = static_cast<uint8_t>(*prefix);
       atom.text = operand.text.data();
       atom.text_size = static_cast<uint32_t>(operand.text.size());
-      atom.head = HeadOf(atom.test == AtomTest::kTextLike
-                             ? absl::string_view(operand.text).substr(atom.star + 1)
-                             : absl::string_view(operand.text));
+      const size_t gap = predicate.op == Operator::kLike ? 1 : 0;
+      atom.head = HeadOf(absl::string_view(operand.text).substr(*prefix + gap));
       return atom;
+    }
     default: return atom;
   }
 }
@@ -564,6 +589,7 @@ class DagCompiler {
     if (atom_node.kind == NodeKind::kHas) test.test = AtomTest::kHas;
     if (atom_node.kind == NodeKind::kBoolAttribute) {
       test.test = AtomTest::kBoolCompare;  // unknown unless present, as the attribute
+      test.outcomes = kEqualBit;
       test.integer = 1;
     }
     if (atom_node.kind != NodeKind::kPredicate) test.slot = atom_node.operand;
@@ -585,10 +611,7 @@ class DagCompiler {
   // scalars first on the generated 1,000-rule set (benchmarks/RESULTS.md).
   static int TestRank(AtomTest test) {
     switch (test) {
-      case AtomTest::kTextCompare:
-      case AtomTest::kTextStartsWith:
-      case AtomTest::kTextEndsWith:
-      case AtomTest::kTextLike: return 0;
+      case AtomTest::kTextAffix: return 0;
       case AtomTest::kGeneral: return 2;
       default: return 1;
     }

@@ -77,33 +77,47 @@ enum class AtomTest : uint8_t {
   kNumberCompare,  // subject.number <op> number
   kBoolCompare,    // subject.boolean <op> (integer != 0); in a rule body
                    // also a bare bool attribute, as `== true`
-  kTextCompare,    // ==, !=: subject.text <op> text
-  kTextStartsWith,
-  kTextEndsWith,
-  kTextLike,       // like, a single-star pattern (Glob::single_star) in
-                   // text with its `*` at `star`: Glob::MatchesAroundStar
+  // A string anchored at its ends: ==, !=, starts_with, ends_with and a
+  // single-star `like` (Glob::single_star) are all "begins with the
+  // constant's first `prefix_size` bytes and ends with the rest", the
+  // length exact for ==/!= and at least the two parts' for the others
+  // (`like` skips the `*` between them). One test for all five, because a
+  // rule list mixes them (host ==, ends_with, like) and a switch over
+  // their kinds mispredicted on nearly every rule.
+  kTextAffix,
   kHas,            // in a rule body: has <slot>
 };
+
+// The bits of CompactAtom::outcomes: which ordering of subject against
+// constant makes a compare true (`<=` is kLessBit | kEqualBit), so that a
+// compare is a shift, not a switch over six operators.
+inline constexpr uint8_t kLessBit = 1;
+inline constexpr uint8_t kEqualBit = 2;
+inline constexpr uint8_t kGreaterBit = 4;
 
 struct CompactAtom {
   uint32_t slot = 0;  // the subject attribute
   AtomTest test = AtomTest::kGeneral;
   Operator op = Operator::kEqual;
-  bool negated = false;    // in a rule body: the conjunct is `not` this atom
-  uint8_t star = 0;        // kTextLike: the offset of the `*` in text
-  uint32_t text_size = 0;  // kText*: the constant's length
+  bool negated = false;  // in a rule body: the conjunct is `not` this atom
+  union {
+    uint8_t outcomes = 0;  // k*Compare: kLessBit | kEqualBit | kGreaterBit
+    uint8_t prefix_size;   // kTextAffix: bytes of text before the suffix
+                           // (and before the `*` of a `like`)
+  };
+  uint32_t text_size = 0;  // kTextAffix: the constant's length
   uint32_t node = 0;       // in a rule body: the conjunct's node, which
                            // kGeneral evaluates through the node walk
   union {
     int64_t integer = 0;  // kIntCompare, kBoolCompare
     double number;        // kNumberCompare
-    const char* text;     // kText*: the constant (kTextLike: the pattern),
+    const char* text;     // kTextAffix: the constant (a `like`'s pattern),
                           // in the Predicate's operand
   };
   union {
     const Predicate* predicate = nullptr;  // kGeneral
-    uint64_t head;  // kText*: the first 8 bytes of the constant (kTextLike:
-                    // of its suffix), when it has 8 or more
+    uint64_t head;  // kTextAffix: the first 8 bytes of the suffix, when it
+                    // has 8 or more
   };
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");

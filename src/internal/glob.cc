@@ -89,14 +89,6 @@ std::optional<Glob> Glob::Compile(absl::string_view pattern,
   return glob;
 }
 
-bool Glob::MatchesAroundStar(absl::string_view text, absl::string_view pattern,
-                             size_t star) {
-  const absl::string_view prefix = pattern.substr(0, star);
-  const absl::string_view suffix = pattern.substr(star + 1);
-  return text.size() >= prefix.size() + suffix.size() && absl::StartsWith(text, prefix) &&
-         absl::EndsWith(text, suffix);
-}
-
 bool Glob::Matches(absl::string_view text) const {
   if (!has_wildcard_) return text == literal_prefix_;
   // Necessary conditions, and they reject most texts at once.

@@ -31,17 +31,12 @@ class Glob {
   const std::string& literal_suffix() const { return literal_suffix_; }
   bool has_wildcard() const { return has_wildcard_; }
   // Whether the pattern is a prefix, one `*` and a suffix, with no `?` and
-  // no escape ("api-*.example.com", "*.example.com"): then its text split
-  // at the star is all a matcher needs (MatchesAroundStar).
+  // no escape ("api-*.example.com", "*.example.com"): then a text matches
+  // when it starts with the prefix and ends with the suffix, the two not
+  // overlapping, which the DAG evaluator decides without the token loop.
+  // The star can stop at any code point boundary, and a single-star
+  // pattern's suffix starts a code point, so that is Matches's answer.
   bool single_star() const { return single_star_; }
-
-  // Whether `text` matches the single-star pattern `pattern`, whose `*` is
-  // at `star`: it starts with the prefix and ends with the suffix, and the
-  // two do not overlap. Exactly Matches's answer for such a pattern: the
-  // star can stop at any code point boundary, and single_star requires the
-  // suffix to start a code point.
-  static bool MatchesAroundStar(absl::string_view text, absl::string_view pattern,
-                                size_t star);
 
  private:
   enum class TokenKind : unsigned char { kLiteral, kAnyOne, kAnyRun };

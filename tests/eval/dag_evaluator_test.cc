@@ -218,6 +218,43 @@ TEST(DagEvaluator, StringTestsCompareEveryByteNotJustTheFirstEight) {
   EXPECT_EQ(compared, 16u * 6);
 }
 
+// ==, !=, starts_with, ends_with and single-star `like` share one
+// prefix-and-suffix test in the DAG: on texts where the ends overlap, with
+// multi-byte code points around the star and stray UTF-8 continuation
+// bytes, it decides as the reference's operators and token matcher do.
+TEST(DagEvaluator, AnchoredStringTestsDecideAsTheReference) {
+  const std::vector<std::string> tests = {
+      "== \"ab\"", "!= \"ab\"", "starts_with \"ab\"", "ends_with \"ab\"",
+      "starts_with \"\"", "ends_with \"\"", "== \"\"", "like \"*\"", "like \"a*\"",
+      "like \"*b\"", "like \"a*b\"", "like \"ab*ab\"", "like \"a*ab\"",
+      "like \"*.example.com\"", "like \"api-*.example.com\"", "like \"\u00e9*b\""};
+  std::string rules;
+  for (size_t i = 0; i < tests.size(); ++i) {
+    rules += "allow r" + std::to_string(i) + " when port == " + std::to_string(i) + " and tool " +
+             tests[i] + ";\n";
+  }
+  auto policy = CompileOrDie(rules);
+  const AttributeHandle tool = *policy->FindAttribute("tool");
+  const AttributeHandle port = *policy->FindAttribute("port");
+  size_t compared = 0;
+  for (const char* text : {"", "a", "ab", "aab", "aba", "abab", "ba", "a.b", "x.example.com",
+                           "example.com", "api-x.example.com", "api-.example.com", "api-",
+                           "\xc3\xa9", "\xc3\xa9" "b", "\xc3\xa9" "xb", "a\xa9" "b", "a\xc3" "b",
+                           "a\xc3\xa9" "b", "\xa9" "ab", "ab\xc3"}) {
+    for (size_t i = 0; i < tests.size(); ++i) {
+      Request request(*policy);
+      request.SetString(tool, text);
+      request.SetInt(port, static_cast<int64_t>(i));
+      Explanation dag, reference;
+      policy->Evaluate(request, &dag, Evaluator::kDag);
+      policy->Evaluate(request, &reference, Evaluator::kReference);
+      EXPECT_EQ(dag.ToJson(), reference.ToJson()) << "tool " << tests[i] << ", text '" << text << "'";
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 21u * 16);
+}
+
 TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
   auto policy = CompileOrDie(R"(
     allow b when tool == "get" and port == 443;
