@@ -509,10 +509,12 @@ class DagCompiler {
       for (uint32_t rule : rules) conditions.push_back(found_conditions[rule]);
       return AddList(rules, conditions);
     };
+    std::vector<std::pair<std::string, RuleRange>> entries;
     for (const auto& [text, rules] : by_text) {
-      index.by_text.emplace(text, found(rules));
+      entries.emplace_back(text, found(rules));
       index.key_lengths |= KeyLengthBit(text.size());
     }
+    index.by_text = TextTable(entries);
     for (const std::vector<uint32_t>& rules : by_member) index.by_member.push_back(found(rules));
     return index;
   }

@@ -140,8 +140,10 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
                     index.kind == GuardKind::kDotSuffix ? " suffix" : "", " (",
                     index.all.end - index.all.begin, " rules; absent or wrong-typed: ",
                     effect[0] == 'd' ? "all" : "none", ")\n");
-    std::vector<std::pair<std::string, RuleRange>> entries(index.by_text.begin(),
-                                                           index.by_text.end());
+    std::vector<std::pair<std::string, RuleRange>> entries;
+    index.by_text.ForEach([&](absl::string_view key, RuleRange range) {
+      entries.emplace_back(std::string(key), range);
+    });
     std::sort(entries.begin(), entries.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [text, range] : entries) {

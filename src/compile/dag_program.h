@@ -33,8 +33,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "src/check/checked_policy.h"
+#include "src/compile/text_table.h"
 #include "writ/decision.h"
 
 namespace writ::internal {
@@ -122,14 +122,6 @@ struct CompactAtom {
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
 
-// A half-open range [begin, end) of DagProgram::rule_lists() or, as a
-// rule body, of DagProgram::body_tests().
-struct RuleRange {
-  uint32_t begin = 0;
-  uint32_t end = 0;
-  bool empty() const { return begin == end; }
-};
-
 // A rule as a list finds it: its id and the node that decides it there —
 // its condition, or what remains of it when the list's key has already
 // proved the guard atom true — and that node as a body: the conjuncts of
@@ -176,7 +168,7 @@ struct GuardIndex {
   TypeKind type = TypeKind::kString;
   GuardKind kind = GuardKind::kEquality;
   RuleRange all;
-  absl::flat_hash_map<std::string, RuleRange> by_text;  // kString
+  TextTable by_text;                 // kString
   std::vector<RuleRange> by_member;                     // kEnum, by index
   // kDotSuffix: bit min(length, 63) is set for every key length, so a
   // suffix of a length no key has is not hashed at all.

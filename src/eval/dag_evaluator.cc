@@ -219,8 +219,8 @@ class DagRun {
 
   RuleRange Lookup(const GuardIndex& index, const Value& value) const {
     if (index.type == TypeKind::kString) {
-      const auto it = index.by_text.find(value.text);
-      return it == index.by_text.end() ? RuleRange{} : it->second;
+      const RuleRange* found = index.by_text.Find(value.text);
+      return found == nullptr ? RuleRange{} : *found;
     }
     if (value.integer < 0 || static_cast<size_t>(value.integer) >= index.by_member.size()) {
       return RuleRange{};
@@ -235,8 +235,8 @@ class DagRun {
     for (size_t dot = text.find('.'); dot != absl::string_view::npos;
          dot = text.find('.', dot + 1)) {
       if ((index.key_lengths & KeyLengthBit(text.size() - dot)) == 0) continue;
-      const auto it = index.by_text.find(text.substr(dot));
-      if (it != index.by_text.end() && VisitRange(it->second, visit)) return true;
+      const RuleRange* found = index.by_text.Find(text.substr(dot));
+      if (found != nullptr && VisitRange(*found, visit)) return true;
     }
     return false;
   }

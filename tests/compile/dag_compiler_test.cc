@@ -102,7 +102,8 @@ TEST(DagCompiler, EqualityGuardsIndexRulesByValue) {
   EXPECT_EQ(by_tool.by_text.size(), 3u);
   EXPECT_EQ(by_tool.all.end - by_tool.all.begin, 2u);
   EXPECT_EQ(allow.unguarded.end - allow.unguarded.begin, 1u);  // `any`
-  const RuleRange head = by_tool.by_text.at("head");
+  ASSERT_NE(by_tool.by_text.Find("head"), nullptr);
+  const RuleRange head = *by_tool.by_text.Find("head");
   ASSERT_EQ(head.end - head.begin, 1u);
   EXPECT_EQ(program.rule_lists()[head.begin].rule, 0u);
   const EffectPlan& deny = program.deny_plan();
@@ -129,9 +130,9 @@ TEST(DagCompiler, DottedSuffixGuardsJoinTheIndexWithMostKeys) {
   EXPECT_EQ(by_tool.all.end - by_tool.all.begin, 1u);  // d: no '.' in "localhost"
   EXPECT_EQ(by_suffix.kind, GuardKind::kDotSuffix);
   EXPECT_EQ(by_suffix.all.end - by_suffix.all.begin, 3u);
-  EXPECT_TRUE(by_suffix.by_text.contains(".example.com"));  // from its first '.'
-  EXPECT_TRUE(by_suffix.by_text.contains(".svc1.example.net"));
-  EXPECT_TRUE(by_suffix.by_text.contains(".svc2.example.net"));
+  EXPECT_NE(by_suffix.by_text.Find(".example.com"), nullptr);  // from its first '.'
+  EXPECT_NE(by_suffix.by_text.Find(".svc1.example.net"), nullptr);
+  EXPECT_NE(by_suffix.by_text.Find(".svc2.example.net"), nullptr);
   EXPECT_THAT(policy->DumpDag("text"), HasSubstr("  allow by host suffix (3 rules;"));
 }
 

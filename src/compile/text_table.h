@@ -1,0 +1,116 @@
+// Internal: an immutable map from string keys to rule ranges, built by the
+// DAG compiler for the guard indexes and probed by the evaluator once or a
+// few times per decision.
+//
+// Why not absl::flat_hash_map<std::string, RuleRange>: a probe there hashes
+// with a general-purpose hash and, for keys over 15 bytes (most host names
+// and suffixes), reads the key from its own heap block to compare. At
+// 10,000 rules those blocks are scattered over megabytes, so each probe
+// missed the cache twice or three times. Here the keys sit one after another
+// in one arena and each slot keeps its key's full hash, so a probe reads
+// one slot and, only when the hashes agree, the key's bytes.
+#ifndef WRIT_SRC_COMPILE_TEXT_TABLE_H_
+#define WRIT_SRC_COMPILE_TEXT_TABLE_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace writ::internal {
+
+// A half-open range [begin, end) of DagProgram::rule_lists() or, as a
+// rule body, of DagProgram::body_tests().
+struct RuleRange {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  bool empty() const { return begin == end; }
+};
+
+// A 64-bit hash of `text` that reads it a word at a time: the keys are
+// short (tool names, host names), so a few multiplies beat a general hash.
+// Not for untrusted keys in a mutable table: the table is built once from
+// the policy, and a request's text only chooses where to probe.
+inline uint64_t HashText(absl::string_view text) {
+  constexpr uint64_t kMultiplier = 0x9e3779b97f4a7c15ULL;
+  const auto mix = [](uint64_t value) {
+    value *= kMultiplier;
+    return value ^ (value >> 29);
+  };
+  const char* bytes = text.data();
+  size_t size = text.size();
+  uint64_t hash = mix(size + kMultiplier);
+  uint64_t word = 0;
+  if (size >= 8) {
+    for (; size > 8; bytes += 8, size -= 8) {
+      std::memcpy(&word, bytes, 8);
+      hash = mix(hash ^ word);
+    }
+    std::memcpy(&word, bytes + size - 8, 8);  // the last 8, overlapping
+  } else if (size >= 4) {
+    uint32_t first, last;
+    std::memcpy(&first, bytes, 4);
+    std::memcpy(&last, bytes + size - 4, 4);
+    word = (static_cast<uint64_t>(last) << 32) | first;
+  } else if (size > 0) {
+    word = static_cast<uint64_t>(static_cast<unsigned char>(bytes[0])) |
+           static_cast<uint64_t>(static_cast<unsigned char>(bytes[size / 2])) << 8 |
+           static_cast<uint64_t>(static_cast<unsigned char>(bytes[size - 1])) << 16;
+  }
+  return mix(hash ^ word);
+}
+
+class TextTable {
+ public:
+  TextTable() = default;
+  // Distinct keys; a key given twice keeps its first range.
+  explicit TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries);
+
+  // The range filed under `key`, or nullptr.
+  const RuleRange* Find(absl::string_view key) const {
+    if (slots_.empty()) return nullptr;
+    const uint64_t hash = HashText(key);
+    for (size_t at = hash >> shift_;; at = (at + 1) & (slots_.size() - 1)) {
+      const Slot& slot = slots_[at];
+      if (slot.key_size == kEmpty) return nullptr;
+      if (slot.hash == hash && slot.key_size == key.size() &&
+          std::memcmp(keys_.data() + slot.key_offset, key.data(), key.size()) == 0) {
+        return &slot.range;
+      }
+    }
+  }
+
+  size_t size() const { return size_; }
+
+  // Calls `visit(key, range)` for every entry, in no particular order.
+  template <typename Visit>
+  void ForEach(Visit visit) const {
+    for (const Slot& slot : slots_) {
+      if (slot.key_size == kEmpty) continue;
+      visit(absl::string_view(keys_.data() + slot.key_offset, slot.key_size), slot.range);
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = 0xffffffffu;
+
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t key_offset = 0;
+    uint32_t key_size = kEmpty;
+    RuleRange range;
+  };
+  static_assert(sizeof(Slot) == 24, "a slot is three words");
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::string keys_;         // every key, one after another
+  int shift_ = 64;           // slot of a hash: its top bits
+  size_t size_ = 0;
+};
+
+}  // namespace writ::internal
+
+#endif  // WRIT_SRC_COMPILE_TEXT_TABLE_H_

@@ -1,0 +1,90 @@
+// The guard indexes' string table: every key found with its range, no
+// other text found, whatever the keys' lengths and shared bytes.
+#include "src/compile/text_table.h"
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace writ::internal {
+namespace {
+
+RuleRange RangeOf(size_t index) {
+  return RuleRange{static_cast<uint32_t>(index), static_cast<uint32_t>(index + 1)};
+}
+
+// Keys of every length from 0 to 40 that share long prefixes and suffixes
+// (as host names do), and the texts one byte away from them.
+TEST(TextTable, FindsEveryKeyAndNothingElse) {
+  std::vector<std::pair<std::string, RuleRange>> entries;
+  std::set<std::string> keys;
+  for (size_t length = 0; length <= 40; ++length) {
+    for (char last : {'a', 'b'}) {
+      std::string key(length, 'x');
+      if (length > 0) key.back() = last;
+      if (!keys.insert(key).second) continue;
+      entries.emplace_back(key, RangeOf(entries.size()));
+    }
+  }
+  for (int service = 0; service < 500; ++service) {
+    const std::string key = absl::StrCat(".svc", service, ".corp.example.com");
+    keys.insert(key);
+    entries.emplace_back(key, RangeOf(entries.size()));
+  }
+  const TextTable table(entries);
+  EXPECT_EQ(table.size(), entries.size());
+  for (const auto& [key, range] : entries) {
+    const RuleRange* found = table.Find(key);
+    ASSERT_NE(found, nullptr) << "'" << key << "'";
+    EXPECT_EQ(found->begin, range.begin) << "'" << key << "'";
+  }
+  size_t misses = 0;
+  for (const auto& [key, range] : entries) {
+    for (size_t at = 0; at < key.size(); ++at) {
+      std::string near = key;
+      near[at] = 'y';
+      if (keys.count(near) == 0) {
+        EXPECT_EQ(table.Find(near), nullptr) << "'" << near << "'";
+        ++misses;
+      }
+    }
+    const std::string longer = key + "x";
+    if (keys.count(longer) == 0) {
+      EXPECT_EQ(table.Find(longer), nullptr) << "'" << longer << "'";
+    }
+  }
+  EXPECT_GT(misses, 10000u);
+}
+
+TEST(TextTable, AnEmptyTableFindsNothing) {
+  const TextTable table;
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.Find(""), nullptr);
+  EXPECT_EQ(table.Find("crm.read"), nullptr);
+}
+
+TEST(TextTable, AKeyGivenTwiceKeepsItsFirstRange) {
+  const TextTable table({{"crm.read", RangeOf(3)}, {"crm.read", RangeOf(7)}, {"", RangeOf(9)}});
+  EXPECT_EQ(table.size(), 2u);
+  ASSERT_NE(table.Find("crm.read"), nullptr);
+  EXPECT_EQ(table.Find("crm.read")->begin, 3u);
+  ASSERT_NE(table.Find(""), nullptr);
+  EXPECT_EQ(table.Find("")->begin, 9u);
+}
+
+TEST(TextTable, ForEachVisitsEveryEntryOnce) {
+  const TextTable table({{"a", RangeOf(0)}, {"bb", RangeOf(1)}, {"ccc", RangeOf(2)}});
+  std::set<std::string> seen;
+  table.ForEach([&](absl::string_view key, RuleRange range) {
+    EXPECT_EQ(range.begin + 1, key.size());
+    EXPECT_TRUE(seen.insert(std::string(key)).second);
+  });
+  EXPECT_EQ(seen, (std::set<std::string>{"a", "bb", "ccc"}));
+}
+
+}  // namespace
+}  // namespace writ::internal
