@@ -265,6 +265,7 @@ class DagCompiler {
     program_->compact_atoms_.reserve(policy_.predicates.size());
     for (const Predicate& predicate : policy_.predicates) {
       program_->compact_atoms_.push_back(CompactAtomOf(predicate));
+      if (IsStringList(predicate)) program_->compact_atoms_.back() = TextListAtomOf(predicate);
     }
     for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
     PlanEffect(Effect::kDeny, &program_->deny_plan_);
@@ -407,6 +408,29 @@ class DagCompiler {
       const bool constant = node.kind == NodeKind::kFalse || node.kind == NodeKind::kTrue;
       node.memoized = !constant && parents[id] > 1;
     }
+  }
+
+  // `in` / `not in` over a list of strings.
+  static bool IsStringList(const Predicate& predicate) {
+    return predicate.type == TypeKind::kString && !predicate.operand.other_slot.has_value() &&
+           (predicate.op == Operator::kIn || predicate.op == Operator::kNotIn);
+  }
+
+  // A kTextIn atom, its members appended to the program's list arrays.
+  CompactAtom TextListAtomOf(const Predicate& predicate) {
+    CompactAtom atom;
+    atom.slot = predicate.slot;
+    atom.test = AtomTest::kTextIn;
+    atom.op = predicate.op;
+    atom.integer = static_cast<int64_t>(program_->list_members_.size());
+    atom.text_size = static_cast<uint32_t>(predicate.operand.texts.size());
+    for (const std::string& member : predicate.operand.texts) {
+      program_->list_members_.push_back(
+          ListMember{HeadOf(member), static_cast<uint32_t>(member.size()),
+                     static_cast<uint32_t>(program_->list_member_bytes_.size())});
+      program_->list_member_bytes_ += member;
+    }
+    return atom;
   }
 
   // ------------------------------------------------------------- plans
@@ -613,7 +637,8 @@ class DagCompiler {
   // scalars first on the generated 1,000-rule set (benchmarks/RESULTS.md).
   static int TestRank(AtomTest test) {
     switch (test) {
-      case AtomTest::kTextAffix: return 0;
+      case AtomTest::kTextAffix:
+      case AtomTest::kTextIn: return 0;
       case AtomTest::kGeneral: return 2;
       default: return 1;
     }

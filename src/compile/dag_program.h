@@ -85,6 +85,11 @@ enum class AtomTest : uint8_t {
   // rule list mixes them (host ==, ends_with, like) and a switch over
   // their kinds mispredicted on nearly every rule.
   kTextAffix,
+  // `in` / `not in` a list of strings: the members are ListMembers in
+  // DagProgram::list_members(), their bytes in one arena, instead of the
+  // Predicate's vector of separately allocated strings (a miss each when
+  // the policy is large).
+  kTextIn,
   kHas,            // in a rule body: has <slot>
 };
 
@@ -105,11 +110,13 @@ struct CompactAtom {
     uint8_t prefix_size;   // kTextAffix: bytes of text before the suffix
                            // (and before the `*` of a `like`)
   };
-  uint32_t text_size = 0;  // kTextAffix: the constant's length
+  uint32_t text_size = 0;  // kTextAffix: the constant's length; kTextIn:
+                           // the number of members
   uint32_t node = 0;       // in a rule body: the conjunct's node, which
                            // kGeneral evaluates through the node walk
   union {
-    int64_t integer = 0;  // kIntCompare, kBoolCompare
+    int64_t integer = 0;  // kIntCompare, kBoolCompare; kTextIn: the first
+                          // member's index in list_members()
     double number;        // kNumberCompare
     const char* text;     // kTextAffix: the constant (a `like`'s pattern),
                           // in the Predicate's operand
@@ -121,6 +128,14 @@ struct CompactAtom {
   };
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
+
+// One string of a kTextIn list: its bytes are
+// list_member_bytes()[offset, offset + size).
+struct ListMember {
+  uint64_t head = 0;  // the first 8 bytes, when it has 8 or more
+  uint32_t size = 0;
+  uint32_t offset = 0;
+};
 
 // A rule as a list finds it: its id and the node that decides it there —
 // its condition, or what remains of it when the list's key has already
@@ -201,6 +216,8 @@ class DagProgram {
   // The conjuncts of the listed conditions (ListedRule::body), each body
   // stored once however many lists hold it.
   const std::vector<CompactAtom>& body_tests() const { return body_tests_; }
+  const std::vector<ListMember>& list_members() const { return list_members_; }
+  const std::string& list_member_bytes() const { return list_member_bytes_; }
   const EffectPlan& deny_plan() const { return deny_plan_; }
   const EffectPlan& allow_plan() const { return allow_plan_; }
   size_t atom_count() const { return atom_count_; }
@@ -227,6 +244,8 @@ class DagProgram {
   std::vector<ListedRule> rule_lists_;   // each list in source order
   std::vector<CompactAtom> compact_atoms_;
   std::vector<CompactAtom> body_tests_;
+  std::vector<ListMember> list_members_;
+  std::string list_member_bytes_;
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
   size_t atom_count_ = 0;

@@ -176,6 +176,19 @@ class DagRun {
            std::memcmp(end - suffix, atom.text + prefix + gap, suffix) == 0;
   }
 
+  // kTextIn: `text` is one of the atom's members.
+  bool InTextList(const CompactAtom& atom, absl::string_view text) const {
+    const ListMember* member = program_.list_members().data() + atom.integer;
+    const char* bytes = program_.list_member_bytes().data();
+    for (uint32_t i = 0; i < atom.text_size; ++i, ++member) {
+      if (member->size == text.size() && HeadMatches(text.data(), member->size, member->head) &&
+          std::memcmp(bytes + member->offset, text.data(), text.size()) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // The AtomTests decide exactly as EvaluatePredicate (and EvaluateHas)
   // would: the same Compare, the same string tests; tests/differential/
   // holds them to the reference evaluator.
@@ -194,6 +207,8 @@ class DagRun {
         return FromBool(HasOutcome(atom.outcomes, subject.boolean, atom.integer != 0));
       case AtomTest::kTextAffix:
         return FromBool(MatchesAffix(atom, subject.text) != (atom.op == Operator::kNotEqual));
+      case AtomTest::kTextIn:
+        return FromBool(InTextList(atom, subject.text) != (atom.op == Operator::kNotIn));
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }

@@ -38,6 +38,23 @@ std::string Record(const Policy& policy, const std::string& json, Evaluator eval
   return explanation.ToJson();
 }
 
+// Expects the DAG's record equal to the reference's for each tool with
+// each port 1..ports; returns how many requests it compared.
+size_t CompareOnToolsAndPorts(const Policy& policy, const std::vector<std::string>& tools,
+                              int ports) {
+  size_t compared = 0;
+  for (const std::string& tool : tools) {
+    for (int port = 1; port <= ports; ++port) {
+      const std::string json =
+          R"({"tool": ")" + tool + R"(", "port": )" + std::to_string(port) + "}";
+      EXPECT_EQ(Record(policy, json, Evaluator::kDag), Record(policy, json, Evaluator::kReference))
+          << json;
+      ++compared;
+    }
+  }
+  return compared;
+}
+
 std::vector<std::string> AgentGatewayFiles() {
   const std::string dir = std::string(WRIT_SOURCE_DIR) + "/policies/agent-gateway/";
   std::vector<std::string> files;
@@ -204,18 +221,7 @@ TEST(DagEvaluator, StringTestsCompareEveryByteNotJustTheFirstEight) {
       "api.example.co",  "api.example.",    "api.example",     "api-x.svc.example.com",
       "api-.svc.example.com", "api-x.svc.example.org", "apx-x.svc.example.com",
       "a.svc.example.com", "svc.example.com", "xvc.example.com", "e.com", ""};
-  size_t compared = 0;
-  for (const std::string& tool : tools) {
-    for (int port = 1; port <= 6; ++port) {
-      const std::string json =
-          R"({"tool": ")" + tool + R"(", "port": )" + std::to_string(port) + "}";
-      EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
-                Record(*policy, json, Evaluator::kReference))
-          << json;
-      ++compared;
-    }
-  }
-  EXPECT_EQ(compared, 16u * 6);
+  EXPECT_EQ(CompareOnToolsAndPorts(*policy, tools, 6), 16u * 6);
 }
 
 // ==, !=, starts_with, ends_with and single-star `like` share one
@@ -253,6 +259,21 @@ TEST(DagEvaluator, AnchoredStringTestsDecideAsTheReference) {
     }
   }
   EXPECT_EQ(compared, 21u * 16);
+}
+
+// `in` and `not in` over strings are decided from the program's member
+// arrays: members that share their first 8 bytes or their length with a
+// value, the empty string and a one-member list decide as the reference.
+TEST(DagEvaluator, StringListTestsCompareEveryMemberWhole) {
+  auto policy = CompileOrDie(R"(
+    allow listed when port == 1 and tool in ["analytics.read", "analytics.readX", "", "ab"];
+    allow unlisted when port == 2 and tool not in ["analytics.read", "abcdefgh"];
+    allow single when port == 3 and not (tool in ["abcdefgh"]);
+  )");
+  const std::vector<std::string> tools = {
+      "analytics.read", "analytics.reaX", "analytics.readX", "analytics.readXY", "analytics",
+      "", "a", "ab", "ba", "abcdefgh", "abcdefgX", "abcdefghi"};
+  EXPECT_EQ(CompareOnToolsAndPorts(*policy, tools, 3), 12u * 3);
 }
 
 TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
