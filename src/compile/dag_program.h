@@ -245,6 +245,8 @@ class DagProgram {
   std::vector<CompactAtom> compact_atoms_;
   std::vector<CompactAtom> body_tests_;
   std::vector<ListMember> list_members_;
+  std::string body_texts_;  // the constants of body_tests_' kTextAffix
+                            // tests, in body order; never resized
   std::string list_member_bytes_;
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
