@@ -157,6 +157,27 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
   }
 }
 
+// Each listed rule's body, once per (rule, condition): its conjuncts in the
+// order a decision tests them, a conjunct the node walk decides marked
+// "(walk)", so a reader sees what each candidate rule costs.
+void DumpBodies(const DagProgram& program, std::string* out) {
+  *out += "bodies\n";
+  absl::flat_hash_set<std::pair<uint32_t, uint32_t>> seen;
+  for (uint32_t i = 0; i < program.rule_lists().size(); ++i) {
+    const ListedRule& listed = program.rule_lists()[i];
+    if (!seen.insert({listed.rule, listed.condition}).second) continue;
+    std::vector<std::string> tests;
+    for (uint32_t test = listed.body.begin; test < listed.body.end; ++test) {
+      const CompactAtom& atom = program.body_tests()[test];
+      tests.push_back(atom.test == AtomTest::kGeneral
+                          ? absl::StrCat(NodeName(atom.node), " (walk)")
+                          : absl::StrCat(atom.negated ? "not " : "", program.DescribeNode(atom.node)));
+    }
+    absl::StrAppend(out, "  ", RuleNames(program, RuleRange{i, i + 1}), ": ",
+                    tests.empty() ? "true" : absl::StrJoin(tests, " | "), "\n");
+  }
+}
+
 // Graphviz wants `"` and `\` escaped inside a quoted label.
 std::string DotLabel(absl::string_view text) {
   std::string label = "\"";
@@ -220,6 +241,7 @@ std::string DagProgram::Dump() const {
   out += "indexes\n";
   DumpPlan(*this, "deny", deny_plan_, &out);
   DumpPlan(*this, "allow", allow_plan_, &out);
+  DumpBodies(*this, &out);
   absl::StrAppend(&out, "default ", EffectWord(policy.default_effect),
                   policy.default_written ? "" : " (not written)", "\n");
   return out;

@@ -136,7 +136,7 @@ TEST(DagCompiler, DottedSuffixGuardsJoinTheIndexWithMostKeys) {
   EXPECT_THAT(policy->DumpDag("text"), HasSubstr("  allow by host suffix (3 rules;"));
 }
 
-TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
+TEST(DagCompiler, DumpListsAtomsConnectivesRulesIndexesAndBodies) {
   auto policy = CompileOrDie(R"(
     let web = tool in ["get", "post"];
     allow fetch when web and port == 443 with max_uses = 3;
@@ -164,6 +164,11 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesAndIndexes) {
             "  allow by tool (1 rules; absent or wrong-typed: none)\n"
             "    \"get\" -> fetch(n3)\n"
             "    \"post\" -> fetch(n3)\n"
+            "bodies\n"
+            "  slow: tool in [\"get\", \"post\"] | score >= 0.8\n"
+            "  slow(n5): score >= 0.8\n"
+            "  fetch: tool in [\"get\", \"post\"] | port == 443\n"
+            "  fetch(n3): port == 443\n"
             "default allow\n");
 }
 
@@ -204,6 +209,10 @@ TEST(DagCompiler, RuleBodiesListStringTestsThenScalarsThenTheNodeWalk) {
   }
   EXPECT_THAT(order, ::testing::ElementsAre("host == \"h\"", "port > 2", "approved", "not has score",
                                             "host like \"*.x*\""));
+  // `writ dag` shows the body in that order, the walked conjunct by node.
+  EXPECT_THAT(policy->DumpDag("text"),
+              ::testing::ContainsRegex("\nbodies\n  d: host == \"h\" \\| port > 2 \\| approved \\| "
+                                       "not has score \\| n[0-9]+ \\(walk\\)\n"));
 }
 
 TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
