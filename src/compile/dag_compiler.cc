@@ -33,6 +33,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "src/compile/dag_program.h"
 
 namespace writ::internal {
@@ -111,8 +112,42 @@ struct Guard {
   bool exact = true;
   std::vector<std::string> texts;  // string values, or dotted suffixes
   std::vector<int64_t> members;    // enum member indexes
+  // kThreshold: `attribute op constant`, the constant as the type has it.
+  Operator op = Operator::kEqual;
+  int64_t integer = 0;
+  double number = 0;
   std::pair<uint32_t, GuardKind> index() const { return {slot, kind}; }
+  // The keys counted when choosing a rule's index: the more distinct keys
+  // an index has, the fewer rules behind each.
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> keys = texts;
+    for (int64_t member : members) keys.push_back(std::to_string(member));
+    if (kind == GuardKind::kThreshold) {
+      keys.push_back(absl::StrCat(static_cast<int>(op), " ", integer, " ", number));
+    }
+    return keys;
+  }
 };
+
+bool IsOrdering(Operator op) {
+  return op == Operator::kLess || op == Operator::kLessEqual || op == Operator::kGreater ||
+         op == Operator::kGreaterEqual;
+}
+
+// `a > c`, `a >= c`, `a < c`, `a <= c` over an ordered scalar attribute.
+std::optional<Guard> ThresholdGuardOf(const Predicate& predicate) {
+  const TypeKind type = predicate.type;
+  const bool integral = type == TypeKind::kInt || type == TypeKind::kDuration ||
+                        type == TypeKind::kEnum;
+  if (!IsOrdering(predicate.op) || (!integral && type != TypeKind::kNumber)) return std::nullopt;
+  Guard guard;
+  guard.slot = predicate.slot;
+  guard.kind = GuardKind::kThreshold;
+  guard.op = predicate.op;
+  guard.integer = predicate.operand.integer;
+  guard.number = predicate.operand.number;
+  return guard;
+}
 
 // The part of a required suffix from its first '.' on, or nullopt.
 std::optional<std::string> DotSuffix(absl::string_view suffix) {
@@ -138,6 +173,7 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
     }
     return guard;
   }
+  if (!string) return ThresholdGuardOf(predicate);
   std::optional<std::string> suffix;
   if (string && predicate.op == Operator::kEndsWith) suffix = DotSuffix(operand.text);
   if (string && predicate.op == Operator::kLike) suffix = DotSuffix(operand.glob->literal_suffix());
@@ -476,9 +512,8 @@ class DagCompiler {
       rule_ids.push_back(id);
       candidates.push_back(GuardsOf(program_->rules_[id]));
       for (const Guard& guard : candidates.back()) {
-        std::set<std::string>& keys = distinct_keys[guard.index()];
-        keys.insert(guard.texts.begin(), guard.texts.end());
-        for (int64_t member : guard.members) keys.insert(std::to_string(member));
+        const std::vector<std::string> keys = guard.Keys();
+        distinct_keys[guard.index()].insert(keys.begin(), keys.end());
       }
     }
     std::vector<uint32_t> unguarded;
@@ -510,6 +545,7 @@ class DagCompiler {
     index.kind = kind;
     const Type& type = policy_.schema->attributes[slot].type;
     index.type = type.kind;
+    if (kind == GuardKind::kThreshold) return BuildThresholdIndex(std::move(index), members);
     std::vector<uint32_t> all;
     std::map<std::string, std::vector<uint32_t>> by_text;
     std::vector<std::vector<uint32_t>> by_member(type.enum_members.size());
@@ -542,6 +578,61 @@ class DagCompiler {
     index.by_text = TextTable(entries);
     for (const std::vector<uint32_t>& rules : by_member) index.by_member.push_back(found(rules));
     return index;
+  }
+
+  // A kThreshold index: each side sorted so that the rules a value makes
+  // true are a prefix (ThresholdSide). Finding a rule there proves its
+  // guard, so it is listed with its residual condition.
+  GuardIndex BuildThresholdIndex(GuardIndex index,
+                                 const std::vector<std::pair<uint32_t, Guard>>& members) {
+    std::vector<uint32_t> all;
+    std::vector<const std::pair<uint32_t, Guard>*> above, below;
+    for (const auto& member : members) {
+      all.push_back(member.first);
+      const Operator op = member.second.op;
+      (op == Operator::kGreater || op == Operator::kGreaterEqual ? above : below).push_back(&member);
+    }
+    index.all = AddList(all, FullConditions(all));
+    const bool number = index.type == TypeKind::kNumber;
+    // Orders entries of one side: by threshold (ascending above, descending
+    // below), then non-strict first.
+    const auto order = [number](bool ascending) {
+      return [number, ascending](const auto* a, const auto* b) {
+        const Guard& x = a->second;
+        const Guard& y = b->second;
+        const bool x_strict = x.op == Operator::kGreater || x.op == Operator::kLess;
+        const bool y_strict = y.op == Operator::kGreater || y.op == Operator::kLess;
+        if (number ? x.number != y.number : x.integer != y.integer) {
+          const bool less = number ? x.number < y.number : x.integer < y.integer;
+          return less == ascending;
+        }
+        return !x_strict && y_strict;
+      };
+    };
+    std::stable_sort(above.begin(), above.end(), order(true));
+    std::stable_sort(below.begin(), below.end(), order(false));
+    index.above = ThresholdSideOf(above, number);
+    index.below = ThresholdSideOf(below, number);
+    return index;
+  }
+
+  ThresholdSide ThresholdSideOf(const std::vector<const std::pair<uint32_t, Guard>*>& sorted,
+                                bool number) {
+    ThresholdSide side;
+    std::vector<uint32_t> rules, conditions;
+    for (const auto* member : sorted) {
+      const Guard& guard = member->second;
+      if (number) {
+        side.numbers.push_back(guard.number);
+      } else {
+        side.integers.push_back(guard.integer);
+      }
+      side.strict.push_back(guard.op == Operator::kGreater || guard.op == Operator::kLess);
+      rules.push_back(member->first);
+      conditions.push_back(ResidualCondition(program_->rules_[member->first], guard.node));
+    }
+    side.rules = AddList(rules, conditions);
+    return side;
   }
 
   // The rule's condition without `guard` (true when that is all it was).

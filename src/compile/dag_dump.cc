@@ -130,14 +130,48 @@ std::string RuleNames(const DagProgram& program, RuleRange range) {
   return absl::StrJoin(names, " ");
 }
 
+const char* IndexKindWord(GuardKind kind) {
+  switch (kind) {
+    case GuardKind::kEquality: return "";
+    case GuardKind::kDotSuffix: return " suffix";
+    case GuardKind::kThreshold: return " threshold";
+  }
+  return "";
+}
+
+// One line per entry of a kThreshold side, in the order a value's
+// satisfied prefix is cut: `>= 0.9 -> deny_00000`.
+void DumpThresholdSide(const DagProgram& program, const AttributeInfo& attribute,
+                       const ThresholdSide& side, bool above, std::string* out) {
+  for (size_t i = 0; i < side.strict.size(); ++i) {
+    const char* op = above ? (side.strict[i] ? ">" : ">=") : (side.strict[i] ? "<" : "<=");
+    std::string threshold;
+    switch (attribute.type.kind) {
+      case TypeKind::kNumber: threshold = absl::StrCat(side.numbers[i]); break;
+      case TypeKind::kDuration: threshold = absl::StrCat(side.integers[i], "s"); break;
+      case TypeKind::kEnum: {
+        const int64_t member = side.integers[i];
+        const auto& members = attribute.type.enum_members;
+        threshold = member >= 0 && static_cast<size_t>(member) < members.size()
+                        ? members[member]
+                        : absl::StrCat(member);
+        break;
+      }
+      default: threshold = absl::StrCat(side.integers[i]); break;
+    }
+    const uint32_t entry = side.rules.begin + static_cast<uint32_t>(i);
+    absl::StrAppend(out, "    ", op, " ", threshold, " -> ",
+                    RuleNames(program, RuleRange{entry, entry + 1}), "\n");
+  }
+}
+
 void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& plan,
               std::string* out) {
   const Schema& schema = *program.policy().schema;
   absl::StrAppend(out, "  ", effect, " unguarded: ", RuleNames(program, plan.unguarded), "\n");
   for (const GuardIndex& index : plan.indexes) {
     const AttributeInfo& attribute = schema.attributes[index.slot];
-    absl::StrAppend(out, "  ", effect, " by ", attribute.path,
-                    index.kind == GuardKind::kDotSuffix ? " suffix" : "", " (",
+    absl::StrAppend(out, "  ", effect, " by ", attribute.path, IndexKindWord(index.kind), " (",
                     index.all.end - index.all.begin, " rules; absent or wrong-typed: ",
                     effect[0] == 'd' ? "all" : "none", ")\n");
     std::vector<std::pair<std::string, RuleRange>> entries;
@@ -149,6 +183,8 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
     for (const auto& [text, range] : entries) {
       absl::StrAppend(out, "    ", QuoteString(text), " -> ", RuleNames(program, range), "\n");
     }
+    DumpThresholdSide(program, attribute, index.above, true, out);
+    DumpThresholdSide(program, attribute, index.below, false, out);
     for (size_t member = 0; member < index.by_member.size(); ++member) {
       if (index.by_member[member].empty()) continue;
       absl::StrAppend(out, "    ", attribute.type.enum_members[member], " -> ",
@@ -278,11 +314,11 @@ std::string DagProgram::DumpDot() const {
   for (const EffectPlan* plan : {&deny_plan_, &allow_plan_}) {
     const char* effect = plan == &deny_plan_ ? "deny" : "allow";
     for (const GuardIndex& index : plan->indexes) {
-      const bool suffix = index.kind == GuardKind::kDotSuffix;
-      const std::string name =
-          absl::StrCat("index_", effect, "_", index.slot, suffix ? "_suffix" : "");
+      const char* kind = IndexKindWord(index.kind);  // "", " suffix", " threshold"
+      std::string name = absl::StrCat("index_", effect, "_", index.slot, kind);
+      std::replace(name.begin(), name.end(), ' ', '_');
       absl::StrAppend(&out, "  ", name, " [label=",
-                      DotLabel(absl::StrCat(effect, suffix ? " suffix index on " : " index on ",
+                      DotLabel(absl::StrCat(effect, kind, " index on ",
                                             policy.schema->attributes[index.slot].path)),
                       ", shape=cylinder];\n");
       for (uint32_t i = index.all.begin; i < index.all.end; ++i) {

@@ -171,6 +171,22 @@ enum class GuardKind : uint8_t {
   // first '.' on (".example.com"), a necessary condition. A value is looked
   // up once per '.' in it, so host-name suffixes cost a few hash probes.
   kDotSuffix,
+  // `a > c`, `a >= c`, `a < c`, `a <= c` on an int, duration, enum or
+  // number attribute: the rules a value satisfies are a prefix of a list
+  // sorted by threshold, found by one binary search (ThresholdSide).
+  kThreshold,
+};
+
+// One direction of a kThreshold index: `above` holds the rules guarded by
+// `a > c` / `a >= c` sorted by (c, strict) ascending, `below` those of
+// `a < c` / `a <= c` by c descending, `<=` before `<` at one c. Either way
+// the rules a value v makes true come first: entry i matches when v is
+// past thresholds[i], or equal to it and the entry is not strict.
+struct ThresholdSide {
+  std::vector<int64_t> integers;  // int, duration, enum
+  std::vector<double> numbers;    // number
+  std::vector<uint8_t> strict;    // 1 for `>` and `<`
+  RuleRange rules;                // entry i is rule_lists()[rules.begin + i]
 };
 
 // The rules of one effect guarded by one kind of atom on one attribute.
@@ -184,10 +200,11 @@ struct GuardIndex {
   GuardKind kind = GuardKind::kEquality;
   RuleRange all;
   TextTable by_text;                 // kString
-  std::vector<RuleRange> by_member;                     // kEnum, by index
+  std::vector<RuleRange> by_member;  // kEnum, by index
   // kDotSuffix: bit min(length, 63) is set for every key length, so a
   // suffix of a length no key has is not hashed at all.
   uint64_t key_lengths = 0;
+  ThresholdSide above, below;  // kThreshold
 };
 
 inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }

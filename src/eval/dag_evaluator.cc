@@ -110,9 +110,15 @@ class DagRun {
         if (unknown_guard_applies && VisitRange(index.all, visit)) return true;
         continue;
       }
-      const bool stop = index.kind == GuardKind::kDotSuffix
-                            ? VisitDotSuffixes(index, value.text, visit)
-                            : VisitRange(Lookup(index, value), visit);
+      bool stop;
+      switch (index.kind) {
+        case GuardKind::kDotSuffix: stop = VisitDotSuffixes(index, value.text, visit); break;
+        case GuardKind::kThreshold:
+          stop = VisitRange(Satisfied(index, index.above, true, value), visit) ||
+                 VisitRange(Satisfied(index, index.below, false, value), visit);
+          break;
+        default: stop = VisitRange(Lookup(index, value), visit); break;
+      }
       if (stop) return true;
     }
     return false;
@@ -241,6 +247,36 @@ class DagRun {
       return RuleRange{};
     }
     return index.by_member[value.integer];
+  }
+
+  // The rules of a kThreshold side that `value` makes true: a prefix of
+  // the side (ThresholdSide), its length found by binary search. A NaN
+  // number satisfies no ordering, so no entry.
+  static RuleRange Satisfied(const GuardIndex& index, const ThresholdSide& side, bool above,
+                             const Value& value) {
+    const bool number = index.type == TypeKind::kNumber;
+    const auto matches = [&](size_t i) {
+      const bool strict = side.strict[i] != 0;
+      if (number) {
+        const double threshold = side.numbers[i];
+        return above ? threshold < value.number || (!strict && threshold == value.number)
+                     : threshold > value.number || (!strict && threshold == value.number);
+      }
+      const int64_t threshold = side.integers[i];
+      return above ? threshold < value.integer || (!strict && threshold == value.integer)
+                   : threshold > value.integer || (!strict && threshold == value.integer);
+    };
+    size_t low = 0;
+    size_t high = side.strict.size();
+    while (low < high) {
+      const size_t middle = low + (high - low) / 2;
+      if (matches(middle)) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return RuleRange{side.rules.begin, side.rules.begin + static_cast<uint32_t>(low)};
   }
 
   // Every suffix of `text` that starts at a '.' is a key a rule may be

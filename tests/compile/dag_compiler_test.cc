@@ -215,6 +215,32 @@ TEST(DagCompiler, RuleBodiesListStringTestsThenScalarsThenTheNodeWalk) {
                                        "not has score \\| n[0-9]+ \\(walk\\)\n"));
 }
 
+// A rule whose only guard is an ordering on a scalar joins a threshold
+// index instead of the unguarded list: each side sorted so that the rules
+// a value satisfies come first, `>=` before `>` (and `<=` before `<`) at
+// one threshold, each listed without its guard.
+TEST(DagCompiler, OrderingsOnScalarsJoinAThresholdIndexSortedByThreshold) {
+  auto policy = CompileOrDie(R"(
+    deny risky when score >= 0.9;
+    deny riskier when score > 0.5 and approved;
+    deny same when score > 0.9;
+    deny low when score < 0.1;
+    deny lower when score <= 0.1;
+    deny secret when class >= secret unless approved;
+    deny scoped when tool == "x" and port > 3;
+  )");
+  const std::string dump = policy->DumpDag("text");
+  EXPECT_THAT(dump, HasSubstr("  deny unguarded: \n"));
+  EXPECT_THAT(dump, HasSubstr("  deny by score threshold (5 rules; absent or wrong-typed: all)\n"
+                              "    > 0.5 -> riskier(n"));
+  EXPECT_THAT(dump, HasSubstr(")\n    >= 0.9 -> risky(n1)\n    > 0.9 -> same(n1)\n"
+                              "    <= 0.1 -> lower(n1)\n    < 0.1 -> low(n1)\n"));
+  EXPECT_THAT(dump, HasSubstr("  deny by class threshold (1 rules; absent or wrong-typed: all)\n"
+                              "    >= secret -> secret(n"));
+  // A string equality has more distinct keys than `port > 3`: it guards.
+  EXPECT_THAT(dump, HasSubstr("  deny by tool (1 rules;"));
+}
+
 TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
   auto policy = CompileOrDie(R"(
     allow fetch when tool == "get" and host ends_with ".example.com";

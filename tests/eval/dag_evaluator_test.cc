@@ -1,6 +1,8 @@
 // The DAG evaluator behind writ::Policy: same records as the reference
 // evaluator, fail-closed guards, rule ids without an explanation.
 #include <atomic>
+#include <limits>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -274,6 +276,72 @@ TEST(DagEvaluator, StringListTestsCompareEveryMemberWhole) {
       "analytics.read", "analytics.reaX", "analytics.readX", "analytics.readXY", "analytics",
       "", "a", "ab", "ba", "abcdefgh", "abcdefgX", "abcdefghi"};
   EXPECT_EQ(CompareOnToolsAndPorts(*policy, tools, 3), 12u * 3);
+}
+
+// Rules found through a threshold index decide as the reference at and
+// around every threshold: ints and enums on both sides of `>`/`>=`/`<`/
+// `<=`, numbers including -0.0, infinities and NaN (no ordering holds),
+// and an absent attribute (the denies apply, fail-closed).
+TEST(DagEvaluator, ThresholdIndexesDecideAsTheReferenceAtEveryBoundary) {
+  const std::string thresholds = R"(
+    allow a1 when port > 3;
+    allow a2 when port >= 3;
+    allow a3 when port < -2;
+    allow a4 when port <= -2;
+    deny d1 when port > 9223372036854775806;
+    allow c1 when class >= internal and approved;
+    deny c2 when class > internal;
+    allow c3 when class <= public;
+  )";
+  auto policy = CompileOrDie(thresholds);
+  const AttributeHandle port = *policy->FindAttribute("port");
+  const AttributeHandle kind = *policy->FindAttribute("class");
+  const AttributeHandle approved = *policy->FindAttribute("approved");
+  size_t compared = 0;
+  const auto expect_same = [&](const Request& request, const std::string& what) {
+    Explanation dag, reference;
+    policy->Evaluate(request, &dag, Evaluator::kDag);
+    policy->Evaluate(request, &reference, Evaluator::kReference);
+    EXPECT_EQ(dag.ToJson(), reference.ToJson()) << what;
+    EXPECT_EQ(policy->Evaluate(request).effect, reference.decision) << what;
+    ++compared;
+  };
+  for (const int64_t value : {INT64_MIN, int64_t{-3}, int64_t{-2}, int64_t{-1}, int64_t{2},
+                              int64_t{3}, int64_t{4}, INT64_MAX - 1, INT64_MAX}) {
+    for (const char* member : {"public", "internal", "secret", ""}) {
+      Request request(*policy);
+      request.SetInt(port, value);
+      if (*member != '\0') request.SetEnum(kind, member);
+      request.SetBool(approved, true);
+      expect_same(request, "port " + std::to_string(value) + ", class '" + member + "'");
+    }
+  }
+  Request absent(*policy);
+  expect_same(absent, "nothing set");
+  EXPECT_EQ(compared, 9u * 4 + 1);
+}
+
+TEST(DagEvaluator, NumberThresholdsDecideAsTheReferenceForEveryValue) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { score: number; }
+    allow above when score > 0.5;
+    allow at when score >= 0.5;
+    allow zero when score >= 0;
+    deny below when score < -0.0;
+    deny low when score <= -1e300;
+  )");
+  const AttributeHandle score = *policy->FindAttribute("score");
+  const double infinity = std::numeric_limits<double>::infinity();
+  for (const double value : {-infinity, -1e300, -1.0, -0.0, 0.0, 0.25, 0.5, 0.5000001, 1.0,
+                             infinity, std::numeric_limits<double>::quiet_NaN()}) {
+    Request request(*policy);
+    request.SetNumber(score, value);
+    Explanation dag, reference;
+    policy->Evaluate(request, &dag, Evaluator::kDag);
+    policy->Evaluate(request, &reference, Evaluator::kReference);
+    EXPECT_EQ(dag.ToJson(), reference.ToJson()) << "score " << value;
+    EXPECT_EQ(policy->Evaluate(request).effect, reference.decision) << "score " << value;
+  }
 }
 
 TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
