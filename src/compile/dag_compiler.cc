@@ -117,6 +117,7 @@ struct Guard {
   int64_t integer = 0;
   double number = 0;
   std::pair<uint32_t, GuardKind> index() const { return {slot, kind}; }
+  bool strict() const { return op == Operator::kGreater || op == Operator::kLess; }
   // The keys counted when choosing a rule's index: the more distinct keys
   // an index has, the fewer rules behind each.
   std::vector<std::string> Keys() const {
@@ -600,13 +601,11 @@ class DagCompiler {
       return [number, ascending](const auto* a, const auto* b) {
         const Guard& x = a->second;
         const Guard& y = b->second;
-        const bool x_strict = x.op == Operator::kGreater || x.op == Operator::kLess;
-        const bool y_strict = y.op == Operator::kGreater || y.op == Operator::kLess;
         if (number ? x.number != y.number : x.integer != y.integer) {
           const bool less = number ? x.number < y.number : x.integer < y.integer;
           return less == ascending;
         }
-        return !x_strict && y_strict;
+        return !x.strict() && y.strict();
       };
     };
     std::stable_sort(above.begin(), above.end(), order(true));
@@ -627,7 +626,7 @@ class DagCompiler {
       } else {
         side.integers.push_back(guard.integer);
       }
-      side.strict.push_back(guard.op == Operator::kGreater || guard.op == Operator::kLess);
+      side.strict.push_back(guard.strict());
       rules.push_back(member->first);
       conditions.push_back(ResidualCondition(program_->rules_[member->first], guard.node));
     }

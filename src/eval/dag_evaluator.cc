@@ -196,8 +196,8 @@ class DagRun {
   }
 
   // The AtomTests decide exactly as EvaluatePredicate (and EvaluateHas)
-  // would: the same Compare, the same string tests; tests/differential/
-  // holds them to the reference evaluator.
+  // would: Compare's answers, the same string operators;
+  // tests/differential/ holds them to the reference evaluator.
   [[gnu::always_inline]] Tristate ComputeAtom(const CompactAtom& atom) {
     const Value& subject = values_[atom.slot];
     if (atom.test == AtomTest::kHas) return EvaluateHas(subject);
@@ -257,14 +257,8 @@ class DagRun {
     const bool number = index.type == TypeKind::kNumber;
     const auto matches = [&](size_t i) {
       const bool strict = side.strict[i] != 0;
-      if (number) {
-        const double threshold = side.numbers[i];
-        return above ? threshold < value.number || (!strict && threshold == value.number)
-                     : threshold > value.number || (!strict && threshold == value.number);
-      }
-      const int64_t threshold = side.integers[i];
-      return above ? threshold < value.integer || (!strict && threshold == value.integer)
-                   : threshold > value.integer || (!strict && threshold == value.integer);
+      return number ? IsPast(side.numbers[i], value.number, strict, above)
+                    : IsPast(side.integers[i], value.integer, strict, above);
     };
     size_t low = 0;
     size_t high = side.strict.size();
@@ -277,6 +271,13 @@ class DagRun {
       }
     }
     return RuleRange{side.rules.begin, side.rules.begin + static_cast<uint32_t>(low)};
+  }
+
+  // Whether `value` satisfies a threshold entry: above it (below, for the
+  // `<` side), or equal to it when the entry is not strict.
+  template <typename T>
+  static bool IsPast(T threshold, T value, bool strict, bool above) {
+    return (above ? threshold < value : threshold > value) || (!strict && threshold == value);
   }
 
   // Every suffix of `text` that starts at a '.' is a key a rule may be

@@ -10,8 +10,9 @@
 namespace writ::internal {
 
 // `left <op> right` for the six comparison operators; false for any other
-// operator. The one definition of comparison, used by EvaluatePredicate
-// and by the DAG evaluator's compact atoms.
+// operator. The one definition of comparison, used by EvaluatePredicate;
+// the DAG evaluator's compact atoms give the same answers from outcome
+// bits (CompactAtom::outcomes), held to it by tests/differential/.
 template <typename T>
 inline bool Compare(Operator op, const T& left, const T& right) {
   switch (op) {
