@@ -245,6 +245,7 @@ TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
   auto policy = CompileOrDie(R"(
     allow fetch when tool == "get" and host ends_with ".example.com";
     deny odd when port in [1, 2] or not approved;
+    deny risky when score >= 0.9;
   )");
   const std::string dot = policy->DumpDag("dot");
   EXPECT_EQ(dot.rfind("digraph writ_dag {", 0), 0u);
@@ -252,6 +253,9 @@ TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
   EXPECT_THAT(dot, HasSubstr("label=\"deny odd\""));
   EXPECT_THAT(dot, HasSubstr("label=\"host ends_with \\\".example.com\\\"\""));
   EXPECT_THAT(dot, HasSubstr("label=\"allow index on tool\""));
+  // A node id may not hold a space: "index_deny_3_threshold".
+  EXPECT_THAT(dot, ::testing::ContainsRegex(
+                       "\n  index_deny_[0-9]+_threshold \\[label=\"deny threshold index on score\""));
   EXPECT_EQ(dot.substr(dot.size() - 2), "}\n");
   EXPECT_EQ(policy->DumpDag("svg"), "");
 }
