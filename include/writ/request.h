@@ -21,6 +21,9 @@ namespace writ {
 
 namespace internal {
 struct Value;
+struct ValueDetail;
+struct ValuesView;
+class ValueStore;
 }  // namespace internal
 
 // Caps on one JSON request document, so a hostile or broken request is
@@ -85,14 +88,22 @@ class Request {
   // Makes every attribute absent, keeping buffers for reuse.
   void ClearAll();
 
-  // Internal, for the evaluators.
+  // Internal, for the evaluators (src/io/value.h).
   const internal::Value& value(uint32_t slot) const;
+  // The text of a string attribute's slot.
+  absl::string_view text(uint32_t slot) const;
+  const internal::ValueDetail& detail(uint32_t slot) const;
+  internal::ValuesView values() const;
   const internal::Schema& schema() const { return *schema_; }
-  internal::Value& mutable_value(uint32_t slot);
+  internal::ValueStore mutable_values();
 
  private:
   std::shared_ptr<const internal::Schema> schema_;
+  // Per slot: what a decision reads (16 bytes), the rest, and the texts of
+  // string values end to end.
   std::vector<internal::Value> values_;
+  std::vector<internal::ValueDetail> details_;
+  std::string texts_;
 };
 
 }  // namespace writ

@@ -156,7 +156,7 @@ Intervals TrueSet(const Predicate& predicate, const std::pair<Key, Key>& domain)
 
 // ---------------------------------------------------------- per-slot sat --
 
-bool LiteralHolds(const CheckedPolicy& policy, const Literal& literal, const Value& value) {
+bool LiteralHolds(const CheckedPolicy& policy, const Literal& literal, const SlotView& value) {
   const Tristate truth = EvaluatePredicate(policy.predicates[literal.predicate], value, nullptr);
   return truth == (literal.positive ? Tristate::kTrue : Tristate::kFalse);
 }
@@ -279,10 +279,14 @@ bool StringSatisfiable(const CheckedPolicy& policy, const std::vector<Literal>& 
   if (std::optional<std::set<std::string>> pinned = PinnedStrings(policy, literals)) {
     Value value;
     value.state = ValueState::kPresent;
+    const ValueDetail detail;
     for (const std::string& candidate : *pinned) {
-      value.text = candidate;
+      // The candidate is the whole "arena".
+      value.text = TextPlace{0, static_cast<uint32_t>(candidate.size())};
+      value.text_size = static_cast<uint32_t>(candidate.size());
+      const SlotView slot{&value, candidate.data(), &detail};
       if (std::all_of(literals.begin(), literals.end(), [&](const Literal& literal) {
-            return LiteralHolds(policy, literal, value);
+            return LiteralHolds(policy, literal, slot);
           })) {
         return true;
       }

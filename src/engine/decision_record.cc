@@ -27,28 +27,29 @@ uint32_t ProcessNonce() {
 }
 
 // Writes one present value in the JSON form a request would give it.
-void WriteValue(const AttributeInfo& attribute, const Value& value,
+void WriteValue(const AttributeInfo& attribute, const SlotView& slot,
                 JsonWriter* json) {
+  const Value& value = *slot.value;
   switch (attribute.type.kind) {
     case TypeKind::kBool: json->Bool(value.boolean); return;
     case TypeKind::kInt:
     case TypeKind::kDuration: json->Int(value.integer); return;
     case TypeKind::kNumber: json->Double(value.number); return;
-    case TypeKind::kString: json->String(value.text); return;
-    case TypeKind::kIp: json->String(FormatIpAddress(value.ip)); return;
+    case TypeKind::kString: json->String(slot.text()); return;
+    case TypeKind::kIp: json->String(FormatIpAddress(slot.detail->ip)); return;
     case TypeKind::kEnum:
       json->String(attribute.type.enum_members[value.integer]);
       return;
     case TypeKind::kStringSet:
       json->BeginArray();
-      for (const std::string& member : value.set) json->String(member);
+      for (const std::string& member : slot.detail->set) json->String(member);
       json->EndArray();
       return;
   }
   json->Null();
 }
 
-void WriteRedactedValue(const AttributeInfo& attribute, const Value& value,
+void WriteRedactedValue(const AttributeInfo& attribute, const SlotView& value,
                         absl::string_view fingerprint_key, JsonWriter* json) {
   std::string value_json;
   JsonWriter value_writer(&value_json);
@@ -141,9 +142,10 @@ void RecordFragments::Use(const Policy& policy) {
 void WriteRequestAttributes(const Request& request, absl::string_view fingerprint_key,
                             const RecordFragments* fragments, JsonWriter* json) {
   const Schema& schema = request.schema();
+  const ValuesView values = request.values();
   for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
-    const Value& value = request.value(slot);
-    if (value.state != ValueState::kPresent) continue;
+    if (values.values[slot].state != ValueState::kPresent) continue;
+    const SlotView value = values.slot(slot);
     const AttributeInfo& attribute = schema.attributes[slot];
     if (fragments != nullptr) {
       json->FormattedKey(fragments->key(slot));

@@ -27,7 +27,7 @@ class Writer {
     std::memcpy(at, &field, sizeof(field));
   }
 
-  [[gnu::always_inline]] void PutText(const std::string& text) {
+  [[gnu::always_inline]] void PutText(absl::string_view text) {
     char* at = Reserve(sizeof(uint32_t) + text.size());
     const auto size = static_cast<uint32_t>(text.size());
     std::memcpy(at, &size, sizeof(size));
@@ -67,10 +67,16 @@ class Reader {
     return field;
   }
 
-  void GetText(std::string* text) {
+  absl::string_view GetText() {
     const auto size = Get<uint32_t>();
-    text->assign(next_, size);
+    const absl::string_view text(next_, size);
     next_ += size;
+    return text;
+  }
+
+  void GetText(std::string* text) {
+    const absl::string_view view = GetText();
+    text->assign(view.data(), view.size());
   }
 
  private:
@@ -86,10 +92,11 @@ void PackedValues::Pack(const Request& request) {
   for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
     const Value& value = request.value(slot);
     if (value.state == ValueState::kAbsent) continue;
+    const ValueDetail& detail = request.detail(slot);
     writer.Put(slot);
     writer.Put(value.state);
     if (value.state == ValueState::kWrongType) {
-      writer.PutText(value.error);
+      writer.PutText(detail.error);
       continue;
     }
     switch (schema.attributes[slot].type.kind) {
@@ -98,11 +105,11 @@ void PackedValues::Pack(const Request& request) {
       case TypeKind::kDuration:
       case TypeKind::kEnum: writer.Put(value.integer); break;
       case TypeKind::kNumber: writer.Put(value.number); break;
-      case TypeKind::kIp: writer.Put(value.ip.bytes); break;
-      case TypeKind::kString: writer.PutText(value.text); break;
+      case TypeKind::kIp: writer.Put(detail.ip.bytes); break;
+      case TypeKind::kString: writer.PutText(request.text(slot)); break;
       case TypeKind::kStringSet:
-        writer.Put(static_cast<uint32_t>(value.set.size()));
-        for (const std::string& member : value.set) writer.PutText(member);
+        writer.Put(static_cast<uint32_t>(detail.set.size()));
+        for (const std::string& member : detail.set) writer.PutText(member);
         break;
     }
   }
@@ -111,13 +118,14 @@ void PackedValues::Pack(const Request& request) {
 void PackedValues::UnpackInto(Request* request) const {
   request->ClearAll();
   const Schema& schema = request->schema();
+  const ValueStore store = request->mutable_values();
   Reader reader(bytes_, used_);
   while (!reader.done()) {
     const auto slot = reader.Get<uint32_t>();
-    Value& value = request->mutable_value(slot);
+    Value& value = store.value(slot);
     value.state = reader.Get<ValueState>();
     if (value.state == ValueState::kWrongType) {
-      reader.GetText(&value.error);
+      reader.GetText(&store.detail(slot).error);
       continue;
     }
     switch (schema.attributes[slot].type.kind) {
@@ -126,12 +134,21 @@ void PackedValues::UnpackInto(Request* request) const {
       case TypeKind::kDuration:
       case TypeKind::kEnum: value.integer = reader.Get<int64_t>(); break;
       case TypeKind::kNumber: value.number = reader.Get<double>(); break;
-      case TypeKind::kIp: value.ip.bytes = reader.Get<decltype(value.ip.bytes)>(); break;
-      case TypeKind::kString: reader.GetText(&value.text); break;
-      case TypeKind::kStringSet:
-        value.set.resize(reader.Get<uint32_t>());
-        for (std::string& member : value.set) reader.GetText(&member);
+      case TypeKind::kIp: {
+        IpAddress& ip = store.detail(slot).ip;
+        ip.bytes = reader.Get<decltype(ip.bytes)>();
         break;
+      }
+      case TypeKind::kString:
+        // Packed from a request's arena, so it fits one.
+        store.SetText(slot, reader.GetText());
+        break;
+      case TypeKind::kStringSet: {
+        std::vector<std::string>& set = store.detail(slot).set;
+        set.resize(reader.Get<uint32_t>());
+        for (std::string& member : set) reader.GetText(&member);
+        break;
+      }
     }
   }
 }

@@ -64,7 +64,8 @@ class DagRun {
  public:
   DagRun(const DagProgram& program, const Request& request, NodeMemo& memo)
       : program_(program),
-        values_(program.policy().schema->attributes.empty() ? nullptr : &request.value(0)),
+        request_(request.values()),
+        values_(request_.values),
         memo_(memo) {}
 
   Tristate Evaluate(uint32_t node) {
@@ -112,7 +113,7 @@ class DagRun {
       }
       bool stop;
       switch (index.kind) {
-        case GuardKind::kDotSuffix: stop = VisitDotSuffixes(index, value.text, visit); break;
+        case GuardKind::kDotSuffix: stop = VisitDotSuffixes(index, TextOf(value), visit); break;
         case GuardKind::kThreshold:
           stop = VisitRange(Satisfied(index, index.above, true, value), visit) ||
                  VisitRange(Satisfied(index, index.below, false, value), visit);
@@ -212,17 +213,18 @@ class DagRun {
       case AtomTest::kBoolCompare:
         return FromBool(HasOutcome(atom.outcomes, subject.boolean, atom.integer != 0));
       case AtomTest::kTextAffix:
-        return FromBool(MatchesAffix(atom, subject.text) != (atom.op == Operator::kNotEqual));
+        return FromBool(MatchesAffix(atom, TextOf(subject)) != (atom.op == Operator::kNotEqual));
       case AtomTest::kTextIn:
-        return FromBool(InTextList(atom, subject.text) != (atom.op == Operator::kNotIn));
+        return FromBool(InTextList(atom, TextOf(subject)) != (atom.op == Operator::kNotIn));
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }
     const Predicate& predicate = *atom.predicate;
-    const Value* other = predicate.operand.other_slot.has_value()
-                             ? &values_[*predicate.operand.other_slot]
-                             : nullptr;
-    return EvaluatePredicate(predicate, subject, other);
+    if (predicate.operand.other_slot.has_value()) {
+      const SlotView other = request_.slot(*predicate.operand.other_slot);
+      return EvaluatePredicate(predicate, request_.slot(atom.slot), &other);
+    }
+    return EvaluatePredicate(predicate, request_.slot(atom.slot), nullptr);
   }
 
   // Kleene `and` (dominant false, neutral true) or `or` (the reverse): the
@@ -240,7 +242,7 @@ class DagRun {
 
   RuleRange Lookup(const GuardIndex& index, const Value& value) const {
     if (index.type == TypeKind::kString) {
-      const RuleRange* found = index.by_text.Find(value.text);
+      const RuleRange* found = index.by_text.Find(TextOf(value));
       return found == nullptr ? RuleRange{} : *found;
     }
     if (value.integer < 0 || static_cast<size_t>(value.integer) >= index.by_member.size()) {
@@ -302,8 +304,14 @@ class DagRun {
     return false;
   }
 
+  // A string slot's text, in the request's text arena.
+  absl::string_view TextOf(const Value& value) const {
+    return absl::string_view(request_.texts + value.text.offset, value.text_size);
+  }
+
   const DagProgram& program_;
-  const Value* values_;  // the request's slots, read without a call each
+  const ValuesView request_;
+  const Value* values_;  // request_.values, read without a call each
   NodeMemo& memo_;
 };
 

@@ -150,11 +150,10 @@ void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
   Truncate(&explanation->missing, missing);
   size_t errors = 0;
   for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
-    const Value& value = request.value(slot);
-    if (value.state == ValueState::kWrongType) {
+    if (request.value(slot).state == ValueState::kWrongType) {
       AttributeError& error = NextElement(&explanation->errors, &errors);
       error.attribute.assign(schema.attributes[slot].path);
-      error.message.assign(value.error);
+      error.message.assign(request.detail(slot).error);
     }
   }
   Truncate(&explanation->errors, errors);

@@ -21,19 +21,26 @@ bool Ordered(Operator op, const T& value, const T& operand, const std::vector<T>
   return Compare(op, value, operand);
 }
 
+bool InTexts(const std::vector<std::string>& list, absl::string_view text) {
+  return std::find(list.begin(), list.end(), text) != list.end();
+}
+
 bool SetHas(const std::vector<std::string>& set, const std::string& member) {
   return InList(set, member);
 }
 
-bool EvaluateString(const Predicate& predicate, const std::string& text) {
+bool EvaluateString(const Predicate& predicate, absl::string_view text) {
   const Operand& operand = predicate.operand;
   switch (predicate.op) {
-    case Operator::kMatches: return RE2::FullMatch(text, *operand.regex);
+    case Operator::kMatches:
+      return RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *operand.regex);
     case Operator::kLike: return operand.glob->Matches(text);
     case Operator::kStartsWith: return absl::StartsWith(text, operand.text);
     case Operator::kEndsWith: return absl::EndsWith(text, operand.text);
     case Operator::kContains: return absl::StrContains(text, operand.text);
-    default: return Ordered(predicate.op, text, operand.text, operand.texts);
+    case Operator::kIn: return InTexts(operand.texts, text);
+    case Operator::kNotIn: return !InTexts(operand.texts, text);
+    default: return Compare(predicate.op, text, absl::string_view(operand.text));
   }
 }
 
@@ -59,25 +66,28 @@ bool EvaluateIp(const Predicate& predicate, const IpAddress& address) {
 }
 
 // path == path / path != path: both sides have the same type (checked).
-bool SameValue(TypeKind type, const Value& left, const Value& right) {
+bool SameValue(TypeKind type, const SlotView& left, const SlotView& right) {
   switch (type) {
-    case TypeKind::kBool: return left.boolean == right.boolean;
-    case TypeKind::kNumber: return left.number == right.number;
-    case TypeKind::kString: return left.text == right.text;
-    case TypeKind::kIp: return left.ip == right.ip;
-    case TypeKind::kStringSet: return left.set == right.set;
-    default: return left.integer == right.integer;  // int, duration, enum
+    case TypeKind::kBool: return left.value->boolean == right.value->boolean;
+    case TypeKind::kNumber: return left.value->number == right.value->number;
+    case TypeKind::kString: return left.text() == right.text();
+    case TypeKind::kIp: return left.detail->ip == right.detail->ip;
+    case TypeKind::kStringSet: return left.detail->set == right.detail->set;
+    default: return left.value->integer == right.value->integer;  // int, duration, enum
   }
 }
 
 }  // namespace
 
-Tristate EvaluatePredicate(const Predicate& predicate, const Value& subject,
-                           const Value* other) noexcept {
+Tristate EvaluatePredicate(const Predicate& predicate, const SlotView& subject_slot,
+                           const SlotView* other) noexcept {
+  const Value& subject = *subject_slot.value;
   if (subject.state != ValueState::kPresent) return Tristate::kUnknown;
   if (predicate.operand.other_slot.has_value()) {
-    if (other == nullptr || other->state != ValueState::kPresent) return Tristate::kUnknown;
-    const bool same = SameValue(predicate.type, subject, *other);
+    if (other == nullptr || other->value->state != ValueState::kPresent) {
+      return Tristate::kUnknown;
+    }
+    const bool same = SameValue(predicate.type, subject_slot, *other);
     return FromBool(predicate.op == Operator::kEqual ? same : !same);
   }
   const Operand& operand = predicate.operand;
@@ -86,9 +96,10 @@ Tristate EvaluatePredicate(const Predicate& predicate, const Value& subject,
       return FromBool(Compare(predicate.op, subject.boolean, operand.boolean));
     case TypeKind::kNumber:
       return FromBool(Ordered(predicate.op, subject.number, operand.number, operand.numbers));
-    case TypeKind::kString: return FromBool(EvaluateString(predicate, subject.text));
-    case TypeKind::kIp: return FromBool(EvaluateIp(predicate, subject.ip));
-    case TypeKind::kStringSet: return FromBool(EvaluateSet(predicate, subject.set));
+    case TypeKind::kString: return FromBool(EvaluateString(predicate, subject_slot.text()));
+    case TypeKind::kIp: return FromBool(EvaluateIp(predicate, subject_slot.detail->ip));
+    case TypeKind::kStringSet:
+      return FromBool(EvaluateSet(predicate, subject_slot.detail->set));
     default:  // int, duration, enum: integers
       return FromBool(
           Ordered(predicate.op, subject.integer, operand.integer, operand.integers));

@@ -26,9 +26,11 @@ inline bool Compare(Operator op, const T& left, const T& right) {
   }
 }
 
-// Unknown when an attribute it reads is absent or wrong-typed.
-Tristate EvaluatePredicate(const Predicate& predicate, const Value& subject,
-                           const Value* other) noexcept;
+// Unknown when an attribute it reads is absent or wrong-typed. `subject` is
+// the slot of predicate.slot; `other` that of predicate.operand.other_slot,
+// if it has one.
+Tristate EvaluatePredicate(const Predicate& predicate, const SlotView& subject,
+                           const SlotView* other) noexcept;
 
 // `has p`: present with a well-typed value. Never unknown.
 inline Tristate EvaluateHas(const Value& value) noexcept {

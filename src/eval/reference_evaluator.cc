@@ -41,10 +41,12 @@ Tristate ReferenceEvaluateExpr(const CheckedPolicy& policy, const Expr& expr,
     case ExprKind::kBoolAttribute: return EvaluateBoolAttribute(request.value(expr.slot));
     case ExprKind::kPredicate: {
       const Predicate& predicate = policy.predicates[expr.predicate];
-      const Value* other = predicate.operand.other_slot.has_value()
-                               ? &request.value(*predicate.operand.other_slot)
-                               : nullptr;
-      return EvaluatePredicate(predicate, request.value(predicate.slot), other);
+      const ValuesView values = request.values();
+      if (predicate.operand.other_slot.has_value()) {
+        const SlotView other = values.slot(*predicate.operand.other_slot);
+        return EvaluatePredicate(predicate, values.slot(predicate.slot), &other);
+      }
+      return EvaluatePredicate(predicate, values.slot(predicate.slot), nullptr);
     }
     case ExprKind::kLetReference:
       return ReferenceEvaluateExpr(policy, policy.lets[expr.let].expr, request);

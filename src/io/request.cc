@@ -14,19 +14,18 @@ namespace writ {
 
 namespace {
 
-// The slot `attribute` names, or nullptr when it is out of range: a handle
-// made for another policy's schema must not write out of bounds.
-internal::Value* SlotOf(AttributeHandle attribute,
-                        std::vector<internal::Value>* values) {
-  return attribute.slot < values->size() ? &(*values)[attribute.slot]
-                                         : nullptr;
+// Whether `attribute` names a slot: a handle made for another policy's
+// schema must not write out of bounds.
+bool InRange(AttributeHandle attribute, const std::vector<internal::Value>& values) {
+  return attribute.slot < values.size();
 }
 
 }  // namespace
 
 Request::Request(const Policy& policy)
     : schema_(policy.checked().schema),
-      values_(schema_->attributes.size()) {}
+      values_(schema_->attributes.size()),
+      details_(schema_->attributes.size()) {}
 
 absl::StatusOr<Request> Request::FromJson(const Policy& policy,
                                           absl::string_view json) {
@@ -44,7 +43,7 @@ absl::StatusOr<Request> Request::FromJson(const Policy& policy,
 
 absl::Status Request::ReadJson(absl::string_view json,
                                const RequestOptions& options) {
-  return internal::FillRequestFromJson(*schema_, json, options, &values_);
+  return internal::FillRequestFromJson(*schema_, json, options, mutable_values());
 }
 
 Request::Request(Request&&) noexcept = default;
@@ -54,69 +53,77 @@ Request& Request::operator=(const Request&) = default;
 Request::~Request() = default;
 
 void Request::SetBool(AttributeHandle attribute, bool value) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignBool(*schema_, attribute.slot, value, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignBool(*schema_, attribute.slot, value, mutable_values());
   }
 }
 
 void Request::SetInt(AttributeHandle attribute, int64_t value) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignInt(*schema_, attribute.slot, value, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignInt(*schema_, attribute.slot, value, mutable_values());
   }
 }
 
 void Request::SetNumber(AttributeHandle attribute, double value) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignNumber(*schema_, attribute.slot, value, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignNumber(*schema_, attribute.slot, value, mutable_values());
   }
 }
 
 void Request::SetString(AttributeHandle attribute, absl::string_view value) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignString(*schema_, attribute.slot, value, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignString(*schema_, attribute.slot, value, mutable_values());
   }
 }
 
 void Request::SetDurationSeconds(AttributeHandle attribute, int64_t seconds) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignDurationSeconds(*schema_, attribute.slot, seconds, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignDurationSeconds(*schema_, attribute.slot, seconds, mutable_values());
   }
 }
 
 void Request::SetIp(AttributeHandle attribute, absl::string_view address) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignIp(*schema_, attribute.slot, address, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignIp(*schema_, attribute.slot, address, mutable_values());
   }
 }
 
 void Request::SetEnum(AttributeHandle attribute, absl::string_view member) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignEnumMember(*schema_, attribute.slot, member, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignEnumMember(*schema_, attribute.slot, member, mutable_values());
   }
 }
 
 void Request::SetStringSet(AttributeHandle attribute, const std::vector<std::string>& members) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::AssignStringSet(*schema_, attribute.slot, members, slot);
+  if (InRange(attribute, values_)) {
+    internal::AssignStringSet(*schema_, attribute.slot, members, mutable_values());
   }
 }
 
 void Request::Clear(AttributeHandle attribute) {
-  if (internal::Value* slot = SlotOf(attribute, &values_)) {
-    internal::ClearValue(slot);
+  if (InRange(attribute, values_)) {
+    internal::ClearValue(attribute.slot, mutable_values());
   }
 }
 
-void Request::ClearAll() {
-  for (internal::Value& value : values_) internal::ClearValue(&value);
-}
+void Request::ClearAll() { mutable_values().Reset(values_.size()); }
 
 const internal::Value& Request::value(uint32_t slot) const {
   return values_[slot];
 }
 
-internal::Value& Request::mutable_value(uint32_t slot) {
-  return values_[slot];
+absl::string_view Request::text(uint32_t slot) const { return values().text(slot); }
+
+const internal::ValueDetail& Request::detail(uint32_t slot) const {
+  return details_[slot];
+}
+
+internal::ValuesView Request::values() const {
+  return {values_.data(), details_.data(), texts_.data()};
+}
+
+internal::ValueStore Request::mutable_values() {
+  return internal::ValueStore(&values_, &details_, &texts_);
 }
 
 }  // namespace writ

@@ -26,30 +26,44 @@ constexpr absl::string_view kNotADuration =
 // log line megabytes long.
 constexpr size_t kMaxQuotedBytes = 64;
 
-void MarkPresent(Value* value) {
-  value->state = ValueState::kPresent;
-  value->error.clear();
+// One slot being written: `slot` of `store`.
+struct Target {
+  const ValueStore& store;
+  uint32_t slot;
+
+  Value& value() const { return store.value(slot); }
+  ValueDetail& detail() const { return store.detail(slot); }
+};
+
+// Only a wrong-typed slot has an error (ValueDetail::error), so a slot
+// that was not wrong-typed is marked without touching its detail.
+void SetState(ValueState state, const Target& target) {
+  Value& value = target.value();
+  if (value.state == ValueState::kWrongType) target.detail().error.clear();
+  value.state = state;
 }
 
-void MarkWrongTypeWithMessage(std::string message, Value* value) {
-  value->state = ValueState::kWrongType;
-  value->error = std::move(message);
+void MarkPresent(const Target& target) { SetState(ValueState::kPresent, target); }
+
+void MarkWrongTypeWithMessage(std::string message, const Target& target) {
+  target.value().state = ValueState::kWrongType;
+  target.detail().error = std::move(message);
 }
 
 // "expected int, got string". `given` names what was given, never its value.
 void MarkWrongType(const AttributeInfo& attribute, absl::string_view given,
-                   Value* value) {
+                   const Target& target) {
   MarkWrongTypeWithMessage(
       absl::StrCat("expected ", TypeName(attribute.type), ", got ", given),
-      value);
+      target);
 }
 
 // Whether `attribute` is declared `kind`; if not, marks the value
 // wrong-typed, `given` naming what was given instead.
 bool HasKind(const AttributeInfo& attribute, TypeKind kind,
-             absl::string_view given, Value* value) {
+             absl::string_view given, const Target& target) {
   if (attribute.type.kind == kind) return true;
-  MarkWrongType(attribute, given, value);
+  MarkWrongType(attribute, given, target);
   return false;
 }
 
@@ -66,55 +80,63 @@ std::string QuoteForMessage(absl::string_view text) {
 // "'5x' is not a duration (...)", or for a redacted attribute
 // "value withheld (redacted attribute): not a duration (...)".
 void MarkBadText(const AttributeInfo& attribute, absl::string_view input,
-                 absl::string_view problem, Value* value) {
+                 absl::string_view problem, const Target& target) {
   if (attribute.redact) {
-    MarkWrongTypeWithMessage(absl::StrCat(kWithheld, ": ", problem), value);
+    MarkWrongTypeWithMessage(absl::StrCat(kWithheld, ": ", problem), target);
   } else {
     MarkWrongTypeWithMessage(
-        absl::StrCat(QuoteForMessage(input), " is ", problem), value);
+        absl::StrCat(QuoteForMessage(input), " is ", problem), target);
   }
+}
+
+void StoreText(const AttributeInfo& attribute, absl::string_view input,
+               const Target& target) {
+  if (!target.store.SetText(target.slot, input)) {
+    MarkBadText(attribute, input, "too long (the request's strings pass 4 GiB)", target);
+    return;
+  }
+  MarkPresent(target);
 }
 
 void StoreDurationText(const AttributeInfo& attribute, absl::string_view input,
-                       Value* value) {
+                       const Target& target) {
   std::optional<int64_t> seconds = ParseDurationString(input);
   if (!seconds.has_value()) {
-    MarkBadText(attribute, input, kNotADuration, value);
+    MarkBadText(attribute, input, kNotADuration, target);
     return;
   }
-  value->integer = *seconds;
-  MarkPresent(value);
+  target.value().integer = *seconds;
+  MarkPresent(target);
 }
 
 void StoreIpText(const AttributeInfo& attribute, absl::string_view input,
-                 Value* value) {
+                 const Target& target) {
   std::optional<IpAddress> address = ParseIpAddress(input);
   if (!address.has_value()) {
-    MarkBadText(attribute, input, "not an IP address", value);
+    MarkBadText(attribute, input, "not an IP address", target);
     return;
   }
-  value->ip = *address;
-  MarkPresent(value);
+  target.detail().ip = *address;
+  MarkPresent(target);
 }
 
-void StoreEnumText(const Schema& schema, uint32_t slot,
-                   absl::string_view member, Value* value) {
-  int index = schema.EnumIndex(slot, member);
+void StoreEnumText(const Schema& schema, absl::string_view member, const Target& target) {
+  int index = schema.EnumIndex(target.slot, member);
   if (index >= 0) {
-    value->integer = index;
-    MarkPresent(value);
+    target.value().integer = index;
+    MarkPresent(target);
     return;
   }
-  const AttributeInfo& attribute = schema.attributes[slot];
+  const AttributeInfo& attribute = schema.attributes[target.slot];
   std::string type_name = TypeName(attribute.type);
   if (attribute.redact) {
     MarkWrongTypeWithMessage(
-        absl::StrCat(kWithheld, ": not a member of ", type_name), value);
+        absl::StrCat(kWithheld, ": not a member of ", type_name), target);
   } else {
     MarkWrongTypeWithMessage(absl::StrCat("unknown member ",
                                           QuoteForMessage(member), " of ",
                                           type_name),
-                             value);
+                             target);
   }
 }
 
@@ -172,10 +194,10 @@ ParseScratch& ThreadScratch() {
 class RequestReader {
  public:
   RequestReader(const Schema& schema, size_t max_members,
-                std::vector<Value>* values, ParseScratch* scratch)
+                const ValueStore& store, ParseScratch* scratch)
       : schema_(schema),
         max_members_(max_members),
-        values_(*values),
+        store_(store),
         scratch_(*scratch) {}
 
   // Reads the members of `object`, whose dotted path (with a trailing '.',
@@ -236,34 +258,31 @@ class RequestReader {
           "attribute '", schema_.attributes[slot].path, "' is given twice"));
     }
     scratch_.given[slot] = 1;
-    Value* value = &values_[slot];
+    const Target target{store_, slot};
     using simdjson::dom::element_type;
     switch (element.type()) {
       case element_type::NULL_VALUE:
         break;  // null means absent
       case element_type::BOOL:
-        AssignBool(schema_, slot, element.get_bool().value_unsafe(), value);
+        AssignBool(schema_, slot, element.get_bool().value_unsafe(), store_);
         break;
       case element_type::INT64:
-        AssignInt(schema_, slot, element.get_int64().value_unsafe(), value);
+        AssignInt(schema_, slot, element.get_int64().value_unsafe(), store_);
         break;
       case element_type::UINT64:
-        ReadIntegerBeyondInt64(slot, element.get_uint64().value_unsafe(),
-                               value);
+        ReadIntegerBeyondInt64(element.get_uint64().value_unsafe(), target);
         break;
       case element_type::DOUBLE:
-        AssignNumber(schema_, slot, element.get_double().value_unsafe(),
-                     value);
+        AssignNumber(schema_, slot, element.get_double().value_unsafe(), store_);
         break;
       case element_type::STRING:
-        AssignString(schema_, slot, ToAbsl(element.get_string().value_unsafe()),
-                     value);
+        AssignString(schema_, slot, ToAbsl(element.get_string().value_unsafe()), store_);
         break;
       case element_type::ARRAY:
-        ReadStringArray(slot, element.get_array().value_unsafe(), value);
+        ReadStringArray(element.get_array().value_unsafe(), target);
         break;
       case element_type::OBJECT:
-        MarkWrongType(schema_.attributes[slot], "object", value);
+        MarkWrongType(schema_.attributes[slot], "object", target);
         break;
     }
     return absl::OkStatus();
@@ -271,27 +290,26 @@ class RequestReader {
 
   // An integer above INT64_MAX is still a fine number, but not an int or a
   // duration.
-  void ReadIntegerBeyondInt64(uint32_t slot, uint64_t input, Value* value) {
-    const AttributeInfo& attribute = schema_.attributes[slot];
+  void ReadIntegerBeyondInt64(uint64_t input, const Target& target) {
+    const AttributeInfo& attribute = schema_.attributes[target.slot];
     switch (attribute.type.kind) {
       case TypeKind::kNumber:
-        AssignNumber(schema_, slot, static_cast<double>(input), value);
+        AssignNumber(schema_, target.slot, static_cast<double>(input), store_);
         return;
       case TypeKind::kInt:
       case TypeKind::kDuration:
-        MarkWrongType(attribute, "an integer outside the int64 range", value);
+        MarkWrongType(attribute, "an integer outside the int64 range", target);
         return;
       default:
-        MarkWrongType(attribute, "int", value);
+        MarkWrongType(attribute, "int", target);
     }
   }
 
-  void ReadStringArray(uint32_t slot, simdjson::dom::array array,
-                       Value* value) {
-    const AttributeInfo& attribute = schema_.attributes[slot];
-    if (!HasKind(attribute, TypeKind::kStringSet, "array", value)) return;
+  void ReadStringArray(simdjson::dom::array array, const Target& target) {
+    const AttributeInfo& attribute = schema_.attributes[target.slot];
+    if (!HasKind(attribute, TypeKind::kStringSet, "array", target)) return;
     // Overwrite the strings already there, so their buffers are reused.
-    std::vector<std::string>& set = value->set;
+    std::vector<std::string>& set = target.detail().set;
     size_t count = 0;
     for (simdjson::dom::element element : array) {
       std::string_view member;
@@ -299,7 +317,7 @@ class RequestReader {
         MarkWrongType(attribute,
                       absl::StrCat("an array containing a non-string (",
                                    JsonKindName(element.type()), ")"),
-                      value);
+                      target);
         return;
       }
       if (count < set.size()) {
@@ -310,13 +328,13 @@ class RequestReader {
       ++count;
     }
     set.resize(count);
-    MarkPresent(value);
+    MarkPresent(target);
   }
 
   const Schema& schema_;
   const size_t max_members_;
   size_t members_read_ = 0;
-  std::vector<Value>& values_;
+  const ValueStore& store_;
   ParseScratch& scratch_;
 };
 
@@ -339,96 +357,100 @@ absl::Status LimitParserDepth(size_t max_depth, simdjson::dom::parser* parser) {
 // ---------------------------------------------------------------------------
 // Typed assignment.
 
-void AssignBool(const Schema& schema, uint32_t slot, bool input, Value* value) {
+void AssignBool(const Schema& schema, uint32_t slot, bool input, const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
-  if (!HasKind(attribute, TypeKind::kBool, "bool", value)) return;
-  value->boolean = input;
-  MarkPresent(value);
+  if (!HasKind(attribute, TypeKind::kBool, "bool", target)) return;
+  target.value().boolean = input;
+  MarkPresent(target);
 }
 
-void AssignInt(const Schema& schema, uint32_t slot, int64_t input,
-               Value* value) {
+void AssignInt(const Schema& schema, uint32_t slot, int64_t input, const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
   switch (attribute.type.kind) {
     case TypeKind::kInt:
     case TypeKind::kDuration:  // an integer duration is in seconds
-      value->integer = input;
-      MarkPresent(value);
+      target.value().integer = input;
+      MarkPresent(target);
       return;
     case TypeKind::kNumber:  // every integer is a valid number
-      value->number = static_cast<double>(input);
-      MarkPresent(value);
+      target.value().number = static_cast<double>(input);
+      MarkPresent(target);
       return;
     default:
-      MarkWrongType(attribute, "int", value);
+      MarkWrongType(attribute, "int", target);
   }
 }
 
-void AssignNumber(const Schema& schema, uint32_t slot, double input,
-                  Value* value) {
+void AssignNumber(const Schema& schema, uint32_t slot, double input, const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
   // Not even 5.0 for an int: whether a number has a fraction is a property
   // of the sender's encoder, and accepting some would make typing flaky.
-  if (!HasKind(attribute, TypeKind::kNumber, "number", value)) return;
-  value->number = input;
-  MarkPresent(value);
+  if (!HasKind(attribute, TypeKind::kNumber, "number", target)) return;
+  target.value().number = input;
+  MarkPresent(target);
 }
 
 void AssignString(const Schema& schema, uint32_t slot, absl::string_view input,
-                  Value* value) {
+                  const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
   switch (attribute.type.kind) {
     case TypeKind::kString:
-      value->text.assign(input.data(), input.size());
-      MarkPresent(value);
+      StoreText(attribute, input, target);
       return;
     case TypeKind::kDuration:
-      StoreDurationText(attribute, input, value);
+      StoreDurationText(attribute, input, target);
       return;
     case TypeKind::kIp:
-      StoreIpText(attribute, input, value);
+      StoreIpText(attribute, input, target);
       return;
     case TypeKind::kEnum:
-      StoreEnumText(schema, slot, input, value);
+      StoreEnumText(schema, input, target);
       return;
     default:
-      MarkWrongType(attribute, "string", value);
+      MarkWrongType(attribute, "string", target);
   }
 }
 
-void AssignDurationSeconds(const Schema& schema, uint32_t slot,
-                           int64_t seconds, Value* value) {
+void AssignDurationSeconds(const Schema& schema, uint32_t slot, int64_t seconds,
+                           const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
-  if (!HasKind(attribute, TypeKind::kDuration, "duration", value)) return;
-  value->integer = seconds;
-  MarkPresent(value);
+  if (!HasKind(attribute, TypeKind::kDuration, "duration", target)) return;
+  target.value().integer = seconds;
+  MarkPresent(target);
 }
 
 void AssignIp(const Schema& schema, uint32_t slot, absl::string_view input,
-              Value* value) {
+              const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
-  if (!HasKind(attribute, TypeKind::kIp, "ip", value)) return;
-  StoreIpText(attribute, input, value);
+  if (!HasKind(attribute, TypeKind::kIp, "ip", target)) return;
+  StoreIpText(attribute, input, target);
 }
 
-void AssignEnumMember(const Schema& schema, uint32_t slot,
-                      absl::string_view member, Value* value) {
+void AssignEnumMember(const Schema& schema, uint32_t slot, absl::string_view member,
+                      const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
-  if (!HasKind(attribute, TypeKind::kEnum, "enum member", value)) return;
-  StoreEnumText(schema, slot, member, value);
+  if (!HasKind(attribute, TypeKind::kEnum, "enum member", target)) return;
+  StoreEnumText(schema, member, target);
 }
 
 void AssignStringSet(const Schema& schema, uint32_t slot,
-                     const std::vector<std::string>& members, Value* value) {
+                     const std::vector<std::string>& members, const ValueStore& store) {
+  const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
-  if (!HasKind(attribute, TypeKind::kStringSet, "set<string>", value)) return;
-  value->set.assign(members.begin(), members.end());
-  MarkPresent(value);
+  if (!HasKind(attribute, TypeKind::kStringSet, "set<string>", target)) return;
+  target.detail().set.assign(members.begin(), members.end());
+  MarkPresent(target);
 }
 
-void ClearValue(Value* value) {
-  value->state = ValueState::kAbsent;
-  value->error.clear();
+void ClearValue(uint32_t slot, const ValueStore& store) {
+  SetState(ValueState::kAbsent, Target{store, slot});
 }
 
 std::optional<int64_t> ParseDurationString(absl::string_view text) {
@@ -454,15 +476,13 @@ std::optional<int64_t> ParseDurationString(absl::string_view text) {
 }
 
 absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
-                                 std::vector<Value>* values) {
-  return FillRequestFromJson(schema, json, RequestOptions{}, values);
+                                 const ValueStore& store) {
+  return FillRequestFromJson(schema, json, RequestOptions{}, store);
 }
 
 absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
-                                 const RequestOptions& options,
-                                 std::vector<Value>* values) {
-  values->resize(schema.attributes.size());
-  for (Value& value : *values) ClearValue(&value);
+                                 const RequestOptions& options, const ValueStore& store) {
+  store.Reset(schema.attributes.size());
   if (json.size() > options.max_json_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "request is ", json.size(), " bytes, over the limit of ",
@@ -493,7 +513,7 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
   }
   scratch.path.clear();
   scratch.given.assign(schema.attributes.size(), 0);
-  return RequestReader(schema, options.max_members, values, &scratch)
+  return RequestReader(schema, options.max_members, store, &scratch)
       .ReadObject(object);
 }
 

@@ -22,21 +22,20 @@
 
 namespace writ::internal {
 
-// Parses `json` as a request for `schema` into `values` (one per slot;
-// resized to the schema and reset to absent first, keeping the slots'
-// buffers). InvalidArgument when the document is not valid JSON, is not an
+// Parses `json` as a request for `schema` into `store` (resized to the
+// schema and reset to absent first, keeping its buffers). InvalidArgument when the document is not valid JSON, is not an
 // object, or gives one attribute twice (nested and dotted, or a repeated
 // key); the slots are then unspecified. Thread-safe: each thread parses with
 // its own scratch state.
 absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
-                                 std::vector<Value>* values);
+                                 const ValueStore& store);
 // As above, refusing a document over one of `options`' limits with an
 // InvalidArgument that names the limit.
 absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
                                  const RequestOptions& options,
-                                 std::vector<Value>* values);
+                                 const ValueStore& store);
 
-// Typed assignment into the slot `slot` of `schema`. Each stores the value
+// Typed assignment into the slot `slot` of `schema` and `store`. Each stores the value
 // when it fits the attribute's declared type, and otherwise marks the slot
 // wrong-typed with a message. The rules (SPEC §6):
 //
@@ -50,24 +49,22 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
 //   AssignStringSet      set<string>
 //
 // Messages never quote the value of an attribute marked `redact`.
-void AssignBool(const Schema& schema, uint32_t slot, bool input, Value* value);
-void AssignInt(const Schema& schema, uint32_t slot, int64_t input,
-               Value* value);
-void AssignNumber(const Schema& schema, uint32_t slot, double input,
-                  Value* value);
+void AssignBool(const Schema& schema, uint32_t slot, bool input, const ValueStore& store);
+void AssignInt(const Schema& schema, uint32_t slot, int64_t input, const ValueStore& store);
+void AssignNumber(const Schema& schema, uint32_t slot, double input, const ValueStore& store);
 void AssignString(const Schema& schema, uint32_t slot, absl::string_view input,
-                  Value* value);
+                  const ValueStore& store);
 void AssignDurationSeconds(const Schema& schema, uint32_t slot, int64_t seconds,
-                           Value* value);
+                           const ValueStore& store);
 void AssignIp(const Schema& schema, uint32_t slot, absl::string_view input,
-              Value* value);
-void AssignEnumMember(const Schema& schema, uint32_t slot,
-                      absl::string_view member, Value* value);
+              const ValueStore& store);
+void AssignEnumMember(const Schema& schema, uint32_t slot, absl::string_view member,
+                      const ValueStore& store);
 void AssignStringSet(const Schema& schema, uint32_t slot,
-                     const std::vector<std::string>& members, Value* value);
+                     const std::vector<std::string>& members, const ValueStore& store);
 
 // Makes a slot absent, keeping its buffers.
-void ClearValue(Value* value);
+void ClearValue(uint32_t slot, const ValueStore& store);
 
 // Parses a duration string: an optionally negative integer and exactly one
 // unit, s, m, h or d ("90s", "-5m"). nullopt for anything else, including

@@ -1,7 +1,16 @@
-// Internal: the typed value of one request attribute.
+// Internal: the typed values of a request's attributes.
 //
 // io/ owns what crosses from the outside world into the engine: reading
 // policy files and turning request JSON (or setter calls) into typed slots.
+//
+// Layout. A decision reads a few slots, and of each only its state and one
+// scalar or its text. So a slot is split in two: a 16-byte hot Value (four
+// to a cache line, all of a request's slots in a few lines) and a cold
+// ValueDetail with what only some predicates, the explanation and the log
+// read (an IP address, a set's members, a wrong-typed value's message).
+// The strings themselves live end to end in one per-request text arena,
+// addressed by offset, so a copied or moved request needs no fix-up and a
+// warm request stores the next document's strings without allocating.
 #ifndef WRIT_SRC_IO_VALUE_H_
 #define WRIT_SRC_IO_VALUE_H_
 
@@ -10,31 +19,104 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "src/internal/ip_address.h"
 
 namespace writ::internal {
 
 enum class ValueState : uint8_t { kAbsent, kPresent, kWrongType };
 
-// One request slot. The evaluators read the field that matches the
-// attribute's declared type; the others keep their buffers for reuse.
-//
-// Layout: a decision reads a slot's state and then one of boolean,
-// integer, number or text (a string of up to 15 bytes lives inside `text`).
-// Those come first and the slot starts on a cache line, so that reading an
-// attribute costs one line; ip, set and error (rarely read) follow.
-struct alignas(64) Value {
+// Where a string slot's text is in its request's text arena: `size` bytes
+// (Value::text_size) at `offset`, in a region of `capacity` bytes the slot
+// owns, so a text that fits is rewritten in place.
+struct TextPlace {
+  uint32_t offset;
+  uint32_t capacity;
+};
+
+// The hot part of one request slot. Each attribute has one declared type,
+// and everything that reads a slot reads the member of that type only:
+// boolean (bool), integer (int, duration in seconds, enum member index),
+// number (number) or text_size and text (string). ip and set<string>
+// values are in the slot's ValueDetail.
+struct Value {
   ValueState state = ValueState::kAbsent;
   bool boolean = false;
-  int64_t integer = 0;  // int, duration (seconds), enum (member index)
-  double number = 0;
-  std::string text;     // string
+  uint32_t text_size = 0;
+  union {
+    int64_t integer = 0;
+    double number;
+    TextPlace text;
+  };
+};
+static_assert(sizeof(Value) == 16, "four slots to a cache line");
+
+// The cold part of one request slot.
+struct ValueDetail {
   IpAddress ip;
   std::vector<std::string> set;
-  std::string error;    // why the value was wrong-typed
+  // Why the value is wrong-typed; empty unless the state is kWrongType.
+  std::string error;
 };
-static_assert(offsetof(Value, text) + sizeof(std::string) <= 64,
-              "the fields a decision reads must share the slot's first cache line");
+
+// One slot as a predicate reads it.
+struct SlotView {
+  const Value* value;
+  const char* texts;  // the request's text arena
+  const ValueDetail* detail;
+
+  // Only for a string attribute.
+  absl::string_view text() const {
+    return absl::string_view(texts + value->text.offset, value->text_size);
+  }
+};
+
+// A request's values as the evaluators read them, slot by slot.
+struct ValuesView {
+  const Value* values;
+  const ValueDetail* details;
+  const char* texts;
+
+  SlotView slot(uint32_t slot) const { return {&values[slot], texts, &details[slot]}; }
+  // Only for a string attribute.
+  absl::string_view text(uint32_t slot) const {
+    const Value& value = values[slot];
+    return absl::string_view(texts + value.text.offset, value.text_size);
+  }
+};
+
+// A request's values as typed assignment writes them: per slot a Value and
+// a ValueDetail, and the text arena. It does not own them (they are
+// writ::Request's members, or a test's), so that Request's public header
+// need not see these types; it is made on the spot and copied freely.
+class ValueStore {
+ public:
+  ValueStore(std::vector<Value>* values, std::vector<ValueDetail>* details,
+             std::string* texts)
+      : values_(values), details_(details), texts_(texts) {}
+
+  // `slot_count` slots, every one absent, and an empty arena, keeping the
+  // buffers: a warm store is refilled without allocating.
+  void Reset(size_t slot_count) const;
+
+  size_t size() const { return values_->size(); }
+  Value& value(uint32_t slot) const { return (*values_)[slot]; }
+  ValueDetail& detail(uint32_t slot) const { return (*details_)[slot]; }
+  absl::string_view text(uint32_t slot) const {
+    return ValuesView{values_->data(), details_->data(), texts_->data()}.text(slot);
+  }
+
+  // Makes `text` the text of string slot `slot` (its state is the
+  // caller's): in place when it fits the slot's region, else in a new
+  // region at the arena's end. False, storing nothing, when the arena would
+  // pass 4 GiB, which offsets cannot address.
+  bool SetText(uint32_t slot, absl::string_view text) const;
+
+ private:
+  std::vector<Value>* values_;
+  std::vector<ValueDetail>* details_;
+  std::string* texts_;
+};
 
 }  // namespace writ::internal
 

@@ -66,20 +66,61 @@ Schema TestSchema() {
   });
 }
 
+// A request's values without a writ::Request (which needs a compiled
+// policy): the containers a Request owns.
+struct Values {
+  std::vector<Value> values;
+  std::vector<ValueDetail> details;
+  std::string texts;
+
+  ValueStore store() { return ValueStore(&values, &details, &texts); }
+};
+
+// One slot's value, copied out of whichever part holds it for its type.
+struct SlotValue {
+  ValueState state = ValueState::kAbsent;
+  bool boolean = false;
+  int64_t integer = 0;
+  double number = 0;
+  std::string text;
+  IpAddress ip;
+  std::vector<std::string> set;
+  std::string error;
+};
+
+SlotValue Read(const Schema& schema, const Values& values, uint32_t slot) {
+  const Value& value = values.values.at(slot);
+  const ValueDetail& detail = values.details.at(slot);
+  SlotValue read;
+  read.state = value.state;
+  read.error = detail.error;
+  switch (schema.attributes[slot].type.kind) {
+    case TypeKind::kBool: read.boolean = value.boolean; break;
+    case TypeKind::kNumber: read.number = value.number; break;
+    case TypeKind::kString:
+      read.text.assign(values.texts, value.text.offset, value.text_size);
+      break;
+    case TypeKind::kIp: read.ip = detail.ip; break;
+    case TypeKind::kStringSet: read.set = detail.set; break;
+    default: read.integer = value.integer;  // int, duration, enum
+  }
+  return read;
+}
+
 class RequestJson : public testing::Test {
  protected:
   // Parses a document that must be accepted.
   void Parse(absl::string_view json) {
-    absl::Status status = FillRequestFromJson(schema_, json, &values_);
+    absl::Status status = FillRequestFromJson(schema_, json, values_.store());
     ASSERT_TRUE(status.ok()) << json << ": " << status;
   }
 
   absl::Status ParseStatus(absl::string_view json) {
-    return FillRequestFromJson(schema_, json, &values_);
+    return FillRequestFromJson(schema_, json, values_.store());
   }
 
-  const Value& At(const std::string& path) const {
-    return values_.at(*schema_.Find(path));
+  SlotValue At(const std::string& path) const {
+    return Read(schema_, values_, *schema_.Find(path));
   }
 
   void ExpectAbsent(const std::string& path) const {
@@ -93,7 +134,7 @@ class RequestJson : public testing::Test {
   }
 
   Schema schema_ = TestSchema();
-  std::vector<Value> values_;
+  Values values_;
 };
 
 TEST_F(RequestJson, ReadsEveryTypeFromNestedObjects) {
@@ -145,7 +186,8 @@ TEST_F(RequestJson, NullMeansAbsent) {
 
 TEST_F(RequestJson, EmptyObjectLeavesEveryAttributeAbsent) {
   Parse("{}");
-  ASSERT_EQ(values_.size(), schema_.attributes.size());
+  ASSERT_EQ(values_.values.size(), schema_.attributes.size());
+  ASSERT_EQ(values_.details.size(), schema_.attributes.size());
   for (const AttributeInfo& attribute : schema_.attributes) {
     ExpectAbsent(attribute.path);
   }
@@ -474,11 +516,11 @@ TEST_F(RequestJson, AnotherSchemasDocumentOnTheSameThreadLandsInThisSchemasSlots
   // here, "risk.score" there, and slot 1 is beyond its schema).
   Parse(R"({"tool": "search", "data_class": "public"})");
   const Schema other = MakeSchema({{"risk.score", OfKind(TypeKind::kNumber)}});
-  std::vector<Value> other_values;
+  Values other_values;
   ASSERT_TRUE(FillRequestFromJson(other, R"({"tool": "x", "risk.score": 0.5})",
-                                  &other_values)
+                                  other_values.store())
                   .ok());
-  EXPECT_EQ(other_values.at(0).number, 0.5);
+  EXPECT_EQ(other_values.values.at(0).number, 0.5);
   Parse(R"({"risk.score": 0.125, "tool": "mail"})");
   EXPECT_EQ(At("risk.score").number, 0.125);
   EXPECT_EQ(At("tool").text, "mail");
@@ -495,111 +537,120 @@ TEST_F(RequestJson, StringsAreUnescaped) {
 
 class TypedAssignment : public testing::Test {
  protected:
-  uint32_t Slot(absl::string_view path) const { return *schema_.Find(path); }
+  void SetUp() override { values_.store().Reset(schema_.attributes.size()); }
+
+  // The slot of `path`, which Last() then reads.
+  uint32_t Slot(absl::string_view path) {
+    last_ = *schema_.Find(path);
+    return last_;
+  }
+  ValueStore Store() { return values_.store(); }
+  SlotValue Last() const { return Read(schema_, values_, last_); }
 
   Schema schema_ = TestSchema();
-  Value value_;
+  Values values_;
+  uint32_t last_ = 0;
 };
 
 TEST_F(TypedAssignment, IntOnANumberAttributeIsStoredAsANumber) {
-  AssignInt(schema_, Slot("risk.score"), 3, &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  EXPECT_EQ(value_.number, 3.0);
+  AssignInt(schema_, Slot("risk.score"), 3, Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  EXPECT_EQ(Last().number, 3.0);
 }
 
 TEST_F(TypedAssignment, IntOnADurationAttributeIsSeconds) {
-  AssignInt(schema_, Slot("session.age"), 42, &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  EXPECT_EQ(value_.integer, 42);
+  AssignInt(schema_, Slot("session.age"), 42, Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  EXPECT_EQ(Last().integer, 42);
 }
 
 TEST_F(TypedAssignment, StringOnAnIntAttributeIsWrongTyped) {
-  AssignString(schema_, Slot("destination.port"), "443", &value_);
-  EXPECT_EQ(value_.state, ValueState::kWrongType);
-  EXPECT_EQ(value_.error, "expected int, got string");
+  AssignString(schema_, Slot("destination.port"), "443", Store());
+  EXPECT_EQ(Last().state, ValueState::kWrongType);
+  EXPECT_EQ(Last().error, "expected int, got string");
 }
 
 TEST_F(TypedAssignment, NumberOnAnIntAttributeIsWrongTyped) {
-  AssignNumber(schema_, Slot("destination.port"), 5.0, &value_);
-  EXPECT_EQ(value_.state, ValueState::kWrongType);
-  EXPECT_EQ(value_.error, "expected int, got number");
+  AssignNumber(schema_, Slot("destination.port"), 5.0, Store());
+  EXPECT_EQ(Last().state, ValueState::kWrongType);
+  EXPECT_EQ(Last().error, "expected int, got number");
 }
 
 TEST_F(TypedAssignment, StringOnTextualTypesIsParsedPerType) {
-  AssignString(schema_, Slot("session.age"), "2h", &value_);
-  EXPECT_EQ(value_.integer, 7200);
-  AssignString(schema_, Slot("data_class"), "confidential", &value_);
-  EXPECT_EQ(value_.integer, 2);
-  AssignString(schema_, Slot("destination.ip"), "::1", &value_);
-  EXPECT_EQ(value_.ip, *ParseIpAddress("::1"));
-  EXPECT_EQ(value_.state, ValueState::kPresent);
+  AssignString(schema_, Slot("session.age"), "2h", Store());
+  EXPECT_EQ(Last().integer, 7200);
+  AssignString(schema_, Slot("data_class"), "confidential", Store());
+  EXPECT_EQ(Last().integer, 2);
+  AssignString(schema_, Slot("destination.ip"), "::1", Store());
+  EXPECT_EQ(Last().ip, *ParseIpAddress("::1"));
+  EXPECT_EQ(Last().state, ValueState::kPresent);
 }
 
 TEST_F(TypedAssignment, DurationSecondsOnlyFitDurations) {
-  AssignDurationSeconds(schema_, Slot("session.age"), 60, &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  EXPECT_EQ(value_.integer, 60);
-  AssignDurationSeconds(schema_, Slot("destination.port"), 60, &value_);
-  EXPECT_EQ(value_.state, ValueState::kWrongType);
-  EXPECT_EQ(value_.error, "expected int, got duration");
+  AssignDurationSeconds(schema_, Slot("session.age"), 60, Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  EXPECT_EQ(Last().integer, 60);
+  AssignDurationSeconds(schema_, Slot("destination.port"), 60, Store());
+  EXPECT_EQ(Last().state, ValueState::kWrongType);
+  EXPECT_EQ(Last().error, "expected int, got duration");
 }
 
 TEST_F(TypedAssignment, IpIsParsedAndOnlyFitsIps) {
-  AssignIp(schema_, Slot("destination.ip"), "10.0.0.1", &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  AssignIp(schema_, Slot("destination.ip"), "10.0.0.256", &value_);
-  EXPECT_EQ(value_.error, "'10.0.0.256' is not an IP address");
-  AssignIp(schema_, Slot("tool"), "10.0.0.1", &value_);
-  EXPECT_EQ(value_.error, "expected string, got ip");
+  AssignIp(schema_, Slot("destination.ip"), "10.0.0.1", Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  AssignIp(schema_, Slot("destination.ip"), "10.0.0.256", Store());
+  EXPECT_EQ(Last().error, "'10.0.0.256' is not an IP address");
+  AssignIp(schema_, Slot("tool"), "10.0.0.1", Store());
+  EXPECT_EQ(Last().error, "expected string, got ip");
 }
 
 TEST_F(TypedAssignment, EnumMemberIsCaseSensitiveAndOnlyFitsEnums) {
-  AssignEnumMember(schema_, Slot("data_class"), "internal", &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  EXPECT_EQ(value_.integer, 1);
-  AssignEnumMember(schema_, Slot("data_class"), "INTERNAL", &value_);
-  EXPECT_EQ(value_.state, ValueState::kWrongType);
-  AssignEnumMember(schema_, Slot("tool"), "internal", &value_);
-  EXPECT_EQ(value_.error, "expected string, got enum member");
+  AssignEnumMember(schema_, Slot("data_class"), "internal", Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  EXPECT_EQ(Last().integer, 1);
+  AssignEnumMember(schema_, Slot("data_class"), "INTERNAL", Store());
+  EXPECT_EQ(Last().state, ValueState::kWrongType);
+  AssignEnumMember(schema_, Slot("tool"), "internal", Store());
+  EXPECT_EQ(Last().error, "expected string, got enum member");
 }
 
 TEST_F(TypedAssignment, StringSetOnlyFitsSets) {
-  AssignStringSet(schema_, Slot("risk.signals"), {"a", "b"}, &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  EXPECT_EQ(value_.set, (std::vector<std::string>{"a", "b"}));
-  AssignStringSet(schema_, Slot("tool"), {"a"}, &value_);
-  EXPECT_EQ(value_.error, "expected string, got set<string>");
+  AssignStringSet(schema_, Slot("risk.signals"), {"a", "b"}, Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  EXPECT_EQ(Last().set, (std::vector<std::string>{"a", "b"}));
+  AssignStringSet(schema_, Slot("tool"), {"a"}, Store());
+  EXPECT_EQ(Last().error, "expected string, got set<string>");
 }
 
 TEST_F(TypedAssignment, BoolOnlyFitsBools) {
-  AssignBool(schema_, Slot("session.human_approved"), true, &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  EXPECT_TRUE(value_.boolean);
-  AssignBool(schema_, Slot("risk.score"), true, &value_);
-  EXPECT_EQ(value_.error, "expected number, got bool");
+  AssignBool(schema_, Slot("session.human_approved"), true, Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  EXPECT_TRUE(Last().boolean);
+  AssignBool(schema_, Slot("risk.score"), true, Store());
+  EXPECT_EQ(Last().error, "expected number, got bool");
 }
 
 TEST_F(TypedAssignment, AGoodValueClearsAnEarlierError) {
-  AssignString(schema_, Slot("destination.port"), "x", &value_);
-  AssignInt(schema_, Slot("destination.port"), 1, &value_);
-  EXPECT_EQ(value_.state, ValueState::kPresent);
-  EXPECT_EQ(value_.error, "");
+  AssignString(schema_, Slot("destination.port"), "x", Store());
+  AssignInt(schema_, Slot("destination.port"), 1, Store());
+  EXPECT_EQ(Last().state, ValueState::kPresent);
+  EXPECT_EQ(Last().error, "");
 }
 
 TEST_F(TypedAssignment, ClearMakesTheSlotAbsent) {
-  AssignString(schema_, Slot("destination.port"), "x", &value_);
-  ClearValue(&value_);
-  EXPECT_EQ(value_.state, ValueState::kAbsent);
-  EXPECT_EQ(value_.error, "");
+  AssignString(schema_, Slot("destination.port"), "x", Store());
+  ClearValue(last_, Store());
+  EXPECT_EQ(Last().state, ValueState::kAbsent);
+  EXPECT_EQ(Last().error, "");
 }
 
 TEST_F(TypedAssignment, RedactedValuesAreNeverQuoted) {
   const std::string secret = "hunter2-do-not-log";
   for (const char* path : {"secret.age", "secret.level", "secret.ip"}) {
-    AssignString(schema_, Slot(path), secret, &value_);
-    EXPECT_EQ(value_.state, ValueState::kWrongType) << path;
-    EXPECT_THAT(value_.error, HasSubstr("value withheld")) << path;
-    EXPECT_THAT(value_.error, Not(HasSubstr(secret))) << path;
+    AssignString(schema_, Slot(path), secret, Store());
+    EXPECT_EQ(Last().state, ValueState::kWrongType) << path;
+    EXPECT_THAT(Last().error, HasSubstr("value withheld")) << path;
+    EXPECT_THAT(Last().error, Not(HasSubstr(secret))) << path;
   }
 }
 

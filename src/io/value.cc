@@ -1,0 +1,44 @@
+// The text arena of a request's values (value.h).
+#include "src/io/value.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace writ::internal {
+
+void ValueStore::Reset(size_t slot_count) const {
+  values_->resize(slot_count);
+  details_->resize(slot_count);
+  for (size_t slot = 0; slot < slot_count; ++slot) {
+    // Only a wrong-typed slot has an error to clear: the others' details
+    // stay out of the cache.
+    if ((*values_)[slot].state == ValueState::kWrongType) (*details_)[slot].error.clear();
+    (*values_)[slot] = Value{};
+  }
+  texts_->clear();
+}
+
+bool ValueStore::SetText(uint32_t slot, absl::string_view text) const {
+  Value& value = (*values_)[slot];
+  if (text.size() <= value.text.capacity) {
+    // memmove: `text` may be this very slot's text.
+    std::memmove(texts_->data() + value.text.offset, text.data(), text.size());
+    value.text_size = static_cast<uint32_t>(text.size());
+    return true;
+  }
+  // A region at least twice the one it replaces, so a slot set again and
+  // again to longer texts (without ClearAll) leaves a bounded trail: its
+  // abandoned regions add up to less than its current one.
+  const size_t capacity = std::max<size_t>(text.size(), size_t{2} * value.text.capacity);
+  constexpr size_t kLimit = std::numeric_limits<uint32_t>::max();
+  if (capacity > kLimit || texts_->size() > kLimit - capacity) return false;
+  const size_t offset = texts_->size();
+  texts_->append(text.data(), text.size());  // safe even if `text` is in the arena
+  texts_->append(capacity - text.size(), '\0');
+  value.text = TextPlace{static_cast<uint32_t>(offset), static_cast<uint32_t>(capacity)};
+  value.text_size = static_cast<uint32_t>(text.size());
+  return true;
+}
+
+}  // namespace writ::internal

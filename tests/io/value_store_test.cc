@@ -1,0 +1,79 @@
+// The text arena of a request's values: where SetText puts a string, and
+// what Reset keeps.
+#include "src/io/value.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace writ::internal {
+namespace {
+
+class ValueStoreTest : public testing::Test {
+ protected:
+  void SetUp() override { Store().Reset(3); }
+  ValueStore Store() { return ValueStore(&values_, &details_, &texts_); }
+
+  std::vector<Value> values_;
+  std::vector<ValueDetail> details_;
+  std::string texts_;
+};
+
+TEST_F(ValueStoreTest, AShorterTextIsRewrittenInPlace) {
+  ASSERT_TRUE(Store().SetText(0, "abcdef"));
+  ASSERT_TRUE(Store().SetText(1, "second"));
+  const size_t used = texts_.size();
+  ASSERT_TRUE(Store().SetText(0, "xy"));
+  EXPECT_EQ(texts_.size(), used);
+  EXPECT_EQ(Store().text(0), "xy");
+  EXPECT_EQ(Store().text(1), "second");
+}
+
+TEST_F(ValueStoreTest, ASlotSetToEverLongerTextsLeavesABoundedTrail) {
+  // Without ClearAll, as a caller reusing a request through setters alone.
+  std::string text;
+  for (int length = 1; length <= 1000; ++length) {
+    text.push_back('a' + length % 26);
+    ASSERT_TRUE(Store().SetText(2, text));
+  }
+  EXPECT_EQ(Store().text(2), text);
+  // Regions at least double, so the abandoned ones add up to less than the
+  // current one, itself less than twice the longest text.
+  EXPECT_LT(texts_.size(), 4 * text.size());
+}
+
+TEST_F(ValueStoreTest, ATextMayComeFromTheArenaItself) {
+  ASSERT_TRUE(Store().SetText(0, "0123456789"));
+  // In place, overlapping its own old text.
+  ASSERT_TRUE(Store().SetText(0, Store().text(0).substr(2)));
+  EXPECT_EQ(Store().text(0), "23456789");
+  // Appended, from a buffer the append may reallocate.
+  texts_.shrink_to_fit();
+  ASSERT_TRUE(Store().SetText(1, Store().text(0)));
+  EXPECT_EQ(Store().text(1), "23456789");
+}
+
+TEST_F(ValueStoreTest, ResetEmptiesEverySlotAndKeepsTheBuffers) {
+  ASSERT_TRUE(Store().SetText(0, "a text longer than the small-string buffer"));
+  values_[0].state = ValueState::kPresent;
+  values_[1].state = ValueState::kWrongType;
+  details_[1].error = "expected int, got string";
+  const char* buffer = texts_.data();
+  const size_t capacity = texts_.capacity();
+  Store().Reset(3);
+  EXPECT_TRUE(texts_.empty());
+  EXPECT_EQ(texts_.data(), buffer);
+  EXPECT_EQ(texts_.capacity(), capacity);
+  for (uint32_t slot = 0; slot < 3; ++slot) {
+    EXPECT_EQ(values_[slot].state, ValueState::kAbsent) << slot;
+    EXPECT_EQ(details_[slot].error, "") << slot;
+  }
+  // The old region is gone: a new text starts the arena again.
+  ASSERT_TRUE(Store().SetText(0, "new"));
+  EXPECT_EQ(Store().text(0), "new");
+  EXPECT_EQ(texts_.size(), 3u);
+}
+
+}  // namespace
+}  // namespace writ::internal
