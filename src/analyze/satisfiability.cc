@@ -277,14 +277,16 @@ bool NegationClashes(const CheckedPolicy& policy, const Literal& literal,
 
 bool StringSatisfiable(const CheckedPolicy& policy, const std::vector<Literal>& literals) {
   if (std::optional<std::set<std::string>> pinned = PinnedStrings(policy, literals)) {
-    Value value;
-    value.state = ValueState::kPresent;
-    const ValueDetail detail;
+    // One slot holding each candidate in turn.
+    std::vector<Value> values;
+    std::vector<ValueDetail> details;
+    std::string texts;
+    const ValueStore store(&values, &details, &texts);
+    store.Reset(1);
+    values[0].state = ValueState::kPresent;
     for (const std::string& candidate : *pinned) {
-      // The candidate is the whole "arena".
-      value.text = TextPlace{0, static_cast<uint32_t>(candidate.size())};
-      value.text_size = static_cast<uint32_t>(candidate.size());
-      const SlotView slot{&value, candidate.data(), &detail};
+      if (!store.SetText(0, candidate)) continue;  // over 4 GiB: not a policy's constant
+      const SlotView slot{&values[0], texts.data(), &details[0]};
       if (std::all_of(literals.begin(), literals.end(), [&](const Literal& literal) {
             return LiteralHolds(policy, literal, slot);
           })) {

@@ -304,9 +304,9 @@ class DagRun {
     return false;
   }
 
-  // A string slot's text, in the request's text arena.
+  // A string slot's text: in the slot, or in the request's text arena.
   absl::string_view TextOf(const Value& value) const {
-    return absl::string_view(request_.texts + value.text.offset, value.text_size);
+    return internal::TextOf(value, request_.texts);
   }
 
   const DagProgram& program_;

@@ -21,8 +21,13 @@ void ValueStore::Reset(size_t slot_count) const {
 
 bool ValueStore::SetText(uint32_t slot, absl::string_view text) const {
   Value& value = (*values_)[slot];
+  // memmove: `text` may be this very slot's text.
+  if (text.size() <= Value::kInlineText) {
+    std::memmove(value.inline_text, text.data(), text.size());
+    value.text_size = static_cast<uint32_t>(text.size());
+    return true;
+  }
   if (text.size() <= value.text.capacity) {
-    // memmove: `text` may be this very slot's text.
     std::memmove(texts_->data() + value.text.offset, text.data(), text.size());
     value.text_size = static_cast<uint32_t>(text.size());
     return true;

@@ -8,9 +8,11 @@
 // to a cache line, all of a request's slots in a few lines) and a cold
 // ValueDetail with what only some predicates, the explanation and the log
 // read (an IP address, a set's members, a wrong-typed value's message).
-// The strings themselves live end to end in one per-request text arena,
-// addressed by offset, so a copied or moved request needs no fix-up and a
-// warm request stores the next document's strings without allocating.
+// A string of up to 16 bytes (a tool name, say) is kept in the Value
+// itself, so reading it costs no other line; longer ones live end to end in
+// one per-request text arena, addressed by offset, so a copied or moved
+// request needs no fix-up and a warm request stores the next document's
+// strings without allocating.
 #ifndef WRIT_SRC_IO_VALUE_H_
 #define WRIT_SRC_IO_VALUE_H_
 
@@ -26,9 +28,10 @@ namespace writ::internal {
 
 enum class ValueState : uint8_t { kAbsent, kPresent, kWrongType };
 
-// Where a string slot's text is in its request's text arena: `size` bytes
-// (Value::text_size) at `offset`, in a region of `capacity` bytes the slot
-// owns, so a text that fits is rewritten in place.
+// Where a string slot's text is in its request's text arena, when it is
+// longer than Value::kInlineText: text_size bytes at `offset`, in a region
+// of `capacity` bytes the slot owns, so a text that fits is rewritten in
+// place. A slot keeps its region while it holds inline texts.
 struct TextPlace {
   uint32_t offset;
   uint32_t capacity;
@@ -37,9 +40,11 @@ struct TextPlace {
 // The hot part of one request slot. Each attribute has one declared type,
 // and everything that reads a slot reads the member of that type only:
 // boolean (bool), integer (int, duration in seconds, enum member index),
-// number (number) or text_size and text (string). ip and set<string>
-// values are in the slot's ValueDetail.
+// number (number) or the text (string: TextOf). ip and set<string> values
+// are in the slot's ValueDetail.
 struct Value {
+  static constexpr uint32_t kInlineText = 16;
+
   ValueState state = ValueState::kAbsent;
   bool boolean = false;
   uint32_t text_size = 0;
@@ -48,8 +53,16 @@ struct Value {
     double number;
     TextPlace text;
   };
+  char inline_text[kInlineText] = {};  // a text of up to kInlineText bytes
 };
-static_assert(sizeof(Value) == 16, "four slots to a cache line");
+static_assert(sizeof(Value) == 32, "two slots to a cache line");
+
+// A string slot's text; `texts` is its request's text arena.
+inline absl::string_view TextOf(const Value& value, const char* texts) {
+  return absl::string_view(
+      value.text_size <= Value::kInlineText ? value.inline_text : texts + value.text.offset,
+      value.text_size);
+}
 
 // The cold part of one request slot.
 struct ValueDetail {
@@ -66,9 +79,7 @@ struct SlotView {
   const ValueDetail* detail;
 
   // Only for a string attribute.
-  absl::string_view text() const {
-    return absl::string_view(texts + value->text.offset, value->text_size);
-  }
+  absl::string_view text() const { return TextOf(*value, texts); }
 };
 
 // A request's values as the evaluators read them, slot by slot.
@@ -79,10 +90,7 @@ struct ValuesView {
 
   SlotView slot(uint32_t slot) const { return {&values[slot], texts, &details[slot]}; }
   // Only for a string attribute.
-  absl::string_view text(uint32_t slot) const {
-    const Value& value = values[slot];
-    return absl::string_view(texts + value.text.offset, value.text_size);
-  }
+  absl::string_view text(uint32_t slot) const { return TextOf(values[slot], texts); }
 };
 
 // A request's values as typed assignment writes them: per slot a Value and
@@ -107,8 +115,8 @@ class ValueStore {
   }
 
   // Makes `text` the text of string slot `slot` (its state is the
-  // caller's): in place when it fits the slot's region, else in a new
-  // region at the arena's end. False, storing nothing, when the arena would
+  // caller's): inline when it is short, in place when it fits the slot's
+  // region, else in a new region at the arena's end. False, storing nothing, when the arena would
   // pass 4 GiB, which offsets cannot address.
   bool SetText(uint32_t slot, absl::string_view text) const;
 

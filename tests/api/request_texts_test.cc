@@ -1,6 +1,7 @@
-// A request's string values, which live end to end in one per-request text
-// arena (src/io/value.h): set again, copied, moved, cleared and reused, each
-// request reads back exactly the strings it was last given.
+// A request's string values, kept in the slot when short and otherwise end
+// to end in one per-request text arena (src/io/value.h): set again, copied,
+// moved, cleared and reused, each request reads back exactly the strings it
+// was last given.
 #include <string>
 #include <utility>
 
@@ -94,26 +95,28 @@ TEST_F(RequestTexts, CopiesAndMovesKeepTheirTexts) {
 
 TEST_F(RequestTexts, ClearAllKeepsTheTextBufferForTheNextRequest) {
   Request request(*policy_);
-  request.SetString(Handle("tool"), "search");
-  request.SetString(Handle("host"), "docs.example.com");
+  // Both longer than a slot holds, so both are in the arena.
+  request.SetString(Handle("tool"), "search-the-documentation");
+  request.SetString(Handle("host"), "docs.corp.example.com");
   const char* buffer = request.values().texts;
   request.ClearAll();
   EXPECT_EQ(request.value(Handle("tool").slot).state, internal::ValueState::kAbsent);
-  request.SetString(Handle("host"), "blog.example.com");
-  request.SetString(Handle("tool"), "browse");
+  request.SetString(Handle("host"), "blog.corp.example.com");
+  request.SetString(Handle("tool"), "browse-the-documentation");
   EXPECT_EQ(request.values().texts, buffer);  // not reallocated
-  EXPECT_EQ(Text(request, "tool"), "browse");
-  EXPECT_EQ(Text(request, "host"), "blog.example.com");
+  EXPECT_EQ(Text(request, "tool"), "browse-the-documentation");
+  EXPECT_EQ(Text(request, "host"), "blog.corp.example.com");
 }
 
 TEST_F(RequestTexts, ReadJsonReusesTheTextBufferAndForgetsTheLastDocument) {
   Request request(*policy_);
-  ASSERT_TRUE(request.ReadJson(R"({"tool": "search", "host": "docs.example.com"})").ok());
+  ASSERT_TRUE(
+      request.ReadJson(R"({"tool": "search", "host": "docs.corp.example.com"})").ok());
   const char* buffer = request.values().texts;
-  ASSERT_TRUE(request.ReadJson(R"({"host": "blog.example.com", "peer": "p"})").ok());
+  ASSERT_TRUE(request.ReadJson(R"({"host": "blog.corp.example.com", "peer": "p"})").ok());
   EXPECT_EQ(request.values().texts, buffer);
   EXPECT_EQ(request.value(Handle("tool").slot).state, internal::ValueState::kAbsent);
-  EXPECT_EQ(Text(request, "host"), "blog.example.com");
+  EXPECT_EQ(Text(request, "host"), "blog.corp.example.com");
   EXPECT_EQ(Text(request, "peer"), "p");
 }
 

@@ -98,7 +98,7 @@ SlotValue Read(const Schema& schema, const Values& values, uint32_t slot) {
     case TypeKind::kBool: read.boolean = value.boolean; break;
     case TypeKind::kNumber: read.number = value.number; break;
     case TypeKind::kString:
-      read.text.assign(values.texts, value.text.offset, value.text_size);
+      read.text = std::string(TextOf(value, values.texts.data()));
       break;
     case TypeKind::kIp: read.ip = detail.ip; break;
     case TypeKind::kStringSet: read.set = detail.set; break;

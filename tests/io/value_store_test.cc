@@ -20,14 +20,31 @@ class ValueStoreTest : public testing::Test {
   std::string texts_;
 };
 
+TEST_F(ValueStoreTest, AShortTextStaysInTheSlot) {
+  ASSERT_TRUE(Store().SetText(0, "sixteen-bytes-ok"));
+  ASSERT_TRUE(Store().SetText(1, ""));
+  EXPECT_TRUE(texts_.empty());
+  EXPECT_EQ(Store().text(0), "sixteen-bytes-ok");
+  EXPECT_EQ(Store().text(1), "");
+  ASSERT_TRUE(Store().SetText(1, "seventeen-bytes-x"));
+  EXPECT_EQ(texts_.size(), 17u);
+  EXPECT_EQ(Store().text(1), "seventeen-bytes-x");
+}
+
 TEST_F(ValueStoreTest, AShorterTextIsRewrittenInPlace) {
-  ASSERT_TRUE(Store().SetText(0, "abcdef"));
-  ASSERT_TRUE(Store().SetText(1, "second"));
+  ASSERT_TRUE(Store().SetText(0, "abcdefghijklmnopqrstuvwxyz"));
+  ASSERT_TRUE(Store().SetText(1, "the second slot's long text"));
   const size_t used = texts_.size();
-  ASSERT_TRUE(Store().SetText(0, "xy"));
+  ASSERT_TRUE(Store().SetText(0, "ABCDEFGHIJKLMNOPQRST"));
   EXPECT_EQ(texts_.size(), used);
+  EXPECT_EQ(Store().text(0), "ABCDEFGHIJKLMNOPQRST");
+  EXPECT_EQ(Store().text(1), "the second slot's long text");
+  // A short text in between keeps the slot's region for the next long one.
+  ASSERT_TRUE(Store().SetText(0, "xy"));
   EXPECT_EQ(Store().text(0), "xy");
-  EXPECT_EQ(Store().text(1), "second");
+  ASSERT_TRUE(Store().SetText(0, "abcdefghijklmnopqrstuvwxyz"));
+  EXPECT_EQ(texts_.size(), used);
+  EXPECT_EQ(Store().text(0), "abcdefghijklmnopqrstuvwxyz");
 }
 
 TEST_F(ValueStoreTest, ASlotSetToEverLongerTextsLeavesABoundedTrail) {
@@ -44,14 +61,18 @@ TEST_F(ValueStoreTest, ASlotSetToEverLongerTextsLeavesABoundedTrail) {
 }
 
 TEST_F(ValueStoreTest, ATextMayComeFromTheArenaItself) {
-  ASSERT_TRUE(Store().SetText(0, "0123456789"));
+  ASSERT_TRUE(Store().SetText(0, "0123456789abcdefghij"));
   // In place, overlapping its own old text.
   ASSERT_TRUE(Store().SetText(0, Store().text(0).substr(2)));
-  EXPECT_EQ(Store().text(0), "23456789");
+  EXPECT_EQ(Store().text(0), "23456789abcdefghij");
   // Appended, from a buffer the append may reallocate.
   texts_.shrink_to_fit();
   ASSERT_TRUE(Store().SetText(1, Store().text(0)));
-  EXPECT_EQ(Store().text(1), "23456789");
+  EXPECT_EQ(Store().text(1), "23456789abcdefghij");
+  // Inline, from inside the slot itself.
+  ASSERT_TRUE(Store().SetText(2, "0123456789"));
+  ASSERT_TRUE(Store().SetText(2, Store().text(2).substr(3)));
+  EXPECT_EQ(Store().text(2), "3456789");
 }
 
 TEST_F(ValueStoreTest, ResetEmptiesEverySlotAndKeepsTheBuffers) {
@@ -70,9 +91,9 @@ TEST_F(ValueStoreTest, ResetEmptiesEverySlotAndKeepsTheBuffers) {
     EXPECT_EQ(details_[slot].error, "") << slot;
   }
   // The old region is gone: a new text starts the arena again.
-  ASSERT_TRUE(Store().SetText(0, "new"));
-  EXPECT_EQ(Store().text(0), "new");
-  EXPECT_EQ(texts_.size(), 3u);
+  ASSERT_TRUE(Store().SetText(0, "a new text, longer than sixteen"));
+  EXPECT_EQ(Store().text(0), "a new text, longer than sixteen");
+  EXPECT_EQ(texts_.size(), 31u);
 }
 
 }  // namespace
