@@ -99,7 +99,7 @@ class Request {
 
  private:
   std::shared_ptr<const internal::Schema> schema_;
-  // Per slot: what a decision reads (16 bytes), the rest, and the texts of
+  // Per slot: what a decision reads (32 bytes), the rest, and the texts of
   // string values end to end.
   std::vector<internal::Value> values_;
   std::vector<internal::ValueDetail> details_;

@@ -4,7 +4,7 @@
 // policy files and turning request JSON (or setter calls) into typed slots.
 //
 // Layout. A decision reads a few slots, and of each only its state and one
-// scalar or its text. So a slot is split in two: a 16-byte hot Value (four
+// scalar or its text. So a slot is split in two: a 32-byte hot Value (two
 // to a cache line, all of a request's slots in a few lines) and a cold
 // ValueDetail with what only some predicates, the explanation and the log
 // read (an IP address, a set's members, a wrong-typed value's message).
