@@ -301,8 +301,8 @@ class DagCompiler {
     Intern("t", MakeNode(NodeKind::kTrue, 0), {});
     program_->compact_atoms_.reserve(policy_.predicates.size());
     for (const Predicate& predicate : policy_.predicates) {
-      program_->compact_atoms_.push_back(CompactAtomOf(predicate));
-      if (IsStringList(predicate)) program_->compact_atoms_.back() = TextListAtomOf(predicate);
+      program_->compact_atoms_.push_back(IsStringList(predicate) ? TextListAtomOf(predicate)
+                                                                 : CompactAtomOf(predicate));
     }
     for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
     PlanEffect(Effect::kDeny, &program_->deny_plan_);

@@ -144,23 +144,17 @@ const char* IndexKindWord(GuardKind kind) {
 void DumpThresholdSide(const DagProgram& program, const AttributeInfo& attribute,
                        const ThresholdSide& side, bool above, std::string* out) {
   for (size_t i = 0; i < side.strict.size(); ++i) {
-    const char* op = above ? (side.strict[i] ? ">" : ">=") : (side.strict[i] ? "<" : "<=");
+    const Operator op = above ? (side.strict[i] ? Operator::kGreater : Operator::kGreaterEqual)
+                              : (side.strict[i] ? Operator::kLess : Operator::kLessEqual);
     std::string threshold;
     switch (attribute.type.kind) {
-      case TypeKind::kNumber: threshold = absl::StrCat(side.numbers[i]); break;
-      case TypeKind::kDuration: threshold = absl::StrCat(side.integers[i], "s"); break;
-      case TypeKind::kEnum: {
-        const int64_t member = side.integers[i];
-        const auto& members = attribute.type.enum_members;
-        threshold = member >= 0 && static_cast<size_t>(member) < members.size()
-                        ? members[member]
-                        : absl::StrCat(member);
-        break;
-      }
+      case TypeKind::kNumber: threshold = FormatNumber(side.numbers[i]); break;
+      case TypeKind::kDuration: threshold = FormatDuration(side.integers[i]); break;
+      case TypeKind::kEnum: threshold = FormatMember(attribute.type, side.integers[i]); break;
       default: threshold = absl::StrCat(side.integers[i]); break;
     }
     const uint32_t entry = side.rules.begin + static_cast<uint32_t>(i);
-    absl::StrAppend(out, "    ", op, " ", threshold, " -> ",
+    absl::StrAppend(out, "    ", OperatorSpelling(op), " ", threshold, " -> ",
                     RuleNames(program, RuleRange{entry, entry + 1}), "\n");
   }
 }

@@ -7,14 +7,14 @@
 
 #include "gtest/gtest.h"
 #include "src/io/value.h"
+#include "tests/testing/compile_for_test.h"
 #include "writ/policy.h"
 #include "writ/request.h"
 
 namespace writ {
 namespace {
 
-std::shared_ptr<const Policy> Compile() {
-  auto policy = Policy::Compile({{"p.writ", R"(
+constexpr const char* kPolicy = R"(
 schema {
   tool: string;
   host: string;
@@ -22,10 +22,7 @@ schema {
 }
 allow search when tool == "search" and host like "*.example.com";
 allow same when host == peer;
-)"}});
-  EXPECT_TRUE(policy.ok()) << policy.status().message();
-  return *policy;
-}
+)";
 
 class RequestTexts : public testing::Test {
  protected:
@@ -35,7 +32,7 @@ class RequestTexts : public testing::Test {
   }
   Effect Decide(const Request& request) const { return policy_->Evaluate(request).effect; }
 
-  std::shared_ptr<const Policy> policy_ = Compile();
+  std::shared_ptr<const Policy> policy_ = test_support::CompileForTest(kPolicy);
 };
 
 TEST_F(RequestTexts, AStringSetAgainReadsBackTheLastValue) {
