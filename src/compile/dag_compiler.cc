@@ -308,6 +308,7 @@ class DagCompiler {
     PlanEffect(Effect::kDeny, &program_->deny_plan_);
     PlanEffect(Effect::kAllow, &program_->allow_plan_);
     CopyBodyTexts();
+    for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
     MarkMemoizedNodes();
     return std::shared_ptr<const DagProgram>(program_.release());
   }
@@ -711,6 +712,34 @@ class DagCompiler {
       const size_t offset = texts.size();
       texts.append(test.text, test.text_size);
       test.text = texts.data() + offset;
+    }
+  }
+
+  // Sets `listed`'s screen (ListedRule) from its body's first test, when
+  // that is an affix test the screen can rule out: not negated, and not
+  // `!=` (which a different length makes true, not false).
+  void SetScreen(ListedRule* listed) const {
+    if (listed->body.empty()) return;
+    const CompactAtom& first = program_->body_tests_[listed->body.begin];
+    if (first.test != AtomTest::kTextAffix || first.negated || first.op == Operator::kNotEqual ||
+        first.slot > UINT16_MAX) {
+      return;
+    }
+    const uint32_t gap = first.op == Operator::kLike ? 1 : 0;  // the `*`
+    const uint32_t prefix = first.prefix_size;
+    const uint32_t suffix = first.text_size - prefix - gap;
+    listed->screen_slot = static_cast<uint16_t>(first.slot);
+    listed->screen_size = prefix + suffix;
+    listed->screen = first.op == Operator::kEqual ? kScreenExactSize : kScreenLeastSize;
+    // The suffix's first 8 bytes (CompactAtom::head) when it has them; else
+    // the prefix's first 8.
+    if (suffix >= sizeof(uint64_t) && suffix <= UINT8_MAX) {
+      listed->screen |= kScreenWordAtEnd;
+      listed->screen_tail = static_cast<uint8_t>(suffix);
+      listed->screen_word = first.head;
+    } else if (prefix >= sizeof(uint64_t)) {
+      listed->screen |= kScreenWordAtStart;
+      listed->screen_word = HeadOf(absl::string_view(first.text, prefix));
     }
   }
 

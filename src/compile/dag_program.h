@@ -147,11 +147,34 @@ struct ListMember {
 // and write); any other conjunct goes through the node walk, memoised when
 // shared. Kleene `and` gives the same value in any order, so the order is
 // free to choose.
+//
+// The entry also carries a *screen*: a cheap necessary condition for its
+// body's first test, when that is a kTextAffix on a string attribute
+// (`host == "..."`, `ends_with`, `like "*.x"`, `starts_with`). The list
+// walk reads it with the entry itself and skips the rule when the value's
+// length, or the 8 bytes where the constant must sit, rule the test out:
+// most candidate rules fail exactly there (another host), and skipping
+// them leaves their body and constant unread.
 struct ListedRule {
   uint32_t rule = 0;
   uint32_t condition = 0;
   RuleRange body;
+  uint64_t screen_word = 0;  // the 8 bytes the text must hold (kScreenWordAt*)
+  uint32_t screen_size = 0;  // the text's exact or least length
+  uint16_t screen_slot = 0;  // the tested attribute
+  uint8_t screen = 0;        // kScreen* bits; 0: no screen
+  uint8_t screen_tail = 0;   // kScreenWordAtEnd: the word starts this many
+                             // bytes before the text's end
 };
+static_assert(sizeof(ListedRule) == 32, "two list entries per cache line");
+
+// ListedRule::screen bits. A screen rejects only a present value: an
+// absent or wrong-typed one leaves the test unknown, which a deny must
+// still see.
+inline constexpr uint8_t kScreenExactSize = 1;  // size == screen_size (==)
+inline constexpr uint8_t kScreenLeastSize = 2;  // size >= screen_size
+inline constexpr uint8_t kScreenWordAtStart = 4;
+inline constexpr uint8_t kScreenWordAtEnd = 8;
 
 struct DagRule {
   uint32_t condition = 0;       // node of `when and not unless`

@@ -299,7 +299,29 @@ class DagRun {
   bool VisitRange(RuleRange range, Visit& visit) {
     const ListedRule* rules = program_.rule_lists().data();
     for (uint32_t i = range.begin; i < range.end; ++i) {
+      if (rules[i].screen != 0 && ScreenRejects(rules[i])) continue;
       if (visit(rules[i])) return true;
+    }
+    return false;
+  }
+
+  // Whether `listed`'s screen proves its first test false, so that its
+  // body cannot be true or unknown: the value is present and its length,
+  // or the 8 bytes where the constant must sit, differ (ListedRule).
+  bool ScreenRejects(const ListedRule& listed) const {
+    const Value& value = values_[listed.screen_slot];
+    if (value.state != ValueState::kPresent) return false;
+    const absl::string_view text = TextOf(value);
+    const bool fits = (listed.screen & kScreenExactSize) != 0 ? text.size() == listed.screen_size
+                                                               : text.size() >= listed.screen_size;
+    if (!fits) return true;
+    // The length check above guarantees the 8 bytes lie inside the text.
+    if ((listed.screen & kScreenWordAtStart) != 0) {
+      return !HeadMatches(text.data(), sizeof(uint64_t), listed.screen_word);
+    }
+    if ((listed.screen & kScreenWordAtEnd) != 0) {
+      return !HeadMatches(text.data() + text.size() - listed.screen_tail, sizeof(uint64_t),
+                          listed.screen_word);
     }
     return false;
   }

@@ -215,6 +215,47 @@ TEST(DagCompiler, RuleBodiesListStringTestsThenScalarsThenTheNodeWalk) {
                                        "not has score \\| n[0-9]+ \\(walk\\)\n"));
 }
 
+// A listed rule whose body starts with an affix test carries its screen:
+// the length (exact for ==, least otherwise) and the 8 bytes the text must
+// hold at its end (a suffix of 8 or more) or start (a prefix of 8 or more).
+// `!=` and a negated test get none: a different length makes them true.
+// (No '.' in the suffixes, so that no rule here joins a suffix index.)
+TEST(DagCompiler, ListedRulesScreenOnTheirFirstAffixTest) {
+  auto policy = CompileOrDie(R"(
+    allow suffix when port == 2 and host ends_with "svc-example-com";
+    allow prefix when port == 3 and host starts_with "api-internal-";
+    allow pattern when port == 4 and host like "db-*-example";
+    allow short when port == 5 and host ends_with "e-com";
+    allow unequal when port == 6 and host != "api.example.com";
+    allow negated when port == 7 and not (host starts_with "api-internal-");
+    deny equal when port == 1 and host == "api.example.com";
+  )");
+  const DagProgram& program = *policy->dag();
+  const uint32_t host = policy->FindAttribute("host")->slot;
+  const RuleRange unguarded = program.allow_plan().unguarded;
+  ASSERT_EQ(unguarded.end - unguarded.begin, 6u);
+  const auto listed = [&](uint32_t i) { return program.rule_lists()[unguarded.begin + i]; };
+  EXPECT_EQ(listed(0).screen, kScreenLeastSize | kScreenWordAtEnd);
+  EXPECT_EQ(listed(0).screen_size, 15u);
+  EXPECT_EQ(listed(0).screen_tail, 15u);
+  EXPECT_EQ(listed(0).screen_slot, host);
+  EXPECT_EQ(listed(1).screen, kScreenLeastSize | kScreenWordAtStart);
+  EXPECT_EQ(listed(1).screen_size, 13u);
+  EXPECT_EQ(listed(2).screen, kScreenLeastSize | kScreenWordAtEnd);  // "db-", then "-example"
+  EXPECT_EQ(listed(2).screen_size, 11u);
+  EXPECT_EQ(listed(2).screen_tail, 8u);
+  EXPECT_EQ(listed(3).screen, kScreenLeastSize);  // 5 bytes: the length alone
+  EXPECT_EQ(listed(3).screen_size, 5u);
+  EXPECT_EQ(listed(4).screen, 0);
+  EXPECT_EQ(listed(5).screen, 0);
+  // The deny as an absent host finds it, with its whole condition.
+  ASSERT_EQ(program.deny_plan().indexes.size(), 1u);
+  const ListedRule& equal = program.rule_lists()[program.deny_plan().indexes[0].all.begin];
+  EXPECT_EQ(equal.screen, kScreenExactSize | kScreenWordAtEnd);
+  EXPECT_EQ(equal.screen_size, 15u);
+  EXPECT_EQ(equal.screen_tail, 15u);
+}
+
 // A rule whose only guard is an ordering on a scalar joins a threshold
 // index instead of the unguarded list: each side sorted so that the rules
 // a value satisfies come first, `>=` before `>` (and `<=` before `<`) at

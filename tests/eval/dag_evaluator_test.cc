@@ -226,6 +226,33 @@ TEST(DagEvaluator, StringTestsCompareEveryByteNotJustTheFirstEight) {
   EXPECT_EQ(CompareOnToolsAndPorts(*policy, tools, 6), 16u * 6);
 }
 
+// The list walks skip a rule whose first test's screen (its length, 8 of
+// its bytes) rules the test out. Denies through every list kind decide as
+// the reference on near misses, and one whose attribute is absent or
+// wrong-typed is not skipped: its test is unknown, so it applies.
+TEST(DagEvaluator, ScreensSkipOnlyRulesWhoseFirstTestIsFalse) {
+  auto policy = CompileOrDie(R"(
+    deny exact when port == 1 and tool == "api.example.com" and not approved;
+    deny suffix when port == 2 and tool ends_with "svc-example-com";
+    deny prefix when port == 3 and tool starts_with "api-internal-";
+    deny pattern when port == 4 and tool like "db-*.example.org";
+    deny short when port == 5 and tool ends_with "e-com";
+    allow rest when port >= 1;
+  )");
+  const std::vector<std::string> tools = {
+      "api.example.com", "api.example.coX", "api.example.co", "Xpi.example.com",
+      "x-svc-example-com", "svc-example-com", "vc-example-com", "x-svc-examplX-com",
+      "api-internal-", "api-internal-x", "api-internaX-x", "db-1.example.org",
+      "db-.example.org", "db1.example.org", "db-1.examplX.org", "e-com", "x-com", ""};
+  EXPECT_EQ(CompareOnToolsAndPorts(*policy, tools, 5), 18u * 5);
+  for (const char* json : {R"({"port": 1})", R"({"port": 1, "tool": 7})", R"({"port": 2})",
+                           R"({"port": 4, "tool": ["db-1.example.org"]})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
 // ==, !=, starts_with, ends_with and single-star `like` share one
 // prefix-and-suffix test in the DAG: on texts where the ends overlap, with
 // multi-byte code points around the star and stray UTF-8 continuation
