@@ -2,6 +2,7 @@
 #include "src/io/value.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -17,6 +18,16 @@ void ValueStore::Reset(size_t slot_count) const {
     (*values_)[slot] = Value{};
   }
   texts_->clear();
+}
+
+void ValueStore::ReserveArena(size_t bytes) const {
+  if (bytes <= texts_->capacity()) return;
+  // Room for a whole request's long texts at the first one (a gateway
+  // request's host, session id and workload id come to ~100 bytes), where
+  // std::string's own growth from its 15-byte buffer took three
+  // allocations; then doubling, as append would.
+  constexpr size_t kFirstArenaBytes = 256;
+  texts_->reserve(std::max({bytes, 2 * texts_->capacity(), kFirstArenaBytes}));
 }
 
 bool ValueStore::SetText(uint32_t slot, absl::string_view text) const {
@@ -39,7 +50,13 @@ bool ValueStore::SetText(uint32_t slot, absl::string_view text) const {
   constexpr size_t kLimit = std::numeric_limits<uint32_t>::max();
   if (capacity > kLimit || texts_->size() > kLimit - capacity) return false;
   const size_t offset = texts_->size();
-  texts_->append(text.data(), text.size());  // safe even if `text` is in the arena
+  // `text` may lie in the arena, which ReserveArena may move: keep its place.
+  const auto arena = reinterpret_cast<uintptr_t>(texts_->data());
+  const auto start = reinterpret_cast<uintptr_t>(text.data());
+  const bool in_arena = start >= arena && start < arena + offset;
+  ReserveArena(offset + capacity);
+  if (in_arena) text = absl::string_view(texts_->data() + (start - arena), text.size());
+  texts_->append(text.data(), text.size());
   texts_->append(capacity - text.size(), '\0');
   value.text = TextPlace{static_cast<uint32_t>(offset), static_cast<uint32_t>(capacity)};
   value.text_size = static_cast<uint32_t>(text.size());

@@ -121,6 +121,9 @@ class ValueStore {
   bool SetText(uint32_t slot, absl::string_view text) const;
 
  private:
+  // Grows the arena's buffer to hold at least `bytes`.
+  void ReserveArena(size_t bytes) const;
+
   std::vector<Value>* values_;
   std::vector<ValueDetail>* details_;
   std::string* texts_;

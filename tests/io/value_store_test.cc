@@ -60,6 +60,20 @@ TEST_F(ValueStoreTest, ASlotSetToEverLongerTextsLeavesABoundedTrail) {
   EXPECT_LT(texts_.size(), 4 * text.size());
 }
 
+// A fresh request's long texts (a gateway's host, session id and workload
+// id) land in one buffer, allocated at the first of them.
+TEST_F(ValueStoreTest, ARequestsLongTextsShareTheArenasFirstBuffer) {
+  texts_.shrink_to_fit();
+  ASSERT_TRUE(Store().SetText(0, "api.svc52.corp.example.com"));
+  const char* buffer = texts_.data();
+  ASSERT_TRUE(Store().SetText(1, "1060c528-6011-acb2-26ac-2630c59c276b"));
+  ASSERT_TRUE(Store().SetText(2, "spiffe://corp.example/agents/researcher"));
+  EXPECT_EQ(texts_.data(), buffer);
+  EXPECT_EQ(Store().text(0), "api.svc52.corp.example.com");
+  EXPECT_EQ(Store().text(1), "1060c528-6011-acb2-26ac-2630c59c276b");
+  EXPECT_EQ(Store().text(2), "spiffe://corp.example/agents/researcher");
+}
+
 TEST_F(ValueStoreTest, ATextMayComeFromTheArenaItself) {
   ASSERT_TRUE(Store().SetText(0, "0123456789abcdefghij"));
   // In place, overlapping its own old text.
