@@ -189,7 +189,8 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
 
 // Each listed rule's body, once per (rule, condition): its conjuncts in the
 // order a decision tests them, a conjunct the node walk decides marked
-// "(walk)", so a reader sees what each candidate rule costs.
+// "(walk)" and a first test the list entry screens (ListedRule) marked
+// "(screened)", so a reader sees what each candidate rule costs.
 void DumpBodies(const DagProgram& program, std::string* out) {
   *out += "bodies\n";
   absl::flat_hash_set<std::pair<uint32_t, uint32_t>> seen;
@@ -202,6 +203,7 @@ void DumpBodies(const DagProgram& program, std::string* out) {
       tests.push_back(atom.test == AtomTest::kGeneral
                           ? absl::StrCat(NodeName(atom.node), " (walk)")
                           : absl::StrCat(atom.negated ? "not " : "", program.DescribeNode(atom.node)));
+      if (test == listed.body.begin && listed.screen != 0) tests.back() += " (screened)";
     }
     absl::StrAppend(out, "  ", RuleNames(program, RuleRange{i, i + 1}), ": ",
                     tests.empty() ? "true" : absl::StrJoin(tests, " | "), "\n");

@@ -211,7 +211,7 @@ TEST(DagCompiler, RuleBodiesListStringTestsThenScalarsThenTheNodeWalk) {
                                             "host like \"*.x*\""));
   // `writ dag` shows the body in that order, the walked conjunct by node.
   EXPECT_THAT(policy->DumpDag("text"),
-              ::testing::ContainsRegex("\nbodies\n  d: host == \"h\" \\| port > 2 \\| approved \\| "
+              ::testing::ContainsRegex("\nbodies\n  d: host == \"h\" \\(screened\\) \\| port > 2 \\| approved \\| "
                                        "not has score \\| n[0-9]+ \\(walk\\)\n"));
 }
 
