@@ -2,37 +2,22 @@
 // policy set (policies/agent-gateway, 44 rules, its requests/*.json),
 // through the public API. Each iteration decides one request, cycling over
 // the requests; `allocs_per_decision` counts global operator new calls in
-// the timed loop (this binary replaces operator new).
+// the timed loop (counting_allocator.h).
 //
 //   build/benchmarks/dag_evaluator_benchmark --benchmark_min_time=0.5
 //
 // The generated 10..10,000-rule suite is decision_benchmark.cc.
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/counting_allocator.h"
 #include "writ/policy.h"
 #include "writ/request.h"
-
-namespace {
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-// Array, nothrow and aligned forms default to these two in libstdc++.
-void* operator new(size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* pointer = std::malloc(size == 0 ? 1 : size)) return pointer;
-  throw std::bad_alloc();
-}
-void operator delete(void* pointer) noexcept { std::free(pointer); }
-void operator delete(void* pointer, size_t) noexcept { std::free(pointer); }
 
 namespace writ {
 namespace {
@@ -66,13 +51,13 @@ void RunDecisions(benchmark::State& state, Decide decide) {
   const Workload& workload = AgentGateway();
   size_t index = 0;
   for (int warm = 0; warm < 100; ++warm) decide(workload, workload.requests[warm % workload.requests.size()]);
-  const uint64_t before = allocations.load();
+  const uint64_t before = bench::AllocationCount();
   for (auto _ : state) {
     benchmark::DoNotOptimize(decide(workload, workload.requests[index]));
     if (++index == workload.requests.size()) index = 0;
   }
   state.counters["allocs_per_decision"] =
-      static_cast<double>(allocations.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(bench::AllocationCount() - before) / static_cast<double>(state.iterations());
   state.counters["requests"] = static_cast<double>(workload.requests.size());
 }
 

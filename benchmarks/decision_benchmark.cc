@@ -12,7 +12,7 @@
 // three benchmarks:
 //   batch/MODE/N    Google Benchmark's timed loop: time per iteration is the
 //                   batch mean of one call; allocs_per_call counts global
-//                   operator new calls (this binary replaces it).
+//                   operator new calls (counting_allocator.h).
 //   latency/MODE/N  one iteration that times calls one by one:
 //                   p50_ns/p99_ns/mean_ns counters (each includes a clock
 //                   read; timer_overhead_ns says how much). Not run for the
@@ -37,58 +37,18 @@
 //                   which a loaded machine inflates by preemption).
 // Calls cycle over the workload's 10,000 requests in order.
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/bench_workload.h"
+#include "benchmarks/counting_allocator.h"
 #include "benchmarks/benchmark_main.h"
 #include "src/internal/latency.h"
 #include "writ/policy.h"
 #include "writ/request.h"
-
-// --- Counting global allocator ------------------------------------------------
-
-namespace {
-std::atomic<uint64_t> allocation_count{0};
-
-void* CountedAllocate(size_t size) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  if (void* pointer = std::malloc(size == 0 ? 1 : size)) return pointer;
-  throw std::bad_alloc();
-}
-
-void* CountedAllocateAligned(size_t size, std::align_val_t alignment) {
-  allocation_count.fetch_add(1, std::memory_order_relaxed);
-  const size_t align = static_cast<size_t>(alignment);
-  // aligned_alloc wants a size that is a multiple of the alignment.
-  if (void* pointer = std::aligned_alloc(align, (size + align - 1) / align * align)) {
-    return pointer;
-  }
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(size_t size) { return CountedAllocate(size); }
-void* operator new[](size_t size) { return CountedAllocate(size); }
-void* operator new(size_t size, std::align_val_t alignment) {
-  return CountedAllocateAligned(size, alignment);
-}
-void* operator new[](size_t size, std::align_val_t alignment) {
-  return CountedAllocateAligned(size, alignment);
-}
-void operator delete(void* pointer) noexcept { std::free(pointer); }
-void operator delete[](void* pointer) noexcept { std::free(pointer); }
-void operator delete(void* pointer, size_t) noexcept { std::free(pointer); }
-void operator delete[](void* pointer, size_t) noexcept { std::free(pointer); }
-void operator delete(void* pointer, std::align_val_t) noexcept { std::free(pointer); }
-void operator delete[](void* pointer, std::align_val_t) noexcept { std::free(pointer); }
-void operator delete(void* pointer, size_t, std::align_val_t) noexcept { std::free(pointer); }
-void operator delete[](void* pointer, size_t, std::align_val_t) noexcept { std::free(pointer); }
 
 namespace writ::bench {
 namespace {
@@ -180,12 +140,12 @@ void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t per
   if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
   call(0);  // first-call setup (thread-local scratch, if any) is not a decision
   size_t index = 0;
-  const uint64_t allocations_before = allocation_count.load();
+  const uint64_t allocations_before = AllocationCount();
   for (auto _ : state) {
     benchmark::DoNotOptimize(call(index));
     if (++index == period) index = 0;
   }
-  const uint64_t allocations = allocation_count.load() - allocations_before;
+  const uint64_t allocations = AllocationCount() - allocations_before;
   state.counters["allocs_per_call"] =
       static_cast<double>(allocations) / static_cast<double>(state.iterations());
   state.counters["rules"] = static_cast<double>(rules);

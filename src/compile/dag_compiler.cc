@@ -112,6 +112,7 @@ struct Guard {
   bool exact = true;
   std::vector<std::string> texts;  // string values, or dotted suffixes
   std::vector<int64_t> members;    // enum member indexes
+  std::vector<Cidr> cidrs;         // kCidr: the blocks
   // kThreshold: `attribute op constant`, the constant as the type has it.
   Operator op = Operator::kEqual;
   int64_t integer = 0;
@@ -125,6 +126,9 @@ struct Guard {
     for (int64_t member : members) keys.push_back(std::to_string(member));
     if (kind == GuardKind::kThreshold) {
       keys.push_back(absl::StrCat(static_cast<int>(op), " ", integer, " ", number));
+    }
+    for (const Cidr& block : cidrs) {
+      keys.push_back(absl::StrCat(FormatIpAddress(block.network), "/", block.prefix_length));
     }
     return keys;
   }
@@ -164,6 +168,13 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
   guard.slot = predicate.slot;
   const bool string = predicate.type == TypeKind::kString;
   const bool list = predicate.op == Operator::kIn;
+  if (predicate.type == TypeKind::kIp) {
+    // `within []` is false whatever the address: no block to file under.
+    if (predicate.op != Operator::kWithin || operand.cidrs.empty()) return std::nullopt;
+    guard.kind = GuardKind::kCidr;
+    guard.cidrs = operand.cidrs;
+    return guard;
+  }
   if (predicate.op == Operator::kEqual || list) {
     if (string) {
       guard.texts = list ? operand.texts : std::vector<std::string>{operand.text};
@@ -548,6 +559,7 @@ class DagCompiler {
     const Type& type = policy_.schema->attributes[slot].type;
     index.type = type.kind;
     if (kind == GuardKind::kThreshold) return BuildThresholdIndex(std::move(index), members);
+    if (kind == GuardKind::kCidr) return BuildCidrIndex(std::move(index), members);
     std::vector<uint32_t> all;
     std::map<std::string, std::vector<uint32_t>> by_text;
     std::vector<std::vector<uint32_t>> by_member(type.enum_members.size());
@@ -614,6 +626,99 @@ class DagCompiler {
     index.above = ThresholdSideOf(above, number);
     index.below = ThresholdSideOf(below, number);
     return index;
+  }
+
+  // A kCidr index (CidrTable). Finding a rule under a block that covers
+  // the address proves its `within`, so it is listed with its residual
+  // condition.
+  GuardIndex BuildCidrIndex(GuardIndex index,
+                            const std::vector<std::pair<uint32_t, Guard>>& members) {
+    std::vector<uint32_t> all;
+    // Ordered by (network, prefix length): a block comes after every block
+    // that contains it.
+    std::map<std::pair<IpAddress, int>, std::vector<uint32_t>> rules_by_block;
+    absl::flat_hash_map<uint32_t, uint32_t> residuals;
+    for (const auto& [rule, guard] : members) {
+      all.push_back(rule);
+      residuals[rule] = ResidualCondition(program_->rules_[rule], guard.node);
+      for (const Cidr& block : OutermostBlocks(guard.cidrs)) {
+        AddOnce(rule, &rules_by_block[{block.network, block.prefix_length}]);
+      }
+    }
+    index.all = AddList(all, FullConditions(all));
+    CidrTable& table = index.cidrs;
+    std::vector<uint32_t> open;  // the blocks containing the current one
+    for (const auto& [key, rules] : rules_by_block) {
+      const Cidr block{key.first, key.second};
+      while (!open.empty() && !table.blocks[open.back()].Contains(block.network)) open.pop_back();
+      table.parents.push_back(open.empty() ? CidrTable::kNoBlock : open.back());
+      open.push_back(static_cast<uint32_t>(table.blocks.size()));
+      table.blocks.push_back(block);
+      std::vector<uint32_t> conditions;
+      for (uint32_t rule : rules) conditions.push_back(residuals[rule]);
+      table.rules.push_back(AddList(rules, conditions));
+    }
+    CutCidrSegments(&table);
+    return index;
+  }
+
+  // A rule's blocks without those inside another of its blocks (and
+  // without repeats): what is left is disjoint, so an address finds the
+  // rule under one block at most.
+  static std::vector<Cidr> OutermostBlocks(const std::vector<Cidr>& blocks) {
+    std::vector<Cidr> outermost;
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      const auto covers = [&](size_t j) {
+        const Cidr& other = blocks[j];
+        if (other.prefix_length == blocks[i].prefix_length) {
+          return other.network == blocks[i].network && j < i;  // a repeat
+        }
+        return other.prefix_length < blocks[i].prefix_length && other.Contains(blocks[i].network);
+      };
+      bool inside = false;
+      for (size_t j = 0; j < blocks.size() && !inside; ++j) inside = j != i && covers(j);
+      if (!inside) outermost.push_back(blocks[i]);
+    }
+    return outermost;
+  }
+
+  // Cuts the address space at each block's first address and just past its
+  // last, and records each segment's innermost covering block: walking up
+  // from the last block that starts at or before the cut, the first that
+  // contains it (any block containing the cut starts before it, so it is
+  // that block or one of its ancestors).
+  static void CutCidrSegments(CidrTable* table) {
+    std::vector<IpAddress> cuts;
+    for (const Cidr& block : table->blocks) {
+      cuts.push_back(block.network);
+      if (std::optional<IpAddress> past = PastLastAddress(block)) cuts.push_back(*past);
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    size_t last = 0;  // blocks starting at or before the cut, in order
+    for (const IpAddress& cut : cuts) {
+      while (last < table->blocks.size() && table->blocks[last].network <= cut) ++last;
+      uint32_t block = last == 0 ? CidrTable::kNoBlock : static_cast<uint32_t>(last - 1);
+      while (block != CidrTable::kNoBlock && !table->blocks[block].Contains(cut)) {
+        block = table->parents[block];
+      }
+      table->starts.push_back(cut);
+      table->innermost.push_back(block);
+    }
+  }
+
+  // The address just past `block`'s last one; none when the block reaches
+  // the end of the address space.
+  static std::optional<IpAddress> PastLastAddress(const Cidr& block) {
+    IpAddress address = block.network;
+    // Set the host bits, then add one with carry.
+    for (int bit = block.prefix_length; bit < 128; ++bit) {
+      address.bytes[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+    }
+    for (int byte = 15; byte >= 0; --byte) {
+      if (++address.bytes[byte] != 0) return address;
+    }
+    return std::nullopt;
   }
 
   ThresholdSide ThresholdSideOf(const std::vector<const std::pair<uint32_t, Guard>*>& sorted,

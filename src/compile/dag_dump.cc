@@ -135,6 +135,7 @@ const char* IndexKindWord(GuardKind kind) {
     case GuardKind::kEquality: return "";
     case GuardKind::kDotSuffix: return " suffix";
     case GuardKind::kThreshold: return " threshold";
+    case GuardKind::kCidr: return " cidr";
   }
   return "";
 }
@@ -176,6 +177,16 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
               [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [text, range] : entries) {
       absl::StrAppend(out, "    ", QuoteString(text), " -> ", RuleNames(program, range), "\n");
+    }
+    // A block inside another is indented under it.
+    for (size_t block = 0; block < index.cidrs.blocks.size(); ++block) {
+      std::string indent = "    ";
+      for (uint32_t up = index.cidrs.parents[block]; up != CidrTable::kNoBlock;
+           up = index.cidrs.parents[up]) {
+        indent += "  ";
+      }
+      absl::StrAppend(out, indent, FormatCidr(index.cidrs.blocks[block]), " -> ",
+                      RuleNames(program, index.cidrs.rules[block]), "\n");
     }
     DumpThresholdSide(program, attribute, index.above, true, out);
     DumpThresholdSide(program, attribute, index.below, false, out);

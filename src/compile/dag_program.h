@@ -13,10 +13,12 @@
 //    nodes; nested `and`s (and `or`s) are flattened, constants folded.
 //  * Each rule's condition (`when and not unless`) is one node. A rule
 //    whose condition is an `and` with an equality or `in` atom on a string
-//    or enum attribute, or a dotted-suffix atom (`ends_with ".x.com"`,
-//    `like "*.x.com"`) on a string attribute, is *guarded* by it: the rule
-//    sits in a hash index from value (or suffix) to rules, so a request
-//    only visits the rules its values can make true. A rule found under a
+//    or enum attribute, a dotted-suffix atom (`ends_with ".x.com"`,
+//    `like "*.x.com"`) on a string attribute, an ordering against a
+//    constant (`a >= 3`) or `within [CIDRs]` on an ip attribute is
+//    *guarded* by it: the rule sits in an index from value (suffix,
+//    threshold, address block) to rules (GuardKind), so a request only
+//    visits the rules its values can make true. A rule found under a
 //    key that proves its guard true is listed with its residual condition
 //    (the other conjuncts), so the guard is not evaluated again. The
 //    evaluator checks deny rules first and stops at the first that applies
@@ -35,6 +37,7 @@
 
 #include "src/check/checked_policy.h"
 #include "src/compile/text_table.h"
+#include "src/internal/ip_address.h"
 #include "writ/decision.h"
 
 namespace writ::internal {
@@ -198,6 +201,9 @@ enum class GuardKind : uint8_t {
   // number attribute: the rules a value satisfies are a prefix of a list
   // sorted by threshold, found by one binary search (ThresholdSide).
   kThreshold,
+  // `a within [cidrs]` on an ip attribute: the rules filed under each CIDR
+  // block, found through a sorted table of address ranges (CidrTable).
+  kCidr,
 };
 
 // One direction of a kThreshold index: `above` holds the rules guarded by
@@ -210,6 +216,23 @@ struct ThresholdSide {
   std::vector<double> numbers;    // number
   std::vector<uint8_t> strict;    // 1 for `>` and `<`
   RuleRange rules;                // entry i is rule_lists()[rules.begin + i]
+};
+
+// A kCidr index's blocks as a range table. CIDR blocks are nested or
+// disjoint, so they form a forest (`parents`); the address space is cut
+// into segments at every block's first address and just past its last,
+// and each segment records the innermost block that covers it. The rules
+// an address makes true are those of that block and of its ancestors: one
+// binary search over `starts`, then a walk up a chain as deep as the
+// blocks nest (one or two, for real policies). A rule is filed only under
+// its outermost blocks, which are disjoint, so no walk meets it twice.
+struct CidrTable {
+  static constexpr uint32_t kNoBlock = 0xffffffffu;
+  std::vector<Cidr> blocks;        // by (network, prefix): parents first
+  std::vector<uint32_t> parents;   // per block; kNoBlock at a root
+  std::vector<RuleRange> rules;    // per block, in rule_lists()
+  std::vector<IpAddress> starts;   // ascending: the segments' first addresses
+  std::vector<uint32_t> innermost; // per segment; kNoBlock where none covers
 };
 
 // The rules of one effect guarded by one kind of atom on one attribute.
@@ -228,6 +251,7 @@ struct GuardIndex {
   // suffix of a length no key has is not hashed at all.
   uint64_t key_lengths = 0;
   ThresholdSide above, below;  // kThreshold
+  CidrTable cidrs;             // kCidr
 };
 
 inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }

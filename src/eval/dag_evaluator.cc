@@ -118,6 +118,9 @@ class DagRun {
           stop = VisitRange(Satisfied(index, index.above, true, value), visit) ||
                  VisitRange(Satisfied(index, index.below, false, value), visit);
           break;
+        case GuardKind::kCidr:
+          stop = VisitCoveringBlocks(index.cidrs, request_.slot(index.slot).detail->ip, visit);
+          break;
         default: stop = VisitRange(Lookup(index, value), visit); break;
       }
       if (stop) return true;
@@ -280,6 +283,19 @@ class DagRun {
   template <typename T>
   static bool IsPast(T threshold, T value, bool strict, bool above) {
     return (above ? threshold < value : threshold > value) || (!strict && threshold == value);
+  }
+
+  // The rules of every block that covers `address` (CidrTable): the
+  // innermost block of its segment, then that block's ancestors.
+  template <typename Visit>
+  bool VisitCoveringBlocks(const CidrTable& table, const IpAddress& address, Visit& visit) {
+    const auto past = std::upper_bound(table.starts.begin(), table.starts.end(), address);
+    if (past == table.starts.begin()) return false;
+    for (uint32_t block = table.innermost[past - table.starts.begin() - 1];
+         block != CidrTable::kNoBlock; block = table.parents[block]) {
+      if (VisitRange(table.rules[block], visit)) return true;
+    }
+    return false;
   }
 
   // Every suffix of `text` that starts at a '.' is a key a rule may be

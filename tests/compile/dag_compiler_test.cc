@@ -215,6 +215,55 @@ TEST(DagCompiler, RuleBodiesListStringTestsThenScalarsThenTheNodeWalk) {
                                        "not has score \\| n[0-9]+ \\(walk\\)\n"));
 }
 
+// `ip within [...]` guards a rule in a kCidr index: the blocks ordered so
+// that a block's parent comes first, each rule under its outermost blocks
+// only, the address space cut where a covering block starts or ends, and
+// `writ dag` indenting a block under the one that contains it.
+TEST(DagCompiler, WithinGuardsJoinACidrIndexOfNestedBlocks) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { ip: ip; port: int; }
+    allow corp when ip within ["10.0.0.0/8", "192.168.0.0/16"] and port == 1;
+    allow lab when ip within ["10.1.0.0/16"];
+    allow host when ip within ["10.1.2.3/32", "10.0.0.0/8"];
+    allow never when ip within [];
+  )");
+  const DagProgram& program = *policy->dag();
+  const EffectPlan& allow = program.allow_plan();
+  EXPECT_EQ(allow.unguarded.end - allow.unguarded.begin, 1u);  // never: no block
+  ASSERT_EQ(allow.indexes.size(), 1u);
+  const GuardIndex& index = allow.indexes[0];
+  EXPECT_EQ(index.kind, GuardKind::kCidr);
+  const CidrTable& table = index.cidrs;
+  std::vector<std::string> blocks;
+  for (const Cidr& block : table.blocks) {
+    blocks.push_back(FormatIpAddress(block.network) + "/" +
+                     std::to_string(block.prefix_length - 96));
+  }
+  EXPECT_THAT(blocks, ::testing::ElementsAre("10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/16"));
+  EXPECT_THAT(table.parents, ::testing::ElementsAre(CidrTable::kNoBlock, 0u, CidrTable::kNoBlock));
+  const auto names = [&](RuleRange range) {
+    std::vector<std::string> rules;
+    for (uint32_t i = range.begin; i < range.end; ++i) {
+      rules.push_back(policy->checked().rules[program.rule_lists()[i].rule].name);
+    }
+    return rules;
+  };
+  EXPECT_THAT(names(table.rules[0]), ::testing::ElementsAre("corp", "host"));  // not also 10.1.2.3
+  EXPECT_THAT(names(table.rules[1]), ::testing::ElementsAre("lab"));
+  EXPECT_THAT(names(table.rules[2]), ::testing::ElementsAre("corp"));
+  std::vector<std::string> starts;
+  for (const IpAddress& start : table.starts) starts.push_back(FormatIpAddress(start));
+  EXPECT_THAT(starts, ::testing::ElementsAre("10.0.0.0", "10.1.0.0", "10.2.0.0", "11.0.0.0",
+                                             "192.168.0.0", "192.169.0.0"));
+  EXPECT_THAT(table.innermost, ::testing::ElementsAre(0u, 1u, 0u, CidrTable::kNoBlock, 2u,
+                                                      CidrTable::kNoBlock));
+  EXPECT_THAT(policy->DumpDag("text"),
+              ::testing::ContainsRegex("  allow by ip cidr \\(3 rules; absent or wrong-typed: none\\)\n"
+                                       "    10\\.0\\.0\\.0/8 -> corp\\(n[0-9]+\\) host\\(n[0-9]+\\)\n"
+                                       "      10\\.1\\.0\\.0/16 -> lab\\(n[0-9]+\\)\n"
+                                       "    192\\.168\\.0\\.0/16 -> corp\\(n[0-9]+\\)\n"));
+}
+
 // A listed rule whose body starts with an affix test carries its screen:
 // the length (exact for ==, least otherwise) and the 8 bytes the text must
 // hold at its end (a suffix of 8 or more) or start (a prefix of 8 or more).

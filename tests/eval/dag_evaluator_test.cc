@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/testing/compile_for_test.h"
 #include "writ/policy.h"
@@ -303,6 +304,54 @@ TEST(DagEvaluator, StringListTestsCompareEveryMemberWhole) {
       "analytics.read", "analytics.reaX", "analytics.readX", "analytics.readXY", "analytics",
       "", "a", "ab", "ba", "abcdefgh", "abcdefgX", "abcdefghi"};
   EXPECT_EQ(CompareOnToolsAndPorts(*policy, tools, 3), 12u * 3);
+}
+
+// Rules found through a CIDR index decide as the reference at and around
+// every block's ends: nested and disjoint blocks, IPv4 (also written as a
+// mapped IPv6 address) and IPv6, a rule that lists a block inside another
+// of its own (determining once), blocks that reach either end of the
+// address space, and an absent or wrong-typed address (the denies apply,
+// fail-closed).
+TEST(DagEvaluator, CidrIndexesDecideAsTheReferenceAroundEveryBlock) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { ip: ip; port: int; }
+    allow corp when ip within ["10.0.0.0/8", "192.168.0.0/16"] and port == 1;
+    allow lab when ip within ["10.1.0.0/16"] and port <= 2;
+    allow host when ip within ["10.1.2.3/32", "10.1.2.0/24", "10.0.0.0/8"];
+    allow v6 when ip within ["fd12:3456:789a::/48", "::/0"] and port == 3;
+    deny top when ip within ["255.255.255.0/24", "ffff:ffff:ffff:ffff::/64"] and port == 4;
+    deny low when ip within ["0.0.0.0/8"] and port > 0;
+    deny ula when ip within ["fd12:3456:789a:1::/64"] and port < 3;
+  )");
+  // Every rule here is found through the two CIDR indexes.
+  const std::string dag = policy->DumpDag("text");
+  ASSERT_NE(dag.find("  allow by ip cidr (4 rules;"), std::string::npos) << dag;
+  ASSERT_NE(dag.find("  deny by ip cidr (3 rules;"), std::string::npos) << dag;
+  size_t compared = 0;
+  for (const char* ip :
+       {"10.0.0.0", "9.255.255.255", "10.255.255.255", "11.0.0.0", "10.1.0.0", "10.0.255.255",
+        "10.1.255.255", "10.2.0.0", "10.1.2.3", "10.1.2.2", "10.1.2.4", "10.1.2.0", "10.1.2.255",
+        "10.1.3.0", "::ffff:10.1.2.3", "192.168.0.0", "192.167.255.255", "192.168.255.255",
+        "192.169.0.0", "0.0.0.0", "0.255.255.255", "1.0.0.0", "255.255.255.255",
+        "255.255.255.0", "255.255.254.255", "::", "::1", "fd12:3456:789a::",
+        "fd12:3456:789a:1::", "fd12:3456:789a:1:ffff:ffff:ffff:ffff", "fd12:3456:789a:2::",
+        "fd12:3456:789a:ffff:ffff:ffff:ffff:ffff", "fd12:3456:789b::", "fd12:3456:7899:ffff::",
+        "ffff:ffff:ffff:ffff::", "ffff:ffff:ffff:fffe:ffff:ffff:ffff:ffff",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"}) {
+    for (int port = 0; port <= 4; ++port) {
+      const std::string json =
+          absl::StrCat(R"({"ip": ")", ip, R"(", "port": )", port, "}");
+      EXPECT_EQ(Record(*policy, json, Evaluator::kDag), Record(*policy, json, Evaluator::kReference))
+          << json;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 37u * 5);
+  for (const char* json : {R"({"port": 1})", R"({"ip": "10.1.2", "port": 1})", R"({"ip": 7})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
 }
 
 // Rules found through a threshold index decide as the reference at and
