@@ -316,11 +316,17 @@ class DagCompiler {
                                                                  : CompactAtomOf(predicate));
     }
     for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
+    BuildPatternSets();
     PlanEffect(Effect::kDeny, &program_->deny_plan_);
     PlanEffect(Effect::kAllow, &program_->allow_plan_);
     CopyBodyTexts();
     for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
     MarkMemoizedNodes();
+    // A pattern set's run stores every member's answer, read back from the
+    // memo whatever the member's parent count.
+    for (const PatternSet& patterns : program_->pattern_sets_) {
+      for (uint32_t node : patterns.nodes) program_->nodes_[node].memoized = true;
+    }
     return std::shared_ptr<const DagProgram>(program_.release());
   }
 
@@ -457,6 +463,46 @@ class DagCompiler {
       DagNode& node = program_->nodes_[id];
       const bool constant = node.kind == NodeKind::kFalse || node.kind == NodeKind::kTrue;
       node.memoized = !constant && parents[id] > 1;
+    }
+  }
+
+  // Groups the `matches` atoms by attribute; each attribute with two or
+  // more gets one RE2::Set (PatternSet), its atoms the kPatternSet test.
+  // A set that does not compile (too large for RE2's memory budget) leaves
+  // its atoms to run their own regexes.
+  void BuildPatternSets() {
+    std::map<uint32_t, std::vector<uint32_t>> nodes_by_slot;
+    for (uint32_t id = 0; id < program_->nodes_.size(); ++id) {
+      const DagNode& node = program_->nodes_[id];
+      if (node.kind != NodeKind::kPredicate) continue;
+      const Predicate& predicate = policy_.predicates[node.operand];
+      if (predicate.op == Operator::kMatches && !predicate.operand.other_slot.has_value()) {
+        nodes_by_slot[predicate.slot].push_back(id);
+      }
+    }
+    for (const auto& [slot, nodes] : nodes_by_slot) {
+      if (nodes.size() < 2) continue;
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto set = std::make_unique<RE2::Set>(options, RE2::ANCHOR_BOTH);
+      bool added = true;
+      for (uint32_t node : nodes) {
+        const Predicate& predicate = policy_.predicates[program_->nodes_[node].operand];
+        added = added && set->Add(predicate.operand.regex->pattern(), nullptr) >= 0;
+      }
+      if (!added || !set->Compile()) continue;
+      const uint32_t index = static_cast<uint32_t>(program_->pattern_sets_.size());
+      std::vector<const RE2*> regexes;
+      for (uint32_t member = 0; member < nodes.size(); ++member) {
+        const uint32_t predicate = program_->nodes_[nodes[member]].operand;
+        regexes.push_back(policy_.predicates[predicate].operand.regex.get());
+        CompactAtom& atom = program_->compact_atoms_[predicate];
+        atom.test = AtomTest::kPatternSet;
+        atom.integer = index;
+        atom.text_size = member;
+      }
+      program_->pattern_sets_.push_back(
+          PatternSet{slot, nodes, std::move(regexes), std::move(set)});
     }
   }
 
@@ -864,7 +910,9 @@ class DagCompiler {
       test.integer = 1;
     }
     if (atom_node.kind != NodeKind::kPredicate) test.slot = atom_node.operand;
-    if (test.test == AtomTest::kGeneral) {
+    // A pattern set's member is asked for through the node walk, whose memo
+    // holds the answers the set's first run stored.
+    if (test.test == AtomTest::kGeneral || test.test == AtomTest::kPatternSet) {
       CompactAtom walked;
       walked.node = conjunct;
       return walked;
@@ -884,7 +932,8 @@ class DagCompiler {
     switch (test) {
       case AtomTest::kTextAffix:
       case AtomTest::kTextIn: return 0;
-      case AtomTest::kGeneral: return 2;
+      case AtomTest::kGeneral:
+      case AtomTest::kPatternSet: return 2;
       default: return 1;
     }
   }

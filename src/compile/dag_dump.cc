@@ -221,6 +221,19 @@ void DumpBodies(const DagProgram& program, std::string* out) {
   }
 }
 
+// The `matches` atoms decided together, one RE2::Set per attribute; no
+// section when there are none.
+void DumpPatternSets(const DagProgram& program, std::string* out) {
+  if (program.pattern_sets().empty()) return;
+  *out += "pattern sets (one RE2::Set pass each)\n";
+  for (const PatternSet& patterns : program.pattern_sets()) {
+    std::vector<std::string> names;
+    for (uint32_t node : patterns.nodes) names.push_back(NodeName(node));
+    absl::StrAppend(out, "  ", program.policy().schema->attributes[patterns.slot].path, ": ",
+                    absl::StrJoin(names, " "), "\n");
+  }
+}
+
 // Graphviz wants `"` and `\` escaped inside a quoted label.
 std::string DotLabel(absl::string_view text) {
   std::string label = "\"";
@@ -285,6 +298,7 @@ std::string DagProgram::Dump() const {
   DumpPlan(*this, "deny", deny_plan_, &out);
   DumpPlan(*this, "allow", allow_plan_, &out);
   DumpBodies(*this, &out);
+  DumpPatternSets(*this, &out);
   absl::StrAppend(&out, "default ", EffectWord(policy.default_effect),
                   policy.default_written ? "" : " (not written)", "\n");
   return out;

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "re2/set.h"
 #include "src/check/checked_policy.h"
 #include "src/compile/text_table.h"
 #include "src/internal/ip_address.h"
@@ -94,6 +95,13 @@ enum class AtomTest : uint8_t {
   // the policy is large).
   kTextIn,
   kHas,            // in a rule body: has <slot>
+  // A `matches` atom that shares an RE2::Set with every other `matches`
+  // atom over its attribute (PatternSet): integer = the set's index in
+  // DagProgram::pattern_sets(), text_size = the atom's pattern in it. The
+  // first of them a decision asks for runs the set once and stores every
+  // member's answer in the memo (PatternSet). In a rule body it goes
+  // through the node walk, which reads the memo.
+  kPatternSet,
 };
 
 // The bits of CompactAtom::outcomes: which ordering of subject against
@@ -131,6 +139,19 @@ struct CompactAtom {
   };
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
+
+// Every `matches` atom over one string attribute, when there are two or
+// more, as one RE2::Set anchored at both ends (RE2::FullMatch's semantics,
+// pattern i being member i). One pass over the text finds whether any
+// matches: when none does (the common case for a list of patterns to
+// refuse), that pass decides them all, where each would otherwise run its
+// own regex over the text.
+struct PatternSet {
+  uint32_t slot = 0;
+  std::vector<uint32_t> nodes;         // member i's atom node
+  std::vector<const RE2*> regexes;     // member i's own regex (the policy's)
+  std::unique_ptr<const RE2::Set> set;
+};
 
 // One string of a kTextIn list: its bytes are
 // list_member_bytes()[offset, offset + size).
@@ -282,6 +303,7 @@ class DagProgram {
   const std::vector<CompactAtom>& body_tests() const { return body_tests_; }
   const std::vector<ListMember>& list_members() const { return list_members_; }
   const std::string& list_member_bytes() const { return list_member_bytes_; }
+  const std::vector<PatternSet>& pattern_sets() const { return pattern_sets_; }
   const EffectPlan& deny_plan() const { return deny_plan_; }
   const EffectPlan& allow_plan() const { return allow_plan_; }
   size_t atom_count() const { return atom_count_; }
@@ -312,6 +334,7 @@ class DagProgram {
   std::string body_texts_;  // the constants of body_tests_' kTextAffix
                             // tests, in body order; never resized
   std::string list_member_bytes_;
+  std::vector<PatternSet> pattern_sets_;
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
   size_t atom_count_ = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -219,6 +220,11 @@ class DagRun {
         return FromBool(MatchesAffix(atom, TextOf(subject)) != (atom.op == Operator::kNotEqual));
       case AtomTest::kTextIn:
         return FromBool(InTextList(atom, TextOf(subject)) != (atom.op == Operator::kNotIn));
+      case AtomTest::kPatternSet:
+        if (std::optional<bool> matched = MatchPatternSet(atom, TextOf(subject))) {
+          return FromBool(*matched);
+        }
+        break;  // the set could not run: this atom's own regex decides
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }
@@ -228,6 +234,29 @@ class DagRun {
       return EvaluatePredicate(predicate, request_.slot(atom.slot), &other);
     }
     return EvaluatePredicate(predicate, request_.slot(atom.slot), nullptr);
+  }
+
+  // kPatternSet: one pass of the atom's RE2::Set over `text` says whether
+  // any member matches. If none does, every member is false; if one does,
+  // each member's own regex says whether it is one of them (the set names
+  // its matches only in a list it allocates per call, which a decision
+  // must not). Either way every member's answer goes to the memo, where
+  // the set's other atoms find it, so the set runs once per decision.
+  // Nothing when the set cannot run (RE2's DFA out of memory): the atom's
+  // own regex decides then.
+  std::optional<bool> MatchPatternSet(const CompactAtom& atom, absl::string_view text) {
+    const PatternSet& patterns = program_.pattern_sets()[atom.integer];
+    const re2::StringPiece piece(text.data(), text.size());
+    RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+    const bool any = patterns.set->Match(piece, nullptr, &error);
+    if (error.kind != RE2::Set::kNoError) return std::nullopt;
+    bool self = false;
+    for (uint32_t member = 0; member < patterns.nodes.size(); ++member) {
+      const bool matched = any && RE2::FullMatch(piece, *patterns.regexes[member]);
+      memo_.Store(patterns.nodes[member], FromBool(matched));
+      if (member == atom.text_size) self = matched;
+    }
+    return self;
   }
 
   // Kleene `and` (dominant false, neutral true) or `or` (the reverse): the

@@ -264,6 +264,40 @@ TEST(DagCompiler, WithinGuardsJoinACidrIndexOfNestedBlocks) {
                                        "    192\\.168\\.0\\.0/16 -> corp\\(n[0-9]+\\)\n"));
 }
 
+// The `matches` atoms over one attribute, two or more, become one RE2::Set
+// (each atom's test kPatternSet, naming the set and its pattern there);
+// a lone pattern on another attribute keeps its own regex. Members are
+// memoised, since the set's run stores all their answers.
+TEST(DagCompiler, MatchesAtomsOnOneAttributeShareOneRe2Set) {
+  auto policy = CompileOrDie(R"(
+    deny a when tool matches "a.*";
+    deny b when tool matches "b.*" and port > 1;
+    allow c when tool matches "a.*" or tool matches "c[0-9]+";
+    allow d when host matches "x.*";
+  )");
+  const DagProgram& program = *policy->dag();
+  ASSERT_EQ(program.pattern_sets().size(), 1u);
+  const PatternSet& patterns = program.pattern_sets()[0];
+  EXPECT_EQ(patterns.slot, policy->FindAttribute("tool")->slot);
+  std::vector<std::string> members;
+  for (uint32_t member = 0; member < patterns.nodes.size(); ++member) {
+    const uint32_t node = patterns.nodes[member];
+    members.push_back(program.DescribeNode(node));
+    EXPECT_TRUE(program.nodes()[node].memoized);
+    const CompactAtom& atom = program.compact_atoms()[program.nodes()[node].operand];
+    EXPECT_EQ(atom.test, AtomTest::kPatternSet);
+    EXPECT_EQ(atom.integer, 0);
+    EXPECT_EQ(atom.text_size, member);
+  }
+  EXPECT_THAT(members, ::testing::UnorderedElementsAre("tool matches \"a.*\"",
+                                                       "tool matches \"b.*\"",
+                                                       "tool matches \"c[0-9]+\""));
+  const uint32_t host = NodeNamed(program, "host matches \"x.*\"");
+  EXPECT_EQ(program.compact_atoms()[program.nodes()[host].operand].test, AtomTest::kGeneral);
+  EXPECT_THAT(policy->DumpDag("text"),
+              HasSubstr("pattern sets (one RE2::Set pass each)\n  tool: n"));
+}
+
 // A listed rule whose body starts with an affix test carries its screen:
 // the length (exact for ==, least otherwise) and the 8 bytes the text must
 // hold at its end (a suffix of 8 or more) or start (a prefix of 8 or more).

@@ -354,6 +354,48 @@ TEST(DagEvaluator, CidrIndexesDecideAsTheReferenceAroundEveryBlock) {
   }
 }
 
+// The `matches` atoms over one attribute share an RE2::Set: a pass with no
+// match makes them all false, else each runs its own regex, and either way
+// every member's answer is kept for the rest of the decision. Negated, in
+// bodies and under `or`, on texts matching none, one or several patterns,
+// and absent or wrong-typed (unknown), they decide as the reference,
+// why_not included.
+TEST(DagEvaluator, PatternSetsDecideAsTheReference) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { cmd: string; tool: string; port: int; }
+    deny curl when cmd matches "(?s).*\\bcurl\\b.*";
+    deny wget when cmd matches "(?s).*\\bwget\\b.*" and port > 1;
+    deny rm when not (cmd matches "rm -rf /tmp/.*") and tool == "shell"
+      and cmd matches "(?i)RM .*";
+    allow shell when tool == "shell" and (cmd matches "ls( .*)?" or cmd matches "(?i)RM .*");
+    allow fetch when tool == "http" and cmd matches "(?s).*\\bwget\\b.*";
+    allow other when tool == "other" and cmd matches "";
+  )");
+  ASSERT_NE(policy->DumpDag("text").find("pattern sets (one RE2::Set pass each)\n  cmd: "),
+            std::string::npos);
+  size_t compared = 0;
+  for (const char* cmd : {"", "curl x", "xcurl y", "wget http://a", "get wget", "rm -rf /tmp/x",
+                          "rm -rf /", "RM foo", "rm foo", "curl && wget", "ls", "ls -l", "lsx",
+                          "rm\\n-rf", "line\\ncurl"}) {
+    for (const char* tool : {"shell", "http", "other", "none"}) {
+      for (int port = 1; port <= 2; ++port) {
+        const std::string json = absl::StrCat(R"({"cmd": ")", cmd, R"(", "tool": ")", tool,
+                                              R"(", "port": )", port, "}");
+        EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
+                  Record(*policy, json, Evaluator::kReference))
+            << json;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 15u * 4 * 2);
+  for (const char* json : {R"({"tool": "shell", "port": 2})", R"({"cmd": 7, "tool": "http"})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
 // Rules found through a threshold index decide as the reference at and
 // around every threshold: ints and enums on both sides of `>`/`>=`/`<`/
 // `<=`, numbers including -0.0, infinities and NaN (no ordering holds),

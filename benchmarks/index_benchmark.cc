@@ -1,0 +1,186 @@
+// Guard indexes and matchers that the generated gateway set of
+// decision_benchmark.cc does not exercise, on policies built for them:
+//
+//   BM_Cidr*/N      network segmentation: N allow rules, each scoped to its
+//                   own /24 inside 10.0.0.0/8 (`destination.ip within`),
+//                   every 25th also to the /16 around it, plus 10 deny
+//                   rules on /16s when the session is deeply delegated. The
+//                   DAG files them in a CIDR range table (GuardKind::kCidr).
+//                   N = 100, 1,000, 10,000.
+//   BM_Patterns*/K  a shell guard: K deny rules, each refusing one
+//                   dangerous command word (`args.command matches
+//                   "(?s).*\bword\b.*"`), and an allow for the shell. The
+//                   DAG decides the K patterns in one RE2::Set pass
+//                   (PatternSet). K = 10, 50.
+//
+// Each iteration decides one request through the public API, cycling over
+// 1,024 requests; `allocs_per_decision` counts global operator new calls in
+// the timed loop (counting_allocator.h), `allowed_share` the requests
+// allowed. *Dag is the engine, *Reference the reference interpreter.
+//
+//   build-bench/benchmarks/index_benchmark
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "benchmarks/counting_allocator.h"
+#include "writ/policy.h"
+#include "writ/request.h"
+
+namespace writ {
+namespace {
+
+constexpr int kRequests = 1024;
+
+struct Workload {
+  std::shared_ptr<const Policy> policy;
+  std::vector<Request> requests;
+};
+
+// Compiles `source` and builds kRequests requests with `fill(policy, i,
+// random, request)`.
+using RequestFiller =
+    std::function<void(const Policy&, int, std::mt19937&, Request*)>;
+
+std::unique_ptr<Workload> MakeWorkload(const std::string& source, const RequestFiller& fill) {
+  auto workload = std::make_unique<Workload>();
+  workload->policy = *Policy::Compile({{"bench.writ", source}});
+  std::mt19937 random(20261130);
+  for (int i = 0; i < kRequests; ++i) {
+    Request request(*workload->policy);
+    fill(*workload->policy, i, random, &request);
+    workload->requests.push_back(std::move(request));
+  }
+  return workload;
+}
+
+// --- Network segmentation ----------------------------------------------------
+
+std::string SegmentationPolicy(int rules) {
+  std::string source = R"(
+schema {
+  destination.ip:   ip;
+  destination.port: int;
+  session.depth:    int;
+}
+)";
+  for (int deny = 0; deny < 10; ++deny) {
+    absl::StrAppend(&source, "deny deep_", deny, " when destination.ip within [\"10.",
+                    deny * 4, ".0.0/16\"] and session.depth > 3;\n");
+  }
+  for (int rule = 0; rule < rules; ++rule) {
+    std::string blocks = absl::StrCat("\"10.", rule / 256, ".", rule % 256, ".0/24\"");
+    if (rule % 25 == 0) absl::StrAppend(&blocks, ", \"10.", rule / 256, ".0.0/16\"");
+    absl::StrAppend(&source, "allow segment_", rule, " when destination.ip within [", blocks,
+                    "] and destination.port == ", rule % 2 == 0 ? 443 : 8443, ";\n");
+  }
+  return source + "default deny;\n";
+}
+
+const Workload& Segmentation(int rules) {
+  static std::map<int, std::unique_ptr<Workload>> workloads;
+  std::unique_ptr<Workload>& workload = workloads[rules];
+  if (workload != nullptr) return *workload;
+  // Most addresses fall in some rule's /24; the rest lie past the last one.
+  const int span = rules * 5 / 4;
+  workload = MakeWorkload(SegmentationPolicy(rules), [span](const Policy& policy, int,
+                                                           std::mt19937& random, Request* request) {
+    const int block = static_cast<int>(random() % span);
+    request->SetIp(*policy.FindAttribute("destination.ip"),
+                   absl::StrCat("10.", block / 256 % 256, ".", block % 256, ".", random() % 256));
+    request->SetInt(*policy.FindAttribute("destination.port"), random() % 2 == 0 ? 443 : 8443);
+    request->SetInt(*policy.FindAttribute("session.depth"), random() % 5);
+  });
+  return *workload;
+}
+
+// --- Shell guard ---------------------------------------------------------------
+
+std::string CommandWord(int word) { return absl::StrCat("danger", word); }
+
+std::string ShellGuardPolicy(int patterns) {
+  std::string source = R"(
+schema {
+  tool:          string;
+  args.command:  string;
+  workload.id:   string;
+}
+)";
+  for (int word = 0; word < patterns; ++word) {
+    absl::StrAppend(&source, "deny refuse_", word,
+                    " when tool == \"shell.exec\" and args.command matches \"(?s).*\\\\b",
+                    CommandWord(word), "\\\\b.*\";\n");
+  }
+  source += R"(allow shell when tool == "shell.exec"
+  and workload.id starts_with "spiffe://corp.example/agents/";
+default deny;
+)";
+  return source;
+}
+
+const Workload& ShellGuard(int patterns) {
+  static std::map<int, std::unique_ptr<Workload>> workloads;
+  std::unique_ptr<Workload>& workload = workloads[patterns];
+  if (workload != nullptr) return *workload;
+  workload = MakeWorkload(ShellGuardPolicy(patterns), [patterns](const Policy& policy, int i,
+                                                                std::mt19937& random,
+                                                                Request* request) {
+    // One command in ten carries a refused word.
+    std::string command = absl::StrCat("ls -l /workspace/build-", random() % 1000,
+                                       " && git status --short");
+    if (i % 10 == 0) absl::StrAppend(&command, " ; ", CommandWord(random() % patterns), " x");
+    request->SetString(*policy.FindAttribute("tool"), "shell.exec");
+    request->SetString(*policy.FindAttribute("args.command"), command);
+    request->SetString(*policy.FindAttribute("workload.id"),
+                       "spiffe://corp.example/agents/researcher");
+  });
+  return *workload;
+}
+
+// --- Timing ------------------------------------------------------------------
+
+void Decide(benchmark::State& state, const Workload& workload, Evaluator evaluator) {
+  int allowed = 0;
+  for (const Request& request : workload.requests) {
+    allowed += workload.policy->Evaluate(request, nullptr, evaluator).effect == Effect::kAllow;
+  }
+  size_t index = 0;
+  const uint64_t before = bench::AllocationCount();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(workload.policy->Evaluate(workload.requests[index], nullptr, evaluator));
+    if (++index == workload.requests.size()) index = 0;
+  }
+  state.counters["allocs_per_decision"] =
+      static_cast<double>(bench::AllocationCount() - before) / static_cast<double>(state.iterations());
+  state.counters["allowed_share"] = static_cast<double>(allowed) / kRequests;
+}
+
+void BM_CidrDag(benchmark::State& state) {
+  Decide(state, Segmentation(static_cast<int>(state.range(0))), Evaluator::kDag);
+}
+void BM_CidrReference(benchmark::State& state) {
+  Decide(state, Segmentation(static_cast<int>(state.range(0))), Evaluator::kReference);
+}
+void BM_PatternsDag(benchmark::State& state) {
+  Decide(state, ShellGuard(static_cast<int>(state.range(0))), Evaluator::kDag);
+}
+void BM_PatternsReference(benchmark::State& state) {
+  Decide(state, ShellGuard(static_cast<int>(state.range(0))), Evaluator::kReference);
+}
+
+BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);
+BENCHMARK(BM_PatternsReference)->Arg(10)->Arg(50);
+
+}  // namespace
+}  // namespace writ
+
+BENCHMARK_MAIN();
