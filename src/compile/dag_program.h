@@ -23,6 +23,8 @@
 //    (the other conjuncts), so the guard is not evaluated again. The
 //    evaluator checks deny rules first and stops at the first that applies
 //    when no explanation is asked for.
+//  * The `matches` atoms over one attribute share one RE2::Set
+//    (PatternSet): a pass that matches nothing decides them all.
 //
 // Nodes are small trivial structs addressed by integer ids (as RE2's Prog
 // instructions are); `Dump()` prints the program for `writ dag` and for the
@@ -122,18 +124,21 @@ struct CompactAtom {
                            // (and before the `*` of a `like`)
   };
   uint32_t text_size = 0;  // kTextAffix: the constant's length; kTextIn:
-                           // the number of members
+                           // the number of members; kPatternSet: the
+                           // atom's pattern in its set
   uint32_t node = 0;       // in a rule body: the conjunct's node, which
                            // kGeneral evaluates through the node walk
   union {
     int64_t integer = 0;  // kIntCompare, kBoolCompare; kTextIn: the first
-                          // member's index in list_members()
+                          // member's index in list_members(); kPatternSet:
+                          // the set's index in pattern_sets()
     double number;        // kNumberCompare
     const char* text;     // kTextAffix: the constant (a `like`'s pattern),
                           // in the Predicate's operand
   };
   union {
-    const Predicate* predicate = nullptr;  // kGeneral
+    const Predicate* predicate = nullptr;  // kGeneral; kPatternSet (its own
+                                           // regex, if the set cannot run)
     uint64_t head;  // kTextAffix: the first 8 bytes of the suffix, when it
                     // has 8 or more
   };
