@@ -5,7 +5,7 @@
 #
 # Configures a Release build in build-bench/ (the broker is not needed),
 # builds only the benchmark targets and the writ CLI with -j2, runs the
-# decision and compile benchmarks with repetitions (aggregates only) and
+# decision, compile and index benchmarks with repetitions (aggregates only) and
 # `writ bench` on the generated 1,000-rule workload, and writes JSON to
 # build-bench/bench-results/. benchmarks/RESULTS.md explains how to read it.
 set -euo pipefail
@@ -17,7 +17,8 @@ out="$build/bench-results"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWRIT_BUILD_BROKER=OFF \
   -DWRIT_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$build" -j2 --target decision_benchmark compile_benchmark generate_workload writ_cli
+cmake --build "$build" -j2 --target decision_benchmark compile_benchmark index_benchmark \
+  generate_workload writ_cli
 mkdir -p "$out"
 
 {
@@ -35,6 +36,8 @@ run() {  # NAME BINARY [ARGS...]
 }
 run decision "$build/benchmarks/decision_benchmark"
 run compile "$build/benchmarks/compile_benchmark"
+# CIDR range tables and pattern sets, on policies built for them.
+run index "$build/benchmarks/index_benchmark"
 
 "$build/benchmarks/generate_workload" 1000 "$out" >/dev/null
 "$build/tools/writ" bench "$out/generated-1000.writ" -i "$out/requests-1000.jsonl" --json \
