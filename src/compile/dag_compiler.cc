@@ -28,6 +28,7 @@
 #include <set>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -710,20 +711,18 @@ class DagCompiler {
 
   // A rule's blocks without those inside another of its blocks (and
   // without repeats): what is left is disjoint, so an address finds the
-  // rule under one block at most.
-  static std::vector<Cidr> OutermostBlocks(const std::vector<Cidr>& blocks) {
+  // rule under one block at most. Sorted by (network, prefix length), a
+  // block lies inside an earlier one exactly when it lies inside the last
+  // one kept, since blocks nest or are disjoint: one sort, one pass (a
+  // threat feed's list can hold 100,000 blocks).
+  static std::vector<Cidr> OutermostBlocks(std::vector<Cidr> blocks) {
+    std::sort(blocks.begin(), blocks.end(), [](const Cidr& a, const Cidr& b) {
+      return std::tie(a.network, a.prefix_length) < std::tie(b.network, b.prefix_length);
+    });
     std::vector<Cidr> outermost;
-    for (size_t i = 0; i < blocks.size(); ++i) {
-      const auto covers = [&](size_t j) {
-        const Cidr& other = blocks[j];
-        if (other.prefix_length == blocks[i].prefix_length) {
-          return other.network == blocks[i].network && j < i;  // a repeat
-        }
-        return other.prefix_length < blocks[i].prefix_length && other.Contains(blocks[i].network);
-      };
-      bool inside = false;
-      for (size_t j = 0; j < blocks.size() && !inside; ++j) inside = j != i && covers(j);
-      if (!inside) outermost.push_back(blocks[i]);
+    for (const Cidr& block : blocks) {
+      if (!outermost.empty() && outermost.back().Contains(block.network)) continue;
+      outermost.push_back(block);
     }
     return outermost;
   }

@@ -226,6 +226,8 @@ TEST(DagCompiler, WithinGuardsJoinACidrIndexOfNestedBlocks) {
     allow lab when ip within ["10.1.0.0/16"];
     allow host when ip within ["10.1.2.3/32", "10.0.0.0/8"];
     allow never when ip within [];
+    allow feed when ip within ["10.1.0.0/16", "10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/16",
+                               "192.168.1.0/24"] and port == 2;
   )");
   const DagProgram& program = *policy->dag();
   const EffectPlan& allow = program.allow_plan();
@@ -248,9 +250,11 @@ TEST(DagCompiler, WithinGuardsJoinACidrIndexOfNestedBlocks) {
     }
     return rules;
   };
-  EXPECT_THAT(names(table.rules[0]), ::testing::ElementsAre("corp", "host"));  // not also 10.1.2.3
+  // A rule sits under its outermost blocks only, whatever their order and
+  // repeats in its list.
+  EXPECT_THAT(names(table.rules[0]), ::testing::ElementsAre("corp", "host", "feed"));
   EXPECT_THAT(names(table.rules[1]), ::testing::ElementsAre("lab"));
-  EXPECT_THAT(names(table.rules[2]), ::testing::ElementsAre("corp"));
+  EXPECT_THAT(names(table.rules[2]), ::testing::ElementsAre("corp", "feed"));
   std::vector<std::string> starts;
   for (const IpAddress& start : table.starts) starts.push_back(FormatIpAddress(start));
   EXPECT_THAT(starts, ::testing::ElementsAre("10.0.0.0", "10.1.0.0", "10.2.0.0", "11.0.0.0",
@@ -258,10 +262,11 @@ TEST(DagCompiler, WithinGuardsJoinACidrIndexOfNestedBlocks) {
   EXPECT_THAT(table.innermost, ::testing::ElementsAre(0u, 1u, 0u, CidrTable::kNoBlock, 2u,
                                                       CidrTable::kNoBlock));
   EXPECT_THAT(policy->DumpDag("text"),
-              ::testing::ContainsRegex("  allow by ip cidr \\(3 rules; absent or wrong-typed: none\\)\n"
-                                       "    10\\.0\\.0\\.0/8 -> corp\\(n[0-9]+\\) host\\(n[0-9]+\\)\n"
+              ::testing::ContainsRegex("  allow by ip cidr \\(4 rules; absent or wrong-typed: none\\)\n"
+                                       "    10\\.0\\.0\\.0/8 -> corp\\(n[0-9]+\\) host\\(n[0-9]+\\) "
+                                       "feed\\(n[0-9]+\\)\n"
                                        "      10\\.1\\.0\\.0/16 -> lab\\(n[0-9]+\\)\n"
-                                       "    192\\.168\\.0\\.0/16 -> corp\\(n[0-9]+\\)\n"));
+                                       "    192\\.168\\.0\\.0/16 -> corp\\(n[0-9]+\\) feed\\(n[0-9]+\\)\n"));
 }
 
 // The `matches` atoms over one attribute, two or more, become one RE2::Set
