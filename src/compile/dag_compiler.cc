@@ -323,8 +323,8 @@ class DagCompiler {
     CopyBodyTexts();
     for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
     MarkMemoizedNodes();
-    // A pattern set's run stores every member's answer, read back from the
-    // memo whatever the member's parent count.
+    // A pattern set's pass that matches nothing stores every member's
+    // answer, read back from the memo whatever the member's parent count.
     for (const PatternSet& patterns : program_->pattern_sets_) {
       for (uint32_t node : patterns.nodes) program_->nodes_[node].memoized = true;
     }

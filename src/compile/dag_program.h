@@ -100,9 +100,9 @@ enum class AtomTest : uint8_t {
   // A `matches` atom that shares an RE2::Set with every other `matches`
   // atom over its attribute (PatternSet): integer = the set's index in
   // DagProgram::pattern_sets(), text_size = the atom's pattern in it. The
-  // first of them a decision asks for runs the set once and stores every
-  // member's answer in the memo (PatternSet). In a rule body it goes
-  // through the node walk, which reads the memo.
+  // first of them a decision asks for runs the set once, and a pass that
+  // matches nothing stores every member's answer in the memo (PatternSet).
+  // In a rule body it goes through the node walk, which reads the memo.
   kPatternSet,
 };
 
@@ -150,7 +150,8 @@ static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache lin
 // pattern i being member i). One pass over the text finds whether any
 // matches: when none does (the common case for a list of patterns to
 // refuse), that pass decides them all, where each would otherwise run its
-// own regex over the text.
+// own regex over the text; when one does, each member a decision asks for
+// runs its own regex, as without the set.
 struct PatternSet {
   uint32_t slot = 0;
   std::vector<uint32_t> nodes;         // member i's atom node
@@ -309,6 +310,12 @@ class DagProgram {
   const std::vector<ListMember>& list_members() const { return list_members_; }
   const std::string& list_member_bytes() const { return list_member_bytes_; }
   const std::vector<PatternSet>& pattern_sets() const { return pattern_sets_; }
+  // Entries a decision's memo needs: one per node, then one per pattern
+  // set, which holds whether its pass found a match.
+  size_t memo_size() const { return nodes_.size() + pattern_sets_.size(); }
+  uint32_t PatternSetMemoEntry(uint32_t set) const {
+    return static_cast<uint32_t>(nodes_.size()) + set;
+  }
   const EffectPlan& deny_plan() const { return deny_plan_; }
   const EffectPlan& allow_plan() const { return allow_plan_; }
   size_t atom_count() const { return atom_count_; }

@@ -237,26 +237,29 @@ class DagRun {
   }
 
   // kPatternSet: one pass of the atom's RE2::Set over `text` says whether
-  // any member matches. If none does, every member is false; if one does,
-  // each member's own regex says whether it is one of them (the set names
-  // its matches only in a list it allocates per call, which a decision
-  // must not). Either way every member's answer goes to the memo, where
-  // the set's other atoms find it, so the set runs once per decision.
-  // Nothing when the set cannot run (RE2's DFA out of memory): the atom's
-  // own regex decides then.
+  // any member matches; the answer is kept in the set's memo entry
+  // (DagProgram::memo_size), so the pass runs once per decision. If none
+  // matches, every member is false, stored in the memo where the set's
+  // other atoms find it. If one does, the atom's own regex says whether it
+  // is one of them (the set names its matches only in a list it allocates
+  // per call, which a decision must not), and so does each other member
+  // the decision asks for, no more. Nothing when the set cannot run (RE2's
+  // DFA out of memory): the atom's own regex decides then.
   std::optional<bool> MatchPatternSet(const CompactAtom& atom, absl::string_view text) {
     const PatternSet& patterns = program_.pattern_sets()[atom.integer];
     const re2::StringPiece piece(text.data(), text.size());
-    RE2::Set::ErrorInfo error{RE2::Set::kNoError};
-    const bool any = patterns.set->Match(piece, nullptr, &error);
-    if (error.kind != RE2::Set::kNoError) return std::nullopt;
-    bool self = false;
-    for (uint32_t member = 0; member < patterns.nodes.size(); ++member) {
-      const bool matched = any && RE2::FullMatch(piece, *patterns.regexes[member]);
-      memo_.Store(patterns.nodes[member], FromBool(matched));
-      if (member == atom.text_size) self = matched;
+    const uint32_t pass = program_.PatternSetMemoEntry(static_cast<uint32_t>(atom.integer));
+    Tristate any;
+    if (!memo_.Lookup(pass, &any)) {
+      RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+      any = FromBool(patterns.set->Match(piece, nullptr, &error));
+      if (error.kind != RE2::Set::kNoError) return std::nullopt;
+      memo_.Store(pass, any);
+      if (any == Tristate::kFalse) {
+        for (uint32_t node : patterns.nodes) memo_.Store(node, Tristate::kFalse);
+      }
     }
-    return self;
+    return any == Tristate::kTrue && RE2::FullMatch(piece, *patterns.regexes[atom.text_size]);
   }
 
   // Kleene `and` (dominant false, neutral true) or `or` (the reverse): the
@@ -506,7 +509,7 @@ Decision DagEvaluate(const DagProgram& program, const Request& request,
                      std::vector<uint32_t>* determining_rules,
                      Explanation* explanation, ExplanationDetail detail) noexcept {
   NodeMemo& memo = ThreadMemo();
-  if (!memo.Begin(program.nodes().size())) return FailClosed(determining_rules, explanation);
+  if (!memo.Begin(program.memo_size())) return FailClosed(determining_rules, explanation);
   DagRun run(program, request, memo);
   if (determining_rules == nullptr && explanation == nullptr) return DecideOnly(program, run);
   try {
