@@ -285,8 +285,8 @@ CompactAtom CompactAtomOf(const Predicate& predicate) {
       atom.prefix_size = static_cast<uint8_t>(*prefix);
       atom.text = operand.text.data();
       atom.text_size = static_cast<uint32_t>(operand.text.size());
-      const size_t gap = predicate.op == Operator::kLike ? 1 : 0;
-      atom.head = HeadOf(absl::string_view(operand.text).substr(*prefix + gap));
+      const size_t suffix_start = atom.text_size - atom.suffix_size();
+      atom.head = HeadOf(absl::string_view(operand.text).substr(suffix_start));
       return atom;
     }
     default: return atom;
@@ -323,11 +323,6 @@ class DagCompiler {
     CopyBodyTexts();
     for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
     MarkMemoizedNodes();
-    // A pattern set's pass that matches nothing stores every member's
-    // answer, read back from the memo whatever the member's parent count.
-    for (const PatternSet& patterns : program_->pattern_sets_) {
-      for (uint32_t node : patterns.nodes) program_->nodes_[node].memoized = true;
-    }
     return std::shared_ptr<const DagProgram>(program_.release());
   }
 
@@ -454,6 +449,8 @@ class DagCompiler {
   // rules among them. (Counting only what bodies reach left those
   // unmemoised: explanation p99 at 1,000 rules 30 -> 42 us.) A node asked
   // for again without a memo is computed again, with the same result.
+  // A pattern set's members are memoised whatever their parent count: a
+  // pass that matches nothing stores all their answers at once.
   void MarkMemoizedNodes() {
     std::vector<uint32_t> parents(program_->nodes_.size(), 0);
     for (const DagNode& node : program_->nodes_) {
@@ -464,6 +461,9 @@ class DagCompiler {
       DagNode& node = program_->nodes_[id];
       const bool constant = node.kind == NodeKind::kFalse || node.kind == NodeKind::kTrue;
       node.memoized = !constant && parents[id] > 1;
+    }
+    for (const PatternSet& patterns : program_->pattern_sets_) {
+      for (uint32_t node : patterns.nodes) program_->nodes_[node].memoized = true;
     }
   }
 
@@ -627,9 +627,7 @@ class DagCompiler {
     // guard is unknown, not true: they keep their whole condition.
     index.all = AddList(all, FullConditions(all));
     auto found = [&](const std::vector<uint32_t>& rules) {
-      std::vector<uint32_t> conditions;
-      for (uint32_t rule : rules) conditions.push_back(found_conditions[rule]);
-      return AddList(rules, conditions);
+      return AddFoundList(rules, found_conditions);
     };
     std::vector<std::pair<std::string, RuleRange>> entries;
     for (const auto& [text, rules] : by_text) {
@@ -675,6 +673,15 @@ class DagCompiler {
     return index;
   }
 
+  // Lists `rules` as one key of an index finds them, each with what it
+  // still has to satisfy there (`found_conditions`, by rule).
+  RuleRange AddFoundList(const std::vector<uint32_t>& rules,
+                         const absl::flat_hash_map<uint32_t, uint32_t>& found_conditions) {
+    std::vector<uint32_t> conditions;
+    for (uint32_t rule : rules) conditions.push_back(found_conditions.at(rule));
+    return AddList(rules, conditions);
+  }
+
   // A kCidr index (CidrTable). Finding a rule under a block that covers
   // the address proves its `within`, so it is listed with its residual
   // condition.
@@ -701,9 +708,7 @@ class DagCompiler {
       table.parents.push_back(open.empty() ? CidrTable::kNoBlock : open.back());
       open.push_back(static_cast<uint32_t>(table.blocks.size()));
       table.blocks.push_back(block);
-      std::vector<uint32_t> conditions;
-      for (uint32_t rule : rules) conditions.push_back(residuals[rule]);
-      table.rules.push_back(AddList(rules, conditions));
+      table.rules.push_back(AddFoundList(rules, residuals));
     }
     CutCidrSegments(&table);
     return index;
@@ -875,9 +880,8 @@ class DagCompiler {
         first.slot > UINT16_MAX) {
       return;
     }
-    const uint32_t gap = first.op == Operator::kLike ? 1 : 0;  // the `*`
     const uint32_t prefix = first.prefix_size;
-    const uint32_t suffix = first.text_size - prefix - gap;
+    const uint32_t suffix = first.suffix_size();
     listed->screen_slot = static_cast<uint16_t>(first.slot);
     listed->screen_size = prefix + suffix;
     listed->screen = first.op == Operator::kEqual ? kScreenExactSize : kScreenLeastSize;

@@ -142,6 +142,12 @@ struct CompactAtom {
     uint64_t head;  // kTextAffix: the first 8 bytes of the suffix, when it
                     // has 8 or more
   };
+
+  // kTextAffix: the bytes the text must end with, those of the constant
+  // after its prefix and, for a `like`, after the `*` between them.
+  uint32_t suffix_size() const {
+    return text_size - prefix_size - (op == Operator::kLike ? 1 : 0);
+  }
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
 

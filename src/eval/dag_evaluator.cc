@@ -176,9 +176,9 @@ class DagRun {
   // kTextAffix: `text` begins with the constant's prefix and ends with its
   // suffix, which do not overlap; for ==/!= the length is exact.
   static bool MatchesAffix(const CompactAtom& atom, absl::string_view text) {
-    const uint32_t gap = atom.op == Operator::kLike ? 1 : 0;  // the `*`
     const uint32_t prefix = atom.prefix_size;
-    const uint32_t suffix = atom.text_size - prefix - gap;
+    const uint32_t suffix = atom.suffix_size();
+    const uint32_t gap = atom.text_size - prefix - suffix;  // the `*` of a `like`
     const bool exact = atom.op == Operator::kEqual || atom.op == Operator::kNotEqual;
     const bool fits = exact ? text.size() == prefix + suffix : text.size() >= prefix + suffix;
     const char* end = text.data() + text.size();
