@@ -58,14 +58,28 @@ void Truncate(std::vector<T>* elements, size_t used) {
   elements->resize(used);
 }
 
+// A reused record's optional text (a determining rule's `because`) is
+// absent for one rule and present for the next. Resetting it would free
+// its buffer and the next `because` allocate one again, so an emptied
+// text's buffer waits among the spare strings for the next that is set.
+// Buffers only grow there, so once each has held the longest text the
+// policy gives it, setting a text allocates nothing.
 void AssignOptional(const std::optional<std::string>& from, std::optional<std::string>* to) {
+  std::vector<std::string>& spare = Spare<std::string>();
   if (!from.has_value()) {
+    if (to->has_value() && spare.size() < kSpareElements) spare.push_back(std::move(**to));
     to->reset();
-  } else if (to->has_value()) {
-    (*to)->assign(*from);
-  } else {
-    to->emplace(*from);
+    return;
   }
+  if (!to->has_value()) {
+    if (spare.empty()) {
+      to->emplace();
+    } else {
+      to->emplace(std::move(spare.back()));
+      spare.pop_back();
+    }
+  }
+  (*to)->assign(*from);
 }
 
 void AssignPolicyInfo(const PolicyInfo& from, PolicyInfo* to) {
@@ -110,8 +124,39 @@ void MergeInto(const ObligationLiteral& value, ObligationValue* merged, bool fir
       value);
 }
 
-// Merged per key, in key order. A policy has a handful of obligation keys,
-// so finding a key is a short linear scan.
+using MergedObligation = std::pair<std::string, ObligationValue>;
+
+// The record's entry for `key`, `*first` when this decision had none yet.
+// A new one is, where there is one, the entry that held `key` for an
+// earlier decision (past `*used` in the record, or spare): a policy has a
+// handful of obligation keys, and an entry that kept its key keeps its
+// value's type, so merging into it allocates nothing. Any entry that held
+// another key would change type (a duration, then a list of strings) and
+// allocate each time. Finding a key is a short linear scan.
+MergedObligation& EntryFor(const std::string& key, std::vector<MergedObligation>* merged,
+                           size_t* used, bool* first) {
+  const auto holds_key = [&](const MergedObligation& entry) { return entry.first == key; };
+  const auto current = merged->begin() + static_cast<ptrdiff_t>(*used);
+  const auto known = std::find_if(merged->begin(), current, holds_key);
+  *first = known == current;
+  if (!*first) return *known;
+  auto earlier = std::find_if(current, merged->end(), holds_key);
+  if (earlier == merged->end()) {
+    std::vector<MergedObligation>& spare = Spare<MergedObligation>();
+    const auto kept = std::find_if(spare.begin(), spare.end(), holds_key);
+    if (kept != spare.end()) {
+      merged->push_back(std::move(*kept));
+      spare.erase(kept);
+    } else {
+      merged->emplace_back().first.assign(key);
+    }
+    earlier = merged->end() - 1;
+  }
+  std::iter_swap(merged->begin() + static_cast<ptrdiff_t>(*used), earlier);
+  return (*merged)[(*used)++];
+}
+
+// Merged per key, in key order.
 void MergeObligations(const CheckedPolicy& policy, const Outcome& outcome,
                       Explanation* explanation) {
   auto& merged = explanation->obligations;
@@ -119,11 +164,8 @@ void MergeObligations(const CheckedPolicy& policy, const Outcome& outcome,
   if (outcome.decision.effect == Effect::kAllow && !outcome.decision.default_applied) {
     for (uint32_t rule : outcome.determining) {
       for (const Obligation& obligation : policy.rules[rule].obligations) {
-        auto known = std::find_if(merged.begin(), merged.begin() + used,
-                                  [&](const auto& entry) { return entry.first == obligation.key; });
-        const bool first = known == merged.begin() + used;
-        auto& entry = first ? NextElement(&merged, &used) : *known;
-        if (first) entry.first.assign(obligation.key);
+        bool first = false;
+        MergedObligation& entry = EntryFor(obligation.key, &merged, &used, &first);
         MergeInto(obligation.value, &entry.second, first);
       }
     }
