@@ -12,6 +12,12 @@
 //                   "(?s).*\bword\b.*"`), and an allow for the shell. The
 //                   DAG decides the K patterns in one RE2::Set pass
 //                   (PatternSet). K = 10, 50.
+//   BM_Globs*/K     a file guard: K deny rules, each refusing paths through
+//                   one private directory (`args.path like "*/privateK/*"`,
+//                   two wildcards, so not an affix test), and an allow for
+//                   reads under the workspace. The DAG decides the K globs
+//                   in one RE2::Set pass with the pattern of each
+//                   (Glob::RegexSuperset). K = 10, 50.
 //
 // Each iteration decides one request through the public API, cycling over
 // 1,024 requests; `allocs_per_decision` counts global operator new calls in
@@ -45,12 +51,16 @@ struct Workload {
 };
 
 // Compiles `source` and builds kRequests requests with `fill(policy, i,
-// random, request)`.
+// random, request)`, once per source: the benchmarks of one policy share
+// it for the life of the process.
 using RequestFiller =
     std::function<void(const Policy&, int, std::mt19937&, Request*)>;
 
-std::unique_ptr<Workload> MakeWorkload(const std::string& source, const RequestFiller& fill) {
-  auto workload = std::make_unique<Workload>();
+const Workload& KeptWorkload(const std::string& source, const RequestFiller& fill) {
+  static std::map<std::string, std::unique_ptr<Workload>> workloads;
+  std::unique_ptr<Workload>& workload = workloads[source];
+  if (workload != nullptr) return *workload;
+  workload = std::make_unique<Workload>();
   workload->policy = *Policy::Compile({{"bench.writ", source}});
   std::mt19937 random(20261130);
   for (int i = 0; i < kRequests; ++i) {
@@ -58,7 +68,7 @@ std::unique_ptr<Workload> MakeWorkload(const std::string& source, const RequestF
     fill(*workload->policy, i, random, &request);
     workload->requests.push_back(std::move(request));
   }
-  return workload;
+  return *workload;
 }
 
 // --- Network segmentation ----------------------------------------------------
@@ -85,12 +95,9 @@ schema {
 }
 
 const Workload& Segmentation(int rules) {
-  static std::map<int, std::unique_ptr<Workload>> workloads;
-  std::unique_ptr<Workload>& workload = workloads[rules];
-  if (workload != nullptr) return *workload;
   // Most addresses fall in some rule's /24; the rest lie past the last one.
   const int span = rules * 5 / 4;
-  workload = MakeWorkload(SegmentationPolicy(rules), [span](const Policy& policy, int,
+  return KeptWorkload(SegmentationPolicy(rules), [span](const Policy& policy, int,
                                                            std::mt19937& random, Request* request) {
     const int block = static_cast<int>(random() % span);
     request->SetIp(*policy.FindAttribute("destination.ip"),
@@ -98,38 +105,45 @@ const Workload& Segmentation(int rules) {
     request->SetInt(*policy.FindAttribute("destination.port"), random() % 2 == 0 ? 443 : 8443);
     request->SetInt(*policy.FindAttribute("session.depth"), random() % 5);
   });
-  return *workload;
 }
 
 // --- Shell guard ---------------------------------------------------------------
 
 std::string CommandWord(int word) { return absl::StrCat("danger", word); }
 
+// A guard: `schema`, then `denies` rules `refuse_K when condition(K)`,
+// then `rest` (an allow and the default).
+std::string GuardPolicy(const char* schema, int denies,
+                        const std::function<std::string(int)>& condition, const char* rest) {
+  std::string source = schema;
+  for (int deny = 0; deny < denies; ++deny) {
+    absl::StrAppend(&source, "deny refuse_", deny, " when ", condition(deny), ";\n");
+  }
+  return source + rest;
+}
+
 std::string ShellGuardPolicy(int patterns) {
-  std::string source = R"(
+  return GuardPolicy(R"(
 schema {
   tool:          string;
   args.command:  string;
   workload.id:   string;
 }
-)";
-  for (int word = 0; word < patterns; ++word) {
-    absl::StrAppend(&source, "deny refuse_", word,
-                    " when tool == \"shell.exec\" and args.command matches \"(?s).*\\\\b",
-                    CommandWord(word), "\\\\b.*\";\n");
-  }
-  source += R"(allow shell when tool == "shell.exec"
+)",
+                     patterns,
+                     [](int word) {
+                       return absl::StrCat(
+                           "tool == \"shell.exec\" and args.command matches \"(?s).*\\\\b",
+                           CommandWord(word), "\\\\b.*\"");
+                     },
+                     R"(allow shell when tool == "shell.exec"
   and workload.id starts_with "spiffe://corp.example/agents/";
 default deny;
-)";
-  return source;
+)");
 }
 
 const Workload& ShellGuard(int patterns) {
-  static std::map<int, std::unique_ptr<Workload>> workloads;
-  std::unique_ptr<Workload>& workload = workloads[patterns];
-  if (workload != nullptr) return *workload;
-  workload = MakeWorkload(ShellGuardPolicy(patterns), [patterns](const Policy& policy, int i,
+  return KeptWorkload(ShellGuardPolicy(patterns), [patterns](const Policy& policy, int i,
                                                                 std::mt19937& random,
                                                                 Request* request) {
     // One command in ten carries a refused word.
@@ -141,7 +155,40 @@ const Workload& ShellGuard(int patterns) {
     request->SetString(*policy.FindAttribute("workload.id"),
                        "spiffe://corp.example/agents/researcher");
   });
-  return *workload;
+}
+
+// --- File guard ----------------------------------------------------------------
+
+std::string PrivateDirectory(int directory) { return absl::StrCat("private", directory); }
+
+std::string FileGuardPolicy(int globs) {
+  return GuardPolicy(R"(
+schema {
+  tool:       string;
+  args.path:  string;
+}
+)",
+                     globs,
+                     [](int directory) {
+                       return absl::StrCat("tool == \"fs.read\" and args.path like \"*/",
+                                           PrivateDirectory(directory), "/*\"");
+                     },
+                     R"(allow read when tool == "fs.read" and args.path starts_with "/workspace/";
+default deny;
+)");
+}
+
+const Workload& FileGuard(int globs) {
+  return KeptWorkload(FileGuardPolicy(globs), [globs](const Policy& policy, int i,
+                                                         std::mt19937& random,
+                                                         Request* request) {
+    // One path in ten goes through a refused directory.
+    std::string path = absl::StrCat("/workspace/build-", random() % 1000, "/src/");
+    if (i % 10 == 0) absl::StrAppend(&path, PrivateDirectory(random() % globs), "/");
+    absl::StrAppend(&path, "module_", random() % 100, ".cc");
+    request->SetString(*policy.FindAttribute("tool"), "fs.read");
+    request->SetString(*policy.FindAttribute("args.path"), path);
+  });
 }
 
 // --- Timing ------------------------------------------------------------------
@@ -175,10 +222,19 @@ void BM_PatternsReference(benchmark::State& state) {
   Decide(state, ShellGuard(static_cast<int>(state.range(0))), Evaluator::kReference);
 }
 
+void BM_GlobsDag(benchmark::State& state) {
+  Decide(state, FileGuard(static_cast<int>(state.range(0))), Evaluator::kDag);
+}
+void BM_GlobsReference(benchmark::State& state) {
+  Decide(state, FileGuard(static_cast<int>(state.range(0))), Evaluator::kReference);
+}
+
 BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);
 BENCHMARK(BM_PatternsReference)->Arg(10)->Arg(50);
+BENCHMARK(BM_GlobsDag)->Arg(10)->Arg(50);
+BENCHMARK(BM_GlobsReference)->Arg(10)->Arg(50);
 
 }  // namespace
 }  // namespace writ

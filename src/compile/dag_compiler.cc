@@ -467,19 +467,30 @@ class DagCompiler {
     }
   }
 
-  // Groups the `matches` atoms by attribute; each attribute with two or
-  // more gets one RE2::Set (PatternSet), its atoms the kPatternSet test.
-  // A set that does not compile (too large for RE2's memory budget) leaves
-  // its atoms to run their own regexes.
+  // The pattern a `matches` atom, or a `like` atom with more than one
+  // wildcard, adds to its attribute's RE2::Set (PatternSet); nullopt for
+  // any other atom. A single-star `like` stays a kTextAffix test, cheaper
+  // than any set pass.
+  static std::optional<std::string> PatternOf(const Predicate& predicate) {
+    if (predicate.operand.other_slot.has_value()) return std::nullopt;
+    if (predicate.op == Operator::kMatches) return predicate.operand.regex->pattern();
+    if (predicate.op == Operator::kLike && !predicate.operand.glob->single_star()) {
+      return predicate.operand.glob->RegexSuperset();
+    }
+    return std::nullopt;
+  }
+
+  // Groups the pattern atoms (PatternOf) by attribute; each attribute with
+  // two or more gets one RE2::Set (PatternSet), its atoms the kPatternSet
+  // test. A set that does not compile (too large for RE2's memory budget)
+  // leaves its atoms to run their own regexes and globs.
   void BuildPatternSets() {
     std::map<uint32_t, std::vector<uint32_t>> nodes_by_slot;
     for (uint32_t id = 0; id < program_->nodes_.size(); ++id) {
       const DagNode& node = program_->nodes_[id];
       if (node.kind != NodeKind::kPredicate) continue;
       const Predicate& predicate = policy_.predicates[node.operand];
-      if (predicate.op == Operator::kMatches && !predicate.operand.other_slot.has_value()) {
-        nodes_by_slot[predicate.slot].push_back(id);
-      }
+      if (PatternOf(predicate).has_value()) nodes_by_slot[predicate.slot].push_back(id);
     }
     for (const auto& [slot, nodes] : nodes_by_slot) {
       if (nodes.size() < 2) continue;
@@ -489,21 +500,17 @@ class DagCompiler {
       bool added = true;
       for (uint32_t node : nodes) {
         const Predicate& predicate = policy_.predicates[program_->nodes_[node].operand];
-        added = added && set->Add(predicate.operand.regex->pattern(), nullptr) >= 0;
+        added = added && set->Add(*PatternOf(predicate), nullptr) >= 0;
       }
       if (!added || !set->Compile()) continue;
       const uint32_t index = static_cast<uint32_t>(program_->pattern_sets_.size());
-      std::vector<const RE2*> regexes;
       for (uint32_t member = 0; member < nodes.size(); ++member) {
-        const uint32_t predicate = program_->nodes_[nodes[member]].operand;
-        regexes.push_back(policy_.predicates[predicate].operand.regex.get());
-        CompactAtom& atom = program_->compact_atoms_[predicate];
+        CompactAtom& atom = program_->compact_atoms_[program_->nodes_[nodes[member]].operand];
         atom.test = AtomTest::kPatternSet;
         atom.integer = index;
         atom.text_size = member;
       }
-      program_->pattern_sets_.push_back(
-          PatternSet{slot, nodes, std::move(regexes), std::move(set)});
+      program_->pattern_sets_.push_back(PatternSet{slot, nodes, std::move(set)});
     }
   }
 

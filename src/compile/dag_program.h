@@ -97,12 +97,13 @@ enum class AtomTest : uint8_t {
   // the policy is large).
   kTextIn,
   kHas,            // in a rule body: has <slot>
-  // A `matches` atom that shares an RE2::Set with every other `matches`
-  // atom over its attribute (PatternSet): integer = the set's index in
-  // DagProgram::pattern_sets(), text_size = the atom's pattern in it. The
-  // first of them a decision asks for runs the set once, and a pass that
-  // matches nothing stores every member's answer in the memo (PatternSet).
-  // In a rule body it goes through the node walk, which reads the memo.
+  // A `matches` (or multi-star `like`) atom that shares an RE2::Set with
+  // the others over its attribute (PatternSet): integer = the set's index
+  // in DagProgram::pattern_sets(), text_size = the atom's pattern in it.
+  // The first of them a decision asks for runs the set once, and a pass
+  // that matches nothing stores every member's answer in the memo
+  // (PatternSet). In a rule body it goes through the node walk, which
+  // reads the memo.
   kPatternSet,
 };
 
@@ -138,7 +139,8 @@ struct CompactAtom {
   };
   union {
     const Predicate* predicate = nullptr;  // kGeneral; kPatternSet (its own
-                                           // regex, if the set cannot run)
+                                           // test, after a match or if the
+                                           // set cannot run)
     uint64_t head;  // kTextAffix: the first 8 bytes of the suffix, when it
                     // has 8 or more
   };
@@ -151,17 +153,18 @@ struct CompactAtom {
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
 
-// Every `matches` atom over one string attribute, when there are two or
-// more, as one RE2::Set anchored at both ends (RE2::FullMatch's semantics,
-// pattern i being member i). One pass over the text finds whether any
-// matches: when none does (the common case for a list of patterns to
-// refuse), that pass decides them all, where each would otherwise run its
-// own regex over the text; when one does, each member a decision asks for
-// runs its own regex, as without the set.
+// Every `matches` atom and every `like` atom with more than one wildcard
+// (a single-star `like` is a kTextAffix test) over one string attribute,
+// when there are two or more, as one RE2::Set anchored at both ends
+// (RE2::FullMatch's semantics, pattern i being member i; a glob as
+// Glob::RegexSuperset). One pass over the text finds whether any matches:
+// when none does (the common case for a list of patterns to refuse), that
+// pass decides them all, where each would otherwise run its own regex or
+// glob over the text; when one does, each member a decision asks for runs
+// its own test, as without the set.
 struct PatternSet {
   uint32_t slot = 0;
-  std::vector<uint32_t> nodes;         // member i's atom node
-  std::vector<const RE2*> regexes;     // member i's own regex (the policy's)
+  std::vector<uint32_t> nodes;  // member i's atom node
   std::unique_ptr<const RE2::Set> set;
 };
 

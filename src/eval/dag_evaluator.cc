@@ -224,7 +224,7 @@ class DagRun {
         if (std::optional<bool> matched = MatchPatternSet(atom, TextOf(subject))) {
           return FromBool(*matched);
         }
-        break;  // the set could not run: this atom's own regex decides
+        break;  // a match, or the set could not run: the atom's own test decides
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }
@@ -240,26 +240,28 @@ class DagRun {
   // any member matches; the answer is kept in the set's memo entry
   // (DagProgram::memo_size), so the pass runs once per decision. If none
   // matches, every member is false, stored in the memo where the set's
-  // other atoms find it. If one does, the atom's own regex says whether it
-  // is one of them (the set names its matches only in a list it allocates
-  // per call, which a decision must not), and so does each other member
-  // the decision asks for, no more. Nothing when the set cannot run (RE2's
-  // DFA out of memory): the atom's own regex decides then.
+  // other atoms find it. If one does, nothing: the atom's own regex or glob
+  // says whether it is one of them (the set names its matches only in a
+  // list it allocates per call, which a decision must not, and a glob's
+  // pattern in the set matches more than the glob), and so does each other
+  // member the decision asks for, no more. Nothing either when the set
+  // cannot run (RE2's DFA out of memory).
   std::optional<bool> MatchPatternSet(const CompactAtom& atom, absl::string_view text) {
     const PatternSet& patterns = program_.pattern_sets()[atom.integer];
-    const re2::StringPiece piece(text.data(), text.size());
     const uint32_t pass = program_.PatternSetMemoEntry(static_cast<uint32_t>(atom.integer));
     Tristate any;
     if (!memo_.Lookup(pass, &any)) {
       RE2::Set::ErrorInfo error{RE2::Set::kNoError};
-      any = FromBool(patterns.set->Match(piece, nullptr, &error));
+      any = FromBool(patterns.set->Match(re2::StringPiece(text.data(), text.size()), nullptr,
+                                         &error));
       if (error.kind != RE2::Set::kNoError) return std::nullopt;
       memo_.Store(pass, any);
       if (any == Tristate::kFalse) {
         for (uint32_t node : patterns.nodes) memo_.Store(node, Tristate::kFalse);
       }
     }
-    return any == Tristate::kTrue && RE2::FullMatch(piece, *patterns.regexes[atom.text_size]);
+    if (any == Tristate::kFalse) return false;
+    return std::nullopt;
   }
 
   // Kleene `and` (dominant false, neutral true) or `or` (the reverse): the

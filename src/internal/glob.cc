@@ -10,6 +10,7 @@
 // pattern × text with no recursion and no allocation.
 #include "src/internal/glob.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -27,6 +28,19 @@ size_t NextCodePoint(absl::string_view text, size_t index) {
   ++index;
   while (index < text.size() && IsUtf8Continuation(text[index])) ++index;
   return index;
+}
+
+// `byte` as an RE2 literal, quoted as RE2::QuoteMeta does: letters, digits,
+// '_' and the bytes of multi-byte code points as they are, NUL as \x00,
+// anything else behind a backslash.
+void AppendRegexLiteral(char byte, std::string* regex) {
+  const unsigned char value = static_cast<unsigned char>(byte);
+  if (value == 0) {
+    *regex += "\\x00";
+    return;
+  }
+  if (!absl::ascii_isalnum(value) && byte != '_' && value < 0x80) *regex += '\\';
+  *regex += byte;
 }
 
 }  // namespace
@@ -131,6 +145,20 @@ bool Glob::Matches(absl::string_view text) const {
     ++token;
   }
   return token == tokens_.size();
+}
+
+std::string Glob::RegexSuperset() const {
+  std::string regex;
+  for (const Token& token : tokens_) {
+    if (token.kind == TokenKind::kAnyRun) {
+      regex += "\\C*";
+    } else if (token.kind == TokenKind::kAnyOne) {
+      regex += "\\C+";
+    } else {
+      AppendRegexLiteral(token.byte, &regex);
+    }
+  }
+  return regex;
 }
 
 }  // namespace writ::internal

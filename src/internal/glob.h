@@ -38,6 +38,15 @@ class Glob {
   // pattern's suffix starts a code point, so that is Matches's answer.
   bool single_star() const { return single_star_; }
 
+  // An RE2 pattern (UTF-8 mode, to be anchored at both ends) that matches
+  // every text this glob matches, and possibly more: `*` is any run of
+  // bytes and `?` one or more bytes (RE2's `\C`, a byte even in UTF-8
+  // mode), where Matches steps over code points, stray bytes included. It
+  // lets a `like` join an RE2::Set with the `matches` patterns of its
+  // attribute: a pass that matches nothing rules the glob out too, and a
+  // text the set does match is still decided by Matches.
+  std::string RegexSuperset() const;
+
  private:
   enum class TokenKind : unsigned char { kLiteral, kAnyOne, kAnyRun };
   struct Token {

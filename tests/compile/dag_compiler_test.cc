@@ -303,6 +303,29 @@ TEST(DagCompiler, MatchesAtomsOnOneAttributeShareOneRe2Set) {
               HasSubstr("pattern sets (one RE2::Set pass each)\n  tool: n"));
 }
 
+// A `like` with more than one wildcard joins its attribute's pattern set
+// with the `matches` atoms there, as its Glob::RegexSuperset; a
+// single-star `like` stays an affix test, cheaper than a set pass.
+TEST(DagCompiler, MultiWildcardLikeAtomsJoinTheirAttributesPatternSet) {
+  auto policy = CompileOrDie(R"(
+    deny a when tool like "*secret*key*";
+    deny b when tool like "a?c" and port > 1;
+    allow c when tool matches "c[0-9]+" or tool like "*.example.com";
+  )");
+  const DagProgram& program = *policy->dag();
+  ASSERT_EQ(program.pattern_sets().size(), 1u);
+  std::vector<std::string> members;
+  for (uint32_t node : program.pattern_sets()[0].nodes) {
+    members.push_back(program.DescribeNode(node));
+    EXPECT_EQ(program.compact_atoms()[program.nodes()[node].operand].test, AtomTest::kPatternSet);
+  }
+  EXPECT_THAT(members, ::testing::UnorderedElementsAre("tool like \"*secret*key*\"",
+                                                       "tool like \"a?c\"",
+                                                       "tool matches \"c[0-9]+\""));
+  const uint32_t single = NodeNamed(program, "tool like \"*.example.com\"");
+  EXPECT_EQ(program.compact_atoms()[program.nodes()[single].operand].test, AtomTest::kTextAffix);
+}
+
 // A listed rule whose body starts with an affix test carries its screen:
 // the length (exact for ==, least otherwise) and the 8 bytes the text must
 // hold at its end (a suffix of 8 or more) or start (a prefix of 8 or more).

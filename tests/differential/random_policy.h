@@ -160,7 +160,7 @@ class RandomPolicyGenerator {
                                              "\"\"", "\"(?i)A\"", "\".*\\\\.example\\\\.com\""};
   static constexpr const char* kGlobs[] = {"\"*\"", "\"a*\"", "\"*b\"", "\"a?b\"",
                                            "\"*.example.com\"", "\"a\\\\*b\"", "\"\"", "\"?\"",
-                                           "\"a*ab\""};
+                                           "\"a*ab\"", "\"*a*\"", "\"?*b\""};
 
   template <typename T, size_t N>
   std::string List(const T (&pool)[N]) {

@@ -396,6 +396,51 @@ TEST(DagEvaluator, PatternSetsDecideAsTheReference) {
   }
 }
 
+// Globs in a pattern set (multi-wildcard `like`, with `matches` on the
+// same attribute) decide as the reference: the set's pass rules them out
+// only when the glob cannot match, and a text the set matches is decided
+// by the glob itself, whose `?` is one code point where the set's pattern
+// takes any bytes. Texts with multi-byte code points, stray bytes that are
+// not UTF-8 (set through the API; JSON cannot carry them), regex
+// metacharacters, and absent or wrong-typed paths.
+TEST(DagEvaluator, GlobsInPatternSetsDecideAsTheReference) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { path: string; tool: string; }
+    deny keys when path like "*/.ssh/*" or path like "*id_?sa*";
+    deny env when tool == "fs.read" and path like "*/.env*" and not (path matches ".*\\.example");
+    allow read when tool == "fs.read" and (path like "/work/*/src/*" or path like "/tmp/?");
+    allow odd when path like "*(a)[b]*$*";
+  )");
+  ASSERT_NE(policy->DumpDag("text").find("pattern sets (one RE2::Set pass each)\n  path: "),
+            std::string::npos);
+  const AttributeHandle path = *policy->FindAttribute("path");
+  const AttributeHandle tool = *policy->FindAttribute("tool");
+  size_t compared = 0;
+  for (const std::string text :
+       {"", "/work/a/src/main.cc", "/work/a/.ssh/id_rsa", "/home/u/id_dsa.pub", "/home/u/id_sa",
+        "/work/a/src/.env", "/work/a/src/.env.example", "/tmp/x", "/tmp/\xc3\xa9", "/tmp/\xff",
+        "/tmp/\xc3\xa9\xc3\xa9", "/tmp/", "id_\xc3\xa9sa", "id_\x80\x80sa", "q(a)[b]x$y",
+        "(a)[b]$", "(a)b$", "/work/\xff/src/\x80"}) {
+    for (const char* tool_name : {"fs.read", "fs.write"}) {
+      Request request(*policy);
+      request.SetString(path, text);
+      request.SetString(tool, tool_name);
+      Explanation dag, reference;
+      policy->Evaluate(request, &dag, Evaluator::kDag);
+      policy->Evaluate(request, &reference, Evaluator::kReference);
+      EXPECT_EQ(dag.ToJson(), reference.ToJson()) << text << " " << tool_name;
+      EXPECT_EQ(policy->Evaluate(request).effect, reference.decision) << text << " " << tool_name;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 18u * 2);
+  for (const char* json : {R"({"tool": "fs.read"})", R"({"path": 7, "tool": "fs.read"})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
 // Rules found through a threshold index decide as the reference at and
 // around every threshold: ints and enums on both sides of `>`/`>=`/`<`/
 // `<=`, numbers including -0.0, infinities and NaN (no ordering holds),

@@ -1,8 +1,10 @@
 #include "src/internal/glob.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "re2/re2.h"
 
 namespace writ::internal {
 namespace {
@@ -157,6 +159,42 @@ TEST(Glob, ManyStarsOnANearMissStayFast) {
   std::string text(10000, 'a');
   EXPECT_FALSE(MustCompile(pattern).Matches(text));
   EXPECT_TRUE(MustCompile(pattern).Matches(text + "b"));
+}
+
+// A glob's RegexSuperset lets a `like` join an RE2::Set, which may only
+// rule a glob out when the glob does not match: every text the glob
+// matches, the regex matches too (anchored, as the set is). Over globs
+// with every kind of token and regex metacharacters as literals, and texts
+// with multi-byte code points and stray bytes that are not UTF-8. The
+// regex is also exact where the glob has no `?` (a byte run is a run of
+// code points then), so the superset is not a trivial one.
+TEST(Glob, RegexSupersetMatchesEveryTextTheGlobMatches) {
+  const std::vector<std::string> patterns = {
+      "*", "a*b*c", "?", "a?c", "??", "*.example.*", "a\\*b", "a\\?b", "a\\\\b",
+      "(x)*[y]", "*$^+|{1}*", "h\xc3\xa9*", "*\xc3\xa9?", "", "*\n*", "x.y?z"};
+  const std::vector<std::string> texts = {
+      "", "a", "abc", "aXbYc", "ac", "abbc", "a*b", "aXb", "a?b", "a\\b", "ab",
+      "(x)[y]", "(x)zz[y]", "$^+|{1}", "q$^+|{1}q", "h\xc3\xa9", "h\xc3\xa9llo",
+      "\xc3\xa9\xc3\xa9", "\xc3\xa9x", "\xff", "\x80\x80", "a\xff" "c", "a\xc3\xa9" "c",
+      "x\ny", "api.example.com", "x.yQz", "x.y\xc3\xa9z", "x.y\x80z", "xzyQz"};
+  size_t matched = 0;
+  for (const std::string& pattern : patterns) {
+    const Glob glob = MustCompile(pattern);
+    const RE2 regex(glob.RegexSuperset());
+    ASSERT_TRUE(regex.ok()) << pattern << ": " << regex.error();
+    const bool exact = pattern.find('?') == std::string::npos;
+    for (const std::string& text : texts) {
+      const bool by_glob = glob.Matches(text);
+      const bool by_regex = RE2::FullMatch(text, regex);
+      if (by_glob) {
+        EXPECT_TRUE(by_regex) << "pattern '" << pattern << "', text '" << text << "'";
+        ++matched;
+      } else if (exact) {
+        EXPECT_FALSE(by_regex) << "pattern '" << pattern << "', text '" << text << "'";
+      }
+    }
+  }
+  EXPECT_GT(matched, 30u);
 }
 
 }  // namespace
