@@ -18,6 +18,11 @@
 //                   reads under the workspace. The DAG decides the K globs
 //                   in one RE2::Set pass with the pattern of each
 //                   (Glob::RegexSuperset). K = 10, 50.
+//   BM_Disjunctions*/N  N allow rules, each granting two (tool, host)
+//                   pairs in one `or` (`(tool == a and destination.host ==
+//                   x) or (tool == b and destination.host == y)`), tools
+//                   from 300 names. The DAG files each rule under the keys
+//                   of both disjuncts. N = 100, 1,000, 10,000.
 //
 // Each iteration decides one request through the public API, cycling over
 // 1,024 requests; `allocs_per_decision` counts global operator new calls in
@@ -191,6 +196,40 @@ const Workload& FileGuard(int globs) {
   });
 }
 
+// --- Disjunctive grants --------------------------------------------------------
+
+std::string GrantTool(int tool) { return absl::StrCat("tool", tool % 300, ".call"); }
+std::string GrantHost(int host) { return absl::StrCat("api", host, ".example.com"); }
+
+std::string DisjunctionPolicy(int rules) {
+  std::string source = R"(
+schema {
+  tool:              string;
+  destination.host:  string;
+}
+)";
+  for (int rule = 0; rule < rules; ++rule) {
+    absl::StrAppend(&source, "allow grant_", rule, " when (tool == \"", GrantTool(rule),
+                    "\" and destination.host == \"", GrantHost(rule), "\") or (tool == \"",
+                    GrantTool(rule + 7), "\" and destination.host == \"", GrantHost(rule + 3),
+                    "\");\n");
+  }
+  return source + "default deny;\n";
+}
+
+const Workload& Disjunctions(int rules) {
+  return KeptWorkload(DisjunctionPolicy(rules), [rules](const Policy& policy, int,
+                                                         std::mt19937& random, Request* request) {
+    // Half the requests are one of the grants' pairs; the rest mix a tool
+    // and a host that no grant pairs.
+    const int rule = static_cast<int>(random() % rules);
+    const bool granted = random() % 2 == 0;
+    request->SetString(*policy.FindAttribute("tool"), GrantTool(rule));
+    request->SetString(*policy.FindAttribute("destination.host"),
+                       GrantHost(granted ? rule : rule + 1));
+  });
+}
+
 // --- Timing ------------------------------------------------------------------
 
 void Decide(benchmark::State& state, const Workload& workload, Evaluator evaluator) {
@@ -229,12 +268,21 @@ void BM_GlobsReference(benchmark::State& state) {
   Decide(state, FileGuard(static_cast<int>(state.range(0))), Evaluator::kReference);
 }
 
+void BM_DisjunctionsDag(benchmark::State& state) {
+  Decide(state, Disjunctions(static_cast<int>(state.range(0))), Evaluator::kDag);
+}
+void BM_DisjunctionsReference(benchmark::State& state) {
+  Decide(state, Disjunctions(static_cast<int>(state.range(0))), Evaluator::kReference);
+}
+
 BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);
 BENCHMARK(BM_PatternsReference)->Arg(10)->Arg(50);
 BENCHMARK(BM_GlobsDag)->Arg(10)->Arg(50);
 BENCHMARK(BM_GlobsReference)->Arg(10)->Arg(50);
+BENCHMARK(BM_DisjunctionsDag)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_DisjunctionsReference)->Arg(100)->Arg(1000)->Arg(10000);
 
 }  // namespace
 }  // namespace writ

@@ -12,7 +12,9 @@
 // Then the rules are planned: each rule whose condition is an `and` with an
 // `==`/`in` atom on a string or enum attribute is filed in a GuardIndex
 // under every value that can make that atom true, or, with an `ends_with` /
-// `like` atom whose required suffix has a '.', under that dotted suffix.
+// `like` atom whose required suffix has a '.', under that dotted suffix
+// (thresholds and CIDR blocks likewise; an `or` whose disjuncts all have a
+// guard atom of one index is filed under the union of their keys).
 // Of the indexes a rule could join it joins the one with the most distinct
 // keys, which leaves the fewest rules behind each key. When finding a rule
 // under a key proves its guard atom true (`==`, `in`, and `ends_with` of a
@@ -34,6 +36,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "src/compile/dag_program.h"
 
@@ -551,6 +554,16 @@ class DagCompiler {
     } else {
       conjuncts.push_back(rule.condition);
     }
+    std::vector<Guard> guards = AtomGuardsOf(conjuncts);
+    for (uint32_t node : conjuncts) {
+      if (program_->nodes_[node].kind != NodeKind::kOr) continue;
+      for (Guard& guard : DisjunctionGuardsOf(node)) guards.push_back(std::move(guard));
+    }
+    return guards;
+  }
+
+  // The guards of those of `conjuncts` that are atoms.
+  std::vector<Guard> AtomGuardsOf(const std::vector<uint32_t>& conjuncts) const {
     std::vector<Guard> guards;
     for (uint32_t node : conjuncts) {
       const DagNode& atom = program_->nodes_[node];
@@ -561,6 +574,79 @@ class DagCompiler {
       guards.push_back(std::move(*guard));
     }
     return guards;
+  }
+
+  // The guards of an `or` (one per index): when every disjunct is, or has
+  // among its top-level conjuncts, a guard atom of one index (slot and
+  // kind), the union of their keys guards the `or` (`(tool == "a" and
+  // host == "x") or tool in ["b", "c"]` is filed under "a", "b" and "c", or
+  // by host if the other disjunct tested it too). A present value that hits
+  // none of them makes every disjunct false, and so the `or`. The keys only
+  // make the `or` possible, so a rule found under one keeps its whole
+  // condition (exact = false). Thresholds are left out: their constants
+  // do not merge into one.
+  std::vector<Guard> DisjunctionGuardsOf(uint32_t node) const {
+    const DagNode& disjunction = program_->nodes_[node];
+    std::vector<std::vector<Guard>> options;  // per disjunct
+    for (uint32_t i = 0; i < disjunction.count; ++i) {
+      const uint32_t disjunct = program_->edges_[disjunction.operand + i];
+      const DagNode& child = program_->nodes_[disjunct];
+      std::vector<uint32_t> conjuncts{disjunct};
+      if (child.kind == NodeKind::kAnd) {
+        conjuncts.assign(program_->edges_.begin() + child.operand,
+                         program_->edges_.begin() + child.operand + child.count);
+      }
+      options.push_back(AtomGuardsOf(conjuncts));
+    }
+    std::vector<Guard> guards;
+    for (const Guard& first : options.front()) {
+      const auto same_index = [&](const Guard& guard) { return guard.index() == first.index(); };
+      if (first.kind == GuardKind::kThreshold ||
+          std::any_of(guards.begin(), guards.end(), same_index)) {
+        continue;
+      }
+      if (std::optional<Guard> merged = MergeGuards(first.index(), options)) {
+        merged->node = node;
+        guards.push_back(std::move(*merged));
+      }
+    }
+    return guards;
+  }
+
+  // One guard of index `index` from each disjunct's `options`, merged, or
+  // nullopt when some disjunct has none.
+  static std::optional<Guard> MergeGuards(const std::pair<uint32_t, GuardKind>& index,
+                                          const std::vector<std::vector<Guard>>& options) {
+    Guard merged;
+    merged.slot = index.first;
+    merged.kind = index.second;
+    merged.exact = false;
+    for (const std::vector<Guard>& disjunct : options) {
+      const auto found = std::find_if(disjunct.begin(), disjunct.end(),
+                                      [&](const Guard& guard) { return guard.index() == index; });
+      if (found == disjunct.end()) return std::nullopt;
+      merged.texts.insert(merged.texts.end(), found->texts.begin(), found->texts.end());
+      merged.members.insert(merged.members.end(), found->members.begin(), found->members.end());
+      merged.cidrs.insert(merged.cidrs.end(), found->cidrs.begin(), found->cidrs.end());
+    }
+    if (merged.kind == GuardKind::kDotSuffix) merged.texts = OutermostSuffixes(merged.texts);
+    return merged;
+  }
+
+  // Dotted suffixes without those that end with another of them (and
+  // without repeats). A value hits two keys only when one ends with the
+  // other, so after this a lookup finds the rule under one key at most, as
+  // OutermostBlocks does for CIDR blocks.
+  static std::vector<std::string> OutermostSuffixes(std::vector<std::string> suffixes) {
+    std::sort(suffixes.begin(), suffixes.end(), [](const std::string& a, const std::string& b) {
+      return a.size() < b.size();
+    });
+    std::vector<std::string> outermost;
+    for (const std::string& suffix : suffixes) {
+      const auto ends_with = [&](const std::string& kept) { return absl::EndsWith(suffix, kept); };
+      if (std::none_of(outermost.begin(), outermost.end(), ends_with)) outermost.push_back(suffix);
+    }
+    return outermost;
   }
 
   // Planning: which rules each index lists, by (slot, kind) in order.
@@ -701,7 +787,8 @@ class DagCompiler {
     absl::flat_hash_map<uint32_t, uint32_t> residuals;
     for (const auto& [rule, guard] : members) {
       all.push_back(rule);
-      residuals[rule] = ResidualCondition(program_->rules_[rule], guard.node);
+      residuals[rule] = guard.exact ? ResidualCondition(program_->rules_[rule], guard.node)
+                                    : program_->rules_[rule].condition;
       for (const Cidr& block : OutermostBlocks(guard.cidrs)) {
         AddOnce(rule, &rules_by_block[{block.network, block.prefix_length}]);
       }

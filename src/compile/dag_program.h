@@ -18,7 +18,9 @@
 //    constant (`a >= 3`) or `within [CIDRs]` on an ip attribute is
 //    *guarded* by it: the rule sits in an index from value (suffix,
 //    threshold, address block) to rules (GuardKind), so a request only
-//    visits the rules its values can make true. A rule found under a
+//    visits the rules its values can make true. An `or` among the
+//    conjuncts guards the rule as well when each of its disjuncts has a
+//    guard atom of one index: the rule is filed under all their keys. A rule found under a
 //    key that proves its guard true is listed with its residual condition
 //    (the other conjuncts), so the guard is not evaluated again. The
 //    evaluator checks deny rules first and stops at the first that applies

@@ -326,6 +326,38 @@ TEST(DagCompiler, MultiWildcardLikeAtomsJoinTheirAttributesPatternSet) {
   EXPECT_EQ(program.compact_atoms()[program.nodes()[single].operand].test, AtomTest::kTextAffix);
 }
 
+// An `or` whose every disjunct has a guard atom of one index (itself, or
+// among its top-level conjuncts) is filed there under the union of their
+// keys, with the whole condition (the keys only make it possible): dotted
+// suffixes that end with another of them are dropped, as CIDR blocks
+// inside another are, so a lookup finds the rule once. Disjuncts guarded
+// by different indexes, or by thresholds, leave the rule unguarded.
+TEST(DagCompiler, DisjunctionsOfGuardsOnOneIndexAreFiledUnderEveryKey) {
+  auto policy = CompileOrDie(R"(
+    allow a when (tool == "x" and port == 1) or (tool == "y" and port == 2);
+    let web = tool == "get" or tool in ["post", "put"];
+    allow b when web and approved;
+    deny c when host ends_with ".a.com" or host ends_with ".b.a.com" or host like "*.c.com";
+    deny d when class == secret or (class in [internal] and not approved);
+    allow mixed when tool == "x" or port == 3;
+    allow ordered when port > 3 or port < 1;
+  )");
+  const std::string dump = policy->DumpDag("text");
+  EXPECT_THAT(dump, HasSubstr("  deny by host suffix (1 rules; absent or wrong-typed: all)\n"
+                              "    \".a.com\" -> c\n"
+                              "    \".c.com\" -> c\n"));
+  EXPECT_THAT(dump, HasSubstr("  deny by class (1 rules; absent or wrong-typed: all)\n"
+                              "    internal -> d\n"
+                              "    secret -> d\n"));
+  EXPECT_THAT(dump, HasSubstr("  allow unguarded: mixed ordered\n"));
+  EXPECT_THAT(dump, HasSubstr("  allow by tool (2 rules; absent or wrong-typed: none)\n"
+                              "    \"get\" -> b\n"
+                              "    \"post\" -> b\n"
+                              "    \"put\" -> b\n"
+                              "    \"x\" -> a\n"
+                              "    \"y\" -> a\n"));
+}
+
 // A listed rule whose body starts with an affix test carries its screen:
 // the length (exact for ==, least otherwise) and the 8 bytes the text must
 // hold at its end (a suffix of 8 or more) or start (a prefix of 8 or more).

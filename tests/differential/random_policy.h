@@ -177,10 +177,27 @@ class RandomPolicyGenerator {
     if (depth <= 0 || roll < 0.45) return Leaf();
     if (roll < 0.55) return absl::StrCat("not ", Parenthesised(depth - 1));
     const bool conjunction = roll < 0.8;
+    if (!conjunction && Chance(0.4)) return OneAttributeDisjunction(depth);
     const size_t arity = 2 + Below(3);
     std::vector<std::string> children;
     for (size_t i = 0; i < arity; ++i) children.push_back(Parenthesised(depth - 1));
     return absl::StrJoin(children, conjunction ? " and " : " or ");
+  }
+
+  // An `or` whose disjuncts each test one attribute, alone or with more
+  // conditions: the shape the DAG compiler files under the union of the
+  // disjuncts' keys (`(tool == "a" and ...) or tool in [...]`).
+  std::string OneAttributeDisjunction(int depth) {
+    const Attribute& attribute = Pick(kAttributes);
+    const size_t arity = 2 + Below(3);
+    std::vector<std::string> children;
+    for (size_t i = 0; i < arity; ++i) {
+      std::string atom = Atom(attribute);
+      children.push_back(Chance(0.5) ? absl::StrCat("(", atom, ")")
+                                     : absl::StrCat("(", atom, " and ",
+                                                    Parenthesised(depth - 1), ")"));
+    }
+    return absl::StrJoin(children, " or ");
   }
 
   std::string Parenthesised(int depth) {

@@ -441,6 +441,48 @@ TEST(DagEvaluator, GlobsInPatternSetsDecideAsTheReference) {
   }
 }
 
+// Rules filed under the keys of an `or` (DagCompiler's disjunction guards)
+// decide as the reference on every mix of hit, missed, absent and
+// wrong-typed values: found under a key they keep their whole condition,
+// and a host under two of a rule's suffixes still finds it once (the
+// determining rules are compared too).
+TEST(DagEvaluator, DisjunctionGuardsDecideAsTheReference) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { tool: string; host: string; port: int; ip: ip; level: enum(low, mid, high); }
+    allow a when (tool == "x" and port == 1) or (tool == "y" and port == 2);
+    let web = tool == "get" or tool in ["post", "x"];
+    allow b when web and level <= mid;
+    deny c when host ends_with ".a.com" or host ends_with ".b.a.com" or host like "*.c.com";
+    deny d when level == high or (level in [mid] and port > 2);
+    allow e when (ip within ["10.0.0.0/8"] and port == 1) or ip within ["10.1.0.0/16"];
+    deny f when (ip within ["10.1.0.0/16"] and tool == "y") or ip within ["192.168.0.0/16"];
+  )");
+  size_t compared = 0;
+  for (const char* tool : {R"("x")", R"("y")", R"("get")", R"("post")", R"("q")", "7", ""}) {
+    for (const char* host : {R"("m.a.com")", R"("m.b.a.com")", R"("m.c.com")", R"("m.d.com")",
+                             "true", ""}) {
+      for (const char* ip : {R"("10.1.2.3")", R"("10.2.0.1")", R"("192.168.1.1")",
+                             R"("11.0.0.1")", ""}) {
+        for (const char* level : {R"("low")", R"("mid")", R"("high")", ""}) {
+          for (int port = 0; port <= 3; ++port) {
+            std::string json = absl::StrCat(R"({"port": )", port);
+            for (const auto& [name, value] : {std::pair{"tool", tool}, std::pair{"host", host},
+                                              std::pair{"ip", ip}, std::pair{"level", level}}) {
+              if (*value != '\0') absl::StrAppend(&json, R"(, ")", name, R"(": )", value);
+            }
+            json += "}";
+            EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
+                      Record(*policy, json, Evaluator::kReference))
+                << json;
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 7u * 6 * 5 * 4 * 4);
+}
+
 // Rules found through a threshold index decide as the reference at and
 // around every threshold: ints and enums on both sides of `>`/`>=`/`<`/
 // `<=`, numbers including -0.0, infinities and NaN (no ordering holds),
