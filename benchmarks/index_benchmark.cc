@@ -23,6 +23,12 @@
 //                   x) or (tool == b and destination.host == y)`), tools
 //                   from 300 names. The DAG files each rule under the keys
 //                   of both disjuncts. N = 100, 1,000, 10,000.
+//   BM_Prefixes*/N  N per-agent grants (`workload.id starts_with
+//                   "spiffe://corp.example/agents/teamT/agentI/" and
+//                   risk.score < 0.5`), every 16th a whole team's; the DAG
+//                   files them in a prefix table (GuardKind::kPrefix),
+//                   where before they shared one threshold index on
+//                   risk.score. N = 100, 1,000, 10,000.
 //
 // Each iteration decides one request through the public API, cycling over
 // 1,024 requests; `allocs_per_decision` counts global operator new calls in
@@ -230,6 +236,38 @@ const Workload& Disjunctions(int rules) {
   });
 }
 
+// --- Per-agent grants ----------------------------------------------------------
+
+std::string AgentPrefix(int agent, bool whole_team) {
+  return absl::StrCat("spiffe://corp.example/agents/team", agent / 16, "/",
+                      whole_team ? "" : absl::StrCat("agent", agent, "/"));
+}
+
+std::string PrefixPolicy(int rules) {
+  std::string source = R"(
+schema {
+  workload.id:  string;
+  risk.score:   number;
+}
+)";
+  for (int rule = 0; rule < rules; ++rule) {
+    absl::StrAppend(&source, "allow agent_", rule, " when workload.id starts_with \"",
+                    AgentPrefix(rule, rule % 16 == 0), "\" and risk.score < 0.5;\n");
+  }
+  return source + "default deny;\n";
+}
+
+const Workload& Prefixes(int rules) {
+  return KeptWorkload(PrefixPolicy(rules), [rules](const Policy& policy, int,
+                                                    std::mt19937& random, Request* request) {
+    // Agents past the last grant, and one risk score in four, are denied.
+    const int agent = static_cast<int>(random() % (rules + rules / 4));
+    request->SetString(*policy.FindAttribute("workload.id"),
+                       absl::StrCat(AgentPrefix(agent, false), "task-", random() % 1000));
+    request->SetNumber(*policy.FindAttribute("risk.score"), (random() % 4) * 0.2);
+  });
+}
+
 // --- Timing ------------------------------------------------------------------
 
 void Decide(benchmark::State& state, const Workload& workload, Evaluator evaluator) {
@@ -275,6 +313,13 @@ void BM_DisjunctionsReference(benchmark::State& state) {
   Decide(state, Disjunctions(static_cast<int>(state.range(0))), Evaluator::kReference);
 }
 
+void BM_PrefixesDag(benchmark::State& state) {
+  Decide(state, Prefixes(static_cast<int>(state.range(0))), Evaluator::kDag);
+}
+void BM_PrefixesReference(benchmark::State& state) {
+  Decide(state, Prefixes(static_cast<int>(state.range(0))), Evaluator::kReference);
+}
+
 BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);
@@ -283,6 +328,8 @@ BENCHMARK(BM_GlobsDag)->Arg(10)->Arg(50);
 BENCHMARK(BM_GlobsReference)->Arg(10)->Arg(50);
 BENCHMARK(BM_DisjunctionsDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_DisjunctionsReference)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_PrefixesDag)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_PrefixesReference)->Arg(100)->Arg(1000)->Arg(10000);
 
 }  // namespace
 }  // namespace writ

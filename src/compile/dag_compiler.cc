@@ -191,12 +191,22 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
   }
   if (!string) return ThresholdGuardOf(predicate);
   std::optional<std::string> suffix;
-  if (string && predicate.op == Operator::kEndsWith) suffix = DotSuffix(operand.text);
-  if (string && predicate.op == Operator::kLike) suffix = DotSuffix(operand.glob->literal_suffix());
-  if (!suffix.has_value()) return std::nullopt;
-  guard.kind = GuardKind::kDotSuffix;
-  guard.exact = predicate.op == Operator::kEndsWith && *suffix == operand.text;
-  guard.texts.push_back(std::move(*suffix));
+  if (predicate.op == Operator::kEndsWith) suffix = DotSuffix(operand.text);
+  if (predicate.op == Operator::kLike) suffix = DotSuffix(operand.glob->literal_suffix());
+  if (suffix.has_value()) {
+    guard.kind = GuardKind::kDotSuffix;
+    guard.exact = predicate.op == Operator::kEndsWith && *suffix == operand.text;
+    guard.texts.push_back(std::move(*suffix));
+    return guard;
+  }
+  // Every string starts with "": no key to file under.
+  std::string prefix;
+  if (predicate.op == Operator::kStartsWith) prefix = operand.text;
+  if (predicate.op == Operator::kLike) prefix = operand.glob->literal_prefix();
+  if (prefix.empty()) return std::nullopt;
+  guard.kind = GuardKind::kPrefix;
+  guard.exact = predicate.op == Operator::kStartsWith;
+  guard.texts.push_back(std::move(prefix));
   return guard;
 }
 
@@ -630,7 +640,23 @@ class DagCompiler {
       merged.cidrs.insert(merged.cidrs.end(), found->cidrs.begin(), found->cidrs.end());
     }
     if (merged.kind == GuardKind::kDotSuffix) merged.texts = OutermostSuffixes(merged.texts);
+    if (merged.kind == GuardKind::kPrefix) merged.texts = OutermostPrefixes(merged.texts);
     return merged;
+  }
+
+  // Prefixes without those that start with another of them (and without
+  // repeats): a text starts with two keys only when one starts with the
+  // other. Sorted, a key starts with an earlier one exactly when it starts
+  // with the last one kept (the keys after a prefix and before the first
+  // that does not start with it all start with it).
+  static std::vector<std::string> OutermostPrefixes(std::vector<std::string> prefixes) {
+    std::sort(prefixes.begin(), prefixes.end());
+    std::vector<std::string> outermost;
+    for (const std::string& prefix : prefixes) {
+      if (!outermost.empty() && absl::StartsWith(prefix, outermost.back())) continue;
+      outermost.push_back(prefix);
+    }
+    return outermost;
   }
 
   // Dotted suffixes without those that end with another of them (and
@@ -700,6 +726,7 @@ class DagCompiler {
     index.type = type.kind;
     if (kind == GuardKind::kThreshold) return BuildThresholdIndex(std::move(index), members);
     if (kind == GuardKind::kCidr) return BuildCidrIndex(std::move(index), members);
+    if (kind == GuardKind::kPrefix) return BuildPrefixIndex(std::move(index), members);
     std::vector<uint32_t> all;
     std::map<std::string, std::vector<uint32_t>> by_text;
     std::vector<std::vector<uint32_t>> by_member(type.enum_members.size());
@@ -805,6 +832,39 @@ class DagCompiler {
       table.rules.push_back(AddFoundList(rules, residuals));
     }
     CutCidrSegments(&table);
+    return index;
+  }
+
+  // A kPrefix index: the rules under each key, the keys sorted with their
+  // parents (PrefixTable). A rule found under a `starts_with` key has its
+  // guard proved and keeps its residual condition; under a `like`'s
+  // literal prefix, its whole condition.
+  GuardIndex BuildPrefixIndex(GuardIndex index,
+                              const std::vector<std::pair<uint32_t, Guard>>& members) {
+    std::vector<uint32_t> all;
+    std::map<std::string, std::vector<uint32_t>> rules_by_key;
+    absl::flat_hash_map<uint32_t, uint32_t> found_conditions;
+    for (const auto& [rule, guard] : members) {
+      all.push_back(rule);
+      found_conditions[rule] = guard.exact ? ResidualCondition(program_->rules_[rule], guard.node)
+                                           : program_->rules_[rule].condition;
+      for (const std::string& key : OutermostPrefixes(guard.texts)) {
+        AddOnce(rule, &rules_by_key[key]);
+      }
+    }
+    index.all = AddList(all, FullConditions(all));
+    PrefixTable& table = index.prefixes;
+    // The keys the current one starts with: (index in the table, key).
+    std::vector<std::pair<uint32_t, const std::string*>> open;
+    for (const auto& [key, rules] : rules_by_key) {
+      while (!open.empty() && !absl::StartsWith(key, *open.back().second)) open.pop_back();
+      table.parents.push_back(open.empty() ? PrefixTable::kNoKey : open.back().first);
+      open.emplace_back(static_cast<uint32_t>(table.parents.size() - 1), &key);
+      table.offsets.push_back(static_cast<uint32_t>(table.bytes.size()));
+      table.bytes += key;
+      table.rules.push_back(AddFoundList(rules, found_conditions));
+    }
+    table.offsets.push_back(static_cast<uint32_t>(table.bytes.size()));
     return index;
   }
 

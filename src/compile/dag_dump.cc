@@ -136,6 +136,7 @@ const char* IndexKindWord(GuardKind kind) {
     case GuardKind::kDotSuffix: return " suffix";
     case GuardKind::kThreshold: return " threshold";
     case GuardKind::kCidr: return " cidr";
+    case GuardKind::kPrefix: return " prefix";
   }
   return "";
 }
@@ -160,6 +161,14 @@ void DumpThresholdSide(const DagProgram& program, const AttributeInfo& attribute
   }
 }
 
+// An index entry's indent: two spaces more per ancestor, so that a CIDR
+// block inside another, or a prefix that starts with another, sits under it.
+std::string NestedIndent(const std::vector<uint32_t>& parents, size_t entry, uint32_t root) {
+  std::string indent = "    ";
+  for (uint32_t up = parents[entry]; up != root; up = parents[up]) indent += "  ";
+  return indent;
+}
+
 void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& plan,
               std::string* out) {
   const Schema& schema = *program.policy().schema;
@@ -178,15 +187,15 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
     for (const auto& [text, range] : entries) {
       absl::StrAppend(out, "    ", QuoteString(text), " -> ", RuleNames(program, range), "\n");
     }
-    // A block inside another is indented under it.
     for (size_t block = 0; block < index.cidrs.blocks.size(); ++block) {
-      std::string indent = "    ";
-      for (uint32_t up = index.cidrs.parents[block]; up != CidrTable::kNoBlock;
-           up = index.cidrs.parents[up]) {
-        indent += "  ";
-      }
-      absl::StrAppend(out, indent, FormatCidr(index.cidrs.blocks[block]), " -> ",
+      absl::StrAppend(out, NestedIndent(index.cidrs.parents, block, CidrTable::kNoBlock),
+                      FormatCidr(index.cidrs.blocks[block]), " -> ",
                       RuleNames(program, index.cidrs.rules[block]), "\n");
+    }
+    for (size_t key = 0; key < index.prefixes.size(); ++key) {
+      absl::StrAppend(out, NestedIndent(index.prefixes.parents, key, PrefixTable::kNoKey),
+                      QuoteString(index.prefixes.Key(key)), " -> ",
+                      RuleNames(program, index.prefixes.rules[key]), "\n");
     }
     DumpThresholdSide(program, attribute, index.above, true, out);
     DumpThresholdSide(program, attribute, index.below, false, out);

@@ -14,19 +14,20 @@
 //  * Each rule's condition (`when and not unless`) is one node. A rule
 //    whose condition is an `and` with an equality or `in` atom on a string
 //    or enum attribute, a dotted-suffix atom (`ends_with ".x.com"`,
-//    `like "*.x.com"`) on a string attribute, an ordering against a
-//    constant (`a >= 3`) or `within [CIDRs]` on an ip attribute is
-//    *guarded* by it: the rule sits in an index from value (suffix,
-//    threshold, address block) to rules (GuardKind), so a request only
-//    visits the rules its values can make true. An `or` among the
-//    conjuncts guards the rule as well when each of its disjuncts has a
-//    guard atom of one index: the rule is filed under all their keys. A rule found under a
-//    key that proves its guard true is listed with its residual condition
-//    (the other conjuncts), so the guard is not evaluated again. The
-//    evaluator checks deny rules first and stops at the first that applies
-//    when no explanation is asked for.
-//  * The `matches` atoms over one attribute share one RE2::Set
-//    (PatternSet): a pass that matches nothing decides them all.
+//    `like "*.x.com"`) or a `starts_with` on a string attribute, an
+//    ordering against a constant (`a >= 3`) or `within [CIDRs]` on an ip
+//    attribute is *guarded* by it: the rule sits in an index from value
+//    (suffix, prefix, threshold, address block) to rules (GuardKind), so a
+//    request only visits the rules its values can make true. An `or` among
+//    the conjuncts guards the rule as well when each of its disjuncts has
+//    a guard atom of one index: the rule is filed under all their keys. A
+//    rule found under a key that proves its guard true is listed with its
+//    residual condition (the other conjuncts), so the guard is not
+//    evaluated again. The evaluator checks deny rules first and stops at
+//    the first that applies when no explanation is asked for.
+//  * The `matches` atoms (and `like` atoms with more than one wildcard)
+//    over one attribute share one RE2::Set (PatternSet): a pass that
+//    matches nothing decides them all.
 //
 // Nodes are small trivial structs addressed by integer ids (as RE2's Prog
 // instructions are); `Dump()` prints the program for `writ dag` and for the
@@ -39,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "re2/set.h"
 #include "src/check/checked_policy.h"
 #include "src/compile/text_table.h"
@@ -242,6 +244,10 @@ enum class GuardKind : uint8_t {
   // `a within [cidrs]` on an ip attribute: the rules filed under each CIDR
   // block, found through a sorted table of address ranges (CidrTable).
   kCidr,
+  // `a starts_with p` on a string attribute (and a `like` with a literal
+  // prefix and no dotted suffix, which needs that prefix): the rules filed
+  // under each prefix, found through a sorted table of them (PrefixTable).
+  kPrefix,
 };
 
 // One direction of a kThreshold index: `above` holds the rules guarded by
@@ -273,6 +279,29 @@ struct CidrTable {
   std::vector<uint32_t> innermost; // per segment; kNoBlock where none covers
 };
 
+// A kPrefix index's keys (prefixes) as a sorted table. The keys that are
+// prefixes of one text are prefixes of each other, so they form a chain:
+// each key's `parent` is the longest other key that is a prefix of it.
+// Every key between the longest key a text starts with and the text itself
+// starts with that key too, so the last key not after the text (one binary
+// search) is that key or lies below it: the walk up from there to the
+// first key the text starts with finds it, and its ancestors are the rest
+// of the chain. A rule is filed only under its outermost keys (none a
+// prefix of another), so no walk meets it twice. As CidrTable does for
+// address blocks.
+struct PrefixTable {
+  static constexpr uint32_t kNoKey = 0xffffffffu;
+  std::string bytes;              // every key, ascending, one after another
+  std::vector<uint32_t> offsets;  // key i is bytes[offsets[i], offsets[i + 1])
+  std::vector<uint32_t> parents;  // per key; kNoKey at a root
+  std::vector<RuleRange> rules;   // per key, in rule_lists()
+
+  size_t size() const { return parents.size(); }
+  absl::string_view Key(size_t i) const {
+    return absl::string_view(bytes).substr(offsets[i], offsets[i + 1] - offsets[i]);
+  }
+};
+
 // The rules of one effect guarded by one kind of atom on one attribute.
 // When the attribute is present only the rules listed under the keys its
 // value hits can apply; when it is absent or wrong-typed the guard is
@@ -290,6 +319,7 @@ struct GuardIndex {
   uint64_t key_lengths = 0;
   ThresholdSide above, below;  // kThreshold
   CidrTable cidrs;             // kCidr
+  PrefixTable prefixes;        // kPrefix
 };
 
 inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "src/eval/explanation_builder.h"
 #include "src/eval/predicate.h"
@@ -121,6 +122,9 @@ class DagRun {
           break;
         case GuardKind::kCidr:
           stop = VisitCoveringBlocks(index.cidrs, request_.slot(index.slot).detail->ip, visit);
+          break;
+        case GuardKind::kPrefix:
+          stop = VisitPrefixesOf(index.prefixes, TextOf(value), visit);
           break;
         default: stop = VisitRange(Lookup(index, value), visit); break;
       }
@@ -328,6 +332,31 @@ class DagRun {
     for (uint32_t block = table.innermost[past - table.starts.begin() - 1];
          block != CidrTable::kNoBlock; block = table.parents[block]) {
       if (VisitRange(table.rules[block], visit)) return true;
+    }
+    return false;
+  }
+
+  // The rules of every key `text` starts with (PrefixTable): from the last
+  // key not after the text, up to the first the text starts with, then
+  // that key and its ancestors.
+  template <typename Visit>
+  bool VisitPrefixesOf(const PrefixTable& table, absl::string_view text, Visit& visit) {
+    size_t low = 0;
+    size_t high = table.size();
+    while (low < high) {  // the number of keys not after `text`
+      const size_t middle = low + (high - low) / 2;
+      if (table.Key(middle) <= text) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    uint32_t key = low == 0 ? PrefixTable::kNoKey : static_cast<uint32_t>(low - 1);
+    while (key != PrefixTable::kNoKey && !absl::StartsWith(text, table.Key(key))) {
+      key = table.parents[key];
+    }
+    for (; key != PrefixTable::kNoKey; key = table.parents[key]) {
+      if (VisitRange(table.rules[key], visit)) return true;
     }
     return false;
   }

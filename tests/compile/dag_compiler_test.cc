@@ -269,6 +269,42 @@ TEST(DagCompiler, WithinGuardsJoinACidrIndexOfNestedBlocks) {
                                        "    192\\.168\\.0\\.0/16 -> corp\\(n[0-9]+\\) feed\\(n[0-9]+\\)\n"));
 }
 
+// `starts_with` (and a `like` whose literal prefix is all it has to go
+// on) files a rule in a prefix table: keys sorted, each with its parent,
+// the longest other key it starts with. A rule is filed under its
+// outermost keys only; found under a `starts_with` key it keeps its
+// residual condition, under a `like`'s prefix its whole condition.
+TEST(DagCompiler, StartsWithGuardsJoinAPrefixTableOfNestedKeys) {
+  auto policy = CompileOrDie(R"(
+    allow agents when host starts_with "spiffe://corp/agents/" and port == 1;
+    allow research when host starts_with "spiffe://corp/agents/research/" and port == 2;
+    allow ci when host starts_with "spiffe://corp/ci/";
+    allow shaped when host like "spiffe://corp/agents/*/x*y";
+    allow any when host starts_with "spiffe://corp/" or host starts_with "spiffe://corp/ci/";
+    allow apart when host starts_with "spiffe://other/";
+  )");
+  const DagProgram& program = *policy->dag();
+  ASSERT_EQ(program.allow_plan().indexes.size(), 1u);
+  const GuardIndex& index = program.allow_plan().indexes[0];
+  EXPECT_EQ(index.kind, GuardKind::kPrefix);
+  const PrefixTable& table = index.prefixes;
+  std::vector<std::string> keys;
+  for (size_t key = 0; key < table.size(); ++key) keys.emplace_back(table.Key(key));
+  EXPECT_THAT(keys, ::testing::ElementsAre("spiffe://corp/", "spiffe://corp/agents/",
+                                           "spiffe://corp/agents/research/", "spiffe://corp/ci/",
+                                           "spiffe://other/"));
+  EXPECT_THAT(table.parents, ::testing::ElementsAre(PrefixTable::kNoKey, 0u, 1u, 0u,
+                                                    PrefixTable::kNoKey));
+  EXPECT_THAT(policy->DumpDag("text"),
+              ::testing::ContainsRegex(
+                  "  allow by host prefix \\(6 rules; absent or wrong-typed: none\\)\n"
+                  "    \"spiffe://corp/\" -> any\n"
+                  "      \"spiffe://corp/agents/\" -> agents\\(n[0-9]+\\) shaped\n"
+                  "        \"spiffe://corp/agents/research/\" -> research\\(n[0-9]+\\)\n"
+                  "      \"spiffe://corp/ci/\" -> ci\\(n1\\)\n"
+                  "    \"spiffe://other/\" -> apart\\(n1\\)\n"));
+}
+
 // The `matches` atoms over one attribute, two or more, become one RE2::Set
 // (each atom's test kPatternSet, naming the set and its pattern there);
 // a lone pattern on another attribute keeps its own regex. Members are
@@ -362,12 +398,14 @@ TEST(DagCompiler, DisjunctionsOfGuardsOnOneIndexAreFiledUnderEveryKey) {
 // the length (exact for ==, least otherwise) and the 8 bytes the text must
 // hold at its end (a suffix of 8 or more) or start (a prefix of 8 or more).
 // `!=` and a negated test get none: a different length makes them true.
-// (No '.' in the suffixes, so that no rule here joins a suffix index.)
+// (No '.' in the suffixes, so that no rule here joins a suffix index; the
+// rules with a prefix are denies, whose `all` list, for an absent host,
+// keeps their whole condition.)
 TEST(DagCompiler, ListedRulesScreenOnTheirFirstAffixTest) {
   auto policy = CompileOrDie(R"(
     allow suffix when port == 2 and host ends_with "svc-example-com";
-    allow prefix when port == 3 and host starts_with "api-internal-";
-    allow pattern when port == 4 and host like "db-*-example";
+    deny prefix when port == 3 and host starts_with "api-internal-";
+    deny pattern when port == 4 and host like "db-*-example";
     allow short when port == 5 and host ends_with "e-com";
     allow unequal when port == 6 and host != "api.example.com";
     allow negated when port == 7 and not (host starts_with "api-internal-");
@@ -376,27 +414,31 @@ TEST(DagCompiler, ListedRulesScreenOnTheirFirstAffixTest) {
   const DagProgram& program = *policy->dag();
   const uint32_t host = policy->FindAttribute("host")->slot;
   const RuleRange unguarded = program.allow_plan().unguarded;
-  ASSERT_EQ(unguarded.end - unguarded.begin, 6u);
+  ASSERT_EQ(unguarded.end - unguarded.begin, 4u);
   const auto listed = [&](uint32_t i) { return program.rule_lists()[unguarded.begin + i]; };
   EXPECT_EQ(listed(0).screen, kScreenLeastSize | kScreenWordAtEnd);
   EXPECT_EQ(listed(0).screen_size, 15u);
   EXPECT_EQ(listed(0).screen_tail, 15u);
   EXPECT_EQ(listed(0).screen_slot, host);
-  EXPECT_EQ(listed(1).screen, kScreenLeastSize | kScreenWordAtStart);
-  EXPECT_EQ(listed(1).screen_size, 13u);
-  EXPECT_EQ(listed(2).screen, kScreenLeastSize | kScreenWordAtEnd);  // "db-", then "-example"
-  EXPECT_EQ(listed(2).screen_size, 11u);
-  EXPECT_EQ(listed(2).screen_tail, 8u);
-  EXPECT_EQ(listed(3).screen, kScreenLeastSize);  // 5 bytes: the length alone
-  EXPECT_EQ(listed(3).screen_size, 5u);
-  EXPECT_EQ(listed(4).screen, 0);
-  EXPECT_EQ(listed(5).screen, 0);
-  // The deny as an absent host finds it, with its whole condition.
-  ASSERT_EQ(program.deny_plan().indexes.size(), 1u);
+  EXPECT_EQ(listed(1).screen, kScreenLeastSize);  // 5 bytes: the length alone
+  EXPECT_EQ(listed(1).screen_size, 5u);
+  EXPECT_EQ(listed(2).screen, 0);
+  EXPECT_EQ(listed(3).screen, 0);
+  // The denies as an absent host finds them, with their whole conditions.
+  ASSERT_EQ(program.deny_plan().indexes.size(), 2u);
   const ListedRule& equal = program.rule_lists()[program.deny_plan().indexes[0].all.begin];
   EXPECT_EQ(equal.screen, kScreenExactSize | kScreenWordAtEnd);
   EXPECT_EQ(equal.screen_size, 15u);
   EXPECT_EQ(equal.screen_tail, 15u);
+  const RuleRange prefixed = program.deny_plan().indexes[1].all;
+  ASSERT_EQ(prefixed.end - prefixed.begin, 2u);
+  const ListedRule& prefix = program.rule_lists()[prefixed.begin];
+  EXPECT_EQ(prefix.screen, kScreenLeastSize | kScreenWordAtStart);
+  EXPECT_EQ(prefix.screen_size, 13u);
+  const ListedRule& pattern = program.rule_lists()[prefixed.begin + 1];
+  EXPECT_EQ(pattern.screen, kScreenLeastSize | kScreenWordAtEnd);  // "db-", then "-example"
+  EXPECT_EQ(pattern.screen_size, 11u);
+  EXPECT_EQ(pattern.screen_tail, 8u);
 }
 
 // A rule whose only guard is an ordering on a scalar joins a threshold

@@ -41,6 +41,17 @@ std::string Record(const Policy& policy, const std::string& json, Evaluator eval
   return explanation.ToJson();
 }
 
+// Expects the DAG's record for `request` equal to the reference's, and its
+// decision-only answer equal to the reference's decision.
+void ExpectSameAsReference(const Policy& policy, const Request& request,
+                           const std::string& what) {
+  Explanation dag, reference;
+  policy.Evaluate(request, &dag, Evaluator::kDag);
+  policy.Evaluate(request, &reference, Evaluator::kReference);
+  EXPECT_EQ(dag.ToJson(), reference.ToJson()) << what;
+  EXPECT_EQ(policy.Evaluate(request).effect, reference.decision) << what;
+}
+
 // Expects the DAG's record equal to the reference's for each tool with
 // each port 1..ports; returns how many requests it compared.
 size_t CompareOnToolsAndPorts(const Policy& policy, const std::vector<std::string>& tools,
@@ -354,6 +365,57 @@ TEST(DagEvaluator, CidrIndexesDecideAsTheReferenceAroundEveryBlock) {
   }
 }
 
+// Rules found through a prefix table decide as the reference on texts at
+// and around every key: the key itself, one byte short, one byte more, the
+// key's last byte raised or lowered (texts sorting just before or after
+// it), texts between nested keys, the empty text, bytes past 0x7f, and an
+// absent or wrong-typed value (the denies apply, fail-closed). Every rule
+// of an `or` of prefixes is found once (determining rules are compared).
+TEST(DagEvaluator, PrefixIndexesDecideAsTheReferenceAroundEveryKey) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { id: string; port: int; }
+    allow agents when id starts_with "sp://c/a/" and port == 1;
+    allow research when id starts_with "sp://c/a/r/" and port <= 2;
+    allow ci when id starts_with "sp://c/ci/";
+    allow shaped when id like "sp://c/a/*x?y";
+    allow any when id starts_with "sp://c/" or id starts_with "sp://c/ci/";
+    deny evil when id starts_with "sp://e" and port > 1;
+    deny high when id starts_with "\u{e9}t\u{e9}" or id starts_with "\u{e9}";
+  )");
+  const AttributeHandle id = *policy->FindAttribute("id");
+  const AttributeHandle port = *policy->FindAttribute("port");
+  std::vector<std::string> texts = {"", "s", "sp://", "sp://c", "sp://b/", "sp://d/",
+                                    "sp://c/a/xzy", "sp://c/a/r/x\xc3\xa9y", "zzz",
+                                    "\xc3\xa9t\xc3\xa9!", "\xc3\xa9", "\xc3"};
+  for (const std::string key : {"sp://c/a/", "sp://c/a/r/", "sp://c/ci/", "sp://c/", "sp://e"}) {
+    texts.push_back(key);
+    texts.push_back(key.substr(0, key.size() - 1));
+    texts.push_back(key + "x");
+    std::string raised = key;
+    ++raised.back();
+    texts.push_back(raised);
+    std::string lowered = key;
+    --lowered.back();
+    texts.push_back(lowered + "~");
+  }
+  size_t compared = 0;
+  for (const std::string& text : texts) {
+    for (int port_value = 0; port_value <= 3; ++port_value) {
+      Request request(*policy);
+      request.SetString(id, text);
+      request.SetInt(port, port_value);
+      ExpectSameAsReference(*policy, request, absl::StrCat(text, " ", port_value));
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, (12u + 5 * 5) * 4);
+  for (const char* json : {R"({"port": 2})", R"({"id": 7, "port": 2})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
 // The `matches` atoms over one attribute share an RE2::Set: a pass with no
 // match makes them all false, else each runs its own regex, and either way
 // every member's answer is kept for the rest of the decision. Negated, in
@@ -425,11 +487,7 @@ TEST(DagEvaluator, GlobsInPatternSetsDecideAsTheReference) {
       Request request(*policy);
       request.SetString(path, text);
       request.SetString(tool, tool_name);
-      Explanation dag, reference;
-      policy->Evaluate(request, &dag, Evaluator::kDag);
-      policy->Evaluate(request, &reference, Evaluator::kReference);
-      EXPECT_EQ(dag.ToJson(), reference.ToJson()) << text << " " << tool_name;
-      EXPECT_EQ(policy->Evaluate(request).effect, reference.decision) << text << " " << tool_name;
+      ExpectSameAsReference(*policy, request, absl::StrCat(text, " ", tool_name));
       ++compared;
     }
   }
@@ -504,11 +562,7 @@ TEST(DagEvaluator, ThresholdIndexesDecideAsTheReferenceAtEveryBoundary) {
   const AttributeHandle approved = *policy->FindAttribute("approved");
   size_t compared = 0;
   const auto expect_same = [&](const Request& request, const std::string& what) {
-    Explanation dag, reference;
-    policy->Evaluate(request, &dag, Evaluator::kDag);
-    policy->Evaluate(request, &reference, Evaluator::kReference);
-    EXPECT_EQ(dag.ToJson(), reference.ToJson()) << what;
-    EXPECT_EQ(policy->Evaluate(request).effect, reference.decision) << what;
+    ExpectSameAsReference(*policy, request, what);
     ++compared;
   };
   for (const int64_t value : {INT64_MIN, int64_t{-3}, int64_t{-2}, int64_t{-1}, int64_t{2},
