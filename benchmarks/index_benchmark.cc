@@ -29,6 +29,11 @@
 //                   files them in a prefix table (GuardKind::kPrefix),
 //                   where before they shared one threshold index on
 //                   risk.score. N = 100, 1,000, 10,000.
+//   BM_Elements*/N  N group grants (`principal.groups contains "groupI"
+//                   and risk.score < 0.5`), requests in 4 groups each;
+//                   the DAG files them in an element index
+//                   (GuardKind::kElement), where before they shared one
+//                   threshold index on risk.score. N = 100, 1,000, 10,000.
 //
 // Each iteration decides one request through the public API, cycling over
 // 1,024 requests; `allocs_per_decision` counts global operator new calls in
@@ -268,6 +273,35 @@ const Workload& Prefixes(int rules) {
   });
 }
 
+// --- Group grants --------------------------------------------------------------
+
+std::string GroupPolicy(int rules) {
+  std::string source = R"(
+schema {
+  principal.groups:  set<string>;
+  risk.score:        number;
+}
+)";
+  for (int rule = 0; rule < rules; ++rule) {
+    absl::StrAppend(&source, "allow grant_", rule, " when principal.groups contains \"group",
+                    rule, "\" and risk.score < 0.5;\n");
+  }
+  return source + "default deny;\n";
+}
+
+const Workload& Groups(int rules) {
+  return KeptWorkload(GroupPolicy(rules), [rules](const Policy& policy, int,
+                                                   std::mt19937& random, Request* request) {
+    // Four groups drawn from a quarter more than are granted.
+    std::vector<std::string> groups;
+    for (int i = 0; i < 4; ++i) {
+      groups.push_back(absl::StrCat("group", random() % (rules + rules / 4)));
+    }
+    request->SetStringSet(*policy.FindAttribute("principal.groups"), groups);
+    request->SetNumber(*policy.FindAttribute("risk.score"), (random() % 4) * 0.2);
+  });
+}
+
 // --- Timing ------------------------------------------------------------------
 
 void Decide(benchmark::State& state, const Workload& workload, Evaluator evaluator) {
@@ -320,6 +354,13 @@ void BM_PrefixesReference(benchmark::State& state) {
   Decide(state, Prefixes(static_cast<int>(state.range(0))), Evaluator::kReference);
 }
 
+void BM_ElementsDag(benchmark::State& state) {
+  Decide(state, Groups(static_cast<int>(state.range(0))), Evaluator::kDag);
+}
+void BM_ElementsReference(benchmark::State& state) {
+  Decide(state, Groups(static_cast<int>(state.range(0))), Evaluator::kReference);
+}
+
 BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);
@@ -330,6 +371,8 @@ BENCHMARK(BM_DisjunctionsDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_DisjunctionsReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PrefixesDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PrefixesReference)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_ElementsDag)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_ElementsReference)->Arg(100)->Arg(1000)->Arg(10000);
 
 }  // namespace
 }  // namespace writ

@@ -179,6 +179,16 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
     guard.cidrs = operand.cidrs;
     return guard;
   }
+  if (predicate.type == TypeKind::kStringSet) {
+    // contains_all [] holds for every set: nothing to file under.
+    if (predicate.op == Operator::kContainsAll && operand.texts.empty()) return std::nullopt;
+    guard.kind = GuardKind::kElement;
+    if (predicate.op == Operator::kContains) guard.texts = {operand.text};
+    if (predicate.op == Operator::kContainsAny) guard.texts = operand.texts;
+    if (predicate.op == Operator::kContainsAll) guard.texts = {operand.texts.front()};
+    guard.exact = predicate.op != Operator::kContainsAll;
+    return guard;
+  }
   if (predicate.op == Operator::kEqual || list) {
     if (string) {
       guard.texts = list ? operand.texts : std::vector<std::string>{operand.text};

@@ -137,6 +137,7 @@ const char* IndexKindWord(GuardKind kind) {
     case GuardKind::kThreshold: return " threshold";
     case GuardKind::kCidr: return " cidr";
     case GuardKind::kPrefix: return " prefix";
+    case GuardKind::kElement: return " element";
   }
   return "";
 }

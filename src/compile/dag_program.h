@@ -15,16 +15,17 @@
 //    whose condition is an `and` with an equality or `in` atom on a string
 //    or enum attribute, a dotted-suffix atom (`ends_with ".x.com"`,
 //    `like "*.x.com"`) or a `starts_with` on a string attribute, an
-//    ordering against a constant (`a >= 3`) or `within [CIDRs]` on an ip
-//    attribute is *guarded* by it: the rule sits in an index from value
-//    (suffix, prefix, threshold, address block) to rules (GuardKind), so a
-//    request only visits the rules its values can make true. An `or` among
-//    the conjuncts guards the rule as well when each of its disjuncts has
-//    a guard atom of one index: the rule is filed under all their keys. A
-//    rule found under a key that proves its guard true is listed with its
-//    residual condition (the other conjuncts), so the guard is not
-//    evaluated again. The evaluator checks deny rules first and stops at
-//    the first that applies when no explanation is asked for.
+//    ordering against a constant (`a >= 3`), `within [CIDRs]` on an ip
+//    attribute or `contains` on a set is *guarded* by it: the rule sits in
+//    an index from value (suffix, prefix, threshold, address block, set
+//    member) to rules (GuardKind), so a request only visits the rules its
+//    values can make true. An `or` among the conjuncts guards the rule as
+//    well when each of its disjuncts has a guard atom of one index: the
+//    rule is filed under all their keys. A rule found under a key that
+//    proves its guard true is listed with its residual condition (the
+//    other conjuncts), so the guard is not evaluated again. The evaluator
+//    checks deny rules first and stops at the first that applies when no
+//    explanation is asked for.
 //  * The `matches` atoms (and `like` atoms with more than one wildcard)
 //    over one attribute share one RE2::Set (PatternSet): a pass that
 //    matches nothing decides them all.
@@ -248,6 +249,13 @@ enum class GuardKind : uint8_t {
   // prefix and no dotted suffix, which needs that prefix): the rules filed
   // under each prefix, found through a sorted table of them (PrefixTable).
   kPrefix,
+  // `s contains e`, `s contains_any [...]` on a set<string> attribute (and
+  // `contains_all [...]`, which needs its first member): the rules listed
+  // under each member, looked up once per element of the request's set. A
+  // rule filed under several members can be found once per element that
+  // hits one; a decision only asks whether some rule applies, and the
+  // determining list drops the repeats.
+  kElement,
 };
 
 // One direction of a kThreshold index: `above` holds the rules guarded by
@@ -312,7 +320,7 @@ struct GuardIndex {
   TypeKind type = TypeKind::kString;
   GuardKind kind = GuardKind::kEquality;
   RuleRange all;
-  TextTable by_text;                 // kString
+  TextTable by_text;                 // kString; kElement
   std::vector<RuleRange> by_member;  // kEnum, by index
   // kDotSuffix: bit min(length, 63) is set for every key length, so a
   // suffix of a length no key has is not hashed at all.

@@ -126,6 +126,9 @@ class DagRun {
         case GuardKind::kPrefix:
           stop = VisitPrefixesOf(index.prefixes, TextOf(value), visit);
           break;
+        case GuardKind::kElement:
+          stop = VisitElementsOf(index, request_.slot(index.slot).detail->set, visit);
+          break;
         default: stop = VisitRange(Lookup(index, value), visit); break;
       }
       if (stop) return true;
@@ -361,6 +364,17 @@ class DagRun {
     return false;
   }
 
+  // The rules listed under each element of a set value (kElement).
+  template <typename Visit>
+  bool VisitElementsOf(const GuardIndex& index, const std::vector<std::string>& set,
+                       Visit& visit) {
+    for (const std::string& element : set) {
+      const RuleRange* found = index.by_text.Find(element);
+      if (found != nullptr && VisitRange(*found, visit)) return true;
+    }
+    return false;
+  }
+
   // Every suffix of `text` that starts at a '.' is a key a rule may be
   // filed under; each rule has one key, so none is visited twice.
   template <typename Visit>
@@ -495,7 +509,10 @@ Decision DecideWithRules(const DagProgram& program, DagRun& run,
       return false;
     });
   }
+  // A rule filed under several set members is found once per element that
+  // hits one (GuardKind::kElement).
   std::sort(determining->begin(), determining->end());
+  determining->erase(std::unique(determining->begin(), determining->end()), determining->end());
   return Combine(program.policy(), deny_hit, !deny_hit && !determining->empty());
 }
 

@@ -305,6 +305,30 @@ TEST(DagCompiler, StartsWithGuardsJoinAPrefixTableOfNestedKeys) {
                   "    \"spiffe://other/\" -> apart\\(n1\\)\n"));
 }
 
+// Membership in a set<string> attribute files a rule under the members
+// that can make it true: `contains` under its one, `contains_any` under
+// each (both proved when found, so residual conditions), `contains_all`
+// under its first (necessary only: the whole condition). `contains_all []`
+// holds for every set and guards nothing.
+TEST(DagCompiler, SetMembershipGuardsJoinAnElementIndex) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { signals: set<string>; port: int; }
+    deny injection when signals contains "prompt_injection" and port > 1;
+    deny exfiltration when signals contains_any ["exfiltration", "credentials"];
+    allow vetted when signals contains_all ["reviewed", "signed"] and port == 1;
+    allow always when signals contains_all [] and port == 2;
+  )");
+  const std::string dump = policy->DumpDag("text");
+  EXPECT_THAT(dump, ::testing::ContainsRegex(
+                        "  deny by signals element \\(2 rules; absent or wrong-typed: all\\)\n"
+                        "    \"credentials\" -> exfiltration\\(n1\\)\n"
+                        "    \"exfiltration\" -> exfiltration\\(n1\\)\n"
+                        "    \"prompt_injection\" -> injection\\(n[0-9]+\\)\n"));
+  EXPECT_THAT(dump, HasSubstr("  allow unguarded: always\n"
+                              "  allow by signals element (1 rules; absent or wrong-typed: none)\n"
+                              "    \"reviewed\" -> vetted\n"));
+}
+
 // The `matches` atoms over one attribute, two or more, become one RE2::Set
 // (each atom's test kPatternSet, naming the set and its pattern there);
 // a lone pattern on another attribute keeps its own regex. Members are

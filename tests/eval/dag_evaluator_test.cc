@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "tests/testing/compile_for_test.h"
 #include "writ/policy.h"
@@ -410,6 +411,43 @@ TEST(DagEvaluator, PrefixIndexesDecideAsTheReferenceAroundEveryKey) {
   }
   EXPECT_EQ(compared, (12u + 5 * 5) * 4);
   for (const char* json : {R"({"port": 2})", R"({"id": 7, "port": 2})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
+// Rules found through an element index decide as the reference on sets
+// hitting no member, one, several of one rule's (found once per element,
+// determining once), repeated elements, the empty set, and an absent or
+// wrong-typed set (the denies apply, fail-closed).
+TEST(DagEvaluator, ElementIndexesDecideAsTheReference) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { signals: set<string>; port: int; }
+    deny injection when signals contains "prompt_injection" and port > 1;
+    deny exfiltration when signals contains_any ["exfiltration", "credentials"] and port != 3;
+    allow vetted when signals contains_all ["reviewed", "signed"] and port <= 2;
+    allow known when signals contains_any ["reviewed", "trusted"];
+  )");
+  const AttributeHandle signals = *policy->FindAttribute("signals");
+  const AttributeHandle port = *policy->FindAttribute("port");
+  const std::vector<std::vector<std::string>> sets = {
+      {}, {"other"}, {"prompt_injection"}, {"exfiltration", "credentials"},
+      {"credentials", "credentials"}, {"reviewed"}, {"signed", "reviewed"},
+      {"trusted", "reviewed", "signed", "x"}, {"prompt_injection", "exfiltration", "reviewed"}};
+  size_t compared = 0;
+  for (const std::vector<std::string>& set : sets) {
+    for (int port_value = 0; port_value <= 3; ++port_value) {
+      Request request(*policy);
+      request.SetStringSet(signals, set);
+      request.SetInt(port, port_value);
+      ExpectSameAsReference(*policy, request,
+                            absl::StrCat(absl::StrJoin(set, ","), " ", port_value));
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 9u * 4);
+  for (const char* json : {R"({"port": 2})", R"({"signals": "prompt_injection", "port": 2})"}) {
     const std::string record = Record(*policy, json, Evaluator::kDag);
     EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
     EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
