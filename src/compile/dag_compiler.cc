@@ -341,8 +341,10 @@ class DagCompiler {
     }
     for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
     BuildPatternSets();
-    PlanEffect(Effect::kDeny, &program_->deny_plan_);
-    PlanEffect(Effect::kAllow, &program_->allow_plan_);
+    PlanEffect(GuardsOfEffect(Effect::kDeny), &program_->deny_plan_);
+    const EffectGuards allow = GuardsOfEffect(Effect::kAllow);
+    PlanEffect(allow, &program_->allow_plan_);
+    PlanWhyNot(allow);
     CopyBodyTexts();
     for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
     MarkMemoizedNodes();
@@ -479,7 +481,10 @@ class DagCompiler {
     for (const DagNode& node : program_->nodes_) {
       ForEachChild(*program_, node, [&](uint32_t child) { ++parents[child]; });
     }
-    for (const ListedRule& listed : program_->rule_lists_) ++parents[listed.condition];
+    // A list entry without a body (why_not_plan's) is never decided.
+    for (const ListedRule& listed : program_->rule_lists_) {
+      if (!listed.body.empty()) ++parents[listed.condition];
+    }
     for (size_t id = 0; id < program_->nodes_.size(); ++id) {
       DagNode& node = program_->nodes_[id];
       const bool constant = node.kind == NodeKind::kFalse || node.kind == NodeKind::kTrue;
@@ -689,38 +694,102 @@ class DagCompiler {
   using IndexKey = std::pair<uint32_t, GuardKind>;
   using IndexMembers = std::map<IndexKey, std::vector<std::pair<uint32_t, Guard>>>;
 
+  // The guards each rule of one effect could be filed under, and how many
+  // distinct keys each index would have.
+  struct EffectGuards {
+    std::vector<uint32_t> rules;
+    std::vector<std::vector<Guard>> candidates;  // per rule
+    std::map<IndexKey, std::set<std::string>> distinct_keys;
+
+    // Up to `count` of rule i's guards that `keep` accepts, those of the
+    // indexes with the most distinct keys (the fewest rules behind each)
+    // first, on distinct atoms.
+    template <typename Keep>
+    std::vector<const Guard*> Best(size_t i, size_t count, Keep keep) const {
+      std::vector<const Guard*> ranked;
+      for (const Guard& guard : candidates[i]) {
+        if (keep(guard)) ranked.push_back(&guard);
+      }
+      std::stable_sort(ranked.begin(), ranked.end(), [&](const Guard* a, const Guard* b) {
+        return distinct_keys.at(a->index()).size() > distinct_keys.at(b->index()).size();
+      });
+      std::vector<const Guard*> best;
+      for (const Guard* guard : ranked) {
+        const auto same_atom = [&](const Guard* kept) { return kept->node == guard->node; };
+        if (best.size() < count && std::none_of(best.begin(), best.end(), same_atom)) {
+          best.push_back(guard);
+        }
+      }
+      return best;
+    }
+  };
+
   // Picks each rule's guard, then lays the indexes out in rule_lists_. A
   // rule is filed in the index with the most distinct keys among those it
   // could join: the more keys, the fewer rules behind each.
-  void PlanEffect(Effect effect, EffectPlan* plan) {
-    std::vector<uint32_t> rule_ids;
-    std::vector<std::vector<Guard>> candidates;
-    std::map<IndexKey, std::set<std::string>> distinct_keys;
-    for (uint32_t id = 0; id < program_->rules_.size(); ++id) {
-      if (program_->rules_[id].effect != effect) continue;
-      rule_ids.push_back(id);
-      candidates.push_back(GuardsOf(program_->rules_[id]));
-      for (const Guard& guard : candidates.back()) {
-        const std::vector<std::string> keys = guard.Keys();
-        distinct_keys[guard.index()].insert(keys.begin(), keys.end());
-      }
-    }
+  void PlanEffect(const EffectGuards& guards, EffectPlan* plan) {
     std::vector<uint32_t> unguarded;
     IndexMembers members;
-    for (size_t i = 0; i < rule_ids.size(); ++i) {
-      const Guard* best = nullptr;
-      for (const Guard& guard : candidates[i]) {
-        if (best == nullptr ||
-            distinct_keys[guard.index()].size() > distinct_keys[best->index()].size()) {
-          best = &guard;
-        }
-      }
-      if (best == nullptr) {
-        unguarded.push_back(rule_ids[i]);
+    for (size_t i = 0; i < guards.rules.size(); ++i) {
+      const std::vector<const Guard*> best =
+          guards.Best(i, 1, [](const Guard&) { return true; });
+      if (best.empty()) {
+        unguarded.push_back(guards.rules[i]);
       } else {
-        members[best->index()].emplace_back(rule_ids[i], *best);
+        members[best[0]->index()].emplace_back(guards.rules[i], *best[0]);
       }
     }
+    BuildPlan(unguarded, members, plan);
+  }
+
+  // DagProgram::why_not_plan: each allow rule filed under two of its why_not
+  // conjuncts that are guard atoms (the two of most distinct keys); a rule
+  // without two is unguarded. The lists only name rules (no bodies, no
+  // residual conditions): a rule none of whose lists a request's values
+  // reach has two conjuncts that are not true, so at least two failed.
+  // Thresholds are left out, as they would list rules with their residual.
+  void PlanWhyNot(const EffectGuards& guards) {
+    std::vector<uint32_t> unguarded;
+    IndexMembers members;
+    for (size_t i = 0; i < guards.rules.size(); ++i) {
+      const uint32_t rule = guards.rules[i];
+      const auto first = program_->conjunct_nodes_.begin() + program_->rules_[rule].first_conjunct;
+      const auto last = first + static_cast<ptrdiff_t>(policy_.rules[rule].conjuncts.size());
+      const std::vector<const Guard*> best = guards.Best(i, 2, [&](const Guard& guard) {
+        return guard.kind != GuardKind::kThreshold && std::find(first, last, guard.node) != last;
+      });
+      if (best.size() < 2) {
+        unguarded.push_back(guards.rules[i]);
+        continue;
+      }
+      for (const Guard* guard : best) {
+        Guard necessary = *guard;
+        necessary.exact = false;  // the whole condition: no residual node
+        members[guard->index()].emplace_back(guards.rules[i], std::move(necessary));
+      }
+    }
+    bare_lists_ = true;
+    BuildPlan(unguarded, members, &program_->why_not_plan_);
+    bare_lists_ = false;
+  }
+
+  EffectGuards GuardsOfEffect(Effect effect) const {
+    EffectGuards guards;
+    for (uint32_t id = 0; id < program_->rules_.size(); ++id) {
+      const DagRule& rule = program_->rules_[id];
+      if (rule.effect != effect) continue;
+      guards.rules.push_back(id);
+      guards.candidates.push_back(GuardsOf(rule));
+      for (const Guard& guard : guards.candidates.back()) {
+        const std::vector<std::string> keys = guard.Keys();
+        guards.distinct_keys[guard.index()].insert(keys.begin(), keys.end());
+      }
+    }
+    return guards;
+  }
+
+  void BuildPlan(const std::vector<uint32_t>& unguarded, const IndexMembers& members,
+                 EffectPlan* plan) {
     plan->unguarded = AddList(unguarded, FullConditions(unguarded));
     for (const auto& [key, rules] : members) {
       plan->indexes.push_back(BuildIndex(key.first, key.second, rules));
@@ -982,7 +1051,8 @@ class DagCompiler {
     RuleRange range;
     range.begin = static_cast<uint32_t>(program_->rule_lists_.size());
     for (size_t i = 0; i < rules.size(); ++i) {
-      program_->rule_lists_.push_back({rules[i], conditions[i], BodyOf(conditions[i])});
+      program_->rule_lists_.push_back(
+          {rules[i], conditions[i], bare_lists_ ? RuleRange{} : BodyOf(conditions[i])});
     }
     range.end = static_cast<uint32_t>(program_->rule_lists_.size());
     return range;
@@ -1109,6 +1179,7 @@ class DagCompiler {
   const CheckedPolicy& policy_;
   absl::flat_hash_map<std::string, uint32_t> interned_;
   absl::flat_hash_map<uint32_t, RuleRange> bodies_;  // by condition node
+  bool bare_lists_ = false;  // AddList without bodies (PlanWhyNot)
   std::vector<uint32_t> let_nodes_;  // kNoNode until compiled
 };
 

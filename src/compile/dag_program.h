@@ -367,6 +367,13 @@ class DagProgram {
   }
   const EffectPlan& deny_plan() const { return deny_plan_; }
   const EffectPlan& allow_plan() const { return allow_plan_; }
+  // For explaining a default deny: every allow rule filed under two of its
+  // why_not conjuncts (SPEC §5) that are guard atoms, or unguarded when it
+  // has fewer. The rules its lookups do not find have two conjuncts that
+  // are not true, so ranking why_not, once it holds three rules with at
+  // most two failures, need only count those it finds. Its lists name
+  // rules only: their bodies are empty.
+  const EffectPlan& why_not_plan() const { return why_not_plan_; }
   size_t atom_count() const { return atom_count_; }
 
   // The program as text: atoms, connectives (shared ones marked), rules
@@ -398,6 +405,7 @@ class DagProgram {
   std::vector<PatternSet> pattern_sets_;
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
+  EffectPlan why_not_plan_;
   size_t atom_count_ = 0;
 };
 

@@ -462,9 +462,28 @@ class DagConjunctOracle : public ConjunctOracle {
     return program_.rules()[rule].effect;
   }
 
+  // The rules DagProgram::why_not_plan's lookups find for this request,
+  // found on the first call. A rule filed under two keys can be found
+  // twice, so the list is sorted and made unique.
+  const std::vector<uint32_t>* NearRules() const override {
+    thread_local std::vector<uint32_t> near;  // keeps its capacity
+    if (!near_found_) {
+      near.clear();
+      run_.VisitCandidates(program_.why_not_plan(), false, [&](const ListedRule& listed) {
+        near.push_back(listed.rule);
+        return false;
+      });
+      std::sort(near.begin(), near.end());
+      near.erase(std::unique(near.begin(), near.end()), near.end());
+      near_found_ = true;
+    }
+    return &near;
+  }
+
  private:
   const DagProgram& program_;
   DagRun& run_;
+  mutable bool near_found_ = false;
 };
 
 // Decision only: the first deny that applies decides; else the first allow.

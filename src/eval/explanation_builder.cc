@@ -229,11 +229,19 @@ void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
     constexpr size_t kWhyNotRules = 3;
     std::array<Candidate, kWhyNotRules> closest;  // closest first
     size_t kept = 0;
+    const std::vector<uint32_t>* near = oracle.NearRules();
     for (uint32_t index = 0; index < policy.rules.size(); ++index) {
-      if (oracle.RuleEffect(policy, index) != Effect::kAllow) continue;
       const size_t limit =
           kept == kWhyNotRules ? closest[kept - 1].failed : std::numeric_limits<size_t>::max();
       if (limit == 1) break;
+      if (near != nullptr && limit <= 2) {
+        // Only a near rule can have fewer than two failures: skip to the
+        // next one.
+        const auto next = std::lower_bound(near->begin(), near->end(), index);
+        if (next == near->end()) break;
+        index = *next;
+      }
+      if (oracle.RuleEffect(policy, index) != Effect::kAllow) continue;
       const size_t failed = oracle.CountFailed(policy, index, limit);
       if (failed == 0 || failed >= limit) continue;
       size_t at = 0;

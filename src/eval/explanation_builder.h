@@ -34,6 +34,12 @@ class ConjunctOracle {
   virtual Effect RuleEffect(const CheckedPolicy& policy, uint32_t rule) const {
     return policy.rules[rule].effect;
   }
+
+  // The allow rules that may have fewer than two failed conjuncts, sorted:
+  // every other allow rule has at least two, so once ranking holds three
+  // rules with at most two failures, it need look at these alone. nullptr
+  // when the evaluator cannot tell (every rule may).
+  virtual const std::vector<uint32_t>* NearRules() const { return nullptr; }
 };
 
 // What applied, in the evaluator's words: the rule indexes that determined

@@ -329,6 +329,40 @@ TEST(DagCompiler, SetMembershipGuardsJoinAnElementIndex) {
                               "    \"reviewed\" -> vetted\n"));
 }
 
+// The why_not plan files each allow rule under two of its why_not
+// conjuncts that are guard atoms, in lists that name rules only (no
+// bodies). A rule with fewer is unguarded: thresholds do not count, and
+// neither do guard atoms inside one conjunct (a let of an `and` is one
+// conjunct to why_not, though the DAG flattens it). Denies are not ranked.
+TEST(DagCompiler, WhyNotPlanFilesAllowRulesUnderTwoConjunctGuards) {
+  auto policy = CompileOrDie(R"(
+    let both = tool == "z" and host == "g";
+    allow a when tool == "x" and host == "h" and port > 1;
+    allow b when tool == "y" and port > 2;
+    allow c when both and port == 1;
+    deny d when tool == "x" and host == "h";
+  )");
+  const DagProgram& program = *policy->dag();
+  const EffectPlan& plan = program.why_not_plan();
+  std::vector<std::string> unguarded;
+  for (uint32_t i = plan.unguarded.begin; i < plan.unguarded.end; ++i) {
+    unguarded.push_back(policy->checked().rules[program.rule_lists()[i].rule].name);
+  }
+  EXPECT_THAT(unguarded, ::testing::ElementsAre("b", "c"));
+  ASSERT_EQ(plan.indexes.size(), 2u);
+  for (const GuardIndex& index : plan.indexes) {
+    EXPECT_EQ(index.kind, GuardKind::kEquality);
+    const RuleRange* found = index.by_text.Find(index.slot == policy->FindAttribute("tool")->slot
+                                                    ? "x" : "h");
+    ASSERT_NE(found, nullptr);
+    ASSERT_EQ(found->end - found->begin, 1u);
+    const ListedRule& listed = program.rule_lists()[found->begin];
+    EXPECT_EQ(policy->checked().rules[listed.rule].name, "a");
+    EXPECT_TRUE(listed.body.empty());
+    EXPECT_EQ(index.by_text.size(), 1u);
+  }
+}
+
 // The `matches` atoms over one attribute, two or more, become one RE2::Set
 // (each atom's test kPatternSet, naming the set and its pattern there);
 // a lone pattern on another attribute keeps its own regex. Members are

@@ -579,6 +579,46 @@ TEST(DagEvaluator, DisjunctionGuardsDecideAsTheReference) {
   EXPECT_EQ(compared, 7u * 6 * 5 * 4 * 4);
 }
 
+// A default deny's why_not, ranked with the why_not plan's near rules (a
+// rule it does not find has two conjuncts that are not true), equals the
+// reference's: once three rules with two failures are held, a later rule
+// with one failure is still found, including one whose guard atoms sit in
+// one conjunct (a let of an `and`, one conjunct to why_not), which the plan
+// must not count as two. Absent and wrong-typed values count as failures.
+TEST(DagEvaluator, WhyNotFromTheNearRulesEqualsTheReference) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { tool: string; host: string; port: int; }
+    let both = tool == "z" and host == "g";
+    allow r1 when tool == "t1" and host == "h1";
+    allow r2 when tool == "t2" and host == "h2" and port == 9;
+    allow r3 when tool == "t3" and host == "h3";
+    allow r4 when tool == "t4" and host == "h4" and port > 1;
+    allow late when both and port == 5;
+    allow later when tool == "t5" and host == "h5" and port == 5;
+    allow last when tool in ["q", "t6"] and host == "h6";
+  )");
+  size_t compared = 0;
+  for (const char* tool : {R"("q")", R"("t5")", R"("z")", R"("t1")", "7", ""}) {
+    for (const char* host : {R"("q")", R"("g")", R"("h5")", R"("h1")", ""}) {
+      for (int port = 4; port <= 6; ++port) {
+        std::string json = absl::StrCat(R"({"port": )", port);
+        if (*tool != '\0') absl::StrAppend(&json, R"(, "tool": )", tool);
+        if (*host != '\0') absl::StrAppend(&json, R"(, "host": )", host);
+        json += "}";
+        const std::string record = Record(*policy, json, Evaluator::kDag);
+        EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 6u * 5 * 3);
+  // The case the let pins: no guard atom of `late` is hit, yet it fails
+  // one conjunct only and ranks first.
+  const std::string record = Record(*policy, R"({"tool": "q", "host": "q", "port": 5})",
+                                    Evaluator::kDag);
+  EXPECT_NE(record.find(R"("why_not":[{"rule":"late")"), std::string::npos) << record;
+}
+
 // Rules found through a threshold index decide as the reference at and
 // around every threshold: ints and enums on both sides of `>`/`>=`/`<`/
 // `<=`, numbers including -0.0, infinities and NaN (no ordering holds),
