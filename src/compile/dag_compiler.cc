@@ -180,14 +180,18 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
     return guard;
   }
   if (predicate.type == TypeKind::kStringSet) {
-    // contains_all [] holds for every set: nothing to file under.
-    if (predicate.op == Operator::kContainsAll && operand.texts.empty()) return std::nullopt;
     guard.kind = GuardKind::kElement;
-    if (predicate.op == Operator::kContains) guard.texts = {operand.text};
-    if (predicate.op == Operator::kContainsAny) guard.texts = operand.texts;
-    if (predicate.op == Operator::kContainsAll) guard.texts = {operand.texts.front()};
     guard.exact = predicate.op != Operator::kContainsAll;
-    return guard;
+    switch (predicate.op) {
+      case Operator::kContains: guard.texts = {operand.text}; return guard;
+      case Operator::kContainsAny: guard.texts = operand.texts; return guard;
+      case Operator::kContainsAll:
+        // contains_all [] holds for every set: nothing to file under.
+        if (operand.texts.empty()) return std::nullopt;
+        guard.texts = {operand.texts.front()};
+        return guard;
+      default: return std::nullopt;
+    }
   }
   if (predicate.op == Operator::kEqual || list) {
     if (string) {
