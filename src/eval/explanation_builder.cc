@@ -214,10 +214,11 @@ void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
 // Rules are visited in source order, so a rule ranks above one already
 // kept only with strictly fewer failures: once three are kept, counting a
 // rule's failures stops at the third's count, and the scan ends when that
-// count is one (no candidate has fewer than one). The evaluator counts
-// (CountFailed, RuleEffect) from its own compact form where it has one: the
-// scan then reads fewer atoms and no CheckedRule, and evicts less of what
-// the decisions that follow need from the cache.
+// count is one (no candidate has fewer than one). Once it is two, only the
+// oracle's near rules (NearRules: any other has two failures) are counted.
+// The evaluator counts (CountFailed, RuleEffect) from its own compact form
+// where it has one: the scan then reads fewer atoms and no CheckedRule, and
+// evicts less of what the decisions that follow need from the cache.
 void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
                 const ConjunctOracle& oracle, Explanation* explanation) {
   size_t used = 0;
@@ -229,14 +230,12 @@ void RankWhyNot(const CheckedPolicy& policy, const Outcome& outcome,
     constexpr size_t kWhyNotRules = 3;
     std::array<Candidate, kWhyNotRules> closest;  // closest first
     size_t kept = 0;
-    const std::vector<uint32_t>* near = oracle.NearRules();
     for (uint32_t index = 0; index < policy.rules.size(); ++index) {
       const size_t limit =
           kept == kWhyNotRules ? closest[kept - 1].failed : std::numeric_limits<size_t>::max();
       if (limit == 1) break;
-      if (near != nullptr && limit <= 2) {
-        // Only a near rule can have fewer than two failures: skip to the
-        // next one.
+      // Only a near rule can have fewer than two failures: skip to the next.
+      if (const std::vector<uint32_t>* near = limit <= 2 ? oracle.NearRules() : nullptr) {
         const auto next = std::lower_bound(near->begin(), near->end(), index);
         if (next == near->end()) break;
         index = *next;
