@@ -127,32 +127,31 @@ const Workload& Segmentation(int rules) {
 
 std::string CommandWord(int word) { return absl::StrCat("danger", word); }
 
-// A guard: `schema`, then `denies` rules `refuse_K when condition(K)`,
-// then `rest` (an allow and the default).
-std::string GuardPolicy(const char* schema, int denies,
-                        const std::function<std::string(int)>& condition, const char* rest) {
+// `schema`, then `rule(0)` to `rule(count - 1)`, one per line, then `rest`
+// (the default, after an allow if the rules are denies).
+std::string NumberedPolicy(const char* schema, int count,
+                           const std::function<std::string(int)>& rule, const char* rest) {
   std::string source = schema;
-  for (int deny = 0; deny < denies; ++deny) {
-    absl::StrAppend(&source, "deny refuse_", deny, " when ", condition(deny), ";\n");
-  }
+  for (int i = 0; i < count; ++i) absl::StrAppend(&source, rule(i), ";\n");
   return source + rest;
 }
 
 std::string ShellGuardPolicy(int patterns) {
-  return GuardPolicy(R"(
+  return NumberedPolicy(R"(
 schema {
   tool:          string;
   args.command:  string;
   workload.id:   string;
 }
 )",
-                     patterns,
-                     [](int word) {
-                       return absl::StrCat(
-                           "tool == \"shell.exec\" and args.command matches \"(?s).*\\\\b",
-                           CommandWord(word), "\\\\b.*\"");
-                     },
-                     R"(allow shell when tool == "shell.exec"
+                        patterns,
+                        [](int word) {
+                          return absl::StrCat("deny refuse_", word,
+                                              " when tool == \"shell.exec\" and args.command "
+                                              "matches \"(?s).*\\\\b",
+                                              CommandWord(word), "\\\\b.*\"");
+                        },
+                        R"(allow shell when tool == "shell.exec"
   and workload.id starts_with "spiffe://corp.example/agents/";
 default deny;
 )");
@@ -178,18 +177,19 @@ const Workload& ShellGuard(int patterns) {
 std::string PrivateDirectory(int directory) { return absl::StrCat("private", directory); }
 
 std::string FileGuardPolicy(int globs) {
-  return GuardPolicy(R"(
+  return NumberedPolicy(R"(
 schema {
   tool:       string;
   args.path:  string;
 }
 )",
-                     globs,
-                     [](int directory) {
-                       return absl::StrCat("tool == \"fs.read\" and args.path like \"*/",
-                                           PrivateDirectory(directory), "/*\"");
-                     },
-                     R"(allow read when tool == "fs.read" and args.path starts_with "/workspace/";
+                        globs,
+                        [](int directory) {
+                          return absl::StrCat("deny refuse_", directory,
+                                              " when tool == \"fs.read\" and args.path like",
+                                              " \"*/", PrivateDirectory(directory), "/*\"");
+                        },
+                        R"(allow read when tool == "fs.read" and args.path starts_with "/workspace/";
 default deny;
 )");
 }
@@ -213,19 +213,21 @@ std::string GrantTool(int tool) { return absl::StrCat("tool", tool % 300, ".call
 std::string GrantHost(int host) { return absl::StrCat("api", host, ".example.com"); }
 
 std::string DisjunctionPolicy(int rules) {
-  std::string source = R"(
+  return NumberedPolicy(R"(
 schema {
   tool:              string;
   destination.host:  string;
 }
-)";
-  for (int rule = 0; rule < rules; ++rule) {
-    absl::StrAppend(&source, "allow grant_", rule, " when (tool == \"", GrantTool(rule),
-                    "\" and destination.host == \"", GrantHost(rule), "\") or (tool == \"",
-                    GrantTool(rule + 7), "\" and destination.host == \"", GrantHost(rule + 3),
-                    "\");\n");
-  }
-  return source + "default deny;\n";
+)",
+                        rules,
+                        [](int rule) {
+                          return absl::StrCat("allow grant_", rule, " when (tool == \"",
+                                              GrantTool(rule), "\" and destination.host == \"",
+                                              GrantHost(rule), "\") or (tool == \"",
+                                              GrantTool(rule + 7), "\" and destination.host == \"",
+                                              GrantHost(rule + 3), "\")");
+                        },
+                        "default deny;\n");
 }
 
 const Workload& Disjunctions(int rules) {
@@ -249,17 +251,20 @@ std::string AgentPrefix(int agent, bool whole_team) {
 }
 
 std::string PrefixPolicy(int rules) {
-  std::string source = R"(
+  return NumberedPolicy(R"(
 schema {
   workload.id:  string;
   risk.score:   number;
 }
-)";
-  for (int rule = 0; rule < rules; ++rule) {
-    absl::StrAppend(&source, "allow agent_", rule, " when workload.id starts_with \"",
-                    AgentPrefix(rule, rule % 16 == 0), "\" and risk.score < 0.5;\n");
-  }
-  return source + "default deny;\n";
+)",
+                        rules,
+                        [](int rule) {
+                          return absl::StrCat("allow agent_", rule,
+                                              " when workload.id starts_with \"",
+                                              AgentPrefix(rule, rule % 16 == 0),
+                                              "\" and risk.score < 0.5");
+                        },
+                        "default deny;\n");
 }
 
 const Workload& Prefixes(int rules) {
@@ -276,17 +281,19 @@ const Workload& Prefixes(int rules) {
 // --- Group grants --------------------------------------------------------------
 
 std::string GroupPolicy(int rules) {
-  std::string source = R"(
+  return NumberedPolicy(R"(
 schema {
   principal.groups:  set<string>;
   risk.score:        number;
 }
-)";
-  for (int rule = 0; rule < rules; ++rule) {
-    absl::StrAppend(&source, "allow grant_", rule, " when principal.groups contains \"group",
-                    rule, "\" and risk.score < 0.5;\n");
-  }
-  return source + "default deny;\n";
+)",
+                        rules,
+                        [](int rule) {
+                          return absl::StrCat("allow grant_", rule,
+                                              " when principal.groups contains \"group", rule,
+                                              "\" and risk.score < 0.5");
+                        },
+                        "default deny;\n");
 }
 
 const Workload& Groups(int rules) {

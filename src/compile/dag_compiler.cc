@@ -817,8 +817,7 @@ class DagCompiler {
     absl::flat_hash_map<uint32_t, uint32_t> found_conditions;
     for (const auto& [rule, guard] : members) {
       all.push_back(rule);
-      found_conditions[rule] = guard.exact ? ResidualCondition(program_->rules_[rule], guard.node)
-                                           : program_->rules_[rule].condition;
+      found_conditions[rule] = FoundCondition(rule, guard);
       for (const std::string& text : guard.texts) AddOnce(rule, &by_text[text]);
       for (int64_t member : guard.members) {
         if (member >= 0 && static_cast<size_t>(member) < by_member.size()) {
@@ -897,8 +896,7 @@ class DagCompiler {
     absl::flat_hash_map<uint32_t, uint32_t> residuals;
     for (const auto& [rule, guard] : members) {
       all.push_back(rule);
-      residuals[rule] = guard.exact ? ResidualCondition(program_->rules_[rule], guard.node)
-                                    : program_->rules_[rule].condition;
+      residuals[rule] = FoundCondition(rule, guard);
       for (const Cidr& block : OutermostBlocks(guard.cidrs)) {
         AddOnce(rule, &rules_by_block[{block.network, block.prefix_length}]);
       }
@@ -929,11 +927,9 @@ class DagCompiler {
     absl::flat_hash_map<uint32_t, uint32_t> found_conditions;
     for (const auto& [rule, guard] : members) {
       all.push_back(rule);
-      found_conditions[rule] = guard.exact ? ResidualCondition(program_->rules_[rule], guard.node)
-                                           : program_->rules_[rule].condition;
-      for (const std::string& key : OutermostPrefixes(guard.texts)) {
-        AddOnce(rule, &rules_by_key[key]);
-      }
+      found_conditions[rule] = FoundCondition(rule, guard);
+      // A guard's prefixes are already outermost (one key, or MergeGuards).
+      for (const std::string& key : guard.texts) AddOnce(rule, &rules_by_key[key]);
     }
     index.all = AddList(all, FullConditions(all));
     PrefixTable& table = index.prefixes;
@@ -1025,6 +1021,14 @@ class DagCompiler {
     }
     side.rules = AddList(rules, conditions);
     return side;
+  }
+
+  // What rule `rule` still has to satisfy when an index finds it under one
+  // of `guard`'s keys: the residual condition when the key proves the guard
+  // (Guard::exact), else the whole condition.
+  uint32_t FoundCondition(uint32_t rule, const Guard& guard) {
+    const DagRule& compiled = program_->rules_[rule];
+    return guard.exact ? ResidualCondition(compiled, guard.node) : compiled.condition;
   }
 
   // The rule's condition without `guard` (true when that is all it was).
