@@ -34,6 +34,12 @@
 //                   the DAG files them in an element index
 //                   (GuardKind::kElement), where before they shared one
 //                   threshold index on risk.score. N = 100, 1,000, 10,000.
+//   BM_Ports*/N     N port grants (`destination.port in [p, p + 1] and
+//                   risk.score < 0.5`, every 8th also `session.age in [1m,
+//                   5m]`); the DAG files them in an equality index keyed by
+//                   the integer (IntegerKey), where before int and duration
+//                   `==`/`in` guarded nothing and they shared one threshold
+//                   index on risk.score. N = 100, 1,000, 10,000.
 //
 // Each iteration decides one request through the public API, cycling over
 // 1,024 requests; `allocs_per_decision` counts global operator new calls in
@@ -309,6 +315,38 @@ const Workload& Groups(int rules) {
   });
 }
 
+// --- Port grants -----------------------------------------------------------------
+
+std::string PortPolicy(int rules) {
+  return NumberedPolicy(R"(
+schema {
+  destination.port:  int;
+  session.age:       duration;
+  risk.score:        number;
+}
+)",
+                        rules,
+                        [](int rule) {
+                          // Every 8th grant also pins the session's age.
+                          return absl::StrCat("allow port_", rule, " when destination.port in [",
+                                              10000 + 2 * rule, ", ", 10001 + 2 * rule, "]",
+                                              rule % 8 == 0 ? " and session.age in [1m, 5m]" : "",
+                                              " and risk.score < 0.5");
+                        },
+                        "default deny;\n");
+}
+
+const Workload& Ports(int rules) {
+  return KeptWorkload(PortPolicy(rules), [rules](const Policy& policy, int,
+                                                  std::mt19937& random, Request* request) {
+    // Ports drawn from a quarter more than are granted.
+    request->SetInt(*policy.FindAttribute("destination.port"),
+                    10000 + random() % (2 * rules + rules / 2));
+    request->SetDurationSeconds(*policy.FindAttribute("session.age"), 60 * (random() % 6));
+    request->SetNumber(*policy.FindAttribute("risk.score"), (random() % 4) * 0.2);
+  });
+}
+
 // --- Timing ------------------------------------------------------------------
 
 void Decide(benchmark::State& state, const Workload& workload, Evaluator evaluator) {
@@ -368,6 +406,13 @@ void BM_ElementsReference(benchmark::State& state) {
   Decide(state, Groups(static_cast<int>(state.range(0))), Evaluator::kReference);
 }
 
+void BM_PortsDag(benchmark::State& state) {
+  Decide(state, Ports(static_cast<int>(state.range(0))), Evaluator::kDag);
+}
+void BM_PortsReference(benchmark::State& state) {
+  Decide(state, Ports(static_cast<int>(state.range(0))), Evaluator::kReference);
+}
+
 BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);
@@ -380,6 +425,8 @@ BENCHMARK(BM_PrefixesDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PrefixesReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_ElementsDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_ElementsReference)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_PortsDag)->Arg(100)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_PortsReference)->Arg(100)->Arg(1000)->Arg(10000);
 
 }  // namespace
 }  // namespace writ

@@ -10,11 +10,12 @@
 // reference evaluator.
 //
 // Then the rules are planned: each rule whose condition is an `and` with an
-// `==`/`in` atom on a string or enum attribute is filed in a GuardIndex
-// under every value that can make that atom true, or, with an `ends_with` /
-// `like` atom whose required suffix has a '.', under that dotted suffix
-// (thresholds and CIDR blocks likewise; an `or` whose disjuncts all have a
-// guard atom of one index is filed under the union of their keys).
+// `==`/`in` atom on a string, enum, int or duration attribute is filed in a
+// GuardIndex under every value that can make that atom true, or, with an
+// `ends_with` / `like` atom whose required suffix has a '.', under that
+// dotted suffix (thresholds and CIDR blocks likewise; an `or` whose
+// disjuncts all have a guard atom of one index is filed under the union of
+// their keys).
 // Of the indexes a rule could join it joins the one with the most distinct
 // keys, which leaves the fewest rules behind each key. When finding a rule
 // under a key proves its guard atom true (`==`, `in`, and `ends_with` of a
@@ -198,6 +199,11 @@ std::optional<Guard> GuardOf(const Predicate& predicate) {
       guard.texts = list ? operand.texts : std::vector<std::string>{operand.text};
     } else if (predicate.type == TypeKind::kEnum) {
       guard.members = list ? operand.integers : std::vector<int64_t>{operand.integer};
+    } else if (predicate.type == TypeKind::kInt || predicate.type == TypeKind::kDuration) {
+      // Filed under each integer's bytes (IntegerKey) in the index's table.
+      for (int64_t integer : list ? operand.integers : std::vector<int64_t>{operand.integer}) {
+        guard.texts.emplace_back(IntegerKey(integer).view());
+      }
     } else {
       return std::nullopt;
     }

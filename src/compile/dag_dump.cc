@@ -183,10 +183,17 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
     index.by_text.ForEach([&](absl::string_view key, RuleRange range) {
       entries.emplace_back(std::string(key), range);
     });
-    std::sort(entries.begin(), entries.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [text, range] : entries) {
-      absl::StrAppend(out, "    ", QuoteString(text), " -> ", RuleNames(program, range), "\n");
+    const bool integers = index.type == TypeKind::kInt || index.type == TypeKind::kDuration;
+    std::sort(entries.begin(), entries.end(), [integers](const auto& a, const auto& b) {
+      return integers ? IntegerKey::Decode(a.first) < IntegerKey::Decode(b.first)
+                      : a.first < b.first;
+    });
+    for (const auto& [key, range] : entries) {
+      const std::string shown = !integers ? QuoteString(key)
+                                : index.type == TypeKind::kDuration
+                                    ? FormatDuration(IntegerKey::Decode(key))
+                                    : absl::StrCat(IntegerKey::Decode(key));
+      absl::StrAppend(out, "    ", shown, " -> ", RuleNames(program, range), "\n");
     }
     for (size_t block = 0; block < index.cidrs.blocks.size(); ++block) {
       absl::StrAppend(out, NestedIndent(index.cidrs.parents, block, CidrTable::kNoBlock),

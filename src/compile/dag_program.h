@@ -12,8 +12,8 @@
 //  * Boolean structure is hash-consed too. Lets are inlined as shared
 //    nodes; nested `and`s (and `or`s) are flattened, constants folded.
 //  * Each rule's condition (`when and not unless`) is one node. A rule
-//    whose condition is an `and` with an equality or `in` atom on a string
-//    or enum attribute, a dotted-suffix atom (`ends_with ".x.com"`,
+//    whose condition is an `and` with an equality or `in` atom on a string,
+//    enum, int or duration attribute, a dotted-suffix atom (`ends_with ".x.com"`,
 //    `like "*.x.com"`) or a `starts_with` on a string attribute, an
 //    ordering against a constant (`a >= 3`), `within [CIDRs]` on an ip
 //    attribute or `contains` on a set is *guarded* by it: the rule sits in
@@ -230,8 +230,9 @@ static_assert(sizeof(DagRule) == 12, "DagRule must stay three words");
 
 // How a guard index finds the rules a present value can make true.
 enum class GuardKind : uint8_t {
-  // `a == v` / `a in [...]` on a string or enum attribute: the rules listed
-  // under the value itself.
+  // `a == v` / `a in [...]` on a string, enum, int or duration attribute:
+  // the rules listed under the value itself (an integer under its bytes,
+  // IntegerKey).
   kEquality,
   // `a ends_with s` / `a like g` on a string attribute, where the suffix
   // every match must have contains a '.': filed under that suffix from its
@@ -320,7 +321,7 @@ struct GuardIndex {
   TypeKind type = TypeKind::kString;
   GuardKind kind = GuardKind::kEquality;
   RuleRange all;
-  TextTable by_text;                 // kString; kElement
+  TextTable by_text;                 // kString, kInt, kDuration; kElement
   std::vector<RuleRange> by_member;  // kEnum, by index
   // kDotSuffix: bit min(length, 63) is set for every key length, so a
   // suffix of a length no key has is not hashed at all.

@@ -12,6 +12,7 @@
 #ifndef WRIT_SRC_COMPILE_TEXT_TABLE_H_
 #define WRIT_SRC_COMPILE_TEXT_TABLE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -62,6 +63,24 @@ inline uint64_t HashText(absl::string_view text) {
   }
   return mix(hash ^ word);
 }
+
+// The key an int or duration value is filed under in a TextTable: its 8
+// bytes as the machine stores them. Equal integers have equal keys and
+// unequal ones unequal keys, so a lookup decides `==` and `in` exactly.
+class IntegerKey {
+ public:
+  explicit IntegerKey(int64_t value) { std::memcpy(bytes_, &value, sizeof(bytes_)); }
+  absl::string_view view() const { return absl::string_view(bytes_, sizeof(bytes_)); }
+  // The integer a key of 8 bytes holds.
+  static int64_t Decode(absl::string_view key) {
+    int64_t value = 0;
+    std::memcpy(&value, key.data(), std::min(key.size(), sizeof(value)));
+    return value;
+  }
+
+ private:
+  char bytes_[sizeof(int64_t)];
+};
 
 class TextTable {
  public:

@@ -289,10 +289,20 @@ class DagRun {
       const RuleRange* found = index.by_text.Find(TextOf(value));
       return found == nullptr ? RuleRange{} : *found;
     }
+    if (index.type != TypeKind::kEnum) return LookupInteger(index, value.integer);
     if (value.integer < 0 || static_cast<size_t>(value.integer) >= index.by_member.size()) {
       return RuleRange{};
     }
     return index.by_member[value.integer];
+  }
+
+  // An int or duration index's rules for `integer` (IntegerKey). Out of
+  // line: inlined next to the string lookup, its second copy of the table
+  // probe made the gateway's decisions ~5% slower (ratio_hot/1000 2.21 ->
+  // 2.33, fast mode), though that policy has no such index.
+  [[gnu::noinline]] static RuleRange LookupInteger(const GuardIndex& index, int64_t integer) {
+    const RuleRange* found = index.by_text.Find(IntegerKey(integer).view());
+    return found == nullptr ? RuleRange{} : *found;
   }
 
   // The rules of a kThreshold side that `value` makes true: a prefix of

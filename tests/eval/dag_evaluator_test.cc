@@ -454,6 +454,48 @@ TEST(DagEvaluator, ElementIndexesDecideAsTheReference) {
   }
 }
 
+// `==` and `in` on int and duration attributes are looked up by the
+// integer's bytes (IntegerKey): every port and age, negative and zero
+// included, on the keys and between them, decides as the reference, and
+// an absent or wrong-typed value leaves the deny indeterminate.
+TEST(DagEvaluator, IntegerEqualityIndexesDecideAsTheReference) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { port: int; age: duration; tool: string; }
+    deny telnet when port in [23, 2323] and tool != "ssh";
+    deny stale when age == 1h;
+    allow web when port in [80, 443, 8080];
+    allow fetch when port == 443 and tool == "fetch";
+    allow loopback when port == -1;
+    allow fresh when age in [0s, 30s, 5m] and tool == "ssh";
+  )");
+  // The allows join the port and age indexes, not the unguarded list.
+  EXPECT_NE(policy->DumpDag("text").find("  allow by age (1 rules"), std::string::npos);
+  const AttributeHandle port = *policy->FindAttribute("port");
+  const AttributeHandle age = *policy->FindAttribute("age");
+  const AttributeHandle tool = *policy->FindAttribute("tool");
+  size_t compared = 0;
+  for (int64_t port_value : {-1, 0, 1, 22, 23, 80, 81, 443, 2323, 8080, 65535}) {
+    for (int64_t age_seconds : {-1, 0, 1, 30, 300, 3600, 3601}) {
+      for (const char* tool_value : {"fetch", "ssh"}) {
+        Request request(*policy);
+        request.SetInt(port, port_value);
+        request.SetDurationSeconds(age, age_seconds);
+        request.SetString(tool, tool_value);
+        ExpectSameAsReference(*policy, request,
+                              absl::StrCat(port_value, " ", age_seconds, " ", tool_value));
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 11u * 7 * 2);
+  for (const char* json : {R"({"tool": "fetch"})", R"({"port": "23", "tool": "fetch"})",
+                           R"({"port": 23.5, "tool": "fetch", "age": "1h"})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
 // The `matches` atoms over one attribute share an RE2::Set: a pass with no
 // match makes them all false, else each runs its own regex, and either way
 // every member's answer is kept for the rest of the decision. Negated, in
