@@ -314,6 +314,9 @@ std::string DagProgram::Dump() const {
   out += "indexes\n";
   DumpPlan(*this, "deny", deny_plan_, &out);
   DumpPlan(*this, "allow", allow_plan_, &out);
+  // The lookups that pick the allow rules a default deny's why_not ranks
+  // once it holds three near misses (why_not_plan()).
+  DumpPlan(*this, "why_not", why_not_plan_, &out);
   DumpBodies(*this, &out);
   DumpPatternSets(*this, &out);
   absl::StrAppend(&out, "default ", EffectWord(policy.default_effect),

@@ -147,6 +147,8 @@ TEST(DagCompiler, DottedSuffixGuardsJoinTheIndexWithMostKeys) {
   EXPECT_THAT(policy->DumpDag("text"), HasSubstr("  allow by host suffix (3 rules;"));
 }
 
+// The why_not plan is listed after the effects' indexes: `fetch` is filed
+// under its two why_not conjuncts, the let `web` and `port == 443`.
 TEST(DagCompiler, DumpListsAtomsConnectivesRulesIndexesAndBodies) {
   auto policy = CompileOrDie(R"(
     let web = tool in ["get", "post"];
@@ -175,6 +177,12 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesIndexesAndBodies) {
             "  allow by tool (1 rules; absent or wrong-typed: none)\n"
             "    \"get\" -> fetch(n3)\n"
             "    \"post\" -> fetch(n3)\n"
+            "  why_not unguarded: \n"
+            "  why_not by tool (1 rules; absent or wrong-typed: none)\n"
+            "    \"get\" -> fetch\n"
+            "    \"post\" -> fetch\n"
+            "  why_not by port (1 rules; absent or wrong-typed: none)\n"
+            "    443 -> fetch\n"
             "bodies\n"
             "  slow: tool in [\"get\", \"post\"] | score >= 0.8\n"
             "  slow(n5): score >= 0.8\n"
