@@ -89,9 +89,12 @@ class TextTable {
   explicit TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries);
 
   // The range filed under `key`, or nullptr.
-  const RuleRange* Find(absl::string_view key) const {
+  const RuleRange* Find(absl::string_view key) const { return Find(key, HashText(key)); }
+
+  // As Find, `hash` being HashText(key): a caller probing two tables with
+  // one text hashes it once.
+  const RuleRange* Find(absl::string_view key, uint64_t hash) const {
     if (slots_.empty()) return nullptr;
-    const uint64_t hash = HashText(key);
     for (size_t at = hash >> shift_;; at = (at + 1) & (slots_.size() - 1)) {
       const Slot& slot = slots_[at];
       if (slot.key_size == kEmpty) return nullptr;

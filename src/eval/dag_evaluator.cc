@@ -64,6 +64,8 @@ NodeMemo& ThreadMemo() {
 // rule walks over them.
 class DagRun {
  public:
+  static constexpr uint32_t kNoSlot = 0xffffffffu;
+
   DagRun(const DagProgram& program, const Request& request, NodeMemo& memo)
       : program_(program),
         request_(request.values()),
@@ -284,9 +286,21 @@ class DagRun {
     return result;
   }
 
-  RuleRange Lookup(const GuardIndex& index, const Value& value) const {
+  // HashText(text), `text` being the value of `slot`: the hash of the
+  // slot last looked up is kept, as the deny and allow plans often both
+  // have an equality index on one attribute (the tool).
+  uint64_t HashOf(uint32_t slot, absl::string_view text) {
+    if (slot != hashed_slot_) {
+      hashed_slot_ = slot;
+      hashed_text_ = HashText(text);
+    }
+    return hashed_text_;
+  }
+
+  RuleRange Lookup(const GuardIndex& index, const Value& value) {
     if (index.type == TypeKind::kString) {
-      const RuleRange* found = index.by_text.Find(TextOf(value));
+      const absl::string_view text = TextOf(value);
+      const RuleRange* found = index.by_text.Find(text, HashOf(index.slot, text));
       return found == nullptr ? RuleRange{} : *found;
     }
     if (index.type != TypeKind::kEnum) return LookupInteger(index, value.integer);
@@ -438,6 +452,8 @@ class DagRun {
   const ValuesView request_;
   const Value* values_;  // request_.values, read without a call each
   NodeMemo& memo_;
+  uint32_t hashed_slot_ = kNoSlot;  // HashOf's slot, and its value's hash
+  uint64_t hashed_text_ = 0;
 };
 
 // why_not conjuncts read from the same run's memo.
