@@ -90,17 +90,20 @@ void AssignPolicyInfo(const PolicyInfo& from, PolicyInfo* to) {
 
 void MergeInto(const ObligationLiteral& value, ObligationValue* merged, bool first) {
   if (const auto* text = std::get_if<std::string>(&value)) {
-    // Cleared in place when the entry held strings last time, keeping the
-    // buffer.
+    // Emptied when the entry held strings last time, its strings (buffers
+    // and all) going to the spares NextElement takes them back from:
+    // clearing them would free every text over 15 bytes, to be allocated
+    // again by the next decision.
     auto* held = std::get_if<std::vector<std::string>>(merged);
     if (first && held != nullptr) {
-      held->clear();
+      Truncate(held, 0);
     } else if (first) {
       held = &merged->emplace<std::vector<std::string>>();
     }
     auto& strings = *held;
     if (std::find(strings.begin(), strings.end(), *text) == strings.end()) {
-      strings.push_back(*text);
+      size_t used = strings.size();
+      NextElement(&strings, &used).assign(*text);
     }
     return;
   }

@@ -5,6 +5,8 @@
 // seen the policy's shapes of determining rules, obligations and why_not.
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "benchmarks/bench_workload.h"
 #include "benchmarks/counting_allocator.h"
@@ -58,6 +60,42 @@ TEST(Allocations, AReusedExplanationAllocatesNothingOnceWarm) {
   // largest shapes the workload has.
   EXPECT_GT(AllocationsOverAllRequests(*workload, explain), 0u);
   EXPECT_EQ(AllocationsOverAllRequests(*workload, explain), 0u);
+}
+
+// String obligations longer than std::string's inline 15 bytes: each
+// explained decision merges them into the record's list for their key,
+// and emptying that list used to free their buffers, so every such
+// decision allocated them again.
+TEST(Allocations, LongStringObligationsReuseTheirBuffers) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile({{"notify.writ", R"(
+    schema { tool: string; }
+    allow page when tool in ["page", "both"]
+      with notify = "security-operations-pager", audit = "retained-for-ninety-days";
+    allow mail when tool in ["mail", "both"]
+      with notify = "platform-engineering-mailing-list";
+    default deny;
+  )"}});
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const AttributeHandle tool = *(*policy)->FindAttribute("tool");
+  std::vector<Request> requests;
+  for (const char* name : {"page", "mail", "both", "none", "both", "page"}) {
+    requests.emplace_back(**policy);
+    requests.back().SetString(tool, name);
+  }
+  Explanation explanation;
+  const auto explain_all = [&] {
+    const uint64_t before = AllocationCount();
+    for (const Request& request : requests) (*policy)->Evaluate(request, &explanation);
+    return AllocationCount() - before;
+  };
+  EXPECT_GT(explain_all(), 0u);
+  EXPECT_EQ(explain_all(), 0u);
+  // The record is still right: both rules' notify targets, sorted.
+  (*policy)->Evaluate(requests[2], &explanation);
+  EXPECT_NE(explanation.ToJson().find(
+                R"("notify":["platform-engineering-mailing-list","security-operations-pager"])"),
+            std::string::npos)
+      << explanation.ToJson();
 }
 
 }  // namespace
