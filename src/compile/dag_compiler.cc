@@ -320,6 +320,9 @@ CompactAtom CompactAtomOf(const Predicate& predicate) {
       atom.text_size = static_cast<uint32_t>(operand.text.size());
       const size_t suffix_start = atom.text_size - atom.suffix_size();
       atom.head = HeadOf(absl::string_view(operand.text).substr(suffix_start));
+      if (atom.tail_inline()) {
+        atom.tail = HeadOf(absl::string_view(operand.text).substr(atom.text_size - 8));
+      }
       return atom;
     }
     default: return atom;
@@ -1105,13 +1108,16 @@ class DagCompiler {
   void CopyBodyTexts() {
     std::vector<CompactAtom>& tests = program_->body_tests_;
     size_t bytes = 0;
+    const auto copied = [](const CompactAtom& test) {
+      return test.test == AtomTest::kTextAffix && !test.tail_inline();
+    };
     for (const CompactAtom& test : tests) {
-      if (test.test == AtomTest::kTextAffix) bytes += test.text_size;
+      if (copied(test)) bytes += test.text_size;
     }
     std::string& texts = program_->body_texts_;
     texts.reserve(bytes);  // no reallocation below: the pointers stay valid
     for (CompactAtom& test : tests) {
-      if (test.test != AtomTest::kTextAffix) continue;
+      if (!copied(test)) continue;
       const size_t offset = texts.size();
       texts.append(test.text, test.text_size);
       test.text = texts.data() + offset;

@@ -191,6 +191,10 @@ class DagRun {
     const bool exact = atom.op == Operator::kEqual || atom.op == Operator::kNotEqual;
     const bool fits = exact ? text.size() == prefix + suffix : text.size() >= prefix + suffix;
     const char* end = text.data() + text.size();
+    if (atom.tail_inline()) {
+      return fits && HeadMatches(end - suffix, suffix, atom.head) &&
+             HeadMatches(end - sizeof(atom.tail), sizeof(atom.tail), atom.tail);
+    }
     return fits && HeadMatches(end - suffix, suffix, atom.head) &&
            (prefix == 0 || std::memcmp(text.data(), atom.text, prefix) == 0) &&
            std::memcmp(end - suffix, atom.text + prefix + gap, suffix) == 0;

@@ -1,5 +1,6 @@
 // The DAG compiler: hash-consing, normal forms, guard indexes and the
 // text/DOT listings of `writ dag`.
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -516,6 +517,37 @@ TEST(DagCompiler, ListedRulesScreenOnTheirFirstAffixTest) {
   EXPECT_EQ(pattern.screen, kScreenLeastSize | kScreenWordAtEnd);  // "db-", then "-example"
   EXPECT_EQ(pattern.screen_size, 11u);
   EXPECT_EQ(pattern.screen_tail, 8u);
+}
+
+// A string test whose constant is all suffix and 8 to 16 bytes long holds
+// it in its two words (head: the first 8, tail: the last 8) and points at
+// no copy; a longer one, or one with a prefix, keeps its pointer.
+TEST(DagCompiler, ShortSuffixConstantsAreHeldInTheTestItself) {
+  auto policy = CompileOrDie(R"(
+    allow a when approved and tool == "crm.read.all";
+    allow b when approved and tool ends_with ".example.com.internal";
+    allow c when approved and tool starts_with "crm.read";
+    allow d when approved and tool == "crm.read";
+    allow e when approved and tool == "crm.rea";
+  )");
+  const DagProgram& program = *policy->dag();
+  const auto test_of = [&](const std::string& description) {
+    const uint32_t node = NodeNamed(program, description);
+    return program.compact_atoms()[program.nodes()[node].operand];
+  };
+  const auto word = [](const char* text) {
+    uint64_t value;
+    std::memcpy(&value, text, sizeof(value));
+    return value;
+  };
+  const CompactAtom twelve = test_of("tool == \"crm.read.all\"");
+  EXPECT_TRUE(twelve.tail_inline());
+  EXPECT_EQ(twelve.head, word("crm.read"));
+  EXPECT_EQ(twelve.tail, word("read.all"));
+  EXPECT_TRUE(test_of("tool == \"crm.read\"").tail_inline());  // head and tail alike
+  EXPECT_FALSE(test_of("tool ends_with \".example.com.internal\"").tail_inline());
+  EXPECT_FALSE(test_of("tool starts_with \"crm.read\"").tail_inline());
+  EXPECT_FALSE(test_of("tool == \"crm.rea\"").tail_inline());
 }
 
 // A rule whose only guard is an ordering on a scalar joins a threshold
