@@ -1130,6 +1130,7 @@ class DagCompiler {
   void SetScreen(ListedRule* listed) const {
     if (listed->body.empty()) return;
     const CompactAtom& first = program_->body_tests_[listed->body.begin];
+    if (SetCompareScreen(first, listed)) return;
     if (first.test != AtomTest::kTextAffix || first.negated || first.op == Operator::kNotEqual ||
         first.slot > UINT16_MAX) {
       return;
@@ -1149,6 +1150,22 @@ class DagCompiler {
       listed->screen |= kScreenWordAtStart;
       listed->screen_word = HeadOf(absl::string_view(first.text, prefix));
     }
+  }
+
+  // kScreenInteger / kScreenNumber: a first test that compares a scalar
+  // with a constant, not negated. (The bool compares of kBoolCompare are
+  // left to the body: half of them are bare attributes.)
+  static bool SetCompareScreen(const CompactAtom& first, ListedRule* listed) {
+    const bool integer = first.test == AtomTest::kIntCompare;
+    if ((!integer && first.test != AtomTest::kNumberCompare) || first.negated ||
+        first.slot > UINT16_MAX) {
+      return false;
+    }
+    listed->screen = integer ? kScreenInteger : kScreenNumber;
+    listed->screen_slot = static_cast<uint16_t>(first.slot);
+    listed->screen_tail = first.outcomes;
+    std::memcpy(&listed->screen_word, &first.integer, sizeof(listed->screen_word));
+    return true;
   }
 
   // A conjunct decided inline when it is an atom with a compact test, or

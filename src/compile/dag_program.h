@@ -205,7 +205,8 @@ struct ListMember {
 //
 // The entry also carries a *screen*: a cheap necessary condition for its
 // body's first test, when that is a kTextAffix on a string attribute
-// (`host == "..."`, `ends_with`, `like "*.x"`, `starts_with`). The list
+// (`host == "..."`, `ends_with`, `like "*.x"`, `starts_with`) or a compare
+// of a scalar with a constant (`risk.score >= 0.7`). The list
 // walk reads it with the entry itself and skips the rule when the value's
 // length, or the 8 bytes where the constant must sit, rule the test out:
 // most candidate rules fail exactly there (another host), and skipping
@@ -219,7 +220,8 @@ struct ListedRule {
   uint16_t screen_slot = 0;  // the tested attribute
   uint8_t screen = 0;        // kScreen* bits; 0: no screen
   uint8_t screen_tail = 0;   // kScreenWordAtEnd: the word starts this many
-                             // bytes before the text's end
+                             // bytes before the text's end; kScreenInteger,
+                             // kScreenNumber: the outcomes
 };
 static_assert(sizeof(ListedRule) == 32, "two list entries per cache line");
 
@@ -230,6 +232,14 @@ inline constexpr uint8_t kScreenExactSize = 1;  // size == screen_size (==)
 inline constexpr uint8_t kScreenLeastSize = 2;  // size >= screen_size
 inline constexpr uint8_t kScreenWordAtStart = 4;
 inline constexpr uint8_t kScreenWordAtEnd = 8;
+// A first test that compares an int, duration or enum (kScreenInteger) or
+// a number (kScreenNumber) with a constant: screen_word holds the constant
+// and screen_tail the outcomes (CompactAtom::outcomes) that make it true.
+// At 10,000 rules most of a request's candidate denies are found by tool
+// and fail their first compare (`risk.score >= 0.7`); the screen rejects
+// them without reading their bodies, a cache miss each.
+inline constexpr uint8_t kScreenInteger = 16;
+inline constexpr uint8_t kScreenNumber = 32;
 
 struct DagRule {
   uint32_t condition = 0;       // node of `when and not unless`

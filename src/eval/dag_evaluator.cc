@@ -432,6 +432,7 @@ class DagRun {
   bool ScreenRejects(const ListedRule& listed) const {
     const Value& value = values_[listed.screen_slot];
     if (value.state != ValueState::kPresent) return false;
+    if (listed.screen >= kScreenInteger) return CompareRejects(listed, value);
     const absl::string_view text = TextOf(value);
     const bool fits = (listed.screen & kScreenExactSize) != 0 ? text.size() == listed.screen_size
                                                                : text.size() >= listed.screen_size;
@@ -445,6 +446,21 @@ class DagRun {
                           listed.screen_word);
     }
     return false;
+  }
+
+  // kScreenInteger / kScreenNumber: whether the present `value` fails the
+  // compare, as ComputeAtom decides it. A NaN orders as "less" here, so it
+  // is rejected only by `>`, `>=` and `==`, which it fails; `<`, `<=` and
+  // `!=` leave it to the body.
+  static bool CompareRejects(const ListedRule& listed, const Value& value) {
+    if ((listed.screen & kScreenInteger) != 0) {
+      int64_t constant;
+      std::memcpy(&constant, &listed.screen_word, sizeof(constant));
+      return !HasOutcome(listed.screen_tail, value.integer, constant);
+    }
+    double constant;
+    std::memcpy(&constant, &listed.screen_word, sizeof(constant));
+    return !HasOutcome(listed.screen_tail, value.number, constant);
   }
 
   // A string slot's text: in the slot, or in the request's text arena.

@@ -1,10 +1,10 @@
 // The DAG evaluator behind writ::Policy: same records as the reference
 // evaluator, fail-closed guards, rule ids without an explanation.
 #include <atomic>
-#include <limits>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -260,6 +260,58 @@ TEST(DagEvaluator, ScreensSkipOnlyRulesWhoseFirstTestIsFalse) {
   EXPECT_EQ(CompareOnToolsAndPorts(*policy, tools, 5), 18u * 5);
   for (const char* json : {R"({"port": 1})", R"({"port": 1, "tool": 7})", R"({"port": 2})",
                            R"({"port": 4, "tool": ["db-1.example.org"]})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
+// A listed rule whose first test compares a scalar with a constant is
+// skipped when the request's value fails it (kScreenInteger,
+// kScreenNumber), and only then: at every boundary, for `!=` and for a NaN
+// score (which makes `!=` true and the orderings false), and never when
+// the value is absent or wrong-typed, where the deny must apply.
+TEST(DagEvaluator, CompareScreensSkipOnlyRulesWhoseFirstCompareIsFalse) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { tool: string; score: number; port: int; class: enum(public, internal, secret);
+             approved: bool; }
+    deny risky when tool == "run" and score >= 0.8;
+    deny calm when tool == "run" and score < 0.1;
+    deny deep when tool == "run" and port > 2 and not approved;
+    deny secret when tool == "read" and class >= internal;
+    deny odd when tool == "read" and score != 0.5 and port != 1;
+    allow rest when tool in ["run", "read"];
+  )");
+  const AttributeHandle tool = *policy->FindAttribute("tool");
+  const AttributeHandle score = *policy->FindAttribute("score");
+  const AttributeHandle port = *policy->FindAttribute("port");
+  const AttributeHandle class_handle = *policy->FindAttribute("class");
+  const AttributeHandle approved = *policy->FindAttribute("approved");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  size_t compared = 0;
+  for (const char* tool_value : {"run", "read"}) {
+    for (double score_value : {-1.0, 0.0, 0.1, 0.5, 0.79, 0.8, 0.81, nan}) {
+      for (int64_t port_value : {1, 2, 3}) {
+        for (const char* class_value : {"public", "internal", "secret"}) {
+          for (bool approved_value : {false, true}) {
+            Request request(*policy);
+            request.SetString(tool, tool_value);
+            request.SetNumber(score, score_value);
+            request.SetInt(port, port_value);
+            request.SetEnum(class_handle, class_value);
+            request.SetBool(approved, approved_value);
+            ExpectSameAsReference(*policy, request,
+                                  absl::StrCat(tool_value, " ", score_value, " ", port_value,
+                                               " ", class_value, " ", approved_value));
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 2u * 8 * 3 * 3 * 2);
+  for (const char* json : {R"({"tool": "run", "port": 1})", R"({"tool": "run", "score": "high"})",
+                           R"({"tool": "read", "score": 0.5})"}) {
     const std::string record = Record(*policy, json, Evaluator::kDag);
     EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
     EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
