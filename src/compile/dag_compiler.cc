@@ -1130,7 +1130,7 @@ class DagCompiler {
   void SetScreen(ListedRule* listed) const {
     if (listed->body.empty()) return;
     const CompactAtom& first = program_->body_tests_[listed->body.begin];
-    if (SetCompareScreen(first, listed)) return;
+    if (SetCompareScreen(first, listed) || SetMembersScreen(first, listed)) return;
     if (first.test != AtomTest::kTextAffix || first.negated || first.op == Operator::kNotEqual ||
         first.slot > UINT16_MAX) {
       return;
@@ -1165,6 +1165,27 @@ class DagCompiler {
     listed->screen_slot = static_cast<uint16_t>(first.slot);
     listed->screen_tail = first.outcomes;
     std::memcpy(&listed->screen_word, &first.integer, sizeof(listed->screen_word));
+    return true;
+  }
+
+  // kScreenMembers: a first test `a in [...]` on a string, not negated.
+  bool SetMembersScreen(const CompactAtom& first, ListedRule* listed) const {
+    if (first.test != AtomTest::kTextIn || first.op != Operator::kIn || first.negated ||
+        first.slot > UINT16_MAX) {
+      return false;
+    }
+    listed->screen = kScreenMembers;
+    listed->screen_slot = static_cast<uint16_t>(first.slot);
+    listed->screen_size = 0;
+    listed->screen_word = 0;
+    for (uint32_t i = 0; i < first.text_size; ++i) {
+      const ListMember& member = program_->list_members_[first.integer + i];
+      char bytes[sizeof(uint64_t)] = {};
+      std::memcpy(bytes, program_->list_member_bytes_.data() + member.offset,
+                  std::min<size_t>(member.size, sizeof(bytes)));
+      listed->screen_size |= LengthBit(member.size);
+      listed->screen_word |= MemberBits(bytes, member.size);
+    }
     return true;
   }
 

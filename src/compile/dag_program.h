@@ -37,6 +37,7 @@
 #define WRIT_SRC_COMPILE_DAG_PROGRAM_H_
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -240,6 +241,25 @@ inline constexpr uint8_t kScreenWordAtEnd = 8;
 // them without reading their bodies, a cache miss each.
 inline constexpr uint8_t kScreenInteger = 16;
 inline constexpr uint8_t kScreenNumber = 32;
+// A first test `a in [...]` on a string (kTextIn, not negated):
+// screen_size has bit min(length, 31) set for each member's length, and
+// screen_word is a 64-bit Bloom filter of the members' leading bytes
+// (MemberBits). A rule granting three tools, found by its host, is
+// skipped from its entry when the request's tool is none of them.
+inline constexpr uint8_t kScreenMembers = 64;
+
+// The two bits a text sets in a kScreenMembers filter: from its first 8
+// bytes (fewer when shorter, zero-padded) and its length. `bytes` must
+// have 8 readable bytes even when `size` is smaller (a request's inline
+// text has 16).
+inline uint64_t MemberBits(const char* bytes, size_t size) {
+  uint64_t word;
+  std::memcpy(&word, bytes, sizeof(word));
+  if (size < sizeof(word)) word &= (uint64_t{1} << (8 * size)) - 1;
+  const uint64_t mixed = (word ^ size) * 0x9e3779b97f4a7c15ULL;
+  return (uint64_t{1} << (mixed >> 58)) | (uint64_t{1} << ((mixed >> 52) & 63));
+}
+inline uint32_t LengthBit(size_t size) { return uint32_t{1} << (size < 31 ? size : 31); }
 
 struct DagRule {
   uint32_t condition = 0;       // node of `when and not unless`

@@ -432,8 +432,11 @@ class DagRun {
   bool ScreenRejects(const ListedRule& listed) const {
     const Value& value = values_[listed.screen_slot];
     if (value.state != ValueState::kPresent) return false;
-    if (listed.screen >= kScreenInteger) return CompareRejects(listed, value);
+    if ((listed.screen & (kScreenInteger | kScreenNumber)) != 0) {
+      return CompareRejects(listed, value);
+    }
     const absl::string_view text = TextOf(value);
+    if (listed.screen == kScreenMembers) return MembersReject(listed, text);
     const bool fits = (listed.screen & kScreenExactSize) != 0 ? text.size() == listed.screen_size
                                                                : text.size() >= listed.screen_size;
     if (!fits) return true;
@@ -461,6 +464,16 @@ class DagRun {
     double constant;
     std::memcpy(&constant, &listed.screen_word, sizeof(constant));
     return !HasOutcome(listed.screen_tail, value.number, constant);
+  }
+
+  // kScreenMembers: whether `text` is certainly none of the members: no
+  // member has its length, or its bits are not all in the filter. The
+  // text's 8 leading bytes are readable even when it is shorter: a text of
+  // up to 16 bytes lies in its slot's 16-byte inline buffer.
+  static bool MembersReject(const ListedRule& listed, absl::string_view text) {
+    if ((listed.screen_size & LengthBit(text.size())) == 0) return true;
+    const uint64_t bits = MemberBits(text.data(), text.size());
+    return (bits & ~listed.screen_word) != 0;
   }
 
   // A string slot's text: in the slot, or in the request's text arena.

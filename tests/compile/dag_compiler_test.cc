@@ -185,9 +185,9 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesIndexesAndBodies) {
             "  why_not by port (1 rules; absent or wrong-typed: none)\n"
             "    443 -> fetch\n"
             "bodies\n"
-            "  slow: tool in [\"get\", \"post\"] | score >= 0.8\n"
+            "  slow: tool in [\"get\", \"post\"] (screened) | score >= 0.8\n"
             "  slow(n5): score >= 0.8 (screened)\n"
-            "  fetch: tool in [\"get\", \"post\"] | port == 443\n"
+            "  fetch: tool in [\"get\", \"post\"] (screened) | port == 443\n"
             "  fetch(n3): port == 443 (screened)\n"
             "default allow\n");
 }

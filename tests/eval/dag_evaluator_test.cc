@@ -318,6 +318,63 @@ TEST(DagEvaluator, CompareScreensSkipOnlyRulesWhoseFirstCompareIsFalse) {
   }
 }
 
+// A listed rule whose first test is `tool in [...]` is skipped when the
+// tool's length is no member's or its leading bytes miss the members'
+// filter (kScreenMembers), and only then. One request object is reused,
+// its tool set long then short, so a short tool's slot holds stale bytes
+// past its end that the screen must not read as part of it.
+TEST(DagEvaluator, MemberScreensSkipOnlyRulesWhoseToolIsNoMember) {
+  // More hosts than tools, so that the rules are found by host and their
+  // bodies start with the tool test.
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { tool: string; host: string; approved: bool; }
+    let allowed_hosts = host in ["a.example.com", "a2", "a3", "a4", "a5", "a6", "a7"];
+    allow short when allowed_hosts and tool in ["ab", "abc", "crm.read"];
+    allow long when allowed_hosts and tool in ["analytics.delete", "s3.export.all.x"];
+    deny risky when host in ["b.example.com", "b2", "b3", "b4"]
+      and tool in ["", "ab", "billing.refund"] and not approved;
+    allow rest when host == "b.example.com" and approved;
+  )");
+  const std::string dump = policy->DumpDag("text");
+  EXPECT_NE(dump.find("short(n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("): tool in [\"ab\", \"abc\", \"crm.read\"] (screened)"),
+            std::string::npos)
+      << dump;
+  EXPECT_NE(dump.find("): tool in [\"\", \"ab\", \"billing.refund\"] (screened)"),
+            std::string::npos)
+      << dump;
+  const AttributeHandle tool = *policy->FindAttribute("tool");
+  const AttributeHandle host = *policy->FindAttribute("host");
+  const AttributeHandle approved = *policy->FindAttribute("approved");
+  const std::vector<std::string> tools = {
+      "", "a", "ab", "ac", "abc", "abd", "crm.read", "crm.reae", "crm.rea", "crm.readx",
+      "analytics.delete", "analytics.deletx", "bnalytics.delete", "s3.export.all.x",
+      "s3.export.all.y", "billing.refund", "billing.refunx", "x-very-long-tool-name-indeed"};
+  Request request(*policy);
+  size_t compared = 0;
+  for (const char* host_value : {"a.example.com", "b.example.com"}) {
+    for (bool approved_value : {false, true}) {
+      for (const std::string& tool_value : tools) {
+        // Fill the slot with a long text first, then the one compared.
+        request.SetString(tool, "zzzzzzzzzzzzzzzz");
+        request.SetString(tool, tool_value);
+        request.SetString(host, host_value);
+        request.SetBool(approved, approved_value);
+        ExpectSameAsReference(*policy, request,
+                              absl::StrCat(host_value, " ", approved_value, " '", tool_value, "'"));
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 2u * 2 * 18);
+  for (const char* json : {R"({"host": "b.example.com"})",
+                           R"({"host": "b.example.com", "tool": 3})"}) {
+    const std::string record = Record(*policy, json, Evaluator::kDag);
+    EXPECT_EQ(record, Record(*policy, json, Evaluator::kReference)) << json;
+    EXPECT_NE(record.find(R"("indeterminate":true)"), std::string::npos) << json;
+  }
+}
+
 // ==, !=, starts_with, ends_with and single-star `like` share one
 // prefix-and-suffix test in the DAG: on texts where the ends overlap, with
 // multi-byte code points around the star and stray UTF-8 continuation
