@@ -206,12 +206,13 @@ struct ListMember {
 //
 // The entry also carries a *screen*: a cheap necessary condition for its
 // body's first test, when that is a kTextAffix on a string attribute
-// (`host == "..."`, `ends_with`, `like "*.x"`, `starts_with`) or a compare
-// of a scalar with a constant (`risk.score >= 0.7`). The list
-// walk reads it with the entry itself and skips the rule when the value's
-// length, or the 8 bytes where the constant must sit, rule the test out:
-// most candidate rules fail exactly there (another host), and skipping
-// them leaves their body and constant unread.
+// (`host == "..."`, `ends_with`, `like "*.x"`, `starts_with`), a compare
+// of a scalar with a constant (`risk.score >= 0.7`) or a string `in` list.
+// The list walk reads it with the entry itself and skips the rule when the
+// value rules the test out (its length, or the 8 bytes where the constant
+// must sit; the compare itself; no member's length or filter bits): most
+// candidate rules fail exactly there (another host, another tool, a low
+// risk), and skipping them leaves their body and constant unread.
 struct ListedRule {
   uint32_t rule = 0;
   uint32_t condition = 0;

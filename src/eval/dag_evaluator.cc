@@ -471,6 +471,8 @@ class DagRun {
   // text's 8 leading bytes are readable even when it is shorter: a text of
   // up to 16 bytes lies in its slot's 16-byte inline buffer.
   static bool MembersReject(const ListedRule& listed, absl::string_view text) {
+    static_assert(Value::kInlineText >= sizeof(uint64_t),
+                  "MemberBits reads 8 bytes of a short text from its inline buffer");
     if ((listed.screen_size & LengthBit(text.size())) == 0) return true;
     const uint64_t bits = MemberBits(text.data(), text.size());
     return (bits & ~listed.screen_word) != 0;
