@@ -1,6 +1,7 @@
 // `writ bench`: its JSON fields and exit statuses. Timing values are only
 // checked for shape (present, positive, ordered), never against a budget.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -49,8 +50,13 @@ CliResult RunWrit(const std::string& arguments) {
   return result;
 }
 
+// Named per process: CTest runs each test as its own process, two at a
+// time, and a shared name let one test rewrite (truncate) the requests file
+// while another's `writ bench` was reading it (TextOutputByDefault failed
+// once so, exit 1 on an empty read).
 std::string WriteTemporary(const std::string& name, const std::string& text) {
-  const fs::path path = fs::temp_directory_path() / absl::StrCat("writ_bench_test_", name);
+  const fs::path path =
+      fs::temp_directory_path() / absl::StrCat("writ_bench_test_", getpid(), "_", name);
   std::ofstream(path, std::ios::binary) << text;
   return path.string();
 }
