@@ -352,8 +352,13 @@ std::string DagProgram::DumpDot() const {
                     deny ? "\"#f4cccc\"" : "\"#d9ead3\"", "];\n");
     absl::StrAppend(&out, "  r", id, " -> ", NodeName(rules_[id].condition), ";\n");
   }
-  for (const EffectPlan* plan : {&deny_plan_, &allow_plan_}) {
-    const char* effect = plan == &deny_plan_ ? "deny" : "allow";
+  // The why_not plan's lookups pick the allow rules a default deny ranks
+  // (why_not_plan()); its edges are dotted to tell them from the rules a
+  // decision visits.
+  const std::pair<const char*, const EffectPlan*> plans[] = {
+      {"deny", &deny_plan_}, {"allow", &allow_plan_}, {"why_not", &why_not_plan_}};
+  for (const auto& [effect, plan] : plans) {
+    const bool why_not = plan == &why_not_plan_;
     for (const GuardIndex& index : plan->indexes) {
       const char* kind = IndexKindWord(index.kind);  // "", " suffix", " threshold"
       std::string name = absl::StrCat("index_", effect, "_", index.slot, kind);
@@ -363,7 +368,8 @@ std::string DagProgram::DumpDot() const {
                                             policy.schema->attributes[index.slot].path)),
                       ", shape=cylinder];\n");
       for (uint32_t i = index.all.begin; i < index.all.end; ++i) {
-        absl::StrAppend(&out, "  ", name, " -> r", rule_lists_[i].rule, " [style=dashed];\n");
+        absl::StrAppend(&out, "  ", name, " -> r", rule_lists_[i].rule,
+                        why_not ? " [style=dotted, color=gray];\n" : " [style=dashed];\n");
       }
     }
   }

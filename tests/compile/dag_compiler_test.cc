@@ -595,5 +595,26 @@ TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
   EXPECT_EQ(policy->DumpDag("svg"), "");
 }
 
+// The why_not plan (which allow rules a default deny ranks) is drawn too,
+// its edges dotted, as `writ dag` text lists it.
+TEST(DagCompiler, DotDrawsTheWhyNotPlan) {
+  auto policy = CompileOrDie(R"(
+    allow fetch when tool == "get" and host ends_with ".example.com";
+    allow put when tool == "put" and host == "api.example.com";
+  )");
+  const std::string text = policy->DumpDag("text");
+  ASSERT_THAT(text, HasSubstr("  why_not by tool ("));
+  ASSERT_THAT(text, HasSubstr("  why_not by host suffix ("));
+  const std::string dot = policy->DumpDag("dot");
+  EXPECT_THAT(dot, HasSubstr("  index_why_not_0 [label=\"why_not index on tool\", shape=cylinder];\n"
+                             "  index_why_not_0 -> r0 [style=dotted, color=gray];\n"
+                             "  index_why_not_0 -> r1 [style=dotted, color=gray];\n"));
+  EXPECT_THAT(dot, HasSubstr("  index_why_not_1_suffix [label=\"why_not suffix index on host\", "
+                             "shape=cylinder];\n"
+                             "  index_why_not_1_suffix -> r0 [style=dotted, color=gray];\n"));
+  // The allow plan's own index keeps its dashed edges.
+  EXPECT_THAT(dot, HasSubstr("  index_allow_0 -> r0 [style=dashed];\n"));
+}
+
 }  // namespace
 }  // namespace writ::internal
