@@ -50,17 +50,6 @@ CliResult RunWrit(const std::string& arguments) {
   return result;
 }
 
-// Named per process: CTest runs each test as its own process, two at a
-// time, and a shared name let one test rewrite (truncate) the requests file
-// while another's `writ bench` was reading it (TextOutputByDefault failed
-// once so, exit 1 on an empty read).
-std::string WriteTemporary(const std::string& name, const std::string& text) {
-  const fs::path path =
-      fs::temp_directory_path() / absl::StrCat("writ_bench_test_", getpid(), "_", name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
-
 // The example requests, one per line (JSON whitespace is insignificant).
 std::string ExampleRequestsAsJsonl() {
   std::vector<fs::path> files;
@@ -81,14 +70,33 @@ std::string ExampleRequestsAsJsonl() {
 
 class BenchCommandTest : public testing::Test {
  protected:
+  // The suite's files live in a directory named per process: CTest runs
+  // each test as its own process, two at a time, and a shared name let one
+  // test rewrite (truncate) the requests file while another's `writ bench`
+  // was reading it (TextOutputByDefault failed once so, exit 1 on an empty
+  // read). The directory is removed when the suite ends.
   static void SetUpTestSuite() {
+    directory_ = new fs::path(fs::temp_directory_path() /
+                              absl::StrCat("writ_bench_test_", getpid()));
+    fs::create_directories(*directory_);
     requests_path_ = new std::string(WriteTemporary("requests.jsonl", ExampleRequestsAsJsonl()));
+  }
+  static void TearDownTestSuite() {
+    std::error_code ignored;
+    fs::remove_all(*directory_, ignored);
+  }
+  static std::string WriteTemporary(const std::string& name, const std::string& text) {
+    const fs::path path = *directory_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
   }
   static std::string Bench(const std::string& options) {
     return absl::StrCat("bench ", PolicyArguments(), " -i ", *requests_path_, " ", options);
   }
+  static fs::path* directory_;
   static std::string* requests_path_;
 };
+fs::path* BenchCommandTest::directory_ = nullptr;
 std::string* BenchCommandTest::requests_path_ = nullptr;
 
 TEST_F(BenchCommandTest, JsonHasTheContractFields) {
