@@ -39,14 +39,16 @@ absl::StatusOr<std::unique_ptr<const Workload>> MakeWorkload(const GeneratorOpti
   return std::unique_ptr<const Workload>(std::move(workload));
 }
 
-const Workload& SharedWorkload(size_t rules) {
+const Workload& SharedWorkload(size_t rules, size_t tool_names) {
   static std::mutex mutex;
-  static auto* workloads = new std::map<size_t, std::unique_ptr<const Workload>>();
+  static auto* workloads =
+      new std::map<std::pair<size_t, size_t>, std::unique_ptr<const Workload>>();
   std::lock_guard<std::mutex> lock(mutex);
-  std::unique_ptr<const Workload>& slot = (*workloads)[rules];
+  std::unique_ptr<const Workload>& slot = (*workloads)[{rules, tool_names}];
   if (slot == nullptr) {
     GeneratorOptions options;
     options.rules = rules;
+    options.tool_names = tool_names;
     absl::StatusOr<std::unique_ptr<const Workload>> made = MakeWorkload(options);
     if (!made.ok()) {
       std::fprintf(stderr, "cannot build the %zu-rule workload: %s\n", rules,

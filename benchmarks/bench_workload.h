@@ -36,9 +36,11 @@ std::vector<SourceFile> GeneratedSources(const GeneratedPolicy& generated);
 absl::StatusOr<std::unique_ptr<const Workload>> MakeWorkload(const GeneratorOptions& options);
 
 // The workload of `rules` rules with the default seed and 10,000 requests,
-// built on first use and kept for the life of the process. Aborts with the
-// error when it cannot be built.
-const Workload& SharedWorkload(size_t rules);
+// rules drawn from `tool_names` tools (the default: a few hundred), built on
+// first use and kept for the life of the process. Aborts with the error
+// when it cannot be built.
+const Workload& SharedWorkload(size_t rules,
+                               size_t tool_names = GeneratorOptions{}.tool_names);
 
 }  // namespace writ::bench
 

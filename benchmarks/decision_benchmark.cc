@@ -30,6 +30,15 @@
 //                   requests only, so they stay in cache: the difference to
 //                   batch/ is what reading a cold request costs.
 //   ratio_hot/N     as ratio/N over the first kHotRequests requests.
+//   latency_warm_scaled/MODE/N, batch_hot_scaled/MODE/N (engine and
+//                   baseline, N = 100, 1,000, 10,000): as latency_warm/ and
+//                   batch_hot/, on a workload whose tool pool grows with the
+//                   policy (ScaledToolNames), so that a request's candidate
+//                   rules stay as many as at 100 rules. The workload above
+//                   draws every size's rules from 300 tools, so a tool has
+//                   ~0.3 rules at 100 rules and ~33 at 10,000: its growth
+//                   mixes policy size with matching rules, and this one
+//                   measures policy size alone.
 //   ratio/N         engine and baseline passes over the same requests,
 //                   interleaved so load hits both alike; `ratio` is the
 //                   median engine pass over the median baseline pass, by
@@ -134,8 +143,9 @@ class Caller {
 };
 
 // `period`: how many of the workload's requests to cycle over (0: all).
-void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t period) {
-  const Workload& workload = SharedWorkload(rules);
+void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t period,
+                    size_t tool_names = GeneratorOptions{}.tool_names) {
+  const Workload& workload = SharedWorkload(rules, tool_names);
   Caller call(workload, mode);
   if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
   call(0);  // first-call setup (thread-local scratch, if any) is not a decision
@@ -151,8 +161,9 @@ void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t per
   state.counters["rules"] = static_cast<double>(rules);
 }
 
-void LatencyBenchmark(benchmark::State& state, size_t rules, Mode mode, bool warm) {
-  const Workload& workload = SharedWorkload(rules);
+void LatencyBenchmark(benchmark::State& state, size_t rules, Mode mode, bool warm,
+                      size_t tool_names = GeneratorOptions{}.tool_names) {
+  const Workload& workload = SharedWorkload(rules, tool_names);
   Caller call(workload, mode, warm);
   const size_t period = workload.requests.size();
   volatile int sink = 0;
@@ -217,6 +228,34 @@ void RatioBenchmark(benchmark::State& state, size_t rules, size_t period) {
   state.counters["wall_ratio"] = MedianOf(engine_wall) / MedianOf(baseline_wall);
 }
 
+// The scaled workload's tool pool: three tools per rule, never fewer than
+// the default's 300, so that its 100-rule set is the default one and a
+// tool keeps ~0.3 rules at every size.
+size_t ScaledToolNames(size_t rules) {
+  return std::max(GeneratorOptions{}.tool_names, 3 * rules);
+}
+
+void RegisterScaled() {
+  for (size_t rules : {size_t{100}, size_t{1000}, size_t{10000}}) {
+    for (const ModeInfo& mode : kModes) {
+      if (mode.mode != Mode::kEngine && mode.mode != Mode::kBaseline) continue;
+      const size_t tools = ScaledToolNames(rules);
+      benchmark::RegisterBenchmark(
+          absl::StrCat("latency_warm_scaled/", mode.name, "/", rules).c_str(),
+          [rules, mode, tools](benchmark::State& state) {
+            LatencyBenchmark(state, rules, mode.mode, true, tools);
+          })
+          ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(
+          absl::StrCat("batch_hot_scaled/", mode.name, "/", rules).c_str(),
+          [rules, mode, tools](benchmark::State& state) {
+            BatchBenchmark(state, rules, mode.mode, kHotRequests, tools);
+          });
+    }
+  }
+}
+
 void RegisterAll() {
   for (size_t rules : kRuleCounts) {
     for (const ModeInfo& mode : kModes) {
@@ -250,6 +289,7 @@ void RegisterAll() {
           ->Unit(benchmark::kMillisecond);
     }
   }
+  RegisterScaled();
 }
 
 }  // namespace

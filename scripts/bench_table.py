@@ -108,6 +108,29 @@ def explanation_table(t):
         print("| " + " | ".join(row) + " |")
 
 
+def growth_table(t):
+    """Growth from 100 rules, on the default workload (300 tools at every
+    size, so a request's candidate rules grow with the policy) and on the
+    scaled one (3 tools per rule: candidates stay as at 100 rules)."""
+    print("| workload | rules | engine warm p50 ns (× 100 rules) | engine hot CPU ns (×) "
+          "| baseline warm p50 ns (×) | baseline hot CPU ns (×) |")
+    print("|---|---|---|---|---|---|")
+    for label, suffix in (("300 tools", ""), ("3 tools per rule", "_scaled")):
+        def cell(kind, mode, rules, counter=None):
+            value = t.get(kind + suffix, mode, rules, counter)
+            base = t.get(kind + suffix, mode, 100, counter)
+            if value is None or not base:
+                return "—"
+            return f"{fmt(value, 1 if counter is None else 0)} ({value / base:.2f}×)"
+        for rules in (100, 1000, 10000):
+            row = [label, f"{rules:,}",
+                   cell("latency_warm", "engine_decision", rules, "p50_ns"),
+                   cell("batch_hot", "engine_decision", rules),
+                   cell("latency_warm", "baseline_decision", rules, "p50_ns"),
+                   cell("batch_hot", "baseline_decision", rules)]
+            print("| " + " | ".join(row) + " |")
+
+
 def compile_table(t):
     print("| rules | source bytes | compile CPU ms | compiled policy MB |")
     print("|---|---|---|---|")
@@ -127,6 +150,8 @@ def main():
     overhead = decision.get("latency_warm", "engine_decision", 1000, "timer_overhead_ns")
     print(f"\nTimer overhead (one steady_clock read, included in every p50/p99): "
           f"{fmt(overhead)} ns.\n")
+    growth_table(decision)
+    print()
     compile_path = os.path.join(directory, "compile.json")
     if os.path.exists(compile_path):
         compile_table(Table(medians(compile_path)))
