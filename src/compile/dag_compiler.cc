@@ -737,6 +737,15 @@ class DagCompiler {
     }
   };
 
+  // A threshold index of one rule is not built: the rule is listed
+  // unguarded instead, where its entry is screened by its body's first test
+  // (the compare itself, unless a string test is likelier to be false).
+  // Rejecting it there costs a compare; visiting an index for it cost the
+  // index kind's dispatch and a binary search on each side. The generated
+  // policies' three global guardrails (`risk.score >= 0.90`, `session.depth
+  // > 4`, `data_class >= restricted unless ...`) were three one-rule
+  // indexes: unguarded, `ratio_hot/1000` went from 1.95–2.09 to 1.85–1.91×.
+
   // Picks each rule's guard, then lays the indexes out in rule_lists_. A
   // rule is filed in the index with the most distinct keys among those it
   // could join: the more keys, the fewer rules behind each.
@@ -752,7 +761,22 @@ class DagCompiler {
         members[best[0]->index()].emplace_back(guards.rules[i], *best[0]);
       }
     }
+    UnguardOneRuleThresholds(&members, &unguarded);
     BuildPlan(unguarded, members, plan);
+  }
+
+  // Moves the rule of each one-rule threshold index to `unguarded`, which
+  // stays in source order.
+  static void UnguardOneRuleThresholds(IndexMembers* members, std::vector<uint32_t>* unguarded) {
+    for (auto index = members->begin(); index != members->end();) {
+      if (index->first.second != GuardKind::kThreshold || index->second.size() > 1) {
+        ++index;
+        continue;
+      }
+      unguarded->push_back(index->second.front().first);
+      index = members->erase(index);
+    }
+    std::sort(unguarded->begin(), unguarded->end());
   }
 
   // DagProgram::why_not_plan: each allow rule filed under two of its why_not

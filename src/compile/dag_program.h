@@ -283,7 +283,9 @@ enum class GuardKind : uint8_t {
   kDotSuffix,
   // `a > c`, `a >= c`, `a < c`, `a <= c` on an int, duration, enum or
   // number attribute: the rules a value satisfies are a prefix of a list
-  // sorted by threshold, found by one binary search (ThresholdSide).
+  // sorted by threshold, found by one binary search (ThresholdSide). Built
+  // for two or more rules: a lone one is listed unguarded, its compare
+  // screened in its entry.
   kThreshold,
   // `a within [cidrs]` on an ip attribute: the rules filed under each CIDR
   // block, found through a sorted table of address ranges (CidrTable).

@@ -10,11 +10,13 @@
 #include "tests/testing/compile_for_test.h"
 #include "src/compile/dag_program.h"
 #include "writ/policy.h"
+#include "writ/request.h"
 
 namespace writ::internal {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kSchema = R"(
 schema {
@@ -550,7 +552,7 @@ TEST(DagCompiler, ShortSuffixConstantsAreHeldInTheTestItself) {
   EXPECT_FALSE(test_of("tool == \"crm.rea\"").tail_inline());
 }
 
-// A rule whose only guard is an ordering on a scalar joins a threshold
+// Rules whose only guard is an ordering on a scalar join a threshold
 // index instead of the unguarded list: each side sorted so that the rules
 // a value satisfies come first, `>=` before `>` (and `<=` before `<`) at
 // one threshold, each listed without its guard.
@@ -562,6 +564,7 @@ TEST(DagCompiler, OrderingsOnScalarsJoinAThresholdIndexSortedByThreshold) {
     deny low when score < 0.1;
     deny lower when score <= 0.1;
     deny secret when class >= secret unless approved;
+    deny open when class <= public and approved;
     deny scoped when tool == "x" and port > 3;
   )");
   const std::string dump = policy->DumpDag("text");
@@ -570,10 +573,60 @@ TEST(DagCompiler, OrderingsOnScalarsJoinAThresholdIndexSortedByThreshold) {
                               "    > 0.5 -> riskier(n"));
   EXPECT_THAT(dump, HasSubstr(")\n    >= 0.9 -> risky(n1)\n    > 0.9 -> same(n1)\n"
                               "    <= 0.1 -> lower(n1)\n    < 0.1 -> low(n1)\n"));
-  EXPECT_THAT(dump, HasSubstr("  deny by class threshold (1 rules; absent or wrong-typed: all)\n"
+  EXPECT_THAT(dump, HasSubstr("  deny by class threshold (2 rules; absent or wrong-typed: all)\n"
                               "    >= secret -> secret(n"));
+  EXPECT_THAT(dump, HasSubstr(")\n    <= public -> open(n"));
   // A string equality has more distinct keys than `port > 3`: it guards.
   EXPECT_THAT(dump, HasSubstr("  deny by tool (1 rules;"));
+}
+
+// A threshold index would hold the lone rule ordering on `class` or on
+// `port`: such a rule is listed unguarded instead, its entry screened by
+// its compare, since a compare costs less than visiting an index. It still
+// applies on an absent attribute, as a deny must (fail-closed).
+TEST(DagCompiler, AOneRuleThresholdIsListedUnguarded) {
+  auto policy = CompileOrDie(R"(
+    deny secret when class >= secret unless approved;
+    deny high when port > 1024;
+    deny risky when score >= 0.9;
+    deny riskier when score > 0.5 and approved;
+    allow low when port < 1024;
+  )");
+  const std::string dump = policy->DumpDag("text");
+  EXPECT_THAT(dump, HasSubstr("  deny unguarded: secret high\n"));
+  EXPECT_THAT(dump, HasSubstr("  deny by score threshold (2 rules;"));
+  EXPECT_THAT(dump, HasSubstr("  allow unguarded: low\n"));
+  EXPECT_THAT(dump, Not(HasSubstr("class threshold")));
+  EXPECT_THAT(dump, Not(HasSubstr("port threshold")));
+  EXPECT_THAT(dump, HasSubstr("  secret: class >= secret (screened) | not approved\n"));
+  EXPECT_THAT(dump, HasSubstr("  high: port > 1024 (screened)\n"));
+  const AttributeHandle port = *policy->FindAttribute("port");
+  const AttributeHandle kind = *policy->FindAttribute("class");
+  const AttributeHandle score = *policy->FindAttribute("score");
+  const AttributeHandle approved = *policy->FindAttribute("approved");
+  Request request(*policy);
+  request.SetInt(port, 80);
+  request.SetEnum(kind, "public");
+  request.SetNumber(score, 0.1);
+  request.SetBool(approved, false);
+  Request high_port = request;
+  high_port.SetInt(port, 2048);
+  Request secret = request;
+  secret.SetEnum(kind, "secret");
+  Request no_class(*policy);
+  no_class.SetInt(port, 80);
+  no_class.SetNumber(score, 0.1);
+  no_class.SetBool(approved, false);
+  EXPECT_EQ(policy->Evaluate(request).effect, Effect::kAllow);
+  EXPECT_EQ(policy->Evaluate(high_port).effect, Effect::kDeny);
+  EXPECT_EQ(policy->Evaluate(secret).effect, Effect::kDeny);
+  EXPECT_EQ(policy->Evaluate(no_class).effect, Effect::kDeny);  // `secret` unknown
+  for (const Request* each : {&request, &high_port, &secret, &no_class}) {
+    Explanation dag, reference;
+    policy->Evaluate(*each, &dag);
+    policy->Evaluate(*each, &reference, Evaluator::kReference);
+    EXPECT_EQ(dag.ToJson(), reference.ToJson());
+  }
 }
 
 TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
@@ -581,6 +634,7 @@ TEST(DagCompiler, DotIsADigraphNamingEveryRuleAndIndex) {
     allow fetch when tool == "get" and host ends_with ".example.com";
     deny odd when port in [1, 2] or not approved;
     deny risky when score >= 0.9;
+    deny riskier when score > 0.5 and not approved;
   )");
   const std::string dot = policy->DumpDag("dot");
   EXPECT_EQ(dot.rfind("digraph writ_dag {", 0), 0u);

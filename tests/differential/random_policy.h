@@ -56,7 +56,10 @@ struct RequestMembers {
 
 class RandomPolicyGenerator {
  public:
-  explicit RandomPolicyGenerator(uint64_t seed) : random_(seed) {}
+  // Policies of 1 to `max_rules` rules. Few rules make small cases to
+  // shrink; many make indexes of several rules per key or threshold.
+  explicit RandomPolicyGenerator(uint64_t seed, size_t max_rules = 8)
+      : random_(seed), max_rules_(max_rules) {}
 
   PolicyItems Policy() {
     PolicyItems policy;
@@ -75,7 +78,7 @@ class RandomPolicyGenerator {
     current_let_ = let_count_;
     std::shuffle(lets.begin(), lets.end(), random_);
     for (std::string& let : lets) policy.items.push_back(std::move(let));
-    const size_t rules = 1 + Below(8);
+    const size_t rules = 1 + Below(max_rules_);
     for (size_t rule = 0; rule < rules; ++rule) policy.items.push_back(Rule(rule));
     std::shuffle(policy.items.begin() + 1, policy.items.end(), random_);
     policy.split = Below(policy.items.size() + 1);
@@ -332,6 +335,7 @@ class RandomPolicyGenerator {
   }
 
   std::mt19937_64 random_;
+  size_t max_rules_;
   size_t let_count_ = 0;
   size_t current_let_ = 0;
 };

@@ -765,11 +765,21 @@ TEST(DagEvaluator, ThresholdIndexesDecideAsTheReferenceAtEveryBoundary) {
     allow a3 when port < -2;
     allow a4 when port <= -2;
     deny d1 when port > 9223372036854775806;
+    deny d2 when port < -9223372036854775807;
     allow c1 when class >= internal and approved;
     deny c2 when class > internal;
+    deny c4 when class < public;
     allow c3 when class <= public;
   )";
   auto policy = CompileOrDie(thresholds);
+  // Two denies on each attribute, so that both effects have their index (a
+  // lone ordering rule is listed unguarded).
+  const std::string dump = policy->DumpDag("text");
+  for (const char* index : {"  allow by port threshold (4 rules", "  deny by port threshold (2 rules",
+                            "  allow by class threshold (2 rules",
+                            "  deny by class threshold (2 rules"}) {
+    ASSERT_NE(dump.find(index), std::string::npos) << index << "\n" << dump;
+  }
   const AttributeHandle port = *policy->FindAttribute("port");
   const AttributeHandle kind = *policy->FindAttribute("class");
   const AttributeHandle approved = *policy->FindAttribute("approved");
