@@ -744,7 +744,8 @@ class DagCompiler {
   // index kind's dispatch and a binary search on each side. The generated
   // policies' three global guardrails (`risk.score >= 0.90`, `session.depth
   // > 4`, `data_class >= restricted unless ...`) were three one-rule
-  // indexes: unguarded, `ratio_hot/1000` went from 1.95–2.09 to 1.85–1.91×.
+  // indexes: unguarded, `ratio_hot/1000` went from 1.91–1.95 to 1.83–1.88×
+  // in fast mode, 1.92–2.00 to 1.66–1.74× in slow (benchmarks/RESULTS.md).
 
   // Picks each rule's guard, then lays the indexes out in rule_lists_. A
   // rule is filed in the index with the most distinct keys among those it
