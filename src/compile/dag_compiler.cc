@@ -361,6 +361,9 @@ class DagCompiler {
     CopyBodyTexts();
     for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
     MarkMemoizedNodes();
+    program_->decision_uses_memo_ = std::any_of(
+        program_->body_tests_.begin(), program_->body_tests_.end(),
+        [](const CompactAtom& test) { return test.test == AtomTest::kGeneral; });
     return std::shared_ptr<const DagProgram>(program_.release());
   }
 

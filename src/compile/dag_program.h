@@ -420,6 +420,12 @@ class DagProgram {
   // rules only: their bodies are empty.
   const EffectPlan& why_not_plan() const { return why_not_plan_; }
   size_t atom_count() const { return atom_count_; }
+  // Whether a decision without an explanation can read the memo: some
+  // rule body has a conjunct that goes through the node walk (kGeneral: a
+  // connective, or an atom the walk decides, pattern-set members among
+  // them). A decision-only run of a program whose bodies are all compares,
+  // string tests and lists reads none, so it need not start one.
+  bool decision_uses_memo() const { return decision_uses_memo_; }
 
   // The program as text: atoms, connectives (shared ones marked), rules
   // and indexes. Stable, so tests compare it against expected listings.
@@ -452,6 +458,7 @@ class DagProgram {
   EffectPlan allow_plan_;
   EffectPlan why_not_plan_;
   size_t atom_count_ = 0;
+  bool decision_uses_memo_ = true;
 };
 
 // Calls `visit(child)` for each child of `node`: a `not`'s operand, or the

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
+#include "src/compile/dag_program.h"
 #include "tests/testing/compile_for_test.h"
 #include "writ/policy.h"
 #include "writ/request.h"
@@ -824,6 +825,79 @@ TEST(DagEvaluator, NumberThresholdsDecideAsTheReferenceForEveryValue) {
     EXPECT_EQ(dag.ToJson(), reference.ToJson()) << "score " << value;
     EXPECT_EQ(policy->Evaluate(request).effect, reference.decision) << "score " << value;
   }
+}
+
+// Decides `requests` in turn, decision only, after one explained decision
+// (as a server explains some), and expects each effect the reference gives.
+void ExpectDecisionsInTurnAsReference(const Policy& policy, const std::vector<Request>& requests,
+                                      const std::vector<Effect>& expected) {
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_EQ(policy.Evaluate(requests[i], nullptr, Evaluator::kReference).effect, expected[i])
+        << "request " << i;
+  }
+  Explanation explained;
+  policy.Evaluate(requests.front(), &explained);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(policy.Evaluate(requests[i]).effect, expected[i]) << "request " << i;
+  }
+}
+
+// A decision-only run skips starting the memo when no body reads it
+// (DagProgram::decision_uses_memo). When one does, each decision must
+// still start a fresh one: deciding requests in turn, a value the one
+// before left (or the explained decision before them) would be read as
+// this one's. Here a shared `or` conjunct, memoised.
+TEST(DagEvaluator, DecisionOnlyStartsAFreshMemoForASharedConnective) {
+  auto policy = CompileOrDie(R"(
+    let ok = port == 1 or approved;
+    allow a when tool == "x" and ok;
+    allow b when tool == "y" and ok;
+  )");
+  ASSERT_TRUE(policy->dag()->decision_uses_memo());
+  std::vector<Request> requests;
+  for (const int64_t value : {1, 2, 1, 2}) {
+    Request request(*policy);
+    request.SetString(*policy->FindAttribute("tool"), "x");
+    request.SetInt(*policy->FindAttribute("port"), value);
+    request.SetBool(*policy->FindAttribute("approved"), false);
+    requests.push_back(std::move(request));
+  }
+  ExpectDecisionsInTurnAsReference(
+      *policy, requests, {Effect::kAllow, Effect::kDeny, Effect::kAllow, Effect::kDeny});
+}
+
+// The same for a pattern set, whose pass keeps its answer in the memo: a
+// pass that matched nothing, read for a text that matches, would make its
+// members false.
+TEST(DagEvaluator, DecisionOnlyStartsAFreshMemoForAPatternSet) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { tool: string; host: string; }
+    allow c when tool == "z" and host matches "a[0-9]+";
+    allow d when tool == "z" and host matches "b[0-9]+";
+  )");
+  ASSERT_TRUE(policy->dag()->decision_uses_memo());
+  std::vector<Request> requests;
+  for (const char* name : {"zz", "a1", "zz", "b22", "a1"}) {
+    Request request(*policy);
+    request.SetString(*policy->FindAttribute("tool"), "z");
+    request.SetString(*policy->FindAttribute("host"), name);
+    requests.push_back(std::move(request));
+  }
+  ExpectDecisionsInTurnAsReference(
+      *policy, requests,
+      {Effect::kDeny, Effect::kAllow, Effect::kDeny, Effect::kAllow, Effect::kAllow});
+}
+
+// Bodies of compares, string tests and lists read no memo.
+TEST(DagEvaluator, BodiesOfTestsOnlyReadNoMemo) {
+  EXPECT_FALSE(writ::test_support::CompileForTest(R"(
+    schema { tool: string; host: string; port: int; score: number; approved: bool; }
+    allow a when tool in ["x", "y"] and host ends_with ".example.com" and port > 3;
+    deny b when score >= 0.9 unless approved;
+  )")->dag()->decision_uses_memo());
+  EXPECT_TRUE(CompileOrDie(R"(
+    allow a when tool == "x" and (port == 1 or approved);
+  )")->dag()->decision_uses_memo());
 }
 
 TEST(DagEvaluator, RuleIdsListEveryDeterminingRuleInSourceOrder) {
