@@ -740,16 +740,6 @@ class DagCompiler {
     }
   };
 
-  // A threshold index of one rule is not built: the rule is listed
-  // unguarded instead, where its entry is screened by its body's first test
-  // (the compare itself, unless a string test is likelier to be false).
-  // Rejecting it there costs a compare; visiting an index for it cost the
-  // index kind's dispatch and a binary search on each side. The generated
-  // policies' three global guardrails (`risk.score >= 0.90`, `session.depth
-  // > 4`, `data_class >= restricted unless ...`) were three one-rule
-  // indexes: unguarded, `ratio_hot/1000` went from 1.91–1.95 to 1.83–1.88×
-  // in fast mode, 1.92–2.00 to 1.66–1.74× in slow (benchmarks/RESULTS.md).
-
   // Picks each rule's guard, then lays the indexes out in rule_lists_. A
   // rule is filed in the index with the most distinct keys among those it
   // could join: the more keys, the fewer rules behind each.
@@ -770,7 +760,15 @@ class DagCompiler {
   }
 
   // Moves the rule of each one-rule threshold index to `unguarded`, which
-  // stays in source order.
+  // stays in source order. There its entry is screened by its body's first
+  // test (the compare itself, unless a string test is likelier to be
+  // false), and rejecting it costs a compare, where visiting an index for
+  // it cost the index kind's dispatch and a binary search on each side.
+  // The generated policies' three global guardrails (`risk.score >= 0.90`,
+  // `session.depth > 4`, `data_class >= restricted unless ...`) were three
+  // one-rule indexes: unguarded, `ratio_hot/1000` went from 1.91–1.95 to
+  // 1.83–1.88× in fast mode, 1.92–2.00 to 1.66–1.74× in slow
+  // (benchmarks/RESULTS.md).
   static void UnguardOneRuleThresholds(IndexMembers* members, std::vector<uint32_t>* unguarded) {
     for (auto index = members->begin(); index != members->end();) {
       if (index->first.second != GuardKind::kThreshold || index->second.size() > 1) {
