@@ -120,14 +120,15 @@ void Shrink(PolicyItems* items, RequestMembers* request) {
   }
 }
 
-std::string Repro(uint64_t seed, PolicyItems items, RequestMembers request) {
+// `rerun` says how to run the failing seed again.
+std::string Repro(uint64_t seed, const std::string& rerun, PolicyItems items,
+                  RequestMembers request) {
   Shrink(&items, &request);
   std::string error;
   std::shared_ptr<const Policy> policy = CompileItems(items, &error);
   const Comparison comparison = Compare(*policy, request.Json());
   const auto files = items.Files();
-  return absl::StrCat("seed ", seed, " (WRIT_DIFFERENTIAL_SEED=", seed,
-                      " WRIT_DIFFERENTIAL_POLICIES=1 reproduces it in shard 0)\n",
+  return absl::StrCat("seed ", seed, " (", rerun, ")\n",
                       "--- first.writ\n", files[0].second, "--- second.writ\n", files[1].second,
                       "--- request\n", request.Json(), "\n--- dag\n", comparison.dag,
                       "\n--- reference\n", comparison.reference, "\n");
@@ -158,9 +159,11 @@ struct IndexCoverage {
 // Compares the two evaluators on policies from seeds [first_seed,
 // first_seed + policies), each of 1 to `max_rules` rules, kRequestsPerPolicy
 // requests each; stops after three mismatches, each reported with a shrunk
-// repro. Returns the number of pairs compared.
+// repro and `rerun(seed)`, how to run that seed again. Returns the number
+// of pairs compared.
+template <typename Rerun>
 size_t CompareRandomPolicies(uint64_t first_seed, uint64_t policies, size_t max_rules,
-                             IndexCoverage* coverage) {
+                             Rerun rerun, IndexCoverage* coverage) {
   size_t compared = 0;
   int failures = 0;
   for (uint64_t k = 0; k < policies && failures < 3; ++k) {
@@ -185,7 +188,7 @@ size_t CompareRandomPolicies(uint64_t first_seed, uint64_t policies, size_t max_
       ++compared;
       if (!comparison.agree) {
         ++failures;
-        ADD_FAILURE() << Repro(seed, items, request);
+        ADD_FAILURE() << Repro(seed, rerun(seed), items, request);
         break;
       }
     }
@@ -199,8 +202,12 @@ TEST_P(DagVersusReference, SameRecordOnRandomPoliciesAndRequests) {
   const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed);
   const uint64_t policies = EnvOr("WRIT_DIFFERENTIAL_POLICIES", kPoliciesPerShard);
   IndexCoverage coverage;
+  const auto rerun = [](uint64_t seed) {
+    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed,
+                        " WRIT_DIFFERENTIAL_POLICIES=1 reproduces it in shard 0");
+  };
   const size_t compared = CompareRandomPolicies(
-      base + static_cast<uint64_t>(GetParam()) * policies, policies, 8, &coverage);
+      base + static_cast<uint64_t>(GetParam()) * policies, policies, 8, rerun, &coverage);
   std::printf("shard %d: %zu policy/request pairs compared (seeds from %llu)\n", GetParam(),
               compared, static_cast<unsigned long long>(base));
   EXPECT_EQ(compared, policies * kRequestsPerPolicy);
@@ -213,10 +220,15 @@ TEST_P(DagVersusReference, SameRecordOnRandomPoliciesAndRequests) {
 // checks it does, so that the index's walk stays compared with the
 // reference.
 TEST(DagVersusReference, SameRecordOnPoliciesOfManyRules) {
-  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + 1000000;
+  constexpr uint64_t kOffset = 1000000;  // seeds apart from the shards'
+  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
   constexpr uint64_t kPolicies = 1000;
+  const auto rerun = [](uint64_t seed) {
+    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed - kOffset,
+                        " makes it this test's first policy");
+  };
   IndexCoverage coverage;
-  const size_t compared = CompareRandomPolicies(base, kPolicies, 120, &coverage);
+  const size_t compared = CompareRandomPolicies(base, kPolicies, 120, rerun, &coverage);
   std::printf("%zu policy/request pairs compared; threshold indexes in %zu (deny) and %zu "
               "(allow) of %zu policies\n",
               compared, coverage.deny_thresholds, coverage.allow_thresholds, coverage.policies);
