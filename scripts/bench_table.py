@@ -115,19 +115,20 @@ def growth_table(t):
     print("| workload | rules | engine warm p50 ns (× 100 rules) | engine hot CPU ns (×) "
           "| baseline warm p50 ns (×) | baseline hot CPU ns (×) |")
     print("|---|---|---|---|---|---|")
+    def cell(kind, mode, rules, counter=None):
+        value = t.get(kind, mode, rules, counter)
+        base = t.get(kind, mode, 100, counter)
+        if value is None or not base:
+            return "—"
+        return f"{fmt(value, 1 if counter is None else 0)} ({value / base:.2f}×)"
+
     for label, suffix in (("300 tools", ""), ("3 tools per rule", "_scaled")):
-        def cell(kind, mode, rules, counter=None):
-            value = t.get(kind + suffix, mode, rules, counter)
-            base = t.get(kind + suffix, mode, 100, counter)
-            if value is None or not base:
-                return "—"
-            return f"{fmt(value, 1 if counter is None else 0)} ({value / base:.2f}×)"
         for rules in (100, 1000, 10000):
             row = [label, f"{rules:,}",
-                   cell("latency_warm", "engine_decision", rules, "p50_ns"),
-                   cell("batch_hot", "engine_decision", rules),
-                   cell("latency_warm", "baseline_decision", rules, "p50_ns"),
-                   cell("batch_hot", "baseline_decision", rules)]
+                   cell("latency_warm" + suffix, "engine_decision", rules, "p50_ns"),
+                   cell("batch_hot" + suffix, "engine_decision", rules),
+                   cell("latency_warm" + suffix, "baseline_decision", rules, "p50_ns"),
+                   cell("batch_hot" + suffix, "baseline_decision", rules)]
             print("| " + " | ".join(row) + " |")
 
 
