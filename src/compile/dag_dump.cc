@@ -7,6 +7,7 @@
 // reader sees which rules a request on a given value visits.
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -162,6 +163,14 @@ void DumpThresholdSide(const DagProgram& program, const AttributeInfo& attribute
   }
 }
 
+// A TextTable key of `index` as source spells it: a quoted string, or an
+// int or duration (IntegerKey).
+std::string FormatKey(const GuardIndex& index, absl::string_view key) {
+  if (index.type == TypeKind::kInt) return absl::StrCat(IntegerKey::Decode(key));
+  if (index.type == TypeKind::kDuration) return FormatDuration(IntegerKey::Decode(key));
+  return QuoteString(key);
+}
+
 // An index entry's indent: two spaces more per ancestor, so that a CIDR
 // block inside another, or a prefix that starts with another, sits under it.
 std::string NestedIndent(const std::vector<uint32_t>& parents, size_t entry, uint32_t root) {
@@ -189,11 +198,7 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
                       : a.first < b.first;
     });
     for (const auto& [key, range] : entries) {
-      const std::string shown = !integers ? QuoteString(key)
-                                : index.type == TypeKind::kDuration
-                                    ? FormatDuration(IntegerKey::Decode(key))
-                                    : absl::StrCat(IntegerKey::Decode(key));
-      absl::StrAppend(out, "    ", shown, " -> ", RuleNames(program, range), "\n");
+      absl::StrAppend(out, "    ", FormatKey(index, key), " -> ", RuleNames(program, range), "\n");
     }
     for (size_t block = 0; block < index.cidrs.blocks.size(); ++block) {
       absl::StrAppend(out, NestedIndent(index.cidrs.parents, block, CidrTable::kNoBlock),
@@ -211,6 +216,84 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
       if (index.by_member[member].empty()) continue;
       absl::StrAppend(out, "    ", attribute.type.enum_members[member], " -> ",
                       RuleNames(program, index.by_member[member]), "\n");
+    }
+  }
+}
+
+// An index's keys with their lists, as the text form names them: a
+// quoted string, an integer or duration, a CIDR block, an enum member.
+std::vector<std::pair<std::string, RuleRange>> KeyedLists(const DagProgram& program,
+                                                          const GuardIndex& index) {
+  const AttributeInfo& attribute = program.policy().schema->attributes[index.slot];
+  std::vector<std::pair<std::string, RuleRange>> lists;
+  index.by_text.ForEach([&](absl::string_view key, RuleRange range) {
+    lists.emplace_back(FormatKey(index, key), range);
+  });
+  for (size_t block = 0; block < index.cidrs.blocks.size(); ++block) {
+    lists.emplace_back(FormatCidr(index.cidrs.blocks[block]), index.cidrs.rules[block]);
+  }
+  for (size_t key = 0; key < index.prefixes.size(); ++key) {
+    lists.emplace_back(QuoteString(index.prefixes.Key(key)), index.prefixes.rules[key]);
+  }
+  for (size_t member = 0; member < index.by_member.size(); ++member) {
+    if (index.by_member[member].empty()) continue;
+    lists.emplace_back(attribute.type.enum_members[member], index.by_member[member]);
+  }
+  return lists;
+}
+
+// "1 rule", "2 rules".
+std::string Count(size_t count, const char* noun) {
+  return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
+}
+
+// One line on what an index costs a request: how many rules it lists
+// under how many keys, and the longest list, which is what a request on
+// that key walks (each entry a screen, each that passes a body).
+std::string IndexCost(const DagProgram& program, const GuardIndex& index) {
+  const size_t rules = index.all.end - index.all.begin;
+  if (index.kind == GuardKind::kThreshold) {
+    return absl::StrCat(Count(rules, "rule"), " by threshold, ", index.above.strict.size(),
+                        " above and ", index.below.strict.size(),
+                        " below; a value finds those it passes by binary search");
+  }
+  std::vector<std::pair<std::string, RuleRange>> lists = KeyedLists(program, index);
+  // The first longest list in key order, so that the line is stable.
+  std::sort(lists.begin(), lists.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t entries = 0;
+  const std::pair<std::string, RuleRange>* longest = nullptr;
+  for (const auto& list : lists) {
+    const size_t size = list.second.end - list.second.begin;
+    entries += size;
+    if (longest == nullptr || size > longest->second.end - longest->second.begin) longest = &list;
+  }
+  std::string line = absl::StrCat(Count(rules, "rule"), " under ", Count(lists.size(), "key"));
+  if (longest != nullptr) {
+    char mean[32];
+    std::snprintf(mean, sizeof(mean), "%.1f", static_cast<double>(entries) / lists.size());
+    absl::StrAppend(&line, "; ", mean, " a key on average, at most ",
+                    longest->second.end - longest->second.begin, " (", longest->first, ")");
+  }
+  return line;
+}
+
+// The "candidates" section: per plan, the rules every request visits and
+// what each index lists, so a reader sees at a glance why a policy's
+// decisions are fast or slow (a long unguarded list, or a key that lists
+// hundreds of rules) before reading the lists themselves.
+void DumpCandidates(const DagProgram& program, std::string* out) {
+  *out += "candidates\n";
+  const std::pair<const char*, const EffectPlan*> plans[] = {
+      {"deny", &program.deny_plan()}, {"allow", &program.allow_plan()}};
+  for (const auto& [effect, plan] : plans) {
+    const size_t unguarded = plan->unguarded.end - plan->unguarded.begin;
+    absl::StrAppend(out, "  ", effect, " unguarded: ", Count(unguarded, "rule"),
+                    ", visited by every request\n");
+    for (const GuardIndex& index : plan->indexes) {
+      absl::StrAppend(out, "  ", effect, " by ",
+                      program.policy().schema->attributes[index.slot].path,
+                      IndexKindWord(index.kind), ": ", IndexCost(program, index), "\n");
     }
   }
 }
@@ -296,6 +379,7 @@ std::string DagProgram::Dump() const {
       "dag ", policy.info.name.has_value() ? QuoteString(*policy.info.name) : "(unnamed)",
       ": ", rules_.size(), " rules, ", atom_count_, " atoms, ", nodes_.size(), " nodes (",
       shared, " shared), ", edges_.size(), " edges\n");
+  DumpCandidates(*this, &out);
   for (int pass = 0; pass < 2; ++pass) {
     out += pass == 0 ? "atoms\n" : "connectives\n";
     for (uint32_t id = 2; id < nodes_.size(); ++id) {

@@ -161,6 +161,11 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesIndexesAndBodies) {
   )");
   EXPECT_EQ(policy->DumpDag("text"),
             "dag (unnamed): 2 rules, 3 atoms, 7 nodes (3 shared), 4 edges\n"
+            "candidates\n"
+            "  deny unguarded: 0 rules, visited by every request\n"
+            "  deny by tool: 1 rule under 2 keys; 1.0 a key on average, at most 1 (\"get\")\n"
+            "  allow unguarded: 0 rules, visited by every request\n"
+            "  allow by tool: 1 rule under 2 keys; 1.0 a key on average, at most 1 (\"get\")\n"
             "atoms\n"
             "  n2 = tool in [\"get\", \"post\"]  [shared by 2]\n"
             "  n3 = port == 443  [shared by 2]\n"
@@ -192,6 +197,35 @@ TEST(DagCompiler, DumpListsAtomsConnectivesRulesIndexesAndBodies) {
             "  fetch: tool in [\"get\", \"post\"] (screened) | port == 443\n"
             "  fetch(n3): port == 443 (screened)\n"
             "default allow\n");
+}
+
+// The listing opens with what each plan costs a request: the rules every
+// request visits, and per index how many rules it lists under how many
+// keys and its longest list, the first in key order when several tie.
+TEST(DagCompiler, CandidatesCountEachIndexAndNameItsLongestList) {
+  auto policy = CompileOrDie(R"(
+    deny risky when score >= 0.9;
+    deny riskier when score > 0.5 and approved;
+    deny lower when score <= 0.1;
+    deny closed when not approved and port == 22;
+    allow a when tool == "x" and host == "h";
+    allow b when tool in ["x", "y"] and host == "h";
+    allow c when tool in ["z", "y"] and host == "h";
+    allow d when tool == "x" and host == "i";
+    allow e when class == secret and approved;
+    allow f when approved;
+  )");
+  EXPECT_THAT(
+      policy->DumpDag("text"),
+      HasSubstr("candidates\n"
+                "  deny unguarded: 0 rules, visited by every request\n"
+                "  deny by port: 1 rule under 1 key; 1.0 a key on average, at most 1 (22)\n"
+                "  deny by score threshold: 3 rules by threshold, 2 above and 1 below; a value "
+                "finds those it passes by binary search\n"
+                "  allow unguarded: 1 rule, visited by every request\n"
+                "  allow by tool: 4 rules under 3 keys; 2.0 a key on average, at most 3 (\"x\")\n"
+                "  allow by class: 1 rule under 1 key; 1.0 a key on average, at most 1 (secret)\n"
+                "atoms\n"));
 }
 
 // Only a node with several parents is memoised: the shared `port` atom
