@@ -2,6 +2,9 @@
 # Exact per-decision counts for the issue-3 workload, from valgrind:
 #
 #   scripts/instructions.sh [RULES...]      (default: 100 1000 10000)
+#   WRIT_SCALED=1 scripts/instructions.sh   the scaled workload: max(300, 3 x RULES)
+#                                           tools, so candidate rules per request
+#                                           stay constant as the policy grows
 #
 # For each policy size, runs benchmarks/decision_driver under callgrind with
 # a simulated cache (D1 48 KB / 12-way, "LL" 1 MB / 16-way, this core's L1
@@ -41,10 +44,13 @@ trap 'rm -rf "$scratch"' EXIT
 counts() {
   local mode="$1" rules="$2" passes="$3" function='writ::Policy::Evaluate*'
   [[ "$mode" == *baseline ]] && function='writ::bench::HandWrittenBaseline::Decide*'
+  local tools=()
+  [[ "${WRIT_SCALED:-0}" == 1 ]] && tools=($((rules * 3 > 300 ? rules * 3 : 300)))
   local decisions
   decisions=$(valgrind --tool=callgrind --cache-sim=yes --D1=49152,12,64 --LL=1048576,16,64 \
                 --toggle-collect="$function" --callgrind-out-file="$scratch/out" \
-                "$driver" "$mode" "$rules" "$passes" 2>/dev/null | sed -n 's/^decisions=\([0-9]*\).*/\1/p')
+                "$driver" "$mode" "$rules" "$passes" "${tools[@]}" 2>/dev/null |
+                sed -n 's/^decisions=\([0-9]*\).*/\1/p')
   # events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
   awk -v decisions="$decisions" '/^summary:/ { print decisions, $2, $6 + $7, $9 + $10 }' "$scratch/out"
 }
@@ -63,7 +69,8 @@ print(" ".join("%.1f" % ((m - f) / calls) for f, m in zip(few[1:], many[1:])))
 ' "$few" "$many"
 }
 
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git -C "$root" rev-parse --short HEAD)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git -C "$root" rev-parse --short HEAD)" \
+  "$([[ "${WRIT_SCALED:-0}" == 1 ]] && echo "workload: scaled")"
 echo "per decision, inside the call: instructions / L1 data misses / L2 data misses"
 printf '%-7s | %-18s | %-18s | %-7s | %-18s | %-18s\n' rules "hot engine" "hot baseline" \
   "ratio" "warm engine" "warm baseline"
