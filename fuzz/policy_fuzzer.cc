@@ -1,6 +1,7 @@
 // Fuzzes the compiler: parser, checker and DAG compiler on arbitrary source
 // text. Whatever the bytes, Compile returns a policy or diagnostics; a
-// policy that compiles then decides an empty request under both evaluators.
+// policy that compiles is rendered as `writ dag` renders it (text and DOT)
+// and then decides an empty request under both evaluators.
 #include <memory>
 #include <string>
 
@@ -17,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<std::shared_ptr<const writ::Policy>> policy = writ::Policy::Compile(
       {{"fuzz.writ", std::string(reinterpret_cast<const char*>(data), size)}}, options);
   if (!policy.ok()) return 0;
+  if ((*policy)->DumpDag("text").empty() || (*policy)->DumpDag("dot").empty()) __builtin_trap();
   const writ::Request empty(**policy);
   writ::Explanation dag;
   writ::Explanation reference;
