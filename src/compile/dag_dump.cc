@@ -7,12 +7,12 @@
 // reader sees which rules a request on a given value visits.
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "src/compile/dag_program.h"
 #include "src/parse/printer.h"
@@ -186,7 +186,7 @@ void DumpPlan(const DagProgram& program, const char* effect, const EffectPlan& p
   for (const GuardIndex& index : plan.indexes) {
     const AttributeInfo& attribute = schema.attributes[index.slot];
     absl::StrAppend(out, "  ", effect, " by ", attribute.path, IndexKindWord(index.kind), " (",
-                    index.all.end - index.all.begin, " rules; absent or wrong-typed: ",
+                    index.all.size(), " rules; absent or wrong-typed: ",
                     effect[0] == 'd' ? "all" : "none", ")\n");
     std::vector<std::pair<std::string, RuleRange>> entries;
     index.by_text.ForEach([&](absl::string_view key, RuleRange range) {
@@ -251,30 +251,28 @@ std::string Count(size_t count, const char* noun) {
 // under how many keys, and the longest list, which is what a request on
 // that key walks (each entry a screen, each that passes a body).
 std::string IndexCost(const DagProgram& program, const GuardIndex& index) {
-  const size_t rules = index.all.end - index.all.begin;
+  const std::string rules = Count(index.all.size(), "rule");
   if (index.kind == GuardKind::kThreshold) {
-    return absl::StrCat(Count(rules, "rule"), " by threshold, ", index.above.strict.size(),
-                        " above and ", index.below.strict.size(),
+    return absl::StrCat(rules, " by threshold, ", index.above.strict.size(), " above and ",
+                        index.below.strict.size(),
                         " below; a value finds those it passes by binary search");
   }
   std::vector<std::pair<std::string, RuleRange>> lists = KeyedLists(program, index);
+  std::string line = absl::StrCat(rules, " under ", Count(lists.size(), "key"));
+  if (lists.empty()) return line;
   // The first longest list in key order, so that the line is stable.
   std::sort(lists.begin(), lists.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   size_t entries = 0;
-  const std::pair<std::string, RuleRange>* longest = nullptr;
+  const std::pair<std::string, RuleRange>* longest = &lists.front();
   for (const auto& list : lists) {
-    const size_t size = list.second.end - list.second.begin;
-    entries += size;
-    if (longest == nullptr || size > longest->second.end - longest->second.begin) longest = &list;
+    entries += list.second.size();
+    if (list.second.size() > longest->second.size()) longest = &list;
   }
-  std::string line = absl::StrCat(Count(rules, "rule"), " under ", Count(lists.size(), "key"));
-  if (longest != nullptr) {
-    char mean[32];
-    std::snprintf(mean, sizeof(mean), "%.1f", static_cast<double>(entries) / lists.size());
-    absl::StrAppend(&line, "; ", mean, " a key on average, at most ",
-                    longest->second.end - longest->second.begin, " (", longest->first, ")");
-  }
+  absl::StrAppend(&line, "; ",
+                  absl::StrFormat("%.1f", static_cast<double>(entries) / lists.size()),
+                  " a key on average, at most ", longest->second.size(), " (", longest->first,
+                  ")");
   return line;
 }
 
@@ -287,8 +285,7 @@ void DumpCandidates(const DagProgram& program, std::string* out) {
   const std::pair<const char*, const EffectPlan*> plans[] = {
       {"deny", &program.deny_plan()}, {"allow", &program.allow_plan()}};
   for (const auto& [effect, plan] : plans) {
-    const size_t unguarded = plan->unguarded.end - plan->unguarded.begin;
-    absl::StrAppend(out, "  ", effect, " unguarded: ", Count(unguarded, "rule"),
+    absl::StrAppend(out, "  ", effect, " unguarded: ", Count(plan->unguarded.size(), "rule"),
                     ", visited by every request\n");
     for (const GuardIndex& index : plan->indexes) {
       absl::StrAppend(out, "  ", effect, " by ",

@@ -29,6 +29,7 @@ struct RuleRange {
   uint32_t begin = 0;
   uint32_t end = 0;
   bool empty() const { return begin == end; }
+  uint32_t size() const { return end - begin; }
 };
 
 // A 64-bit hash of `text` that reads it a word at a time: the keys are
