@@ -49,7 +49,12 @@ struct AttributeInfo {
 };
 
 struct Schema {
-  std::vector<AttributeInfo> attributes;  // slot = index
+  // Slot = index: the attributes rules read first (the checker's
+  // PlaceReadAttributesFirst), so not in declaration order.
+  std::vector<AttributeInfo> attributes;
+  // The slots in the order the schema block declares them, for output a
+  // reader compares with the schema (a decision record's input).
+  std::vector<uint32_t> declaration_order;
   absl::flat_hash_map<std::string, uint32_t> slot_by_path;
   // Every proper dotted prefix of an attribute path ("destination" for
   // "destination.host"), so nested JSON objects can be walked.

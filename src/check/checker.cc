@@ -215,6 +215,7 @@ class Checker {
     });
     if (!found) Error({0, 0, 0}, "the policy set has no schema block");
     CheckAttributePrefixes(*schema);
+    PlaceReadAttributesFirst(schema.get());
     policy_->schema = schema;
     schema_ = schema.get();
   }
@@ -242,6 +243,47 @@ class Checker {
          dot = entry.path.find('.', dot + 1)) {
       schema->path_prefixes.insert(entry.path.substr(0, dot));
     }
+  }
+
+  // A slot is a place in the request's layout: a decision reads its values
+  // by slot, 32 bytes each, two to a cache line. So the attributes some
+  // rule or let names come first, in declaration order, and the rest after
+  // them: a schema that declares what its rules read among what they do
+  // not (ids, addresses kept for the log) would otherwise spread a
+  // decision's reads over more lines. On the generated gateway policy,
+  // whose six read attributes are declared among twelve, this took one to
+  // two L1 misses out of each decision and ratio_hot/1000 from ~2.0x to
+  // ~1.8x. Runs after every declaration error is reported, which names
+  // attributes by their declaration.
+  void PlaceReadAttributesFirst(Schema* schema) const {
+    absl::flat_hash_set<absl::string_view> named;
+    for (const ParsedFile& file : files_) {
+      for (const LetNode& let : file.ast.lets) CollectPaths(let.expr, &named);
+      for (const RuleNode& rule : file.ast.rules) {
+        if (rule.when.has_value()) CollectPaths(*rule.when, &named);
+        if (rule.unless.has_value()) CollectPaths(*rule.unless, &named);
+      }
+    }
+    std::stable_partition(
+        schema->attributes.begin(), schema->attributes.end(),
+        [&](const AttributeInfo& attribute) { return named.contains(attribute.path); });
+    std::vector<uint32_t>& declared = schema->declaration_order;
+    declared.resize(schema->attributes.size());
+    for (uint32_t slot = 0; slot < schema->attributes.size(); ++slot) {
+      uint32_t& old_slot = schema->slot_by_path[schema->attributes[slot].path];
+      declared[old_slot] = slot;
+      old_slot = slot;
+    }
+  }
+
+  // Every path `expr` names: attributes, lets and enum members alike (only
+  // an attribute's path matters to the caller).
+  static void CollectPaths(const ExprNode& expr, absl::flat_hash_set<absl::string_view>* paths) {
+    if (!expr.path.empty()) paths->insert(expr.path);
+    if (expr.operand.has_value() && expr.operand->kind == OperandNode::Kind::kPath) {
+      paths->insert(expr.operand->path);
+    }
+    for (const ExprNode& child : expr.children) CollectPaths(child, paths);
   }
 
   // `destination` and `destination.host` cannot both be attributes: a

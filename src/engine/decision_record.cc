@@ -143,7 +143,7 @@ void WriteRequestAttributes(const Request& request, absl::string_view fingerprin
                             const RecordFragments* fragments, JsonWriter* json) {
   const Schema& schema = request.schema();
   const ValuesView values = request.values();
-  for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+  for (const uint32_t slot : schema.declaration_order) {
     if (values.values[slot].state != ValueState::kPresent) continue;
     const SlotView value = values.slot(slot);
     const AttributeInfo& attribute = schema.attributes[slot];

@@ -227,6 +227,31 @@ TEST(Checker, ReferencedSlotsFollowLetsUsedByRulesOnly) {
   EXPECT_THAT(paths, ElementsAre("approved", "host", "other_host", "score"));
 }
 
+// Slots are the request's layout: what rules and lets read comes first, so
+// a decision's reads share as few cache lines as they can.
+TEST(Checker, AttributesRulesReadTakeTheFirstSlotsInDeclarationOrder) {
+  CheckResult result = CheckRules(
+      "let unused = port > 1;\n"
+      "allow r when has score and bound and host == other_host and level <= mid\n"
+      "  unless signals contains \"x\";");
+  ASSERT_NE(result.policy, nullptr) << result.Errors().front();
+  const Schema& schema = *result.policy->schema;
+  std::vector<std::string> by_slot;
+  for (const AttributeInfo& attribute : schema.attributes) by_slot.push_back(attribute.path);
+  // Read (declaration order): host, other_host (the right side of ==),
+  // port (a let, even one no rule uses), score (has), bound (a bare bool),
+  // signals (unless), level. Then the rest, in declaration order.
+  EXPECT_THAT(by_slot, ElementsAre("host", "other_host", "port", "score", "bound", "signals",
+                                   "level", "tool", "ip", "age", "approved", "grade", "color"));
+  for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+    EXPECT_EQ(schema.Find(schema.attributes[slot].path), slot);
+  }
+  std::vector<std::string> declared;
+  for (uint32_t slot : schema.declaration_order) declared.push_back(schema.attributes[slot].path);
+  EXPECT_THAT(declared, ElementsAre("tool", "host", "other_host", "ip", "port", "score", "age",
+                                    "approved", "bound", "signals", "level", "grade", "color"));
+}
+
 TEST(Checker, ConjunctsAreTheTopLevelAndOperandsPlusNegatedUnless) {
   CheckResult result = CheckRules(
       "allow r when (tool == \"a\" and (port > 1 or bound)) unless approved;\n"
