@@ -251,10 +251,11 @@ class Checker {
   // them: a schema that declares what its rules read among what they do
   // not (ids, addresses kept for the log) would otherwise spread a
   // decision's reads over more lines. On the generated gateway policy,
-  // whose six read attributes are declared among twelve, this took one to
-  // two L1 misses out of each decision and ratio_hot/1000 from ~2.0x to
-  // ~1.8x. Runs after every declaration error is reported, which names
-  // attributes by their declaration.
+  // whose six read attributes are declared among twelve, this took 1.3 to
+  // 1.8 L1 misses out of each hot decision and ratio_hot/1000 from 2.04x
+  // to 1.90x (benchmarks/RESULTS.md, "Read attributes first"). Runs after
+  // every declaration error is reported, which names attributes by their
+  // declaration.
   void PlaceReadAttributesFirst(Schema* schema) const {
     absl::flat_hash_set<absl::string_view> named;
     for (const ParsedFile& file : files_) {
