@@ -239,6 +239,7 @@ class Checker {
     const auto slot = static_cast<uint32_t>(schema->attributes.size());
     schema->attributes.push_back({entry.path, TypeOf(type), entry.redact, entry.location});
     schema->slot_by_path.emplace(entry.path, slot);
+    schema->declaration_order.push_back(slot);
     for (size_t dot = entry.path.find('.'); dot != std::string::npos;
          dot = entry.path.find('.', dot + 1)) {
       schema->path_prefixes.insert(entry.path.substr(0, dot));
@@ -268,13 +269,13 @@ class Checker {
     std::stable_partition(
         schema->attributes.begin(), schema->attributes.end(),
         [&](const AttributeInfo& attribute) { return named.contains(attribute.path); });
-    std::vector<uint32_t>& declared = schema->declaration_order;
-    declared.resize(schema->attributes.size());
+    std::vector<uint32_t> moved_to(schema->attributes.size());
     for (uint32_t slot = 0; slot < schema->attributes.size(); ++slot) {
       uint32_t& old_slot = schema->slot_by_path[schema->attributes[slot].path];
-      declared[old_slot] = slot;
+      moved_to[old_slot] = slot;
       old_slot = slot;
     }
+    for (uint32_t& slot : schema->declaration_order) slot = moved_to[slot];
   }
 
   // Every path `expr` names: attributes, lets and enum members alike (only
