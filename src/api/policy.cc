@@ -35,6 +35,19 @@ bool HasErrors(const std::vector<Diagnostic>& diagnostics) {
   return false;
 }
 
+// The deny for a request built for another policy's schema. Out of line,
+// so that the common path of Policy::Evaluate builds no Explanation and
+// needs no stack frame: inlined, it cost every decision ~17 instructions.
+[[gnu::noinline, gnu::cold]] Decision DenyForeignRequest(const internal::CheckedPolicy& policy,
+                                                         Explanation* explanation) {
+  if (explanation != nullptr) {
+    *explanation = Explanation{};
+    explanation->policy = policy.info;
+    explanation->errors.push_back({"", "the request was built for a different policy's schema"});
+  }
+  return {Effect::kDeny, false};
+}
+
 }  // namespace
 
 Policy::Policy(std::shared_ptr<const internal::CheckedPolicy> checked,
@@ -97,15 +110,7 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
                           Evaluator evaluator, ExplanationDetail detail) const noexcept {
   // A request built for another policy's schema has its values in other
   // slots: fail closed rather than read them as this schema's.
-  if (&request.schema() != checked_->schema.get()) {
-    if (explanation != nullptr) {
-      *explanation = Explanation{};
-      explanation->policy = checked_->info;
-      explanation->errors.push_back(
-          {"", "the request was built for a different policy's schema"});
-    }
-    return {Effect::kDeny, false};
-  }
+  if (&request.schema() != checked_->schema.get()) return DenyForeignRequest(*checked_, explanation);
   if (evaluator == Evaluator::kReference) {
     return internal::ReferenceEvaluate(*checked_, request, explanation, detail);
   }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "src/internal/bytes_equal.h"
 
 namespace writ::internal {
 
@@ -100,7 +101,7 @@ class TextTable {
       const Slot& slot = slots_[at];
       if (slot.key_size == kEmpty) return nullptr;
       if (slot.hash == hash && slot.key_size == key.size() &&
-          std::memcmp(keys_.data() + slot.key_offset, key.data(), key.size()) == 0) {
+          BytesEqual(keys_.data() + slot.key_offset, key.data(), key.size())) {
         return &slot.range;
       }
     }

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "src/eval/explanation_builder.h"
 #include "src/eval/predicate.h"
+#include "src/internal/bytes_equal.h"
 #include "src/internal/prefetch.h"
 #include "src/io/value.h"
 
@@ -89,11 +90,45 @@ class DagRun {
   // line: g++ inlined it into the four rule-list walks once the string
   // tests became one (kTextAffix), and that measured 54 -> 63 ns per
   // decision (ratio_hot/1000, fast mode).
+  //
+  // The compiler sorts a body's string tests first and its integer
+  // compares next (TestRank), so each has a loop of its own that knows
+  // the test: no dispatch per conjunct on its kind, has-ness and
+  // negation, as DecideConjunct does for the rest. ~30 of the ~640 instructions of a
+  // 1,000-rule decision (benchmarks/RESULTS.md, "Body loops by test").
   [[gnu::noinline]] Tristate EvaluateBody(RuleRange body) {
     Tristate result = Tristate::kTrue;
-    const CompactAtom* tests = program_.body_tests().data();
-    for (uint32_t i = body.begin; i < body.end; ++i) {
-      const Tristate value = DecideConjunct(tests[i]);
+    const CompactAtom* test = program_.body_tests().data() + body.begin;
+    const CompactAtom* const end = program_.body_tests().data() + body.end;
+    // An absent or wrong-typed subject leaves its test, negated or not,
+    // unknown; a present one decides it.
+    for (; test != end && IsStringTest(test->test); ++test) {
+      const Value& subject = values_[test->slot];
+      if (subject.state != ValueState::kPresent) {
+        result = Tristate::kUnknown;
+        continue;
+      }
+      // True when the text does not match: `!=`, `not in`, or `not` any
+      // other.
+      const bool inverted = (test->op == Operator::kNotEqual || test->op == Operator::kNotIn) !=
+                            test->negated;
+      const absl::string_view text = TextOf(subject);
+      const bool matched = test->test == AtomTest::kTextAffix ? MatchesAffix(*test, text)
+                                                                : InTextList(*test, text);
+      if (matched == inverted) return Tristate::kFalse;
+    }
+    for (; test != end && test->test == AtomTest::kIntCompare; ++test) {
+      const Value& subject = values_[test->slot];
+      if (subject.state != ValueState::kPresent) {
+        result = Tristate::kUnknown;
+        continue;
+      }
+      if (HasOutcome(test->outcomes, subject.integer, test->integer) == test->negated) {
+        return Tristate::kFalse;
+      }
+    }
+    for (; test != end; ++test) {
+      const Tristate value = DecideConjunct(*test);
       if (value == Tristate::kFalse) return Tristate::kFalse;
       if (value == Tristate::kUnknown) result = Tristate::kUnknown;
     }
@@ -115,8 +150,11 @@ class DagRun {
         if (unknown_guard_applies && VisitRange(index.all, visit)) return true;
         continue;
       }
-      bool stop;
+      // Equality first, outside the switch: the common index (the tool)
+      // then costs no indirect jump (6 of ~570 instructions per decision).
+      bool stop = index.kind == GuardKind::kEquality && VisitRange(Lookup(index, value), visit);
       switch (index.kind) {
+        case GuardKind::kEquality: break;
         case GuardKind::kDotSuffix: stop = VisitDotSuffixes(index, TextOf(value), visit); break;
         case GuardKind::kThreshold:
           stop = VisitRange(Satisfied(index, index.above, true, value), visit) ||
@@ -131,7 +169,6 @@ class DagRun {
         case GuardKind::kElement:
           stop = VisitElementsOf(index, request_.slot(index.slot).detail->set, visit);
           break;
-        default: stop = VisitRange(Lookup(index, value), visit); break;
       }
       if (stop) return true;
     }
@@ -151,6 +188,10 @@ class DagRun {
       case NodeKind::kOr: return ComputeConnective(node, Tristate::kTrue, Tristate::kFalse);
     }
     return Tristate::kUnknown;
+  }
+
+  static bool IsStringTest(AtomTest test) {
+    return test == AtomTest::kTextAffix || test == AtomTest::kTextIn;
   }
 
   // Inlined into the body loop: a call per conjunct cost more than most
@@ -196,17 +237,20 @@ class DagRun {
              HeadMatches(end - sizeof(atom.tail), sizeof(atom.tail), atom.tail);
     }
     return fits && HeadMatches(end - suffix, suffix, atom.head) &&
-           (prefix == 0 || std::memcmp(text.data(), atom.text, prefix) == 0) &&
-           std::memcmp(end - suffix, atom.text + prefix + gap, suffix) == 0;
+           (prefix == 0 || BytesEqual(text.data(), atom.text, prefix)) &&
+           BytesEqual(end - suffix, atom.text + prefix + gap, suffix);
   }
 
-  // kTextIn: `text` is one of the atom's members.
-  bool InTextList(const CompactAtom& atom, absl::string_view text) const {
+  // kTextIn: `text` is one of the atom's members. Out of line: inlined
+  // into the body's string loop, where a list is rare (a tool list is
+  // mostly the rule's guard, not in its body), it cost a 1,000-rule
+  // decision 8 more instructions than the call saves.
+  [[gnu::noinline]] bool InTextList(const CompactAtom& atom, absl::string_view text) const {
     const ListMember* member = program_.list_members().data() + atom.integer;
     const char* bytes = program_.list_member_bytes().data();
     for (uint32_t i = 0; i < atom.text_size; ++i, ++member) {
       if (member->size == text.size() && HeadMatches(text.data(), member->size, member->head) &&
-          std::memcmp(bytes + member->offset, text.data(), text.size()) == 0) {
+          BytesEqual(bytes + member->offset, text.data(), text.size())) {
         return true;
       }
     }
@@ -432,23 +476,25 @@ class DagRun {
   bool ScreenRejects(const ListedRule& listed) const {
     const Value& value = values_[listed.screen_slot];
     if (value.state != ValueState::kPresent) return false;
-    if ((listed.screen & (kScreenInteger | kScreenNumber)) != 0) {
-      return CompareRejects(listed, value);
+    if ((listed.screen & (kScreenInteger | kScreenNumber | kScreenMembers)) != 0) {
+      return OtherScreenRejects(listed, value);
     }
     const absl::string_view text = TextOf(value);
-    if (listed.screen == kScreenMembers) return MembersReject(listed, text);
-    const bool fits = (listed.screen & kScreenExactSize) != 0 ? text.size() == listed.screen_size
-                                                               : text.size() >= listed.screen_size;
-    if (!fits) return true;
+    const size_t size = text.size();
+    if (size < listed.screen_size ||
+        ((listed.screen & kScreenExactSize) != 0 && size != listed.screen_size)) {
+      return true;
+    }
+    if ((listed.screen & (kScreenWordAtStart | kScreenWordAtEnd)) == 0) return false;
     // The length check above guarantees the 8 bytes lie inside the text.
-    if ((listed.screen & kScreenWordAtStart) != 0) {
-      return !HeadMatches(text.data(), sizeof(uint64_t), listed.screen_word);
-    }
-    if ((listed.screen & kScreenWordAtEnd) != 0) {
-      return !HeadMatches(text.data() + text.size() - listed.screen_tail, sizeof(uint64_t),
-                          listed.screen_word);
-    }
-    return false;
+    const size_t at = (listed.screen & kScreenWordAtEnd) != 0 ? size - listed.screen_tail : 0;
+    return !HeadMatches(text.data() + at, sizeof(uint64_t), listed.screen_word);
+  }
+
+  // A screen of a compare or a string list, on a present `value`.
+  bool OtherScreenRejects(const ListedRule& listed, const Value& value) const {
+    if (listed.screen == kScreenMembers) return MembersReject(listed, TextOf(value));
+    return CompareRejects(listed, value);
   }
 
   // kScreenInteger / kScreenNumber: whether the present `value` fails the
@@ -633,19 +679,18 @@ Decision FailClosed(std::vector<uint32_t>* determining_rules, Explanation* expla
 
 }  // namespace
 
-Decision DagEvaluate(const DagProgram& program, const Request& request,
-                     std::vector<uint32_t>* determining_rules,
-                     Explanation* explanation, ExplanationDetail detail) noexcept {
+namespace {
+
+// A run that needs the memo: with the determining rules or an
+// explanation, or a decision-only one whose bodies read the memo.
+[[gnu::noinline]] Decision EvaluateWithMemo(const DagProgram& program, const Request& request,
+                                            std::vector<uint32_t>* determining_rules,
+                                            Explanation* explanation,
+                                            ExplanationDetail detail) noexcept {
   NodeMemo& memo = ThreadMemo();
-  const bool decision_only = determining_rules == nullptr && explanation == nullptr;
-  // A decision-only run starts no memo when no body reads it: ~1 ns of a
-  // ~35 ns decision (batch_hot at 100 rules 30.7-31.6 -> 29.8-30.1 ns;
-  // ratio_hot/1000 1.68-1.69 -> 1.62-1.65x in slow mode).
-  if ((!decision_only || program.decision_uses_memo()) && !memo.Begin(program.memo_size())) {
-    return FailClosed(determining_rules, explanation);
-  }
+  if (!memo.Begin(program.memo_size())) return FailClosed(determining_rules, explanation);
   DagRun run(program, request, memo);
-  if (decision_only) return DecideOnly(program, run);
+  if (determining_rules == nullptr && explanation == nullptr) return DecideOnly(program, run);
   try {
     // Without a caller's vector, a per-thread one: reserving room for every
     // rule was an allocation per explained decision.
@@ -663,6 +708,24 @@ Decision DagEvaluate(const DagProgram& program, const Request& request,
   } catch (const std::bad_alloc&) {
     return FailClosed(determining_rules, explanation);
   }
+}
+
+}  // namespace
+
+Decision DagEvaluate(const DagProgram& program, const Request& request,
+                     std::vector<uint32_t>* determining_rules,
+                     Explanation* explanation, ExplanationDetail detail) noexcept {
+  // A decision-only run starts no memo when no body reads it: ~1 ns of a
+  // ~35 ns decision (batch_hot at 100 rules 30.7-31.6 -> 29.8-30.1 ns;
+  // ratio_hot/1000 1.68-1.69 -> 1.62-1.65x in slow mode). It is also kept
+  // apart from the explained run, whose frame (its handler, its
+  // per-thread vector) cost it ~15 instructions when they shared one
+  // function.
+  if (determining_rules == nullptr && explanation == nullptr && !program.decision_uses_memo()) {
+    DagRun run(program, request, ThreadMemo());
+    return DecideOnly(program, run);
+  }
+  return EvaluateWithMemo(program, request, determining_rules, explanation, detail);
 }
 
 }  // namespace writ::internal

@@ -75,11 +75,24 @@ TEST(RequestApi, SetterWithAValueOfTheWrongTypeRecordsAnError) {
 TEST(RequestApi, RequestForAnotherPolicyFailsClosed) {
   std::shared_ptr<const Policy> first = Compile();
   std::shared_ptr<const Policy> second = Compile();
-  auto request = Request::FromJson(*first, "{}");
-  ASSERT_TRUE(request.ok());
+  // A request its own policy allows: the other one must deny it, with or
+  // without an explanation, and not as its default.
+  auto request = Request::FromJson(*first, R"({"tool": "search", "depth": 1, "risk": 0.25,
+      "age": "1m", "ip": "10.1.1.1", "level": "low", "tags": ["a"], "approved": true})");
+  ASSERT_TRUE(request.ok()) << request.status().message();
+  ASSERT_EQ(first->Evaluate(*request).effect, Effect::kAllow);
+  const Decision decision = second->Evaluate(*request);
+  EXPECT_EQ(decision.effect, Effect::kDeny);
+  EXPECT_FALSE(decision.default_applied);
   Explanation explanation;
+  explanation.determining.emplace_back();  // a reused record is reset
   EXPECT_EQ(second->Evaluate(*request, &explanation).effect, Effect::kDeny);
-  EXPECT_EQ(explanation.errors.size(), 1u);
+  EXPECT_TRUE(explanation.determining.empty());
+  ASSERT_EQ(explanation.errors.size(), 1u);
+  EXPECT_THAT(explanation.errors[0].message, ::testing::HasSubstr("different policy's schema"));
+  std::vector<uint32_t> rule_ids = {3};
+  EXPECT_EQ(second->EvaluateRuleIds(*request, &rule_ids).effect, Effect::kDeny);
+  EXPECT_TRUE(rule_ids.empty());
 }
 
 TEST(RequestApi, CompileErrorsComeBackAsStatusAndDiagnostics) {
