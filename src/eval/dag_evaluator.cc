@@ -94,8 +94,9 @@ class DagRun {
   // The compiler sorts a body's string tests first and its integer
   // compares next (TestRank), so each has a loop of its own that knows
   // the test: no dispatch per conjunct on its kind, has-ness and
-  // negation, as DecideConjunct does for the rest. ~30 of the ~640 instructions of a
-  // 1,000-rule decision (benchmarks/RESULTS.md, "Body loops by test").
+  // negation, as DecideConjunct does for the rest. ~30 of the ~620
+  // instructions of a 1,000-rule decision (benchmarks/RESULTS.md, "Body
+  // loops by test").
   [[gnu::noinline]] Tristate EvaluateBody(RuleRange body) {
     Tristate result = Tristate::kTrue;
     const CompactAtom* test = program_.body_tests().data() + body.begin;
