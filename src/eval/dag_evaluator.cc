@@ -678,10 +678,6 @@ Decision FailClosed(std::vector<uint32_t>* determining_rules, Explanation* expla
   return {Effect::kDeny, false};
 }
 
-}  // namespace
-
-namespace {
-
 // A run that needs the memo: with the determining rules or an
 // explanation, or a decision-only one whose bodies read the memo.
 [[gnu::noinline]] Decision EvaluateWithMemo(const DagProgram& program, const Request& request,
@@ -718,10 +714,8 @@ Decision DagEvaluate(const DagProgram& program, const Request& request,
                      Explanation* explanation, ExplanationDetail detail) noexcept {
   // A decision-only run starts no memo when no body reads it: ~1 ns of a
   // ~35 ns decision (batch_hot at 100 rules 30.7-31.6 -> 29.8-30.1 ns;
-  // ratio_hot/1000 1.68-1.69 -> 1.62-1.65x in slow mode). It is also kept
-  // apart from the explained run, whose frame (its handler, its
-  // per-thread vector) cost it ~15 instructions when they shared one
-  // function.
+  // ratio_hot/1000 1.68-1.69 -> 1.62-1.65x in slow mode). Every other run
+  // is EvaluateWithMemo's.
   if (determining_rules == nullptr && explanation == nullptr && !program.decision_uses_memo()) {
     DagRun run(program, request, ThreadMemo());
     return DecideOnly(program, run);
