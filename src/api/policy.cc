@@ -64,10 +64,11 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::Compile(
   size_t total_bytes = 0;
   for (const SourceFile& source : sources) total_bytes += source.text.size();
   if (total_bytes > options.max_source_bytes) {
-    out.push_back({Severity::kError, sources.empty() ? "" : sources[0].name, 0, 0,
-                   absl::StrCat("policy sources are ", total_bytes,
-                                " bytes, over the limit of ", options.max_source_bytes),
-                   ""});
+    Diagnostic too_large;
+    too_large.file = sources.empty() ? "" : sources[0].name;
+    too_large.message = absl::StrCat("policy sources are ", total_bytes,
+                                     " bytes, over the limit of ", options.max_source_bytes);
+    out.push_back(std::move(too_large));
     return CompileError(out);
   }
   std::vector<internal::ParsedFile> files;
