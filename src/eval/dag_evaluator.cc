@@ -109,14 +109,7 @@ class DagRun {
         result = Tristate::kUnknown;
         continue;
       }
-      // True when the text does not match: `!=`, `not in`, or `not` any
-      // other.
-      const bool inverted = (test->op == Operator::kNotEqual || test->op == Operator::kNotIn) !=
-                            test->negated;
-      const absl::string_view text = TextOf(subject);
-      const bool matched = test->test == AtomTest::kTextAffix ? MatchesAffix(*test, text)
-                                                                : InTextList(*test, text);
-      if (matched == inverted) return Tristate::kFalse;
+      if (StringTestHolds(*test, TextOf(subject)) == test->negated) return Tristate::kFalse;
     }
     for (; test != end && test->test == AtomTest::kIntCompare; ++test) {
       const Value& subject = values_[test->slot];
@@ -193,6 +186,15 @@ class DagRun {
 
   static bool IsStringTest(AtomTest test) {
     return test == AtomTest::kTextAffix || test == AtomTest::kTextIn;
+  }
+
+  // Whether a string test (IsStringTest) holds for a present `text`:
+  // `!=` and `not in` hold where the text does not match.
+  bool StringTestHolds(const CompactAtom& atom, absl::string_view text) const {
+    if (atom.test == AtomTest::kTextAffix) {
+      return MatchesAffix(atom, text) != (atom.op == Operator::kNotEqual);
+    }
+    return InTextList(atom, text) != (atom.op == Operator::kNotIn);
   }
 
   // Inlined into the body loop: a call per conjunct cost more than most
@@ -275,9 +277,8 @@ class DagRun {
       case AtomTest::kBoolCompare:
         return FromBool(HasOutcome(atom.outcomes, subject.boolean, atom.integer != 0));
       case AtomTest::kTextAffix:
-        return FromBool(MatchesAffix(atom, TextOf(subject)) != (atom.op == Operator::kNotEqual));
       case AtomTest::kTextIn:
-        return FromBool(InTextList(atom, TextOf(subject)) != (atom.op == Operator::kNotIn));
+        return FromBool(StringTestHolds(atom, TextOf(subject)));
       case AtomTest::kPatternSet:
         if (std::optional<bool> matched = MatchPatternSet(atom, TextOf(subject))) {
           return FromBool(*matched);
