@@ -24,8 +24,11 @@
 // evaluated again (for `in`, a scan of the list) for a rule the index just
 // found. And(true, rest) is rest in Kleene logic, so nothing else changes.
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -360,6 +363,8 @@ class DagCompiler {
     PlanWhyNot(allow);
     CopyBodyTexts();
     for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
+    SummariseCompares(&program_->deny_plan_);
+    SummariseCompares(&program_->allow_plan_);
     MarkMemoizedNodes();
     program_->decision_uses_memo_ = std::any_of(
         program_->body_tests_.begin(), program_->body_tests_.end(),
@@ -830,6 +835,7 @@ class DagCompiler {
   void BuildPlan(const std::vector<uint32_t>& unguarded, const IndexMembers& members,
                  EffectPlan* plan) {
     plan->unguarded = AddList(unguarded, FullConditions(unguarded));
+    plan->uncompared = plan->unguarded;  // until SummariseCompares
     for (const auto& [key, rules] : members) {
       plan->indexes.push_back(BuildIndex(key.first, key.second, rules));
     }
@@ -1176,6 +1182,61 @@ class DagCompiler {
       listed->screen |= kScreenWordAtStart;
       listed->screen_word = HeadOf(absl::string_view(first.text, prefix));
     }
+  }
+
+  // Moves `plan`'s unguarded entries whose screen is an interval
+  // (ScreenedCompare) to the front of its unguarded list, in source order
+  // as the rest stay, and records them in `plan->compares`. The order of an
+  // unguarded list decides nothing: a decision visits all of it, or stops
+  // at any rule that applies.
+  void SummariseCompares(EffectPlan* plan) const {
+    const auto begin = program_->rule_lists_.begin() + plan->unguarded.begin;
+    const auto end = program_->rule_lists_.begin() + plan->unguarded.end;
+    const auto summarised = [](const ListedRule& listed) {
+      return CompareInterval(listed).has_value();
+    };
+    const auto rest = std::stable_partition(begin, end, summarised);
+    for (auto listed = begin; listed != rest; ++listed) {
+      ScreenedCompare compare = *CompareInterval(*listed);
+      compare.entry = static_cast<uint32_t>(listed - program_->rule_lists_.begin());
+      plan->compares.push_back(compare);
+    }
+    plan->uncompared = {plan->unguarded.begin + static_cast<uint32_t>(plan->compares.size()),
+                        plan->unguarded.end};
+  }
+
+  // The values that make a compare screen's compare true, as one closed
+  // interval; none for `!=` (two intervals) and for a compare no value
+  // satisfies (`<` the least int, `>` +inf), which stay in the list.
+  static std::optional<ScreenedCompare> CompareInterval(const ListedRule& listed) {
+    if ((listed.screen & (kScreenInteger | kScreenNumber)) == 0) return std::nullopt;
+    ScreenedCompare compare;
+    compare.slot = listed.screen_slot;
+    const uint8_t outcomes = listed.screen_tail;
+    const bool below = (outcomes & kLessBit) != 0;
+    const bool equal = (outcomes & kEqualBit) != 0;
+    const bool above = (outcomes & kGreaterBit) != 0;
+    if ((below && above) || (!below && !equal && !above)) return std::nullopt;
+    if (listed.screen == kScreenNumber) {
+      constexpr double kInfinity = std::numeric_limits<double>::infinity();
+      const double constant = std::bit_cast<double>(listed.screen_word);
+      if (!equal && (below ? constant == -kInfinity : constant == kInfinity)) return std::nullopt;
+      compare.number = true;
+      const double next_up = std::nextafter(constant, kInfinity);
+      const double next_down = std::nextafter(constant, -kInfinity);
+      compare.low_number = below ? -kInfinity : equal ? constant : next_up;
+      compare.high_number = above ? kInfinity : equal ? constant : next_down;
+      return compare;
+    }
+    const int64_t constant = std::bit_cast<int64_t>(listed.screen_word);
+    constexpr int64_t kLeast = std::numeric_limits<int64_t>::min();
+    constexpr int64_t kMost = std::numeric_limits<int64_t>::max();
+    if (!equal && (below ? constant == kLeast : constant == kMost)) return std::nullopt;
+    const int64_t low = below ? kLeast : equal ? constant : constant + 1;
+    const int64_t high = above ? kMost : equal ? constant : constant - 1;
+    compare.low = low;
+    compare.span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
+    return compare;
   }
 
   // kScreenInteger / kScreenNumber: a first test that compares a scalar

@@ -286,7 +286,11 @@ void DumpCandidates(const DagProgram& program, std::string* out) {
       {"deny", &program.deny_plan()}, {"allow", &program.allow_plan()}};
   for (const auto& [effect, plan] : plans) {
     absl::StrAppend(out, "  ", effect, " unguarded: ", Count(plan->unguarded.size(), "rule"),
-                    ", visited by every request\n");
+                    ", visited by every request");
+    if (!plan->compares.empty()) {
+      absl::StrAppend(out, " (", plan->compares.size(), " screened by an interval)");
+    }
+    *out += "\n";
     for (const GuardIndex& index : plan->indexes) {
       absl::StrAppend(out, "  ", effect, " by ",
                       program.policy().schema->attributes[index.slot].path,

@@ -378,8 +378,31 @@ struct GuardIndex {
 inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }
 
 // The rules of one effect, split by how a request finds them.
+// An unguarded entry whose screen is a compare (kScreenInteger,
+// kScreenNumber) other than `!=`, held apart from its ListedRule as the
+// closed interval of values that make the compare true: a decision tests
+// every unguarded entry, and from this record the test is a subtraction
+// and a compare, without the entry's dispatch on its screen kind (~20 of
+// the ~30 instructions an entry cost). A NaN lies in no interval, as it
+// makes no ordering true.
+struct ScreenedCompare {
+  // int, duration, enum: low..low+span as int64 (span unsigned, so that
+  // value - low <= span is one compare). number: low_number..high_number.
+  int64_t low = 0;
+  uint64_t span = 0;
+  double low_number = 0;
+  double high_number = 0;
+  uint32_t entry = 0;  // into rule_lists()
+  uint32_t slot = 0;
+  bool number = false;
+};
+
 struct EffectPlan {
-  RuleRange unguarded;  // visited for every request
+  // Visited for every request: its first entries summarised in `compares`
+  // (in the same order), then `uncompared`, the rest.
+  RuleRange unguarded;
+  std::vector<ScreenedCompare> compares;
+  RuleRange uncompared;
   std::vector<GuardIndex> indexes;
 };
 

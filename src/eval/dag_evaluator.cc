@@ -137,7 +137,7 @@ class DagRun {
   // still apply, as a deny can.
   template <typename Visit>
   bool VisitCandidates(const EffectPlan& plan, bool unknown_guard_applies, Visit visit) {
-    if (VisitRange(plan.unguarded, visit)) return true;
+    if (VisitCompares(plan.compares, visit) || VisitRange(plan.uncompared, visit)) return true;
     for (const GuardIndex& index : plan.indexes) {
       const Value& value = values_[index.slot];
       if (value.state != ValueState::kPresent) {
@@ -460,6 +460,26 @@ class DagRun {
       if (found != nullptr && VisitRange(*found, visit)) return true;
     }
     return false;
+  }
+
+  // The unguarded entries summarised as intervals (ScreenedCompare): each
+  // is visited unless its attribute is present and outside the interval.
+  template <typename Visit>
+  bool VisitCompares(const std::vector<ScreenedCompare>& compares, Visit& visit) {
+    for (const ScreenedCompare& compare : compares) {
+      const Value& value = values_[compare.slot];
+      if (value.state == ValueState::kPresent && !Within(compare, value)) continue;
+      if (visit(program_.rule_lists()[compare.entry])) return true;
+    }
+    return false;
+  }
+
+  static bool Within(const ScreenedCompare& compare, const Value& value) {
+    if (compare.number) {
+      return compare.low_number <= value.number && value.number <= compare.high_number;
+    }
+    return static_cast<uint64_t>(value.integer) - static_cast<uint64_t>(compare.low) <=
+           compare.span;
   }
 
   template <typename Visit>

@@ -1,6 +1,9 @@
 // The DAG compiler: hash-consing, normal forms, guard indexes and the
 // text/DOT listings of `writ dag`.
+#include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,6 +129,55 @@ TEST(DagCompiler, EqualityGuardsIndexRulesByValue) {
   ASSERT_EQ(deny.indexes[0].by_member.size(), 3u);
   EXPECT_TRUE(deny.indexes[0].by_member[0].empty());
   EXPECT_EQ(deny.indexes[0].by_member[2].end - deny.indexes[0].by_member[2].begin, 2u);
+}
+
+// Each unguarded compare other than `!=` is summarised as exactly the
+// values that make it true (ScreenedCompare), in source order; a wider
+// interval would still decide right (the body rejects), so only this test
+// pins the bounds. `!=` and the string test stay in the entry list.
+TEST(DagCompiler, UnguardedComparesAreSummarisedAsTheirExactIntervals) {
+  auto policy = CompileOrDie(R"(
+    deny above when port > 3;
+    deny uneven when port != 2;
+    deny low when score < 0.5;
+    deny named when tool == "x" or host == "y";
+    deny classified when class >= internal;
+    allow up_to when score <= -0.0;
+  )");
+  const DagProgram& program = *policy->dag();
+  const EffectPlan& deny = program.deny_plan();
+  ASSERT_EQ(deny.compares.size(), 3u);
+  const auto rule_of = [&](const ScreenedCompare& compare) {
+    return program.policy().rules[program.rule_lists()[compare.entry].rule].name;
+  };
+  const ScreenedCompare& above = deny.compares[0];
+  EXPECT_EQ(rule_of(above), "above");
+  EXPECT_FALSE(above.number);
+  EXPECT_EQ(above.low, 4);
+  EXPECT_EQ(above.span, static_cast<uint64_t>(INT64_MAX) - 4);
+  const ScreenedCompare& low = deny.compares[1];
+  EXPECT_EQ(rule_of(low), "low");
+  EXPECT_TRUE(low.number);
+  EXPECT_EQ(low.low_number, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(low.high_number, std::nextafter(0.5, 0.0));
+  const ScreenedCompare& classified = deny.compares[2];
+  EXPECT_EQ(rule_of(classified), "classified");
+  EXPECT_EQ(classified.low, 1);  // the member index of `internal`
+  EXPECT_EQ(classified.span, static_cast<uint64_t>(INT64_MAX) - 1);
+  // The rest of the unguarded list: `uneven` and `named`, after the three.
+  EXPECT_EQ(deny.unguarded.size(), 5u);
+  EXPECT_EQ(deny.uncompared.begin, deny.unguarded.begin + 3);
+  EXPECT_EQ(deny.uncompared.end, deny.unguarded.end);
+  EXPECT_EQ(program.policy().rules[program.rule_lists()[deny.uncompared.begin].rule].name,
+            "uneven");
+  const EffectPlan& allow = program.allow_plan();
+  ASSERT_EQ(allow.compares.size(), 1u);
+  EXPECT_EQ(allow.compares[0].low_number, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(allow.compares[0].high_number, 0.0);
+  EXPECT_TRUE(allow.uncompared.empty());
+  EXPECT_THAT(policy->DumpDag("text"),
+              HasSubstr("  deny unguarded: 5 rules, visited by every request (3 screened by an "
+                        "interval)\n"));
 }
 
 TEST(DagCompiler, DottedSuffixGuardsJoinTheIndexWithMostKeys) {

@@ -1,6 +1,7 @@
 // The DAG evaluator behind writ::Policy: same records as the reference
 // evaluator, fail-closed guards, rule ids without an explanation.
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -324,6 +325,72 @@ TEST(DagEvaluator, CompareScreensSkipOnlyRulesWhoseFirstCompareIsFalse) {
   ExpectIndeterminateAsReference(*policy, {R"({"tool": "run", "port": 1})",
                                            R"({"tool": "run", "score": "high"})",
                                            R"({"tool": "read", "score": 0.5})"});
+}
+
+// A lone unguarded compare is tested from its interval (ScreenedCompare)
+// and decides as the reference: each operator, as a deny and as an allow
+// (alone in its policy, so no other rule hides an answer), on constants at
+// the ends of the int range and around numbers' zeros and infinities,
+// with values at and next to each bound, NaN, and the attribute absent or
+// wrong-typed (where a deny applies).
+TEST(DagEvaluator, UnguardedCompareIntervalsDecideAsTheReferenceAtEveryBound) {
+  constexpr int64_t kLeast = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMost = std::numeric_limits<int64_t>::max();
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  size_t summarised = 0;
+  size_t compared = 0;
+  for (const char* effect : {"deny", "allow"}) {
+    // `effect` alone in a policy whose schema is `declaration`.
+    const auto alone = [&](const char* declaration, const std::string& condition) {
+      auto policy = writ::test_support::CompileForTest(
+          absl::StrCat("schema { ", declaration, " }\n", effect, " r when ", condition, ";\n"));
+      summarised += policy->dag()->deny_plan().compares.size() +
+                    policy->dag()->allow_plan().compares.size();
+      return policy;
+    };
+    for (const char* op : {"<", "<=", ">", ">=", "==", "!="}) {
+      for (const int64_t constant : {kLeast + 1, int64_t{-1}, int64_t{0}, int64_t{7}, kMost - 1,
+                                     kMost}) {
+        const std::string condition = absl::StrCat("port ", op, " ", constant);
+        auto policy = alone("port: int;", condition);
+        const AttributeHandle port = *policy->FindAttribute("port");
+        for (const int64_t value : {kLeast, kLeast + 1, constant == kLeast ? kLeast : constant - 1,
+                                    constant, constant == kMost ? kMost : constant + 1, kMost - 1,
+                                    kMost}) {
+          Request request(*policy);
+          request.SetInt(port, value);
+          ExpectSameAsReference(*policy, request,
+                                absl::StrCat(effect, " ", condition, ": ", value));
+          ++compared;
+        }
+        for (const char* json : {"{}", R"({"port": "high"})"}) {
+          EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
+                    Record(*policy, json, Evaluator::kReference));
+        }
+      }
+      for (const char* constant : {"-1e300", "-0.0", "0.0", "0.5", "1e300"}) {
+        const std::string condition = absl::StrCat("score ", op, " ", constant);
+        auto policy = alone("score: number;", condition);
+        const AttributeHandle score = *policy->FindAttribute("score");
+        const double bound = std::stod(constant);
+        for (const double value : {-kInfinity, -1e300, std::nextafter(bound, -kInfinity), bound,
+                                   std::nextafter(bound, kInfinity), -0.0, 0.0, 1e300, kInfinity,
+                                   nan}) {
+          Request request(*policy);
+          request.SetNumber(score, value);
+          ExpectSameAsReference(*policy, request,
+                                absl::StrCat(effect, " ", condition, ": ", value));
+          ++compared;
+        }
+      }
+    }
+  }
+  // Every ordering of an int but `>` the greatest int (no value), and of a
+  // number every operator but `!=` (two intervals), is summarised; an int
+  // `==` is filed in an equality index instead.
+  EXPECT_EQ(summarised, 2u * (4 * 6 - 1 + 5 * 5));
+  EXPECT_EQ(compared, 2u * 6 * (6 * 7 + 5 * 10));
 }
 
 // A listed rule whose first test is `tool in [...]` is skipped when the
