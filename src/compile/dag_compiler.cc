@@ -363,8 +363,10 @@ class DagCompiler {
     PlanWhyNot(allow);
     CopyBodyTexts();
     for (ListedRule& listed : program_->rule_lists_) SetScreen(&listed);
-    SummariseCompares(&program_->deny_plan_);
-    SummariseCompares(&program_->allow_plan_);
+    for (EffectPlan* plan : {&program_->deny_plan_, &program_->allow_plan_}) {
+      SummariseCompares(plan);
+      for (GuardIndex& index : plan->indexes) MarkTextScreened(&index);
+    }
     MarkMemoizedNodes();
     program_->decision_uses_memo_ = std::any_of(
         program_->body_tests_.begin(), program_->body_tests_.end(),
@@ -1203,6 +1205,25 @@ class DagCompiler {
     }
     plan->uncompared = {plan->unguarded.begin + static_cast<uint32_t>(plan->compares.size()),
                         plan->unguarded.end};
+  }
+
+  // Sets GuardIndex::text_screen_slot when every entry of every key's list
+  // of a kEquality or kDotSuffix index is screened by a string test on one
+  // slot.
+  void MarkTextScreened(GuardIndex* index) const {
+    if (index->kind != GuardKind::kEquality && index->kind != GuardKind::kDotSuffix) return;
+    std::optional<uint32_t> slot;
+    bool uniform = true;
+    const auto check = [&](absl::string_view, RuleRange range) {
+      for (uint32_t i = range.begin; i < range.end && uniform; ++i) {
+        const ListedRule& listed = program_->rule_lists_[i];
+        if (!slot.has_value()) slot = listed.screen_slot;
+        uniform = IsTextScreen(listed.screen) && listed.screen_slot == *slot;
+      }
+    };
+    index->by_text.ForEach(check);
+    for (const RuleRange& range : index->by_member) check({}, range);
+    if (uniform && slot.has_value()) index->text_screen_slot = *slot;
   }
 
   // The values that make a compare screen's compare true, as one closed

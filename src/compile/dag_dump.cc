@@ -273,6 +273,10 @@ std::string IndexCost(const DagProgram& program, const GuardIndex& index) {
                   absl::StrFormat("%.1f", static_cast<double>(entries) / lists.size()),
                   " a key on average, at most ", longest->second.size(), " (", longest->first,
                   ")");
+  if (index.text_screen_slot != GuardIndex::kNoSlot) {
+    absl::StrAppend(&line, "; each screened by ",
+                    program.policy().schema->attributes[index.text_screen_slot].path);
+  }
   return line;
 }
 

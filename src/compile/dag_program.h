@@ -262,6 +262,11 @@ inline uint64_t MemberBits(const char* bytes, size_t size) {
 }
 inline uint32_t LengthBit(size_t size) { return uint32_t{1} << (size < 31 ? size : 31); }
 
+// Whether `screen` tests a string's length (and maybe a word of it).
+inline bool IsTextScreen(uint8_t screen) {
+  return (screen & (kScreenExactSize | kScreenLeastSize)) != 0;
+}
+
 struct DagRule {
   uint32_t condition = 0;       // node of `when and not unless`
   uint32_t first_conjunct = 0;  // into conjunct_nodes(), one per
@@ -361,9 +366,16 @@ struct PrefixTable {
 // unknown, so no allow rule of the index can be true but every deny rule of
 // it may apply (fail-closed): `all` lists them.
 struct GuardIndex {
+  static constexpr uint32_t kNoSlot = 0xffffffffu;
+
   uint32_t slot = 0;
   TypeKind type = TypeKind::kString;
   GuardKind kind = GuardKind::kEquality;
+  // kEquality, kDotSuffix: the slot every entry of every key's list is
+  // screened on by a string test (IsTextScreen), or kNoSlot. Such a list
+  // is walked with that text read once: a tool's allow rules, say, each
+  // screened by its host.
+  uint32_t text_screen_slot = kNoSlot;
   RuleRange all;
   TextTable by_text;                 // kString, kInt, kDuration; kElement
   std::vector<RuleRange> by_member;  // kEnum, by index

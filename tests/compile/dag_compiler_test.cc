@@ -275,7 +275,8 @@ TEST(DagCompiler, CandidatesCountEachIndexAndNameItsLongestList) {
                 "  deny by score threshold: 3 rules by threshold, 2 above and 1 below; a value "
                 "finds those it passes by binary search\n"
                 "  allow unguarded: 1 rule, visited by every request\n"
-                "  allow by tool: 4 rules under 3 keys; 2.0 a key on average, at most 3 (\"x\")\n"
+                "  allow by tool: 4 rules under 3 keys; 2.0 a key on average, at most 3 (\"x\"); "
+                "each screened by host\n"
                 "  allow by class: 1 rule under 1 key; 1.0 a key on average, at most 1 (secret)\n"
                 "atoms\n"));
 }

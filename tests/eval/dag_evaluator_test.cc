@@ -278,6 +278,62 @@ TEST(DagEvaluator, ScreensSkipOnlyRulesWhoseFirstTestIsFalse) {
                                            R"({"port": 4, "tool": ["db-1.example.org"]})"});
 }
 
+// A key's list whose entries are all screened by a string test on one
+// attribute is walked with that text read once (GuardIndex::
+// text_screen_slot): here each tool's allows, screened by the host. The
+// denies' list mixes the host with the path, so it is walked entry by
+// entry. Both decide as the reference with the host
+// matching, nearly matching, absent and wrong-typed.
+TEST(DagEvaluator, KeyListsScreenedByOneTextDecideAsTheReference) {
+  auto policy = writ::test_support::CompileForTest(R"(
+    schema { tool: string; host: string; path: string; port: int; }
+    allow exact when tool == "get" and host == "api.example.com";
+    allow suffix when tool == "get" and host ends_with ".svc.example.net";
+    allow pattern when tool == "get" and host like "db-*.example.org";
+    allow short when tool in ["get", "put", "list", "head", "scan"] and host ends_with ".io";
+    allow admin when tool == "put" and host == "admin.example.com";
+    deny locked when tool == "put" and host == "vault.example.com";
+    deny internal when tool == "put" and path starts_with "/internal/";
+  )");
+  const internal::DagProgram& program = *policy->dag();
+  const AttributeHandle host = *policy->FindAttribute("host");
+  ASSERT_EQ(program.allow_plan().indexes.size(), 1u);
+  EXPECT_EQ(program.allow_plan().indexes[0].text_screen_slot, host.slot);
+  ASSERT_EQ(program.deny_plan().indexes.size(), 1u);
+  EXPECT_EQ(program.deny_plan().indexes[0].text_screen_slot, internal::GuardIndex::kNoSlot);
+  const std::string dump = policy->DumpDag("text");
+  EXPECT_NE(dump.find("  allow by tool: 5 rules under 5 keys; 1.8 a key on average, at most 4 "
+                      "(\"get\"); each screened by host\n"),
+            std::string::npos)
+      << dump;
+  EXPECT_NE(dump.find("  deny by tool: 2 rules under 1 key; 2.0 a key on average, at most 2 "
+                      "(\"put\")\n"),
+            std::string::npos)
+      << dump;
+  size_t compared = 0;
+  for (const char* tool : {"get", "put", "del"}) {
+    for (const char* host_field :
+         {R"("host": "api.example.com",)", R"("host": "api.example.co",)",
+          R"("host": "x.svc.example.net",)", R"("host": "x.svc.example.nex",)",
+          R"("host": "db-1.example.org",)", R"("host": "db-1.example.orX",)",
+          R"("host": "a.io",)", R"("host": "io",)", R"("host": "admin.example.com",)",
+          R"("host": "vault.example.com",)", R"("host": 7,)", ""}) {
+      for (const char* path : {"/internal/keys", "/public"}) {
+        for (int port : {1, 5}) {
+          const std::string json = absl::StrCat(R"({"tool": ")", tool, R"(", )", host_field,
+                                                R"( "path": ")", path, R"(", "port": )", port,
+                                                "}");
+          EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
+                    Record(*policy, json, Evaluator::kReference))
+              << json;
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3u * 12 * 2 * 2);
+}
+
 // A listed rule whose first test compares a scalar with a constant is
 // skipped when the request's value fails it (kScreenInteger,
 // kScreenNumber), and only then: at every boundary, for `!=` and for a NaN
