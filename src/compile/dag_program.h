@@ -389,7 +389,6 @@ struct GuardIndex {
 
 inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }
 
-// The rules of one effect, split by how a request finds them.
 // An unguarded entry whose screen is a compare (kScreenInteger,
 // kScreenNumber) other than `!=`, held apart from its ListedRule as the
 // closed interval of values that make the compare true: a decision tests
@@ -409,6 +408,7 @@ struct ScreenedCompare {
   bool number = false;
 };
 
+// The rules of one effect, split by how a request finds them.
 struct EffectPlan {
   // Visited for every request: its first entries summarised in `compares`
   // (in the same order), then `uncompared`, the rest.
