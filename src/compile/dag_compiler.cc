@@ -1191,7 +1191,7 @@ class DagCompiler {
   // as the rest stay, and records them in `plan->compares`. The order of an
   // unguarded list decides nothing: a decision visits all of it, or stops
   // at any rule that applies.
-  void SummariseCompares(EffectPlan* plan) const {
+  void SummariseCompares(EffectPlan* plan) {
     const auto begin = program_->rule_lists_.begin() + plan->unguarded.begin;
     const auto end = program_->rule_lists_.begin() + plan->unguarded.end;
     const auto summarised = [](const ListedRule& listed) {

@@ -393,9 +393,9 @@ inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63
 // kScreenNumber) other than `!=`, held apart from its ListedRule as the
 // closed interval of values that make the compare true: a decision tests
 // every unguarded entry, and from this record the test is a subtraction
-// and a compare, without the entry's dispatch on its screen kind (~20 of
-// the ~30 instructions an entry cost). A NaN lies in no interval, as it
-// makes no ordering true.
+// and a compare, without the entry's dispatch on its screen kind (about
+// half of the ~33 instructions an entry cost). A NaN lies in no interval,
+// as it makes no ordering true.
 struct ScreenedCompare {
   // int, duration, enum: low..low+span as int64 (span unsigned, so that
   // value - low <= span is one compare). number: low_number..high_number.

@@ -483,6 +483,8 @@ class DagRun {
     return false;
   }
 
+  // Whether a present int or number lies in the compare's interval; a NaN
+  // fails both of a number's compares.
   static bool Within(const ScreenedCompare& compare, const Value& value) {
     if (compare.number) {
       return compare.low_number <= value.number && value.number <= compare.high_number;
