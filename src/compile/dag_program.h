@@ -411,7 +411,8 @@ struct ScreenedCompare {
 // The rules of one effect, split by how a request finds them.
 struct EffectPlan {
   // Visited for every request: its first entries summarised in `compares`
-  // (in the same order), then `uncompared`, the rest.
+  // (in the same order), then `uncompared`, the rest (kept, not derived
+  // per decision from the vector's size, a division by the record's).
   RuleRange unguarded;
   std::vector<ScreenedCompare> compares;
   RuleRange uncompared;

@@ -503,19 +503,27 @@ class DagRun {
     const Value& value = values_[index.text_screen_slot];
     if (value.state != ValueState::kPresent) return VisitRange(range, visit);
     const absl::string_view text = TextOf(value);
-    const ListedRule* rules = program_.rule_lists().data();
-    for (uint32_t i = range.begin; i < range.end; ++i) {
-      if (TextScreenRejects(rules[i], text)) continue;
-      if (visit(rules[i])) return true;
-    }
-    return false;
+    return VisitUnrejected(range, visit, [&](const ListedRule& listed) {
+      return TextScreenRejects(listed, text);
+    });
   }
 
   template <typename Visit>
   bool VisitRange(RuleRange range, Visit& visit) {
+    return VisitUnrejected(range, visit, [&](const ListedRule& listed) {
+      return listed.screen != 0 && ScreenRejects(listed);
+    });
+  }
+
+  // Calls `visit` on each entry of `range` that `rejects` does not rule
+  // out, until it returns true. Always inlined: left to g++, sharing the
+  // loop cost a 1,000-rule decision 3.7 more instructions than the two
+  // copies it replaces.
+  template <typename Visit, typename Rejects>
+  [[gnu::always_inline]] bool VisitUnrejected(RuleRange range, Visit& visit, Rejects rejects) {
     const ListedRule* rules = program_.rule_lists().data();
     for (uint32_t i = range.begin; i < range.end; ++i) {
-      if (rules[i].screen != 0 && ScreenRejects(rules[i])) continue;
+      if (rejects(rules[i])) continue;
       if (visit(rules[i])) return true;
     }
     return false;

@@ -396,6 +396,11 @@ TEST(DagEvaluator, UnguardedCompareIntervalsDecideAsTheReferenceAtEveryBound) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   size_t summarised = 0;
   size_t compared = 0;
+  const auto expect_same = [&](const Policy& policy, const Request& request,
+                               const std::string& what) {
+    ExpectSameAsReference(policy, request, what);
+    ++compared;
+  };
   for (const char* effect : {"deny", "allow"}) {
     // `effect` alone in a policy whose schema is `declaration`.
     const auto alone = [&](const char* declaration, const std::string& condition) {
@@ -416,9 +421,7 @@ TEST(DagEvaluator, UnguardedCompareIntervalsDecideAsTheReferenceAtEveryBound) {
                                     kMost}) {
           Request request(*policy);
           request.SetInt(port, value);
-          ExpectSameAsReference(*policy, request,
-                                absl::StrCat(effect, " ", condition, ": ", value));
-          ++compared;
+          expect_same(*policy, request, absl::StrCat(effect, " ", condition, ": ", value));
         }
         for (const char* json : {"{}", R"({"port": "high"})"}) {
           EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
@@ -435,9 +438,7 @@ TEST(DagEvaluator, UnguardedCompareIntervalsDecideAsTheReferenceAtEveryBound) {
                                    nan}) {
           Request request(*policy);
           request.SetNumber(score, value);
-          ExpectSameAsReference(*policy, request,
-                                absl::StrCat(effect, " ", condition, ": ", value));
-          ++compared;
+          expect_same(*policy, request, absl::StrCat(effect, " ", condition, ": ", value));
         }
       }
     }
