@@ -3,7 +3,6 @@
 namespace writ::internal {
 
 TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries) {
-  if (entries.empty()) return;
   // At most half full, so a probe that misses stops within a few slots.
   size_t capacity = 2;
   int bits = 1;
@@ -11,8 +10,9 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
     capacity *= 2;
     ++bits;
   }
-  slots_.resize(capacity);
+  slots_.assign(capacity, Slot{});
   shift_ = 64 - bits;
+  mask_ = capacity - 1;
   for (const auto& [key, range] : entries) {
     if (Find(key) != nullptr) continue;
     const uint64_t hash = HashText(key);

@@ -86,7 +86,10 @@ class IntegerKey {
 
 class TextTable {
  public:
-  TextTable() = default;
+  // Empty: two empty slots, so that a probe needs no check for an empty
+  // table (and the mask no division by the slot size): ~11 of the ~484
+  // instructions of a 1,000-rule decision, which probes two tables.
+  TextTable() : slots_(2) {}
   // Distinct keys; a key given twice keeps its first range.
   explicit TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries);
 
@@ -96,8 +99,7 @@ class TextTable {
   // As Find, `hash` being HashText(key): a caller probing two tables with
   // one text hashes it once.
   const RuleRange* Find(absl::string_view key, uint64_t hash) const {
-    if (slots_.empty()) return nullptr;
-    for (size_t at = hash >> shift_;; at = (at + 1) & (slots_.size() - 1)) {
+    for (size_t at = hash >> shift_;; at = (at + 1) & mask_) {
       const Slot& slot = slots_[at];
       if (slot.key_size == kEmpty) return nullptr;
       if (slot.hash == hash && slot.key_size == key.size() &&
@@ -129,9 +131,10 @@ class TextTable {
   };
   static_assert(sizeof(Slot) == 24, "a slot is three words");
 
-  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<Slot> slots_;  // a power of two (at least 2), at most half full
   std::string keys_;         // every key, one after another
-  int shift_ = 64;           // slot of a hash: its top bits
+  int shift_ = 63;           // slot of a hash: its top bits
+  size_t mask_ = 1;          // slots_.size() - 1
   size_t size_ = 0;
 };
 
