@@ -367,6 +367,7 @@ class DagCompiler {
       SummariseCompares(plan);
       for (GuardIndex& index : plan->indexes) MarkTextScreened(&index);
     }
+    IntervalBodyCompares();
     MarkMemoizedNodes();
     program_->decision_uses_memo_ = std::any_of(
         program_->body_tests_.begin(), program_->body_tests_.end(),
@@ -1249,15 +1250,49 @@ class DagCompiler {
       compare.high_number = above ? kInfinity : equal ? constant : next_down;
       return compare;
     }
-    const int64_t constant = std::bit_cast<int64_t>(listed.screen_word);
+    const IntInterval interval =
+        IntIntervalOf(outcomes, std::bit_cast<int64_t>(listed.screen_word));
+    if (interval.inverted) return std::nullopt;
+    compare.low = interval.low;
+    compare.span = interval.span;
+    return compare;
+  }
+
+  // The ints for which `value <ordering in outcomes> constant` holds: those
+  // in low .. low + span, or when `inverted` those outside it (`!=`, and a
+  // compare no int satisfies, inverted from every int).
+  struct IntInterval {
+    int64_t low = std::numeric_limits<int64_t>::min();
+    uint64_t span = std::numeric_limits<uint64_t>::max();
+    bool inverted = false;
+  };
+  static IntInterval IntIntervalOf(uint8_t outcomes, int64_t constant) {
     constexpr int64_t kLeast = std::numeric_limits<int64_t>::min();
     constexpr int64_t kMost = std::numeric_limits<int64_t>::max();
-    if (!equal && (below ? constant == kLeast : constant == kMost)) return std::nullopt;
+    const bool below = (outcomes & kLessBit) != 0;
+    const bool equal = (outcomes & kEqualBit) != 0;
+    const bool above = (outcomes & kGreaterBit) != 0;
+    if (below && above) return equal ? IntInterval{} : IntInterval{constant, 0, true};
+    if (!below && !above) {
+      return equal ? IntInterval{constant, 0, false} : IntInterval{.inverted = true};
+    }
+    if (!equal && (below ? constant == kLeast : constant == kMost)) return {.inverted = true};
     const int64_t low = below ? kLeast : equal ? constant : constant + 1;
     const int64_t high = above ? kMost : equal ? constant : constant - 1;
-    compare.low = low;
-    compare.span = static_cast<uint64_t>(high) - static_cast<uint64_t>(low);
-    return compare;
+    return {low, static_cast<uint64_t>(high) - static_cast<uint64_t>(low), false};
+  }
+
+  // Turns every body's int compares into kIntInterval tests; after the
+  // screens, which read their constants and outcomes.
+  void IntervalBodyCompares() {
+    for (CompactAtom& test : program_->body_tests_) {
+      if (test.test != AtomTest::kIntCompare) continue;
+      const IntInterval interval = IntIntervalOf(test.outcomes, test.integer);
+      test.test = AtomTest::kIntInterval;
+      test.integer = interval.low;
+      test.span = interval.span;
+      test.outcomes = interval.inverted != test.negated ? 1 : 0;
+    }
   }
 
   // kScreenInteger / kScreenNumber: a first test that compares a scalar
@@ -1338,7 +1373,8 @@ class DagCompiler {
     switch (test) {
       case AtomTest::kTextAffix:
       case AtomTest::kTextIn: return 0;
-      case AtomTest::kIntCompare: return 1;
+      case AtomTest::kIntCompare:
+      case AtomTest::kIntInterval: return 1;
       case AtomTest::kGeneral:
       case AtomTest::kPatternSet: return 3;
       default: return 2;

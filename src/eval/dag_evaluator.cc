@@ -113,15 +113,13 @@ class DagRun {
       }
       if (StringTestHolds(*test, TextOf(subject)) == test->negated) return Tristate::kFalse;
     }
-    for (; test != end && test->test == AtomTest::kIntCompare; ++test) {
+    for (; test != end && test->test == AtomTest::kIntInterval; ++test) {
       const Value& subject = values_[test->slot];
       if (subject.state != ValueState::kPresent) {
         result = Tristate::kUnknown;
         continue;
       }
-      if (HasOutcome(test->outcomes, subject.integer, test->integer) == test->negated) {
-        return Tristate::kFalse;
-      }
+      if (InInterval(*test, subject.integer) == test->outcomes) return Tristate::kFalse;
     }
     for (; test != end; ++test) {
       const Tristate value = DecideConjunct(*test);
@@ -235,6 +233,11 @@ class DagRun {
     return (outcomes >> ordering) & 1;
   }
 
+  // kIntInterval: whether `value` lies in the test's interval.
+  static bool InInterval(const CompactAtom& test, int64_t value) {
+    return static_cast<uint64_t>(value) - static_cast<uint64_t>(test.integer) <= test.span;
+  }
+
   // kTextAffix: `text` begins with the constant's prefix and ends with its
   // suffix, which do not overlap; for ==/!= the length is exact.
   static bool MatchesAffix(const CompactAtom& atom, absl::string_view text) {
@@ -279,6 +282,10 @@ class DagRun {
     switch (atom.test) {
       case AtomTest::kIntCompare:
         return FromBool(HasOutcome(atom.outcomes, subject.integer, atom.integer));
+      case AtomTest::kIntInterval:
+        // The atom's value: `outcomes` is the conjunct's inversion, which
+        // includes `negated`; DecideConjunct applies that again.
+        return FromBool(InInterval(atom, subject.integer) != (atom.outcomes != atom.negated));
       case AtomTest::kNumberCompare:
         // NaN is unordered: only != holds. (A constant is never NaN.)
         if (subject.number != subject.number) return FromBool(atom.op == Operator::kNotEqual);

@@ -450,6 +450,53 @@ TEST(DagEvaluator, UnguardedCompareIntervalsDecideAsTheReferenceAtEveryBound) {
   EXPECT_EQ(compared, 2u * 6 * (6 * 7 + 5 * 10));
 }
 
+// A rule body's int compares are decided as intervals (kIntInterval):
+// every operator, as the conjunct and negated (`unless`), constants and
+// values at both ends of the range, absent and wrong-typed values. The
+// compare is not the body's first test (`tool ==` is), so no screen
+// stands in front of it: the interval alone decides.
+TEST(DagEvaluator, BodyIntComparesDecideAsTheReferenceAtEveryBound) {
+  constexpr int64_t kLeast = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMost = std::numeric_limits<int64_t>::max();
+  size_t intervals = 0;
+  size_t compared = 0;
+  for (const char* effect : {"deny", "allow"}) {
+    for (const char* op : {"<", "<=", ">", ">=", "==", "!="}) {
+      for (const int64_t constant :
+           {kLeast + 1, int64_t{-1}, int64_t{0}, int64_t{7}, kMost - 1, kMost}) {
+        for (const char* joint : {" and ", " unless "}) {
+          const std::string condition =
+              absl::StrCat("when tool == \"t\"", joint, "port ", op, " ", constant);
+          auto policy = writ::test_support::CompileForTest(absl::StrCat(
+              "schema { tool: string; port: int; }\n", effect, " r ", condition, ";\n"));
+          for (const internal::CompactAtom& test : policy->dag()->body_tests()) {
+            intervals += test.test == internal::AtomTest::kIntInterval ? 1 : 0;
+          }
+          const AttributeHandle tool = *policy->FindAttribute("tool");
+          const AttributeHandle port = *policy->FindAttribute("port");
+          for (const int64_t value :
+               {kLeast, kLeast + 1, constant == kLeast ? kLeast : constant - 1, constant,
+                constant == kMost ? kMost : constant + 1, kMost - 1, kMost}) {
+            Request request(*policy);
+            request.SetString(tool, "t");
+            request.SetInt(port, value);
+            ExpectSameAsReference(*policy, request,
+                                  absl::StrCat(effect, " ", condition, ": ", value));
+            ++compared;
+          }
+          for (const char* json : {R"({"tool": "t"})", R"({"tool": "t", "port": "high"})"}) {
+            EXPECT_EQ(Record(*policy, json, Evaluator::kDag),
+                      Record(*policy, json, Evaluator::kReference))
+                << effect << " " << condition << ": " << json;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GE(intervals, 2u * 6 * 6 * 2);  // each rule's compare, in each list it is in
+  EXPECT_EQ(compared, 2u * 6 * 6 * 2 * 7);
+}
+
 // A listed rule whose first test is `tool in [...]` is skipped when the
 // tool's length is no member's or its leading bytes miss the members'
 // filter (kScreenMembers), and only then. One request object is reused,
