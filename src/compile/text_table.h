@@ -47,7 +47,12 @@ inline uint64_t HashText(absl::string_view text) {
   size_t size = text.size();
   uint64_t hash = mix(size + kMultiplier);
   uint64_t word = 0;
-  if (size >= 8) {
+  if (size > 8 && size <= 16) {
+    // Most tool and host names: the loop below, unrolled.
+    std::memcpy(&word, bytes, 8);
+    hash = mix(hash ^ word);
+    std::memcpy(&word, bytes + size - 8, 8);
+  } else if (size >= 8) {
     for (; size > 8; bytes += 8, size -= 8) {
       std::memcpy(&word, bytes, 8);
       hash = mix(hash ^ word);
