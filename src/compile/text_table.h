@@ -35,30 +35,40 @@ struct RuleRange {
 
 // A 64-bit hash of `text` that reads it a word at a time: the keys are
 // short (tool names, host names), so a few multiplies beat a general hash.
-// Not for untrusted keys in a mutable table: the table is built once from
-// the policy, and a request's text only chooses where to probe.
+// Each 8-byte word (the last one overlapping the one before) is multiplied
+// by its own odd constant, the products side by side, and their xor mixed
+// once: the probe waits on this hash, and chaining a mix per word had cost
+// a tool name three dependent multiplies. Not for untrusted keys in a
+// mutable table: the table is built once from the policy, and a request's
+// text only chooses where to probe.
 inline uint64_t HashText(absl::string_view text) {
   constexpr uint64_t kMultiplier = 0x9e3779b97f4a7c15ULL;
+  constexpr uint64_t kStep = 0x5851f42d4c957f2eULL;  // even: each multiplier stays odd
+  const auto word_at = [](const char* at) {
+    uint64_t word;
+    std::memcpy(&word, at, sizeof(word));
+    return word;
+  };
   const auto mix = [](uint64_t value) {
     value *= kMultiplier;
     return value ^ (value >> 29);
   };
   const char* bytes = text.data();
-  size_t size = text.size();
-  uint64_t hash = mix(size + kMultiplier);
-  uint64_t word = 0;
-  if (size > 8 && size <= 16) {
-    // Most tool and host names: the loop below, unrolled.
-    std::memcpy(&word, bytes, 8);
-    hash = mix(hash ^ word);
-    std::memcpy(&word, bytes + size - 8, 8);
-  } else if (size >= 8) {
-    for (; size > 8; bytes += 8, size -= 8) {
-      std::memcpy(&word, bytes, 8);
-      hash = mix(hash ^ word);
+  const size_t size = text.size();
+  if (size > 8 && size <= 16) {  // most tool and host names: the loop below, unrolled
+    return mix(size ^ word_at(bytes) * kMultiplier ^
+               word_at(bytes + size - 8) * (kMultiplier + kStep));
+  }
+  if (size >= 8) {
+    uint64_t products = size;
+    uint64_t multiplier = kMultiplier;
+    for (size_t at = 0; at + 8 < size; at += 8, multiplier += kStep) {
+      products ^= word_at(bytes + at) * multiplier;
     }
-    std::memcpy(&word, bytes + size - 8, 8);  // the last 8, overlapping
-  } else if (size >= 4) {
+    return mix(products ^ word_at(bytes + size - 8) * multiplier);
+  }
+  uint64_t word = 0;
+  if (size >= 4) {
     uint32_t first, last;
     std::memcpy(&first, bytes, 4);
     std::memcpy(&last, bytes + size - 4, 4);
@@ -68,7 +78,7 @@ inline uint64_t HashText(absl::string_view text) {
            static_cast<uint64_t>(static_cast<unsigned char>(bytes[size / 2])) << 8 |
            static_cast<uint64_t>(static_cast<unsigned char>(bytes[size - 1])) << 16;
   }
-  return mix(hash ^ word);
+  return mix(size ^ word * kMultiplier);
 }
 
 // The key an int or duration value is filed under in a TextTable: its 8

@@ -2,6 +2,7 @@
 // other text found, whatever the keys' lengths and shared bytes.
 #include "src/compile/text_table.h"
 
+#include <cmath>
 #include <set>
 #include <string>
 #include <utility>
@@ -58,6 +59,28 @@ TEST(TextTable, FindsEveryKeyAndNothingElse) {
     }
   }
   EXPECT_GT(misses, 10000u);
+}
+
+// The top bits of HashText (a table's slot) spread names that share long
+// prefixes and suffixes, at every length a word-at-a-time hash treats
+// apart (under 8, 9 to 16, longer), as well as random hashes would: the
+// distinct slots of n keys among m are close to m (1 - (1 - 1/m)^n).
+TEST(TextTable, HashTextSpreadsNamesThatShareAffixesOverTheSlots) {
+  std::vector<std::vector<std::string>> key_sets(4);
+  for (int i = 0; i < 3000; ++i) {
+    key_sets[0].push_back(absl::StrCat(i));                                // 1-4 bytes
+    key_sets[1].push_back(absl::StrCat("crm.r", i));                       // 6-9 bytes
+    key_sets[2].push_back(absl::StrCat("tool.", i, ".read"));              // 11-14 bytes
+    key_sets[3].push_back(absl::StrCat(".svc", i, ".corp.example.com"));  // 22-25 bytes
+  }
+  constexpr int kBits = 13;  // a half-full table's 8,192 slots
+  const double slots = 1 << kBits;
+  for (const std::vector<std::string>& keys : key_sets) {
+    std::set<uint64_t> used;
+    for (const std::string& key : keys) used.insert(HashText(key) >> (64 - kBits));
+    const double expected = slots * (1 - std::pow(1 - 1 / slots, keys.size()));
+    EXPECT_GT(used.size(), 0.97 * expected) << keys.front() << " .. " << keys.back();
+  }
 }
 
 // Default-constructed or built from no entries: a probe, whatever the
