@@ -150,7 +150,8 @@ class DagRun {
       // Equality first, outside the switch: the common index (the tool)
       // then costs no indirect jump (6 of ~570 instructions per decision).
       if (index.kind == GuardKind::kEquality) {
-        if (VisitKeyList(index, Lookup(index, value), visit)) return true;
+        const RuleRange range = Lookup(index, value);
+        if (!range.empty() && VisitKeyList(index, range, visit)) return true;
         continue;
       }
       bool stop = false;
