@@ -146,7 +146,8 @@ struct CompactAtom {
   uint32_t node = 0;       // in a rule body: the conjunct's node, which
                            // kGeneral evaluates through the node walk
   union {
-    int64_t integer = 0;  // kIntCompare, kBoolCompare; kTextIn: the first
+    int64_t integer = 0;  // kIntCompare, kBoolCompare; kIntInterval: the
+                          // interval's low end; kTextIn: the first
                           // member's index in list_members(); kPatternSet:
                           // the set's index in pattern_sets()
     double number;        // kNumberCompare

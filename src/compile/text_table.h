@@ -37,10 +37,11 @@ struct RuleRange {
 // short (tool names, host names), so a few multiplies beat a general hash.
 // Each 8-byte word (the last one overlapping the one before) is multiplied
 // by its own odd constant, the products side by side, and their xor mixed
-// once: the probe waits on this hash, and chaining a mix per word had cost
-// a tool name three dependent multiplies. Not for untrusted keys in a
-// mutable table: the table is built once from the policy, and a request's
-// text only chooses where to probe.
+// once: a mix chained per word cost a decision 4 more instructions for a
+// tool name and 10 for a 10,000-rule policy's host names, and made the
+// probe wait on dependent multiplies (which measured as little time).
+// Not for untrusted keys in a mutable table: the table is built once from
+// the policy, and a request's text only chooses where to probe.
 inline uint64_t HashText(absl::string_view text) {
   constexpr uint64_t kMultiplier = 0x9e3779b97f4a7c15ULL;
   constexpr uint64_t kStep = 0x5851f42d4c957f2eULL;  // even: each multiplier stays odd
