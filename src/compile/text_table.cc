@@ -17,7 +17,7 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
     if (Find(key) != nullptr) continue;
     const uint64_t hash = HashText(key);
     size_t at = hash >> shift_;
-    while (slots_[at].key_size != kEmpty) at = (at + 1) & (capacity - 1);
+    while (slots_[at].key_size != kEmpty) at = (at + 1) & mask_;
     slots_[at] = Slot{hash, static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()),
                       range};
     keys_ += key;
