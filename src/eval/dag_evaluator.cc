@@ -675,14 +675,7 @@ class DagConjunctOracle : public ConjunctOracle {
 };
 
 // Decision only: the first deny that applies decides; else the first allow.
-// Flattened: everything it calls that may be inlined is, into one function.
-// Left to g++, the allow plan's walk was split into a function of its own
-// with a second prologue, and which of the list walks stayed inline moved
-// with every change around them. Flattened, a decision takes 10, 12 and
-// 19 fewer instructions at 100, 1,000 and 10,000 rules than with the same
-// code left to g++ (exact counts; benchmarks/RESULTS.md, "The screen scan
-// as a leaf").
-[[gnu::flatten]] Decision DecideOnly(const DagProgram& program, DagRun& run) {
+Decision DecideOnly(const DagProgram& program, DagRun& run) {
   const bool deny_hit =
       run.VisitCandidates(program.deny_plan(), true, [&](const ListedRule& listed) {
         return run.EvaluateBody(listed.body) != Tristate::kFalse;
@@ -796,9 +789,18 @@ Decision FailClosed(std::vector<uint32_t>* determining_rules, Explanation* expla
 
 }  // namespace
 
-Decision DagEvaluate(const DagProgram& program, const Request& request,
-                     std::vector<uint32_t>* determining_rules,
-                     Explanation* explanation, ExplanationDetail detail) noexcept {
+// Flattened: everything it calls that may be inlined is, into one function
+// (EvaluateWithMemo, EvaluateBody and the screen scan stay calls). Left to
+// g++, DecideOnly was a call of its own and its allow plan's walk split
+// into a second function with a second prologue, and which of the list
+// walks stayed inline moved with every change around them. Flattened, a
+// decision takes 15, 16 and 22 fewer instructions at 100, 1,000 and
+// 10,000 rules (exact counts; benchmarks/RESULTS.md, "The screen scan as
+// a leaf").
+[[gnu::flatten]] Decision DagEvaluate(const DagProgram& program, const Request& request,
+                                      std::vector<uint32_t>* determining_rules,
+                                      Explanation* explanation,
+                                      ExplanationDetail detail) noexcept {
   // A decision-only run starts no memo when no body reads it: ~1 ns of a
   // ~35 ns decision (batch_hot at 100 rules 30.7-31.6 -> 29.8-30.1 ns;
   // ratio_hot/1000 1.68-1.69 -> 1.62-1.65x in slow mode). It does not
