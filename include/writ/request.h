@@ -93,7 +93,7 @@ class Request {
   // The text of a string attribute's slot.
   absl::string_view text(uint32_t slot) const;
   const internal::ValueDetail& detail(uint32_t slot) const;
-  internal::ValuesView values() const;
+  inline internal::ValuesView values() const;  // defined in src/io/value.h
   const internal::Schema& schema() const { return *schema_; }
   internal::ValueStore mutable_values();
 

@@ -118,10 +118,6 @@ const internal::ValueDetail& Request::detail(uint32_t slot) const {
   return details_[slot];
 }
 
-internal::ValuesView Request::values() const {
-  return {values_.data(), details_.data(), texts_.data()};
-}
-
 internal::ValueStore Request::mutable_values() {
   return internal::ValueStore(&values_, &details_, &texts_);
 }

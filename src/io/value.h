@@ -23,6 +23,7 @@
 
 #include "absl/strings/string_view.h"
 #include "src/internal/ip_address.h"
+#include "writ/request.h"
 
 namespace writ::internal {
 
@@ -92,6 +93,21 @@ struct ValuesView {
   // Only for a string attribute.
   absl::string_view text(uint32_t slot) const { return TextOf(values[slot], texts); }
 };
+
+}  // namespace writ::internal
+
+namespace writ {
+
+// Defined here, where ValuesView is, and inline: a decision reads it once,
+// and as a call it cost ~10 of the ~445 instructions of a 1,000-rule
+// decision.
+inline internal::ValuesView Request::values() const {
+  return {values_.data(), details_.data(), texts_.data()};
+}
+
+}  // namespace writ
+
+namespace writ::internal {
 
 // A request's values as typed assignment writes them: per slot a Value and
 // a ValueDetail, and the text arena. It does not own them (they are
