@@ -99,8 +99,10 @@ struct ValuesView {
 namespace writ {
 
 // Defined here, where ValuesView is, and inline: a decision reads it once,
-// and as a call it cost ~10 of the ~445 instructions of a 1,000-rule
-// decision.
+// and as a call into request.cc, its struct returned through the stack and
+// read back at once, it cost a 1,000-rule decision 4 more instructions and
+// ~6% of its time (benchmarks/RESULTS.md, "The screen scan as a leaf, one
+// flattened decision, the request view inline").
 inline internal::ValuesView Request::values() const {
   return {values_.data(), details_.data(), texts_.data()};
 }
