@@ -24,6 +24,7 @@
 // evaluated again (for `in`, a scan of the list) for a rule the index just
 // found. And(true, rest) is rest in Kleene logic, so nothing else changes.
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -368,6 +369,9 @@ class DagCompiler {
       for (GuardIndex& index : plan->indexes) MarkTextScreened(&index);
     }
     IntervalBodyCompares();
+    for (EffectPlan* plan : {&program_->deny_plan_, &program_->allow_plan_}) {
+      for (GuardIndex& index : plan->indexes) InlineKeyLists(&index);
+    }
     MarkMemoizedNodes();
     program_->decision_uses_memo_ = std::any_of(
         program_->body_tests_.begin(), program_->body_tests_.end(),
@@ -1227,6 +1231,39 @@ class DagCompiler {
     if (uniform && slot.has_value()) index->text_screen_slot = *slot;
   }
 
+  // Stores each key's list of a string-keyed index (kEquality on a string,
+  // kDotSuffix) inline after the key (InlineBody), once the entries and
+  // bodies are final. A decision then reads them where the probe's key
+  // compare has just read.
+  void InlineKeyLists(GuardIndex* index) const {
+    if (!IsStringKeyed(*index) || index->by_text.size() < InlineListsFromKeys()) return;
+    std::vector<std::pair<std::string, RuleRange>> entries;
+    std::vector<std::vector<uint64_t>> payloads;
+    index->by_text.ForEach([&](absl::string_view key, RuleRange range) {
+      entries.emplace_back(std::string(key), range);
+      payloads.push_back(InlineList(range));
+    });
+    index->by_text = TextTable(entries, payloads);
+  }
+
+  // The entries of `range`, each followed by its body, as words.
+  std::vector<uint64_t> InlineList(RuleRange range) const {
+    std::vector<uint64_t> words;
+    const auto append = [&](const void* object, size_t size) {
+      if (size == 0) return;
+      const size_t at = words.size();
+      words.resize(at + size / sizeof(uint64_t));
+      std::memcpy(words.data() + at, object, size);
+    };
+    for (uint32_t i = range.begin; i < range.end; ++i) {
+      const ListedRule& listed = program_->rule_lists_[i];
+      append(&listed, sizeof(listed));
+      append(program_->body_tests_.data() + listed.body.begin,
+             listed.body.size() * sizeof(CompactAtom));
+    }
+    return words;
+  }
+
   // The values that make a compare screen's compare true, as one closed
   // interval; none for `!=` (two intervals) and for a compare no value
   // satisfies (`<` the least int, `>` +inf), which stay in the list.
@@ -1388,6 +1425,16 @@ class DagCompiler {
   bool bare_lists_ = false;  // AddList without bodies (PlanWhyNot)
   std::vector<uint32_t> let_nodes_;  // kNoNode until compiled
 };
+
+namespace {
+std::atomic<size_t> inline_lists_from_keys{kInlineListsFromKeys};
+}  // namespace
+
+size_t InlineListsFromKeys() { return inline_lists_from_keys.load(std::memory_order_relaxed); }
+
+void SetInlineListsFromKeysForTesting(size_t keys) {
+  inline_lists_from_keys.store(keys, std::memory_order_relaxed);
+}
 
 std::shared_ptr<const DagProgram> CompileDag(std::shared_ptr<const CheckedPolicy> policy) {
   return DagCompiler(std::move(policy)).Run();

@@ -277,6 +277,7 @@ std::string IndexCost(const DagProgram& program, const GuardIndex& index) {
     absl::StrAppend(&line, "; each screened by ",
                     program.policy().schema->attributes[index.text_screen_slot].path);
   }
+  if (index.by_text.has_payloads()) absl::StrAppend(&line, "; lists inline after their keys");
   return line;
 }
 

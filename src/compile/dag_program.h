@@ -40,6 +40,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -181,6 +182,8 @@ struct CompactAtom {
   }
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
+static_assert(std::is_trivially_copyable_v<CompactAtom> && alignof(CompactAtom) <= 8,
+              "a CompactAtom is stored as words of a TextTable payload (InlineBody)");
 
 // Every `matches` atom and every `like` atom with more than one wildcard
 // (a single-star `like` is a kTextAffix test) over one string attribute,
@@ -238,6 +241,38 @@ struct ListedRule {
                              // kScreenNumber: the outcomes
 };
 static_assert(sizeof(ListedRule) == 32, "two list entries per cache line");
+
+// Only a string-keyed table (IsStringKeyed) of this many keys or more
+// stores its lists inline (InlineBody): a smaller one stays in cache, and
+// inline bodies put a list's entries further apart, so that scanning a
+// key's list touched more lines (ratio_hot/1000 1.36-1.40 -> 1.66-1.72x
+// with the 1,000-rule policy's 296-key tool table inline;
+// benchmarks/RESULTS.md, "Key lists inline").
+inline constexpr size_t kInlineListsFromKeys = 1024;
+// The number of keys from which CompileDag stores a table's lists inline:
+// kInlineListsFromKeys, unless a test has set another (0: every string
+// table's), so that small random policies exercise the inline walk too.
+size_t InlineListsFromKeys();
+void SetInlineListsFromKeysForTesting(size_t keys);
+
+// A key's list stored inline, as the payload of its key in a guard
+// index's TextTable (GuardIndex::by_text, when has_payloads()): each entry
+// a ListedRule followed by the CompactAtoms of its body (`body.size()` of
+// them; `body` still names them in body_tests() too), the entries in the
+// list's order. At 10,000 rules a probe for a host or a suffix is a cache
+// miss, and so were, one after the other, the list entry it led to and
+// the entry's body; inline, the key, its entries and their bodies are
+// read from consecutive lines.
+static_assert(sizeof(ListedRule) % sizeof(uint64_t) == 0 && alignof(ListedRule) <= 8 &&
+                  std::is_trivially_copyable_v<ListedRule>,
+              "a ListedRule is stored as words of a TextTable payload");
+inline const CompactAtom* InlineBody(const ListedRule* listed) {
+  return reinterpret_cast<const CompactAtom*>(listed + 1);
+}
+// The entry after `listed` in an inline list.
+inline const ListedRule* NextInline(const ListedRule* listed) {
+  return reinterpret_cast<const ListedRule*>(InlineBody(listed) + listed->body.size());
+}
 
 // ListedRule::screen bits. A screen rejects only a present value: an
 // absent or wrong-typed one leaves the test unknown, which a deny must
@@ -389,7 +424,9 @@ struct GuardIndex {
   // screened by its host.
   uint32_t text_screen_slot = kNoSlot;
   RuleRange all;
-  TextTable by_text;                 // kString, kInt, kDuration; kElement
+  TextTable by_text;                 // kString, kInt, kDuration; kElement (for a
+                                     // string-keyed one of InlineListsFromKeys()
+                                     // keys or more, with the lists inline)
   std::vector<RuleRange> by_member;  // kEnum, by index
   // kDotSuffix: bit min(length, 63) is set for every key length, so a
   // suffix of a length no key has is not hashed at all.
@@ -398,6 +435,14 @@ struct GuardIndex {
   CidrTable cidrs;             // kCidr
   PrefixTable prefixes;        // kPrefix
 };
+
+// Whether `index` is keyed by strings probed in its TextTable: a kEquality
+// index on a string attribute or a kDotSuffix one. Such a table of
+// InlineListsFromKeys() keys or more stores its lists inline (InlineBody).
+inline bool IsStringKeyed(const GuardIndex& index) {
+  return (index.kind == GuardKind::kEquality && index.type == TypeKind::kString) ||
+         index.kind == GuardKind::kDotSuffix;
+}
 
 inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }
 

@@ -2,7 +2,9 @@
 
 namespace writ::internal {
 
-TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries) {
+TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries,
+                     const std::vector<std::vector<uint64_t>>& payloads)
+    : has_payloads_(!payloads.empty()) {
   // At most half full, so a probe that misses stops within a few slots.
   size_t capacity = 2;
   int bits = 1;
@@ -13,17 +15,30 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
   slots_.assign(capacity, Slot{});
   shift_ = 64 - bits;
   mask_ = capacity - 1;
-  for (const auto& [key, range] : entries) {
-    if (Find(key) != nullptr) continue;
+  std::string bytes;  // the arena as bytes, while it grows
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& [key, range] = entries[i];
     const uint64_t hash = HashText(key);
     size_t at = hash >> shift_;
-    while (slots_[at].key_size != kEmpty) at = (at + 1) & mask_;
-    slots_[at] = Slot{hash, static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(key.size()),
+    bool repeated = false;
+    for (; slots_[at].key_size != kEmpty; at = (at + 1) & mask_) {
+      const Slot& slot = slots_[at];
+      repeated |= slot.hash == hash &&
+                  absl::string_view(bytes).substr(slot.key_offset, slot.key_size) == key;
+    }
+    if (repeated) continue;
+    slots_[at] = Slot{hash, static_cast<uint32_t>(bytes.size()), static_cast<uint32_t>(key.size()),
                       range};
-    keys_ += key;
+    bytes += key;
+    if (has_payloads_) {
+      bytes.resize((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t) * sizeof(uint64_t));
+      bytes.append(reinterpret_cast<const char*>(payloads[i].data()),
+                   payloads[i].size() * sizeof(uint64_t));
+    }
     ++size_;
   }
-  keys_.shrink_to_fit();
+  arena_.assign((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t), 0);
+  if (!bytes.empty()) std::memcpy(arena_.data(), bytes.data(), bytes.size());
 }
 
 }  // namespace writ::internal

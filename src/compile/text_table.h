@@ -108,7 +108,25 @@ class TextTable {
   // which probes two tables.
   TextTable() : TextTable(std::vector<std::pair<std::string, RuleRange>>{}) {}
   // Distinct keys; a key given twice keeps its first range.
-  explicit TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries);
+  explicit TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries)
+      : TextTable(entries, {}) {}
+  // As above, each key also with a *payload*, `payloads[i]` for
+  // `entries[i]` (empty: none for any key): words stored right after the
+  // key's bytes, so that a probe that finds the key has, in the lines it
+  // just read to compare it, what its caller needs next (a key's rule list
+  // with the rules' bodies: InlineBody in dag_program.h). In a large table the
+  // slot, the key and what the key leads to are each a cache miss, one
+  // waiting on the other.
+  TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries,
+            const std::vector<std::vector<uint64_t>>& payloads);
+
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t key_offset = 0;  // in bytes, into arena_
+    uint32_t key_size = kEmpty;
+    RuleRange range;
+  };
+  static_assert(sizeof(Slot) == 24, "a slot is three words");
 
   // The range filed under `key`, or nullptr.
   const RuleRange* Find(absl::string_view key) const { return Find(key, HashText(key)); }
@@ -116,14 +134,30 @@ class TextTable {
   // As Find, `hash` being HashText(key): a caller probing two tables with
   // one text hashes it once.
   const RuleRange* Find(absl::string_view key, uint64_t hash) const {
+    const Slot* slot = FindSlot(key, hash);
+    return slot == nullptr ? nullptr : &slot->range;
+  }
+
+  // The slot of `key`, or nullptr; with its range and, through Payload,
+  // its payload.
+  const Slot* FindSlot(absl::string_view key, uint64_t hash) const {
     for (size_t at = hash >> shift_;; at = (at + 1) & mask_) {
       const Slot& slot = slots_[at];
       if (slot.key_size == kEmpty) return nullptr;
       if (slot.hash == hash && slot.key_size == key.size() &&
-          BytesEqual(keys_.data() + slot.key_offset, key.data(), key.size())) {
-        return &slot.range;
+          BytesEqual(KeyBytes(slot), key.data(), key.size())) {
+        return &slot;
       }
     }
+  }
+
+  // Whether the keys have payloads.
+  bool has_payloads() const { return has_payloads_; }
+  // The payload of a slot FindSlot returned, when has_payloads(): the
+  // words after its key's bytes (padded to a word).
+  const uint64_t* Payload(const Slot& slot) const {
+    return arena_.data() + (slot.key_offset + slot.key_size + sizeof(uint64_t) - 1) /
+                               sizeof(uint64_t);
   }
 
   size_t size() const { return size_; }
@@ -133,23 +167,22 @@ class TextTable {
   void ForEach(Visit visit) const {
     for (const Slot& slot : slots_) {
       if (slot.key_size == kEmpty) continue;
-      visit(absl::string_view(keys_.data() + slot.key_offset, slot.key_size), slot.range);
+      visit(absl::string_view(KeyBytes(slot), slot.key_size), slot.range);
     }
   }
 
  private:
   static constexpr uint32_t kEmpty = 0xffffffffu;
 
-  struct Slot {
-    uint64_t hash = 0;
-    uint32_t key_offset = 0;
-    uint32_t key_size = kEmpty;
-    RuleRange range;
-  };
-  static_assert(sizeof(Slot) == 24, "a slot is three words");
+  const char* KeyBytes(const Slot& slot) const {
+    return reinterpret_cast<const char*>(arena_.data()) + slot.key_offset;
+  }
 
   std::vector<Slot> slots_;  // a power of two (at least 2), at most half full
-  std::string keys_;         // every key, one after another
+  // Every key, one after another, each followed by its payload from the
+  // next word boundary on (keys without payloads are not padded).
+  std::vector<uint64_t> arena_;
+  bool has_payloads_ = false;
   int shift_ = 63;           // slot of a hash: its top bits
   size_t mask_ = 1;          // slots_.size() - 1, for the probe
   size_t size_ = 0;

@@ -87,7 +87,8 @@ class DagRun {
 
   Tristate RuleCondition(uint32_t rule) { return Evaluate(program_.rules()[rule].condition); }
 
-  // A listed rule's condition, from its body (ListedRule::body): the same
+  // A listed rule's condition, from its body (ListedRule::body, at `test`
+  // in body_tests() or inline after the entry: InlineBody): the same
   // Kleene `and` as ComputeConnective over the same conjuncts. Kept out of
   // line: g++ inlined it into the four rule-list walks once the string
   // tests became one (kTextAffix), and that measured 54 -> 63 ns per
@@ -99,10 +100,9 @@ class DagRun {
   // negation, as DecideConjunct does for the rest. ~30 of the ~620
   // instructions of a 1,000-rule decision (benchmarks/RESULTS.md, "Body
   // loops by test").
-  [[gnu::noinline]] Tristate EvaluateBody(RuleRange body) {
+  [[gnu::noinline]] Tristate EvaluateBody(const CompactAtom* test, uint32_t size) {
     Tristate result = Tristate::kTrue;
-    const CompactAtom* test = program_.body_tests().data() + body.begin;
-    const CompactAtom* const end = program_.body_tests().data() + body.end;
+    const CompactAtom* const end = test + size;
     // An absent or wrong-typed subject leaves its test, negated or not,
     // unknown; a present one decides it.
     for (; test != end && IsStringTest(test->test); ++test) {
@@ -129,9 +129,10 @@ class DagRun {
     return result;
   }
 
-  // Calls `visit(listed)` on every rule of `plan` that the request's values
-  // leave possible, until it returns true. `listed.body` decides the rule
-  // as found: equal, on this request, to its whole condition.
+  // Calls `visit(listed, body)` on every rule of `plan` that the request's
+  // values leave possible, until it returns true. `listed.body`, whose
+  // tests start at `body`, decides the rule as found: equal, on this
+  // request, to its whole condition.
   // `unknown_guard_applies`: whether
   // a rule whose guard is unknown (attribute absent or wrong-typed) can
   // still apply, as a deny can.
@@ -150,6 +151,14 @@ class DagRun {
       // Equality first, outside the switch: the common index (the tool)
       // then costs no indirect jump (6 of ~570 instructions per decision).
       if (index.kind == GuardKind::kEquality) {
+        if (index.by_text.has_payloads()) {  // a large string table
+          const absl::string_view text = TextOf(value);
+          if (VisitInlineList(index, index.by_text.FindSlot(text, HashOf(index.slot, text)),
+                              visit)) {
+            return true;
+          }
+          continue;
+        }
         const RuleRange range = Lookup(index, value);
         if (!range.empty() && VisitKeyList(index, range, visit)) return true;
         continue;
@@ -473,7 +482,14 @@ class DagRun {
     for (size_t dot = text.find('.'); dot != absl::string_view::npos;
          dot = text.find('.', dot + 1)) {
       if ((index.key_lengths & KeyLengthBit(text.size() - dot)) == 0) continue;
-      const RuleRange* found = index.by_text.Find(text.substr(dot));
+      const absl::string_view suffix = text.substr(dot);
+      if (index.by_text.has_payloads()) {
+        if (VisitInlineList(index, index.by_text.FindSlot(suffix, HashText(suffix)), visit)) {
+          return true;
+        }
+        continue;
+      }
+      const RuleRange* found = index.by_text.Find(suffix);
       if (found != nullptr && VisitKeyList(index, *found, visit)) return true;
     }
     return false;
@@ -486,7 +502,8 @@ class DagRun {
     for (const ScreenedCompare& compare : compares) {
       const Value& value = values_[compare.slot];
       if (value.state == ValueState::kPresent && !Within(compare, value)) continue;
-      if (visit(program_.rule_lists()[compare.entry])) return true;
+      const ListedRule& listed = program_.rule_lists()[compare.entry];
+      if (visit(listed, BodyOf(listed))) return true;
     }
     return false;
   }
@@ -499,6 +516,31 @@ class DagRun {
     }
     return static_cast<uint64_t>(value.integer) - static_cast<uint64_t>(compare.low) <=
            compare.span;
+  }
+
+  // An entry's body in body_tests() (ListedRule::body).
+  const CompactAtom* BodyOf(const ListedRule& listed) const {
+    return program_.body_tests().data() + listed.body.begin;
+  }
+
+  // The list of the key a probe of a table with payloads found (or none,
+  // when `found` is null): inline after the key (InlineBody). Lists there
+  // are short (a host's or a suffix's rules), so each entry is screened
+  // here rather than by the leaf scan the long ones take.
+  template <typename Visit>
+  bool VisitInlineList(const GuardIndex& index, const TextTable::Slot* found, Visit& visit) {
+    if (found == nullptr) return false;
+    const auto* listed = reinterpret_cast<const ListedRule*>(index.by_text.Payload(*found));
+    const Value* screened = index.text_screen_slot == GuardIndex::kNoSlot
+                                ? nullptr
+                                : &values_[index.text_screen_slot];
+    if (screened != nullptr && screened->state != ValueState::kPresent) screened = nullptr;
+    for (uint32_t left = found->range.size(); left != 0; --left, listed = NextInline(listed)) {
+      const bool rejected = screened != nullptr ? TextScreenRejects(*listed, TextOf(*screened))
+                                                : listed->screen != 0 && ScreenRejects(*listed);
+      if (!rejected && visit(*listed, InlineBody(listed))) return true;
+    }
+    return false;
   }
 
   // A key's list of `index`: when each entry is screened by a string test
@@ -515,7 +557,7 @@ class DagRun {
     for (const ListedRule* listed = program_.rule_lists().data() + range.begin;; ++listed) {
       listed = FirstPassingTextScreen(listed, end, text);
       if (listed == end) return false;
-      if (visit(*listed)) return true;
+      if (visit(*listed, BodyOf(*listed))) return true;
     }
   }
 
@@ -542,7 +584,7 @@ class DagRun {
     const ListedRule* rules = program_.rule_lists().data();
     for (uint32_t i = range.begin; i < range.end; ++i) {
       if (rules[i].screen != 0 && ScreenRejects(rules[i])) continue;
-      if (visit(rules[i])) return true;
+      if (visit(rules[i], BodyOf(rules[i]))) return true;
     }
     return false;
   }
@@ -657,10 +699,11 @@ class DagConjunctOracle : public ConjunctOracle {
     thread_local std::vector<uint32_t> near;  // keeps its capacity
     if (!near_found_) {
       near.clear();
-      run_.VisitCandidates(program_.why_not_plan(), false, [&](const ListedRule& listed) {
-        near.push_back(listed.rule);
-        return false;
-      });
+      run_.VisitCandidates(program_.why_not_plan(), false,
+                           [&](const ListedRule& listed, const CompactAtom*) {
+                             near.push_back(listed.rule);
+                             return false;
+                           });
       std::sort(near.begin(), near.end());
       near.erase(std::unique(near.begin(), near.end()), near.end());
       near_found_ = true;
@@ -676,14 +719,14 @@ class DagConjunctOracle : public ConjunctOracle {
 
 // Decision only: the first deny that applies decides; else the first allow.
 Decision DecideOnly(const DagProgram& program, DagRun& run) {
-  const bool deny_hit =
-      run.VisitCandidates(program.deny_plan(), true, [&](const ListedRule& listed) {
-        return run.EvaluateBody(listed.body) != Tristate::kFalse;
+  const bool deny_hit = run.VisitCandidates(
+      program.deny_plan(), true, [&](const ListedRule& listed, const CompactAtom* body) {
+        return run.EvaluateBody(body, listed.body.size()) != Tristate::kFalse;
       });
   if (deny_hit) return Combine(program.policy(), true, false);
-  const bool allow_hit =
-      run.VisitCandidates(program.allow_plan(), false, [&](const ListedRule& listed) {
-        return run.EvaluateBody(listed.body) == Tristate::kTrue;
+  const bool allow_hit = run.VisitCandidates(
+      program.allow_plan(), false, [&](const ListedRule& listed, const CompactAtom* body) {
+        return run.EvaluateBody(body, listed.body.size()) == Tristate::kTrue;
       });
   return Combine(program.policy(), false, allow_hit);
 }
@@ -705,16 +748,18 @@ Decision DecideWithRules(const DagProgram& program, DagRun& run,
     determining->push_back(rule);
     if (explaining) PrefetchRecord(program.policy().rules[rule]);
   };
-  run.VisitCandidates(program.deny_plan(), true, [&](const ListedRule& listed) {
-    if (run.EvaluateBody(listed.body) != Tristate::kFalse) found(listed.rule);
-    return false;
-  });
+  run.VisitCandidates(
+      program.deny_plan(), true, [&](const ListedRule& listed, const CompactAtom* body) {
+        if (run.EvaluateBody(body, listed.body.size()) != Tristate::kFalse) found(listed.rule);
+        return false;
+      });
   const bool deny_hit = !determining->empty();
   if (!deny_hit) {
-    run.VisitCandidates(program.allow_plan(), false, [&](const ListedRule& listed) {
-      if (run.EvaluateBody(listed.body) == Tristate::kTrue) found(listed.rule);
-      return false;
-    });
+    run.VisitCandidates(
+        program.allow_plan(), false, [&](const ListedRule& listed, const CompactAtom* body) {
+          if (run.EvaluateBody(body, listed.body.size()) == Tristate::kTrue) found(listed.rule);
+          return false;
+        });
   }
   // A rule filed under several set members is found once per element that
   // hits one (GuardKind::kElement).

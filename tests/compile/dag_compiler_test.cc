@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/compile_for_test.h"
@@ -90,6 +91,80 @@ TEST(DagCompiler, ConstantsAndDoubleNegationFold) {
   }
   EXPECT_EQ(program.nodes()[program.rules()[2].condition].kind, NodeKind::kFalse);
   EXPECT_EQ(program.nodes()[program.rules()[3].condition].kind, NodeKind::kTrue);
+}
+
+// The entries of `range` and their bodies, as a walk over the inline list
+// of `index`'s key `key` must find them.
+void ExpectInlineListIsTheList(const DagProgram& program, const GuardIndex& index,
+                               absl::string_view key) {
+  const TextTable::Slot* slot = index.by_text.FindSlot(key, HashText(key));
+  ASSERT_NE(slot, nullptr) << key;
+  const auto* listed = reinterpret_cast<const ListedRule*>(index.by_text.Payload(*slot));
+  for (uint32_t i = slot->range.begin; i < slot->range.end; ++i, listed = NextInline(listed)) {
+    const ListedRule& expected = program.rule_lists()[i];
+    EXPECT_EQ(std::memcmp(listed, &expected, sizeof(expected)), 0) << key << " entry " << i;
+    EXPECT_EQ(std::memcmp(InlineBody(listed), program.body_tests().data() + expected.body.begin,
+                          expected.body.size() * sizeof(CompactAtom)),
+              0)
+        << key << " entry " << i;
+  }
+}
+
+// Sets the inline-list threshold for one test, and puts it back.
+class InlineListsFrom {
+ public:
+  explicit InlineListsFrom(size_t keys) { SetInlineListsFromKeysForTesting(keys); }
+  ~InlineListsFrom() { SetInlineListsFromKeysForTesting(kInlineListsFromKeys); }
+};
+
+TEST(DagCompiler, LargeStringTablesStoreEachKeysListAfterTheKey) {
+  std::string body;
+  for (size_t i = 0; i < kInlineListsFromKeys; ++i) {
+    absl::StrAppend(&body, "allow r", i, " when host == \"h", i, ".example.com\" and tool == \"t",
+                    i % 7, "\" and port <= ", i % 5, ";\n");
+  }
+  absl::StrAppend(&body, "allow late when host == \"h3.example.com\" and approved;\n");
+  auto large = CompileOrDie(body);
+  ASSERT_NE(large, nullptr);
+  const GuardIndex& by_host = large->dag()->allow_plan().indexes.at(0);
+  EXPECT_EQ(by_host.by_text.size(), kInlineListsFromKeys);
+  ASSERT_TRUE(by_host.by_text.has_payloads());
+  ExpectInlineListIsTheList(*large->dag(), by_host, "h3.example.com");  // two entries
+  ExpectInlineListIsTheList(*large->dag(), by_host, "h1000.example.com");
+  EXPECT_THAT(large->DumpDag("text"), HasSubstr("; lists inline after their keys"));
+  // One key fewer: the table stays as it was.
+  auto small = CompileOrDie(
+      "allow one when host == \"h1.example.com\" and tool == \"t\";\n"
+      "allow two when host in [\"h2.example.com\", \"h3.example.com\"];\n");
+  ASSERT_NE(small, nullptr);
+  EXPECT_FALSE(small->dag()->allow_plan().indexes.at(0).by_text.has_payloads());
+  EXPECT_THAT(small->DumpDag("text"), Not(HasSubstr("inline")));
+}
+
+TEST(DagCompiler, EveryStringTableInlineWhenATestAsks) {
+  const InlineListsFrom every(0);
+  auto policy = CompileOrDie(R"(
+    allow read when tool in ["get", "head"] and port == 443;
+    allow write when tool == "post" and approved;
+    allow mail when host ends_with ".mail.example.com" and approved;
+    allow any when port == 80;
+    deny guarded when tool == "get" and score > 0.5;
+  )");
+  ASSERT_NE(policy, nullptr);
+  const DagProgram& program = *policy->dag();
+  size_t inline_tables = 0;
+  for (const EffectPlan* plan : {&program.deny_plan(), &program.allow_plan()}) {
+    for (const GuardIndex& index : plan->indexes) {
+      const bool string_keyed = IsStringKeyed(index);
+      EXPECT_EQ(index.by_text.has_payloads(), string_keyed);
+      if (!string_keyed) continue;
+      ++inline_tables;
+      index.by_text.ForEach([&](absl::string_view key, RuleRange) {
+        ExpectInlineListIsTheList(program, index, key);
+      });
+    }
+  }
+  EXPECT_EQ(inline_tables, 3u);  // allow by tool, allow by host suffix, deny by tool
 }
 
 TEST(DagCompiler, EqualityGuardsIndexRulesByValue) {

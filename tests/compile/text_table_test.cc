@@ -3,6 +3,7 @@
 #include "src/compile/text_table.h"
 
 #include <cmath>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
@@ -117,6 +118,34 @@ TEST(TextTable, ForEachVisitsEveryEntryOnce) {
     EXPECT_TRUE(seen.insert(std::string(key)).second);
   });
   EXPECT_EQ(seen, (std::set<std::string>{"a", "bb", "ccc"}));
+}
+
+// Each key's payload is found after it, whatever the key's length (the
+// payload starts at the next word boundary), and a repeated key keeps its
+// first payload with its first range.
+TEST(TextTable, EveryKeyFindsItsOwnPayload) {
+  std::vector<std::pair<std::string, RuleRange>> entries;
+  std::vector<std::vector<uint64_t>> payloads;
+  for (size_t length = 0; length <= 20; ++length) {
+    entries.emplace_back(std::string(length, 'k'), RangeOf(length));
+    payloads.push_back(std::vector<uint64_t>(length % 3 + 1, 1000 + length));
+  }
+  entries.emplace_back("kkk", RangeOf(99));
+  payloads.push_back({99});
+  const TextTable table(entries, payloads);
+  ASSERT_TRUE(table.has_payloads());
+  EXPECT_EQ(table.size(), 21u);
+  for (size_t length = 0; length <= 20; ++length) {
+    const std::string key(length, 'k');
+    const TextTable::Slot* slot = table.FindSlot(key, HashText(key));
+    ASSERT_NE(slot, nullptr) << length;
+    EXPECT_EQ(slot->range.begin, length);
+    const uint64_t* payload = table.Payload(*slot);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(payload) % alignof(uint64_t), 0u);
+    for (size_t i = 0; i < length % 3 + 1; ++i) EXPECT_EQ(payload[i], 1000 + length) << length;
+  }
+  EXPECT_FALSE(TextTable(entries).has_payloads());
+  EXPECT_EQ(TextTable(entries).Find("kkk")->begin, 3u);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "src/compile/dag_program.h"
 #include "tests/differential/random_policy.h"
 #include "writ/policy.h"
 #include "writ/request.h"
@@ -235,6 +236,30 @@ TEST(DagVersusReference, SameRecordOnPoliciesOfManyRules) {
   EXPECT_EQ(compared, kPolicies * kRequestsPerPolicy);
   EXPECT_GE(coverage.deny_thresholds, kPolicies / 4);
   EXPECT_GE(coverage.allow_thresholds, kPolicies / 4);
+}
+
+// With every string-keyed table's lists stored inline after their keys
+// (DagProgram's InlineBody), which CompileDag does only for tables of
+// kInlineListsFromKeys keys or more: no random policy has one, so without
+// this the inline walk would be compared on none.
+TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
+  constexpr uint64_t kOffset = 2000000;  // seeds apart from the other tests'
+  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  constexpr uint64_t kPolicies = 1000;
+  const auto rerun = [](uint64_t seed) {
+    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed - kOffset,
+                        " makes it this test's first policy");
+  };
+  struct EveryListInline {
+    EveryListInline() { internal::SetInlineListsFromKeysForTesting(0); }
+    ~EveryListInline() {
+      internal::SetInlineListsFromKeysForTesting(internal::kInlineListsFromKeys);
+    }
+  } every_list_inline;
+  IndexCoverage coverage;
+  size_t compared = CompareRandomPolicies(base, kPolicies / 2, 8, rerun, &coverage);
+  compared += CompareRandomPolicies(base + kPolicies / 2, kPolicies / 2, 120, rerun, &coverage);
+  EXPECT_EQ(compared, kPolicies * kRequestsPerPolicy);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, DagVersusReference, ::testing::Range(0, kShards));
