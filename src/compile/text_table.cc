@@ -1,5 +1,7 @@
 #include "src/compile/text_table.h"
 
+#include <algorithm>
+
 namespace writ::internal {
 
 TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries,
@@ -37,7 +39,10 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
     }
     ++size_;
   }
-  arena_.assign((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t), 0);
+  // At least one word, so that a key's bytes are never a null pointer,
+  // which memcmp must not be given even for an empty key (a table whose
+  // one key is "" had an empty arena).
+  arena_.assign(std::max<size_t>(1, (bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t)), 0);
   if (!bytes.empty()) std::memcpy(arena_.data(), bytes.data(), bytes.size());
 }
 
