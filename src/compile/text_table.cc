@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace writ::internal {
 
 TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries,
@@ -18,17 +20,13 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
   shift_ = 64 - bits;
   mask_ = capacity - 1;
   std::string bytes;  // the arena as bytes, while it grows
+  absl::flat_hash_set<absl::string_view> seen;  // keys of `entries`, which outlive it
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& [key, range] = entries[i];
+    if (!seen.insert(key).second) continue;
     const uint64_t hash = HashText(key);
     size_t at = hash >> shift_;
-    bool repeated = false;
-    for (; slots_[at].key_size != kEmpty; at = (at + 1) & mask_) {
-      const Slot& slot = slots_[at];
-      repeated |= slot.hash == hash &&
-                  absl::string_view(bytes).substr(slot.key_offset, slot.key_size) == key;
-    }
-    if (repeated) continue;
+    while (slots_[at].key_size != kEmpty) at = (at + 1) & mask_;
     slots_[at] = Slot{hash, static_cast<uint32_t>(bytes.size()), static_cast<uint32_t>(key.size()),
                       range};
     bytes += key;

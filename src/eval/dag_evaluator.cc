@@ -151,12 +151,13 @@ class DagRun {
       // Equality first, outside the switch: the common index (the tool)
       // then costs no indirect jump (6 of ~570 instructions per decision).
       if (index.kind == GuardKind::kEquality) {
-        if (index.by_text.has_payloads()) {  // a large string table
+        // A large string table, whose lists are inline. The others keep
+        // the lookup by range: with every string table through VisitKey,
+        // a hot 1,000-rule decision took ~1.4% more engine CPU
+        // (ratio_hot/1000, 7 fast-mode pairs), though 3 fewer instructions.
+        if (index.by_text.has_payloads()) {
           const absl::string_view text = TextOf(value);
-          if (VisitInlineList(index, index.by_text.FindSlot(text, HashOf(index.slot, text)),
-                              visit)) {
-            return true;
-          }
+          if (VisitKey(index, text, HashOf(index.slot, text), visit)) return true;
           continue;
         }
         const RuleRange range = Lookup(index, value);
@@ -483,14 +484,7 @@ class DagRun {
          dot = text.find('.', dot + 1)) {
       if ((index.key_lengths & KeyLengthBit(text.size() - dot)) == 0) continue;
       const absl::string_view suffix = text.substr(dot);
-      if (index.by_text.has_payloads()) {
-        if (VisitInlineList(index, index.by_text.FindSlot(suffix, HashText(suffix)), visit)) {
-          return true;
-        }
-        continue;
-      }
-      const RuleRange* found = index.by_text.Find(suffix);
-      if (found != nullptr && VisitKeyList(index, *found, visit)) return true;
+      if (VisitKey(index, suffix, HashText(suffix), visit)) return true;
     }
     return false;
   }
@@ -516,6 +510,18 @@ class DagRun {
     }
     return static_cast<uint64_t>(value.integer) - static_cast<uint64_t>(compare.low) <=
            compare.span;
+  }
+
+  // The list filed under `key` (whose HashText is `hash`) in a string-keyed
+  // index: inline after the key when its table has payloads, else in
+  // rule_lists().
+  template <typename Visit>
+  bool VisitKey(const GuardIndex& index, absl::string_view key, uint64_t hash, Visit& visit) {
+    if (index.by_text.has_payloads()) {
+      return VisitInlineList(index, index.by_text.FindSlot(key, hash), visit);
+    }
+    const RuleRange* found = index.by_text.Find(key, hash);
+    return found != nullptr && VisitKeyList(index, *found, visit);
   }
 
   // An entry's body in body_tests() (ListedRule::body).
