@@ -1232,7 +1232,7 @@ class DagCompiler {
   }
 
   // Stores each key's list of a string-keyed index (kEquality on a string,
-  // kDotSuffix) inline after the key (InlineBody), once the entries and
+  // kDotSuffix) inline after the key (InlineEntries), once the entries and
   // bodies are final. A decision then reads them where the probe's key
   // compare has just read.
   void InlineKeyLists(GuardIndex* index) const {
@@ -1246,7 +1246,7 @@ class DagCompiler {
     index->by_text = TextTable(entries, payloads);
   }
 
-  // The entries of `range`, each followed by its body, as words.
+  // The entries of `range`, then their bodies, as words (InlineEntries).
   std::vector<uint64_t> InlineList(RuleRange range) const {
     std::vector<uint64_t> words;
     const auto append = [&](const void* object, size_t size) {
@@ -1255,11 +1255,16 @@ class DagCompiler {
       words.resize(at + size / sizeof(uint64_t));
       std::memcpy(words.data() + at, object, size);
     };
+    uint32_t body_at = 0;  // among the inline bodies
     for (uint32_t i = range.begin; i < range.end; ++i) {
-      const ListedRule& listed = program_->rule_lists_[i];
+      ListedRule listed = program_->rule_lists_[i];
+      listed.body = {body_at, body_at + listed.body.size()};
+      body_at = listed.body.end;
       append(&listed, sizeof(listed));
-      append(program_->body_tests_.data() + listed.body.begin,
-             listed.body.size() * sizeof(CompactAtom));
+    }
+    for (uint32_t i = range.begin; i < range.end; ++i) {
+      const RuleRange body = program_->rule_lists_[i].body;
+      append(program_->body_tests_.data() + body.begin, body.size() * sizeof(CompactAtom));
     }
     return words;
   }

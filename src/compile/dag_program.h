@@ -183,7 +183,7 @@ struct CompactAtom {
 };
 static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache line");
 static_assert(std::is_trivially_copyable_v<CompactAtom> && alignof(CompactAtom) <= 8,
-              "a CompactAtom is stored as words of a TextTable payload (InlineBody)");
+              "a CompactAtom is stored as words of a TextTable payload (InlineBodies)");
 
 // Every `matches` atom and every `like` atom with more than one wildcard
 // (a single-star `like` is a kTextAffix test) over one string attribute,
@@ -243,7 +243,7 @@ struct ListedRule {
 static_assert(sizeof(ListedRule) == 32, "two list entries per cache line");
 
 // Only a string-keyed table (IsStringKeyed) of this many keys or more
-// stores its lists inline (InlineBody): a smaller one stays in cache, and
+// stores its lists inline (InlineEntries): a smaller one stays in cache, and
 // inline bodies put a list's entries further apart, so that scanning a
 // key's list touched more lines (ratio_hot/1000 1.36-1.40 -> 1.66-1.72x
 // with the 1,000-rule policy's 296-key tool table inline;
@@ -256,22 +256,25 @@ size_t InlineListsFromKeys();
 void SetInlineListsFromKeysForTesting(size_t keys);
 
 // A key's list stored inline, as the payload of its key in a guard
-// index's TextTable (GuardIndex::by_text, when has_payloads()): each entry
-// a ListedRule followed by the CompactAtoms of its body (`body.size()` of
-// them; `body` still names them in body_tests() too), the entries in the
-// list's order. At 10,000 rules a probe for a host or a suffix is a cache
-// miss, and so were, one after the other, the list entry it led to and
-// the entry's body; inline, the key, its entries and their bodies are
-// read from consecutive lines.
+// index's TextTable (GuardIndex::by_text, when has_payloads()): its entries
+// (ListedRule, in the list's order) one after another, then their bodies'
+// CompactAtoms; an inline entry's `body` is the place of its body among
+// those, not in body_tests(). At 10,000 rules a probe for a host or a
+// suffix is a cache miss, and so were, one after the other, the list entry
+// it led to and the entry's body; inline, the key, its entries and their
+// bodies are read from consecutive lines. The entries come first, so that
+// the screen of each, which rejects most of them (ListedRule), reads a
+// line or two after the key, and only the bodies of those it passes are
+// read after them.
 static_assert(sizeof(ListedRule) % sizeof(uint64_t) == 0 && alignof(ListedRule) <= 8 &&
                   std::is_trivially_copyable_v<ListedRule>,
               "a ListedRule is stored as words of a TextTable payload");
-inline const CompactAtom* InlineBody(const ListedRule* listed) {
-  return reinterpret_cast<const CompactAtom*>(listed + 1);
+inline const ListedRule* InlineEntries(const uint64_t* payload) {
+  return reinterpret_cast<const ListedRule*>(payload);
 }
-// The entry after `listed` in an inline list.
-inline const ListedRule* NextInline(const ListedRule* listed) {
-  return reinterpret_cast<const ListedRule*>(InlineBody(listed) + listed->body.size());
+// The bodies of an inline list of `count` entries at `payload`.
+inline const CompactAtom* InlineBodies(const uint64_t* payload, uint32_t count) {
+  return reinterpret_cast<const CompactAtom*>(InlineEntries(payload) + count);
 }
 
 // ListedRule::screen bits. A screen rejects only a present value: an
@@ -438,7 +441,7 @@ struct GuardIndex {
 
 // Whether `index` is keyed by strings probed in its TextTable: a kEquality
 // index on a string attribute or a kDotSuffix one. Such a table of
-// InlineListsFromKeys() keys or more stores its lists inline (InlineBody).
+// InlineListsFromKeys() keys or more stores its lists inline (InlineEntries).
 inline bool IsStringKeyed(const GuardIndex& index) {
   return (index.kind == GuardKind::kEquality && index.type == TypeKind::kString) ||
          index.kind == GuardKind::kDotSuffix;

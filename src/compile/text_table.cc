@@ -20,6 +20,12 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
   shift_ = 64 - bits;
   mask_ = capacity - 1;
   std::string bytes;  // the arena as bytes, while it grows
+  if (has_payloads_) {
+    size_t filter_bits = 64;
+    while (filter_bits < 16 * entries.size()) filter_bits *= 2;
+    filter_.assign(filter_bits / 64, 0);
+    filter_mask_ = filter_bits - 1;
+  }
   absl::flat_hash_set<absl::string_view> seen;  // keys of `entries`, which outlive it
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& [key, range] = entries[i];
@@ -31,6 +37,8 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
                       range};
     bytes += key;
     if (has_payloads_) {
+      const uint64_t bit = hash & filter_mask_;
+      filter_[bit / 64] |= uint64_t{1} << (bit % 64);
       bytes.resize((bytes.size() + sizeof(uint64_t) - 1) / sizeof(uint64_t) * sizeof(uint64_t));
       bytes.append(reinterpret_cast<const char*>(payloads[i].data()),
                    payloads[i].size() * sizeof(uint64_t));

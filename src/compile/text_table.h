@@ -114,9 +114,11 @@ class TextTable {
   // `entries[i]` (empty: none for any key): words stored right after the
   // key's bytes, so that a probe that finds the key has, in the lines it
   // just read to compare it, what its caller needs next (a key's rule list
-  // with the rules' bodies: InlineBody in dag_program.h). In a large table the
-  // slot, the key and what the key leads to are each a cache miss, one
-  // waiting on the other.
+  // and the rules' bodies: InlineEntries in dag_program.h). In a large table
+  // the slot, the key and what the key leads to are each a cache miss, one
+  // waiting on the other. Such a table also keeps a presence bitmap
+  // (MayHoldKey), so that most texts that are no key are turned away by one
+  // bit, without reading a slot.
   TextTable(const std::vector<std::pair<std::string, RuleRange>>& entries,
             const std::vector<std::vector<uint64_t>>& payloads);
 
@@ -151,6 +153,22 @@ class TextTable {
     }
   }
 
+  // As FindSlot, in a table with payloads (has_payloads()): such a table
+  // is large, and most texts a decision looks up there are no key of it
+  // (a host's dotted suffixes, one after another), so a bit per hash says
+  // first, from a bitmap small enough to stay in cache, whether the slot
+  // is worth reading: a slot of a table of thousands of keys is a cache
+  // miss.
+  const Slot* FindSlotWithPayload(absl::string_view key, uint64_t hash) const {
+    return MayHoldKey(hash) ? FindSlot(key, hash) : nullptr;
+  }
+  // False when no key of a table with payloads has the hash `hash`; true
+  // for every key's, and for ~1 in 16 of the rest.
+  bool MayHoldKey(uint64_t hash) const {
+    const uint64_t bit = hash & filter_mask_;
+    return (filter_[bit / 64] & (uint64_t{1} << (bit % 64))) != 0;
+  }
+
   // Whether the keys have payloads.
   bool has_payloads() const { return has_payloads_; }
   // The payload of a slot FindSlot returned, when has_payloads(): the
@@ -183,6 +201,12 @@ class TextTable {
   // next word boundary on (keys without payloads are not padded).
   std::vector<uint64_t> arena_;
   bool has_payloads_ = false;
+  // With payloads: bit `hash & filter_mask_` is set for each key's hash, in
+  // 16 bits or more a key (4 KB for 2,000 keys), so that a text that is no
+  // key finds its bit clear ~15 times in 16 (MayHoldKey). The slots use the
+  // hash's top bits, the bitmap its bottom ones.
+  std::vector<uint64_t> filter_;
+  uint64_t filter_mask_ = 0;
   int shift_ = 63;           // slot of a hash: its top bits
   size_t mask_ = 1;          // slots_.size() - 1, for the probe
   size_t size_ = 0;

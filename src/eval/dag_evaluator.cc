@@ -88,7 +88,7 @@ class DagRun {
   Tristate RuleCondition(uint32_t rule) { return Evaluate(program_.rules()[rule].condition); }
 
   // A listed rule's condition, from its body (ListedRule::body, at `test`
-  // in body_tests() or inline after the entry: InlineBody): the same
+  // in body_tests() or among an inline list's: InlineBodies): the same
   // Kleene `and` as ComputeConnective over the same conjuncts. Kept out of
   // line: g++ inlined it into the four rule-list walks once the string
   // tests became one (kTextAffix), and that measured 54 -> 63 ns per
@@ -518,7 +518,7 @@ class DagRun {
   template <typename Visit>
   bool VisitKey(const GuardIndex& index, absl::string_view key, uint64_t hash, Visit& visit) {
     if (index.by_text.has_payloads()) {
-      return VisitInlineList(index, index.by_text.FindSlot(key, hash), visit);
+      return VisitInlineList(index, index.by_text.FindSlotWithPayload(key, hash), visit);
     }
     const RuleRange* found = index.by_text.Find(key, hash);
     return found != nullptr && VisitKeyList(index, *found, visit);
@@ -530,21 +530,25 @@ class DagRun {
   }
 
   // The list of the key a probe of a table with payloads found (or none,
-  // when `found` is null): inline after the key (InlineBody). Lists there
-  // are short (a host's or a suffix's rules), so each entry is screened
-  // here rather than by the leaf scan the long ones take.
+  // when `found` is null): inline after the key (InlineEntries). Lists
+  // there are short (a host's or a suffix's rules), so each entry is
+  // screened here rather than by the leaf scan the long ones take.
   template <typename Visit>
   bool VisitInlineList(const GuardIndex& index, const TextTable::Slot* found, Visit& visit) {
     if (found == nullptr) return false;
-    const auto* listed = reinterpret_cast<const ListedRule*>(index.by_text.Payload(*found));
+    const uint64_t* payload = index.by_text.Payload(*found);
+    const uint32_t count = found->range.size();
+    const ListedRule* listed = InlineEntries(payload);
+    const ListedRule* const end = listed + count;
+    const CompactAtom* const bodies = InlineBodies(payload, count);
     const Value* screened = index.text_screen_slot == GuardIndex::kNoSlot
                                 ? nullptr
                                 : &values_[index.text_screen_slot];
     if (screened != nullptr && screened->state != ValueState::kPresent) screened = nullptr;
-    for (uint32_t left = found->range.size(); left != 0; --left, listed = NextInline(listed)) {
+    for (; listed != end; ++listed) {
       const bool rejected = screened != nullptr ? TextScreenRejects(*listed, TextOf(*screened))
                                                 : listed->screen != 0 && ScreenRejects(*listed);
-      if (!rejected && visit(*listed, InlineBody(listed))) return true;
+      if (!rejected && visit(*listed, bodies + listed->body.begin)) return true;
     }
     return false;
   }

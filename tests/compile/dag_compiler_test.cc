@@ -93,17 +93,25 @@ TEST(DagCompiler, ConstantsAndDoubleNegationFold) {
   EXPECT_EQ(program.nodes()[program.rules()[3].condition].kind, NodeKind::kTrue);
 }
 
-// The entries of `range` and their bodies, as a walk over the inline list
-// of `index`'s key `key` must find them.
+// The entries of `index`'s key `key`, then their bodies, as a walk over
+// its inline list must find them (InlineEntries): each entry as in
+// rule_lists() but for its body's place, which is among the inline bodies,
+// one body after another.
 void ExpectInlineListIsTheList(const DagProgram& program, const GuardIndex& index,
                                absl::string_view key) {
-  const TextTable::Slot* slot = index.by_text.FindSlot(key, HashText(key));
+  const TextTable::Slot* slot = index.by_text.FindSlotWithPayload(key, HashText(key));
   ASSERT_NE(slot, nullptr) << key;
-  const auto* listed = reinterpret_cast<const ListedRule*>(index.by_text.Payload(*slot));
-  for (uint32_t i = slot->range.begin; i < slot->range.end; ++i, listed = NextInline(listed)) {
-    const ListedRule& expected = program.rule_lists()[i];
+  const uint64_t* payload = index.by_text.Payload(*slot);
+  const ListedRule* listed = InlineEntries(payload);
+  const CompactAtom* bodies = InlineBodies(payload, slot->range.size());
+  uint32_t body_at = 0;
+  for (uint32_t i = slot->range.begin; i < slot->range.end; ++i, ++listed) {
+    ListedRule expected = program.rule_lists()[i];
+    const CompactAtom* expected_body = program.body_tests().data() + expected.body.begin;
+    expected.body = {body_at, body_at + expected.body.size()};
+    body_at = expected.body.end;
     EXPECT_EQ(std::memcmp(listed, &expected, sizeof(expected)), 0) << key << " entry " << i;
-    EXPECT_EQ(std::memcmp(InlineBody(listed), program.body_tests().data() + expected.body.begin,
+    EXPECT_EQ(std::memcmp(bodies + listed->body.begin, expected_body,
                           expected.body.size() * sizeof(CompactAtom)),
               0)
         << key << " entry " << i;

@@ -125,6 +125,38 @@ TEST(TextTable, ATableWhoseOnlyKeyIsEmptyFindsIt) {
   EXPECT_EQ(with_payload.Payload(*slot)[1], 8u);
 }
 
+// A table with payloads (a large one) answers a text that is no key from
+// its bitmap, without reading a slot, nearly every time; and finds every
+// key, whose bit is always set.
+TEST(TextTable, APayloadTableTurnsAwayTextsThatAreNoKeyBeforeItsSlots) {
+  std::vector<std::pair<std::string, RuleRange>> entries;
+  std::vector<std::vector<uint64_t>> payloads;
+  for (size_t service = 0; service < 3000; ++service) {
+    entries.emplace_back(absl::StrCat(".svc", service, ".corp.example.com"), RangeOf(service));
+    payloads.push_back({service});
+  }
+  const TextTable table(entries, payloads);
+  for (const auto& [key, range] : entries) {
+    EXPECT_TRUE(table.MayHoldKey(HashText(key))) << key;
+    const TextTable::Slot* slot = table.FindSlotWithPayload(key, HashText(key));
+    ASSERT_NE(slot, nullptr) << key;
+    EXPECT_EQ(table.Payload(*slot)[0], range.begin) << key;
+  }
+  size_t absent = 0, passed = 0;
+  for (size_t service = 0; service < 3000; ++service) {
+    for (const std::string& text :
+         {absl::StrCat(".svc", service + 3000, ".corp.example.com"),
+          absl::StrCat("api.svc", service, ".corp.example.com"),
+          absl::StrCat(".svc", service, ".example.com"), absl::StrCat(".svc", service)}) {
+      ++absent;
+      passed += table.MayHoldKey(HashText(text));
+      EXPECT_EQ(table.FindSlotWithPayload(text, HashText(text)), nullptr) << text;
+    }
+  }
+  // 16 bits or more a key: ~1 in 16 passes, and surely fewer than 1 in 8.
+  EXPECT_LT(passed * 8, absent);
+}
+
 TEST(TextTable, ForEachVisitsEveryEntryOnce) {
   const TextTable table({{"a", RangeOf(0)}, {"bb", RangeOf(1)}, {"ccc", RangeOf(2)}});
   std::set<std::string> seen;

@@ -239,7 +239,7 @@ TEST(DagVersusReference, SameRecordOnPoliciesOfManyRules) {
 }
 
 // With every string-keyed table's lists stored inline after their keys
-// (DagProgram's InlineBody), which CompileDag does only for tables of
+// (dag_program.h's InlineEntries), which CompileDag does only for tables of
 // kInlineListsFromKeys keys or more: no random policy has one, so without
 // this the inline walk would be compared on none.
 TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
