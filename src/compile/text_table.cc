@@ -20,12 +20,13 @@ TextTable::TextTable(const std::vector<std::pair<std::string, RuleRange>>& entri
   shift_ = 64 - bits;
   mask_ = capacity - 1;
   std::string bytes;  // the arena as bytes, while it grows
-  if (has_payloads_) {
-    size_t filter_bits = 64;
-    while (filter_bits < 16 * entries.size()) filter_bits *= 2;
-    filter_.assign(filter_bits / 64, 0);
-    filter_mask_ = filter_bits - 1;
-  }
+  // Without payloads one word of ones: MayHoldKey says yes to every hash,
+  // so that FindSlotWithPayload stays a plain FindSlot there rather than a
+  // read past an empty bitmap.
+  size_t filter_bits = 64;
+  while (has_payloads_ && filter_bits < 16 * entries.size()) filter_bits *= 2;
+  filter_.assign(filter_bits / 64, has_payloads_ ? 0 : ~uint64_t{0});
+  filter_mask_ = has_payloads_ ? filter_bits - 1 : 0;
   absl::flat_hash_set<absl::string_view> seen;  // keys of `entries`, which outlive it
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& [key, range] = entries[i];

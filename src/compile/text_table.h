@@ -163,7 +163,8 @@ class TextTable {
     return MayHoldKey(hash) ? FindSlot(key, hash) : nullptr;
   }
   // False when no key of a table with payloads has the hash `hash`; true
-  // for every key's, and for ~1 in 16 of the rest.
+  // for every key's, and for ~1 in 16 of the rest. Always true in a table
+  // without payloads.
   bool MayHoldKey(uint64_t hash) const {
     const uint64_t bit = hash & filter_mask_;
     return (filter_[bit / 64] & (uint64_t{1} << (bit % 64))) != 0;
@@ -204,7 +205,8 @@ class TextTable {
   // With payloads: bit `hash & filter_mask_` is set for each key's hash, in
   // 16 bits or more a key (4 KB for 2,000 keys), so that a text that is no
   // key finds its bit clear ~15 times in 16 (MayHoldKey). The slots use the
-  // hash's top bits, the bitmap its bottom ones.
+  // hash's top bits, the bitmap its bottom ones. Without payloads: one word
+  // of ones, mask 0.
   std::vector<uint64_t> filter_;
   uint64_t filter_mask_ = 0;
   int shift_ = 63;           // slot of a hash: its top bits

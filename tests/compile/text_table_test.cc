@@ -157,6 +157,24 @@ TEST(TextTable, APayloadTableTurnsAwayTextsThatAreNoKeyBeforeItsSlots) {
   EXPECT_LT(passed * 8, absent);
 }
 
+// FindSlotWithPayload on a table without payloads (or an empty one) is
+// FindSlot: its bitmap says yes to every hash, and is never read past.
+TEST(TextTable, ATableWithoutPayloadsLetsEveryTextPastItsBitmap) {
+  const TextTable empty;
+  const TextTable plain({{"crm.read", RangeOf(0)}, {"", RangeOf(1)}});
+  for (const absl::string_view text :
+       {"crm.read", "", "crm.write", "a.much.longer.text.than.a.word"}) {
+    EXPECT_TRUE(empty.MayHoldKey(HashText(text))) << text;
+    EXPECT_TRUE(plain.MayHoldKey(HashText(text))) << text;
+    EXPECT_EQ(empty.FindSlotWithPayload(text, HashText(text)), nullptr) << text;
+    EXPECT_EQ(plain.FindSlotWithPayload(text, HashText(text)),
+              plain.FindSlot(text, HashText(text)))
+        << text;
+  }
+  ASSERT_NE(plain.FindSlotWithPayload("crm.read", HashText("crm.read")), nullptr);
+  EXPECT_EQ(plain.FindSlotWithPayload("crm.read", HashText("crm.read"))->range.begin, 0u);
+}
+
 TEST(TextTable, ForEachVisitsEveryEntryOnce) {
   const TextTable table({{"a", RangeOf(0)}, {"bb", RangeOf(1)}, {"ccc", RangeOf(2)}});
   std::set<std::string> seen;
