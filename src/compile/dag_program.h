@@ -449,6 +449,44 @@ inline bool IsStringKeyed(const GuardIndex& index) {
 
 inline uint64_t KeyLengthBit(size_t length) { return uint64_t{1} << (length < 63 ? length : 63); }
 
+// The texts DotSuffixLengths reads: from one word to kDotScanLimit bytes.
+inline constexpr size_t kDotScanLimit = 62;
+inline bool DotScanFits(absl::string_view text) {
+  return text.size() >= sizeof(uint64_t) && text.size() <= kDotScanLimit;
+}
+
+// The lengths of `text`'s dotted suffixes (those that start at a '.'), as
+// KeyLengthBit's bits, for a text DotScanFits: so that a probe of a
+// kDotSuffix index takes `DotSuffixLengths(text) & key_lengths`, the
+// suffixes worth hashing, from a few word operations. Found with
+// string_view::find, a dot cost a call into memchr, and each dot a branch
+// on its suffix's length that a host name left to chance (~45 instructions
+// and ~1 mispredicted branch of a 10,000-rule decision; benchmarks/
+// RESULTS.md, "Branch-free probes"). Words at fixed offsets, overlapping
+// where the length is no multiple of 8: a dot seen twice sets its bit twice.
+inline uint64_t DotSuffixLengths(absl::string_view text) {
+  const char* const bytes = text.data();
+  const size_t size = text.size();
+  // Bit 7 - j for each '.' in byte j of the word at `at`, moved to bit
+  // size - at - j: the length of the suffix that starts there.
+  const auto lengths_in_word = [&](size_t at) {
+    constexpr uint64_t kLowBits = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t word;
+    std::memcpy(&word, bytes + at, sizeof(word));
+    const uint64_t others = word ^ 0x2e2e2e2e2e2e2e2eULL;  // a '.' becomes a zero byte
+    const uint64_t zero_bytes = ~(((others & kLowBits) + kLowBits) | others | kLowBits);
+    // 0x80 in each zero byte; the multiply gathers byte j's bit into bit
+    // 63 - j (no two partial products meet, so nothing carries).
+    const uint64_t reversed = ((zero_bytes >> 7) * 0x8040201008040201ULL) >> 56;
+    return reversed << (size - at - 7);
+  };
+  uint64_t lengths = lengths_in_word(0) | lengths_in_word(size - 8);
+  if (size <= 16) return lengths;
+  lengths |= lengths_in_word(8) | lengths_in_word(size - 16);
+  for (size_t at = 16; at + 16 < size; at += 8) lengths |= lengths_in_word(at);
+  return lengths;
+}
+
 // An unguarded entry whose screen is a compare (kScreenInteger,
 // kScreenNumber) other than `!=`, held apart from its ListedRule as the
 // closed interval of values that make the compare true: a decision tests

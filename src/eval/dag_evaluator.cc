@@ -1,6 +1,7 @@
 #include "src/eval/dag_evaluator.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <new>
 #include <optional>
@@ -480,6 +481,16 @@ class DagRun {
   // filed under; each rule has one key, so none is visited twice.
   template <typename Visit>
   bool VisitDotSuffixes(const GuardIndex& index, absl::string_view text, Visit& visit) {
+    if (DotScanFits(text)) {
+      // Longest first, as the walk below.
+      for (uint64_t lengths = DotSuffixLengths(text) & index.key_lengths; lengths != 0;) {
+        const int length = 63 - std::countl_zero(lengths);
+        lengths ^= uint64_t{1} << length;
+        const absl::string_view suffix = text.substr(text.size() - length);
+        if (VisitKey(index, suffix, HashText(suffix), visit)) return true;
+      }
+      return false;
+    }
     for (size_t dot = text.find('.'); dot != absl::string_view::npos;
          dot = text.find('.', dot + 1)) {
       if ((index.key_lengths & KeyLengthBit(text.size() - dot)) == 0) continue;

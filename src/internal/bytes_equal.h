@@ -17,19 +17,21 @@ namespace writ::internal {
 // the last word overlaps the one before it rather than reading past the
 // end.
 inline bool BytesEqual(const char* left, const char* right, size_t size) {
-  const auto word = [](const char* at) {
-    uint64_t value;
-    std::memcpy(&value, at, sizeof(value));
-    return value;
+  const auto differs_at = [&](size_t at) {
+    uint64_t left_word, right_word;
+    std::memcpy(&left_word, left + at, sizeof(left_word));
+    std::memcpy(&right_word, right + at, sizeof(right_word));
+    return left_word ^ right_word;
   };
   if (size < sizeof(uint64_t) || size > 4 * sizeof(uint64_t)) {
     return std::memcmp(left, right, size) == 0;
   }
-  uint64_t difference = word(left + size - 8) ^ word(right + size - 8);
-  for (size_t at = 0; at + sizeof(uint64_t) < size; at += sizeof(uint64_t)) {
-    difference |= word(left + at) ^ word(right + at);
-  }
-  return difference == 0;
+  // Two words, or four, the later ones overlapping the earlier: a fixed
+  // count per size class, where a loop over the words ended at a branch
+  // that a host name's length left to chance (~0.5 mispredicted branches
+  // per 10,000-rule decision, benchmarks/RESULTS.md, "Branch-free probes").
+  if (size <= 2 * sizeof(uint64_t)) return (differs_at(0) | differs_at(size - 8)) == 0;
+  return (differs_at(0) | differs_at(8) | differs_at(size - 16) | differs_at(size - 8)) == 0;
 }
 
 }  // namespace writ::internal

@@ -64,15 +64,17 @@ TEST(TextTable, FindsEveryKeyAndNothingElse) {
 
 // The top bits of HashText (a table's slot) spread names that share long
 // prefixes and suffixes, at every length a word-at-a-time hash treats
-// apart (under 8, 9 to 16, longer), as well as random hashes would: the
+// apart (under 8, 9 to 16, 17 to 32, longer), as well as random hashes would: the
 // distinct slots of n keys among m are close to m (1 - (1 - 1/m)^n).
 TEST(TextTable, HashTextSpreadsNamesThatShareAffixesOverTheSlots) {
-  std::vector<std::vector<std::string>> key_sets(4);
+  std::vector<std::vector<std::string>> key_sets(5);
   for (int i = 0; i < 3000; ++i) {
     key_sets[0].push_back(absl::StrCat(i));                                // 1-4 bytes
     key_sets[1].push_back(absl::StrCat("crm.r", i));                       // 6-9 bytes
     key_sets[2].push_back(absl::StrCat("tool.", i, ".read"));              // 11-14 bytes
     key_sets[3].push_back(absl::StrCat(".svc", i, ".corp.example.com"));  // 22-25 bytes
+    key_sets[4].push_back(absl::StrCat("api-", i, ".svc.partner.example.org"));  // 29-32 bytes
+    key_sets[4].push_back(absl::StrCat("api-", i, ".svc.eu-west.partner.example.org"));  // 37-40
   }
   constexpr int kBits = 13;  // a half-full table's 8,192 slots
   const double slots = 1 << kBits;

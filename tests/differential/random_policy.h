@@ -142,11 +142,20 @@ class RandomPolicyGenerator {
 
   static constexpr const char* kStrings[] = {"\"a\"", "\"b\"", "\"ab\"", "\"a.b\"", "\"\"",
                                              "\"x.example.com\"", "\"api.example.com\"",
-                                             "\"A\"", "\"a*b\"", "\"h\\u{e9}\""};
-  // The same strings as JSON (the last is "h\u{e9}" in writ).
+                                             "\"A\"", "\"a*b\"", "\"h\\u{e9}\"",
+                                             // a dotted suffix and hosts that end with it,
+                                             // longer than 16 and than 32 bytes (the word
+                                             // sizes HashText and DotSuffixLengths treat apart)
+                                             "\".partner.example.org\"",
+                                             "\"api.svc12.partner.example.org\"",
+                                             "\"api-7.svc12.eu-west.partner.example.org\""};
+  // The same strings as JSON (the "h\u{e9}" of writ as "h\u00e9").
   static constexpr const char* kJsonStrings[] = {"\"a\"", "\"b\"", "\"ab\"", "\"a.b\"", "\"\"",
                                                  "\"x.example.com\"", "\"api.example.com\"",
-                                                 "\"A\"", "\"a*b\"", "\"h\\u00e9\""};
+                                                 "\"A\"", "\"a*b\"", "\"h\\u00e9\"",
+                                                 "\".partner.example.org\"",
+                                                 "\"api.svc12.partner.example.org\"",
+                                                 "\"api-7.svc12.eu-west.partner.example.org\""};
   static constexpr const char* kInts[] = {"-1", "0", "1", "2", "5", "9223372036854775807",
                                           "-9223372036854775808"};
   static constexpr const char* kNumbers[] = {"-1.5", "0", "0.5", "1", "2.25", "1e3", "-0.0"};
