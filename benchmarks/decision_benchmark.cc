@@ -39,6 +39,11 @@
 //                   ~0.3 rules at 100 rules and ~33 at 10,000: its growth
 //                   mixes policy size with matching rules, and this one
 //                   measures policy size alone.
+//   latency_warm_P/MODE/N (engine and baseline, N = 100, 1,000, 10,000;
+//                   P = 64, 500, 2,000): as latency_warm/, cycling over the
+//                   first P requests only: a 10,000-rule decision reads
+//                   lines of its host's index entries that are back in
+//                   cache only when few requests came between two uses.
 //   ratio/N         engine and baseline passes over the same requests,
 //                   interleaved so load hits both alike; `ratio` is the
 //                   median engine pass over the median baseline pass, by
@@ -161,11 +166,12 @@ void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t per
   state.counters["rules"] = static_cast<double>(rules);
 }
 
+// `period`: how many of the workload's requests to cycle over (0: all).
 void LatencyBenchmark(benchmark::State& state, size_t rules, Mode mode, bool warm,
-                      size_t tool_names = GeneratorOptions{}.tool_names) {
+                      size_t tool_names = GeneratorOptions{}.tool_names, size_t period = 0) {
   const Workload& workload = SharedWorkload(rules, tool_names);
   Caller call(workload, mode, warm);
-  const size_t period = workload.requests.size();
+  if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
   volatile int sink = 0;
   auto prepare = [&](size_t index) { call.Prepare(index); };
   auto decide = [&](size_t index) { sink = sink + call(index); };
@@ -256,6 +262,30 @@ void RegisterScaled() {
   }
 }
 
+// latency_warm_P/: how the warm p50 depends on how many distinct requests
+// share the caches. Each of the 10,000 requests reads its own host's index
+// lines, which are back in cache only if few enough requests came between
+// two uses of them; the request copies (~2 KB a call, ~18 MB over 10,000
+// requests) are what come between. Cycling over P requests is traffic
+// concentrated on P (tool, host, ...) combinations.
+void RegisterByPeriod() {
+  for (size_t period : {size_t{64}, size_t{500}, size_t{2000}}) {
+    for (size_t rules : {size_t{100}, size_t{1000}, size_t{10000}}) {
+      for (const ModeInfo& mode : kModes) {
+        if (mode.mode != Mode::kEngine && mode.mode != Mode::kBaseline) continue;
+        benchmark::RegisterBenchmark(
+            absl::StrCat("latency_warm_", period, "/", mode.name, "/", rules).c_str(),
+            [rules, mode, period](benchmark::State& state) {
+              LatencyBenchmark(state, rules, mode.mode, true, GeneratorOptions{}.tool_names,
+                               period);
+            })
+            ->Iterations(1)
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+}
+
 void RegisterAll() {
   for (size_t rules : kRuleCounts) {
     for (const ModeInfo& mode : kModes) {
@@ -290,6 +320,7 @@ void RegisterAll() {
     }
   }
   RegisterScaled();
+  RegisterByPeriod();
 }
 
 }  // namespace
