@@ -286,7 +286,7 @@ bool StringSatisfiable(const CheckedPolicy& policy, const std::vector<Literal>& 
     values[0].state = ValueState::kPresent;
     for (const std::string& candidate : *pinned) {
       if (!store.SetText(0, candidate)) continue;  // over 4 GiB: not a policy's constant
-      const SlotView slot{&values[0], texts.data(), &details[0]};
+      const SlotView slot{&values[0], texts.data(), &NoDetail()};
       if (std::all_of(literals.begin(), literals.end(), [&](const Literal& literal) {
             return LiteralHolds(policy, literal, slot);
           })) {

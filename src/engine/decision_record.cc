@@ -36,7 +36,7 @@ void WriteValue(const AttributeInfo& attribute, const SlotView& slot,
     case TypeKind::kDuration: json->Int(value.integer); return;
     case TypeKind::kNumber: json->Double(value.number); return;
     case TypeKind::kString: json->String(slot.text()); return;
-    case TypeKind::kIp: json->String(FormatIpAddress(slot.detail->ip)); return;
+    case TypeKind::kIp: json->String(FormatIpAddress(slot.value->ip())); return;
     case TypeKind::kEnum:
       json->String(attribute.type.enum_members[value.integer]);
       return;

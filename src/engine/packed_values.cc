@@ -105,7 +105,7 @@ void PackedValues::Pack(const Request& request) {
       case TypeKind::kDuration:
       case TypeKind::kEnum: writer.Put(value.integer); break;
       case TypeKind::kNumber: writer.Put(value.number); break;
-      case TypeKind::kIp: writer.Put(detail.ip.bytes); break;
+      case TypeKind::kIp: writer.Put(value.ip().bytes); break;
       case TypeKind::kString: writer.PutText(request.text(slot)); break;
       case TypeKind::kStringSet:
         writer.Put(static_cast<uint32_t>(detail.set.size()));
@@ -135,8 +135,9 @@ void PackedValues::UnpackInto(Request* request) const {
       case TypeKind::kEnum: value.integer = reader.Get<int64_t>(); break;
       case TypeKind::kNumber: value.number = reader.Get<double>(); break;
       case TypeKind::kIp: {
-        IpAddress& ip = store.detail(slot).ip;
+        IpAddress ip;
         ip.bytes = reader.Get<decltype(ip.bytes)>();
+        value.set_ip(ip);
         break;
       }
       case TypeKind::kString:
@@ -144,8 +145,10 @@ void PackedValues::UnpackInto(Request* request) const {
         store.SetText(slot, reader.GetText());
         break;
       case TypeKind::kStringSet: {
+        const auto count = reader.Get<uint32_t>();
+        if (count == 0 && !store.has_details()) break;  // NoDetail's empty set
         std::vector<std::string>& set = store.detail(slot).set;
-        set.resize(reader.Get<uint32_t>());
+        set.resize(count);
         for (std::string& member : set) reader.GetText(&member);
         break;
       }

@@ -22,7 +22,7 @@ void AssignFrom(const AttributeInfo& from_attribute, const SlotView& from_slot,
     case TypeKind::kDuration:
       AssignDurationSeconds(schema, slot, from.integer, to);
       return;
-    case TypeKind::kIp: AssignIp(schema, slot, FormatIpAddress(from_slot.detail->ip), to); return;
+    case TypeKind::kIp: AssignIp(schema, slot, FormatIpAddress(from_slot.value->ip()), to); return;
     case TypeKind::kEnum:
       AssignEnumMember(schema, slot,
                        from_attribute.type.enum_members[from.integer], to);

@@ -174,7 +174,7 @@ class DagRun {
                  VisitRange(Satisfied(index, index.below, false, value), visit);
           break;
         case GuardKind::kCidr:
-          stop = VisitCoveringBlocks(index.cidrs, request_.slot(index.slot).detail->ip, visit);
+          stop = VisitCoveringBlocks(index.cidrs, values_[index.slot].ip(), visit);
           break;
         case GuardKind::kPrefix:
           stop = VisitPrefixesOf(index.prefixes, TextOf(value), visit);

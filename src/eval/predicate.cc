@@ -71,7 +71,7 @@ bool SameValue(TypeKind type, const SlotView& left, const SlotView& right) {
     case TypeKind::kBool: return left.value->boolean == right.value->boolean;
     case TypeKind::kNumber: return left.value->number == right.value->number;
     case TypeKind::kString: return left.text() == right.text();
-    case TypeKind::kIp: return left.detail->ip == right.detail->ip;
+    case TypeKind::kIp: return left.value->ip() == right.value->ip();
     case TypeKind::kStringSet: return left.detail->set == right.detail->set;
     default: return left.value->integer == right.value->integer;  // int, duration, enum
   }
@@ -97,7 +97,7 @@ Tristate EvaluatePredicate(const Predicate& predicate, const SlotView& subject_s
     case TypeKind::kNumber:
       return FromBool(Ordered(predicate.op, subject.number, operand.number, operand.numbers));
     case TypeKind::kString: return FromBool(EvaluateString(predicate, subject_slot.text()));
-    case TypeKind::kIp: return FromBool(EvaluateIp(predicate, subject_slot.detail->ip));
+    case TypeKind::kIp: return FromBool(EvaluateIp(predicate, subject_slot.value->ip()));
     case TypeKind::kStringSet:
       return FromBool(EvaluateSet(predicate, subject_slot.detail->set));
     default:  // int, duration, enum: integers

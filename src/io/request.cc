@@ -24,8 +24,7 @@ bool InRange(AttributeHandle attribute, const std::vector<internal::Value>& valu
 
 Request::Request(const Policy& policy)
     : schema_(policy.checked().schema),
-      values_(schema_->attributes.size()),
-      details_(schema_->attributes.size()) {}
+      values_(schema_->attributes.size()) {}
 
 absl::StatusOr<Request> Request::FromJson(const Policy& policy,
                                           absl::string_view json) {
@@ -115,7 +114,7 @@ const internal::Value& Request::value(uint32_t slot) const {
 absl::string_view Request::text(uint32_t slot) const { return values().text(slot); }
 
 const internal::ValueDetail& Request::detail(uint32_t slot) const {
-  return details_[slot];
+  return details_.empty() ? internal::NoDetail() : details_[slot];
 }
 
 internal::ValueStore Request::mutable_values() {

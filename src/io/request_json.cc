@@ -116,7 +116,7 @@ void StoreIpText(const AttributeInfo& attribute, absl::string_view input,
     MarkBadText(attribute, input, "not an IP address", target);
     return;
   }
-  target.detail().ip = *address;
+  target.value().set_ip(*address);
   MarkPresent(target);
 }
 
@@ -308,6 +308,12 @@ class RequestReader {
   void ReadStringArray(simdjson::dom::array array, const Target& target) {
     const AttributeInfo& attribute = schema_.attributes[target.slot];
     if (!HasKind(attribute, TypeKind::kStringSet, "array", target)) return;
+    // An empty set in a request without details is NoDetail's: the
+    // request stays without (most requests' risk signals are `[]`).
+    if (array.begin() == array.end() && !target.store.has_details()) {
+      MarkPresent(target);
+      return;
+    }
     // Overwrite the strings already there, so their buffers are reused.
     std::vector<std::string>& set = target.detail().set;
     size_t count = 0;
@@ -445,7 +451,9 @@ void AssignStringSet(const Schema& schema, uint32_t slot,
   const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
   if (!HasKind(attribute, TypeKind::kStringSet, "set<string>", target)) return;
-  target.detail().set.assign(members.begin(), members.end());
+  if (!members.empty() || target.store.has_details()) {
+    target.detail().set.assign(members.begin(), members.end());
+  }
   MarkPresent(target);
 }
 

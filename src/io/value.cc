@@ -8,13 +8,20 @@
 
 namespace writ::internal {
 
+const ValueDetail& NoDetail() {
+  static const ValueDetail* const none = new ValueDetail();
+  return *none;
+}
+
 void ValueStore::Reset(size_t slot_count) const {
   values_->resize(slot_count);
-  details_->resize(slot_count);
+  if (!details_->empty()) details_->resize(slot_count);
   for (size_t slot = 0; slot < slot_count; ++slot) {
-    // Only a wrong-typed slot has an error to clear: the others' details
-    // stay out of the cache.
-    if ((*values_)[slot].state == ValueState::kWrongType) (*details_)[slot].error.clear();
+    // Only a wrong-typed slot has an error to clear (and then the store
+    // has details): the others' details stay out of the cache.
+    if ((*values_)[slot].state == ValueState::kWrongType && !details_->empty()) {
+      (*details_)[slot].error.clear();
+    }
     (*values_)[slot] = Value{};
   }
   texts_->clear();

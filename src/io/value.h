@@ -5,9 +5,14 @@
 //
 // Layout. A decision reads a few slots, and of each only its state and one
 // scalar or its text. So a slot is split in two: a 32-byte hot Value (two
-// to a cache line, all of a request's slots in a few lines) and a cold
-// ValueDetail with what only some predicates, the explanation and the log
-// read (an IP address, a set's members, a wrong-typed value's message).
+// to a cache line, all of a request's slots in a few lines; an IP address
+// in its 16 text bytes) and a cold ValueDetail with what only some
+// predicates, the explanation and the log read (a set's members, a
+// wrong-typed value's message). Most requests have neither a non-empty
+// set nor a wrong-typed value, and then they have no details at all: a
+// request is its slots and its texts, which is what copying one or reading
+// it into a reused one touches (benchmarks/RESULTS.md, "Requests without
+// details").
 // A string of up to 16 bytes (a tool name, say) is kept in the Value
 // itself, so reading it costs no other line; longer ones live end to end in
 // one per-request text arena, addressed by offset, so a copied or moved
@@ -18,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -41,8 +47,8 @@ struct TextPlace {
 // The hot part of one request slot. Each attribute has one declared type,
 // and everything that reads a slot reads the member of that type only:
 // boolean (bool), integer (int, duration in seconds, enum member index),
-// number (number) or the text (string: TextOf). ip and set<string> values
-// are in the slot's ValueDetail.
+// number (number), the text (string: TextOf) or the address (ip: ip()).
+// set<string> values are in the slot's ValueDetail.
 struct Value {
   static constexpr uint32_t kInlineText = 16;
 
@@ -54,9 +60,21 @@ struct Value {
     double number;
     TextPlace text;
   };
-  char inline_text[kInlineText] = {};  // a text of up to kInlineText bytes
+  char inline_text[kInlineText] = {};  // a text of up to kInlineText bytes, or an ip
+
+  // An ip slot's address: its bytes are the inline text's, which an ip
+  // slot has no other use for.
+  IpAddress ip() const {
+    IpAddress address;
+    std::memcpy(address.bytes.data(), inline_text, sizeof(address.bytes));
+    return address;
+  }
+  void set_ip(const IpAddress& address) {
+    std::memcpy(inline_text, address.bytes.data(), sizeof(address.bytes));
+  }
 };
 static_assert(sizeof(Value) == 32, "two slots to a cache line");
+static_assert(sizeof(IpAddress::bytes) == Value::kInlineText, "an address fills the text bytes");
 
 // A string slot's text; `texts` is its request's text arena.
 inline absl::string_view TextOf(const Value& value, const char* texts) {
@@ -67,7 +85,6 @@ inline absl::string_view TextOf(const Value& value, const char* texts) {
 
 // The cold part of one request slot.
 struct ValueDetail {
-  IpAddress ip;
   std::vector<std::string> set;
   // Why the value is wrong-typed; empty unless the state is kWrongType.
   std::string error;
@@ -83,13 +100,23 @@ struct SlotView {
   absl::string_view text() const { return TextOf(*value, texts); }
 };
 
+// The detail of a slot in a request that has none: no set members, no
+// error.
+const ValueDetail& NoDetail();
+
 // A request's values as the evaluators read them, slot by slot.
+// `details` is the request's vector, not its data, so that taking the view
+// reads nothing (a decision takes one and rarely reads a detail: checking
+// for details there cost each decision ~5 instructions).
 struct ValuesView {
   const Value* values;
-  const ValueDetail* details;
+  const std::vector<ValueDetail>* details;  // empty or null: no details
   const char* texts;
 
-  SlotView slot(uint32_t slot) const { return {&values[slot], texts, &details[slot]}; }
+  SlotView slot(uint32_t slot) const {
+    const bool none = details == nullptr || details->empty();
+    return {&values[slot], texts, none ? &NoDetail() : &(*details)[slot]};
+  }
   // Only for a string attribute.
   absl::string_view text(uint32_t slot) const { return TextOf(values[slot], texts); }
 };
@@ -104,7 +131,7 @@ namespace writ {
 // ~6% of its time (benchmarks/RESULTS.md, "The screen scan as a leaf, one
 // flattened decision, the request view inline").
 inline internal::ValuesView Request::values() const {
-  return {values_.data(), details_.data(), texts_.data()};
+  return {values_.data(), &details_, texts_.data()};
 }
 
 }  // namespace writ
@@ -122,14 +149,23 @@ class ValueStore {
       : values_(values), details_(details), texts_(texts) {}
 
   // `slot_count` slots, every one absent, and an empty arena, keeping the
-  // buffers: a warm store is refilled without allocating.
+  // buffers (details too, if it has them): a warm store is refilled
+  // without allocating.
   void Reset(size_t slot_count) const;
 
   size_t size() const { return values_->size(); }
   Value& value(uint32_t slot) const { return (*values_)[slot]; }
-  ValueDetail& detail(uint32_t slot) const { return (*details_)[slot]; }
+  // The slot's detail, to write: the first one a request needs gives it a
+  // detail for every slot.
+  ValueDetail& detail(uint32_t slot) const {
+    if (details_->empty()) details_->resize(values_->size());
+    return (*details_)[slot];
+  }
+  // Whether the request has details (detail() was called since it was
+  // made): without, every slot's is NoDetail().
+  bool has_details() const { return !details_->empty(); }
   absl::string_view text(uint32_t slot) const {
-    return ValuesView{values_->data(), details_->data(), texts_->data()}.text(slot);
+    return ValuesView{values_->data(), nullptr, texts_->data()}.text(slot);
   }
 
   // Makes `text` the text of string slot `slot` (its state is the

@@ -140,7 +140,7 @@ TEST(PackedValuesTest, UnpackingGivesBackEveryGivenValueAndNothingElse) {
         case TypeKind::kDuration:
         case TypeKind::kEnum: EXPECT_EQ(got.integer, want.integer); break;
         case TypeKind::kNumber: EXPECT_EQ(got.number, want.number); break;
-        case TypeKind::kIp: EXPECT_EQ(into.detail(slot).ip, request->detail(slot).ip); break;
+        case TypeKind::kIp: EXPECT_EQ(into.value(slot).ip(), request->value(slot).ip()); break;
         case TypeKind::kString: EXPECT_EQ(into.text(slot), request->text(slot)); break;
         case TypeKind::kStringSet:
           EXPECT_EQ(into.detail(slot).set, request->detail(slot).set);

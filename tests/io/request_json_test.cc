@@ -90,7 +90,7 @@ struct SlotValue {
 
 SlotValue Read(const Schema& schema, const Values& values, uint32_t slot) {
   const Value& value = values.values.at(slot);
-  const ValueDetail& detail = values.details.at(slot);
+  const ValueDetail& detail = values.details.empty() ? NoDetail() : values.details.at(slot);
   SlotValue read;
   read.state = value.state;
   read.error = detail.error;
@@ -100,7 +100,7 @@ SlotValue Read(const Schema& schema, const Values& values, uint32_t slot) {
     case TypeKind::kString:
       read.text = std::string(TextOf(value, values.texts.data()));
       break;
-    case TypeKind::kIp: read.ip = detail.ip; break;
+    case TypeKind::kIp: read.ip = value.ip(); break;
     case TypeKind::kStringSet: read.set = detail.set; break;
     default: read.integer = value.integer;  // int, duration, enum
   }
@@ -164,6 +164,30 @@ TEST_F(RequestJson, ReadsEveryTypeFromNestedObjects) {
             (std::vector<std::string>{"prompt_injection", "exfil"}));
 }
 
+// A gateway's request (an address, no risk signals, nothing wrong-typed)
+// needs no slot details: copying it, or reading the next one into it,
+// touches its values and texts only.
+TEST_F(RequestJson, AnAddressAndAnEmptySetNeedNoDetails) {
+  Parse(R"({"tool": "http.get", "destination": {"ip": "2001:db8::7"},
+            "risk": {"signals": []}})");
+  EXPECT_TRUE(values_.details.empty());
+  EXPECT_EQ(At("destination.ip").ip, *ParseIpAddress("2001:db8::7"));
+  EXPECT_EQ(At("risk.signals").state, ValueState::kPresent);
+  EXPECT_TRUE(At("risk.signals").set.empty());
+}
+
+// Read into a reused request, an empty set is empty, whatever set the
+// slot's detail held for the request before.
+TEST_F(RequestJson, AReusedRequestsEmptySetIsEmpty) {
+  Parse(R"({"risk": {"signals": ["prompt_injection", "exfil"]}})");
+  ASSERT_FALSE(values_.details.empty());
+  Parse(R"({"risk": {"signals": []}})");
+  EXPECT_EQ(At("risk.signals").state, ValueState::kPresent);
+  EXPECT_TRUE(At("risk.signals").set.empty());
+  Parse(R"({"risk": {"signals": ["exfil"]}})");
+  EXPECT_EQ(At("risk.signals").set, std::vector<std::string>{"exfil"});
+}
+
 TEST_F(RequestJson, DottedKeysAddressTheSameAttributes) {
   Parse(R"({"destination.host": "a.example.com", "risk.score": 1})");
   EXPECT_EQ(At("destination.host").text, "a.example.com");
@@ -187,7 +211,7 @@ TEST_F(RequestJson, NullMeansAbsent) {
 TEST_F(RequestJson, EmptyObjectLeavesEveryAttributeAbsent) {
   Parse("{}");
   ASSERT_EQ(values_.values.size(), schema_.attributes.size());
-  ASSERT_EQ(values_.details.size(), schema_.attributes.size());
+  EXPECT_TRUE(values_.details.empty());  // nothing needed one
   for (const AttributeInfo& attribute : schema_.attributes) {
     ExpectAbsent(attribute.path);
   }

@@ -93,7 +93,7 @@ TEST_F(ValueStoreTest, ResetEmptiesEverySlotAndKeepsTheBuffers) {
   ASSERT_TRUE(Store().SetText(0, "a text longer than the small-string buffer"));
   values_[0].state = ValueState::kPresent;
   values_[1].state = ValueState::kWrongType;
-  details_[1].error = "expected int, got string";
+  Store().detail(1).error = "expected int, got string";
   const char* buffer = texts_.data();
   const size_t capacity = texts_.capacity();
   Store().Reset(3);
@@ -108,6 +108,31 @@ TEST_F(ValueStoreTest, ResetEmptiesEverySlotAndKeepsTheBuffers) {
   ASSERT_TRUE(Store().SetText(0, "a new text, longer than sixteen"));
   EXPECT_EQ(Store().text(0), "a new text, longer than sixteen");
   EXPECT_EQ(texts_.size(), 31u);
+}
+
+// A store gets details only when a slot needs one (a set's members, a
+// wrong-typed value's message), and then one for every slot; Reset keeps
+// them, so a reused request refills its sets without allocating.
+TEST_F(ValueStoreTest, DetailsComeWithTheFirstSlotThatNeedsOne) {
+  Store().Reset(3);
+  EXPECT_FALSE(Store().has_details());
+  EXPECT_TRUE(details_.empty());
+  Store().detail(2).set = {"a", "b"};
+  EXPECT_TRUE(Store().has_details());
+  ASSERT_EQ(details_.size(), 3u);
+  EXPECT_TRUE(details_[0].set.empty());
+  Store().Reset(3);
+  EXPECT_EQ(details_.size(), 3u);
+}
+
+// An ip slot's address lives in the value's text bytes, all 16 of them.
+TEST(ValueIp, TheAddressIsTheInlineTextBytes) {
+  IpAddress address;
+  for (size_t i = 0; i < address.bytes.size(); ++i) address.bytes[i] = static_cast<uint8_t>(0xf0 + i);
+  Value value;
+  value.set_ip(address);
+  EXPECT_EQ(value.ip(), address);
+  EXPECT_EQ(static_cast<uint8_t>(value.inline_text[15]), 0xffu);
 }
 
 }  // namespace
