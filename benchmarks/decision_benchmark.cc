@@ -147,12 +147,18 @@ class Caller {
   std::vector<uint32_t> rule_ids_;
 };
 
+// How many of `workload`'s requests a benchmark cycles over, for a
+// `period` of 0 (all) or more.
+size_t CycleLength(const Workload& workload, size_t period) {
+  return period == 0 || period > workload.requests.size() ? workload.requests.size() : period;
+}
+
 // `period`: how many of the workload's requests to cycle over (0: all).
 void BatchBenchmark(benchmark::State& state, size_t rules, Mode mode, size_t period,
                     size_t tool_names = GeneratorOptions{}.tool_names) {
   const Workload& workload = SharedWorkload(rules, tool_names);
   Caller call(workload, mode);
-  if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
+  period = CycleLength(workload, period);
   call(0);  // first-call setup (thread-local scratch, if any) is not a decision
   size_t index = 0;
   const uint64_t allocations_before = AllocationCount();
@@ -171,7 +177,7 @@ void LatencyBenchmark(benchmark::State& state, size_t rules, Mode mode, bool war
                       size_t tool_names = GeneratorOptions{}.tool_names, size_t period = 0) {
   const Workload& workload = SharedWorkload(rules, tool_names);
   Caller call(workload, mode, warm);
-  if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
+  period = CycleLength(workload, period);
   volatile int sink = 0;
   auto prepare = [&](size_t index) { call.Prepare(index); };
   auto decide = [&](size_t index) { sink = sink + call(index); };
@@ -209,7 +215,7 @@ void RatioBenchmark(benchmark::State& state, size_t rules, size_t period) {
   const Workload& workload = SharedWorkload(rules);
   Caller engine(workload, Mode::kEngine);
   Caller baseline(workload, Mode::kBaseline);
-  if (period == 0 || period > workload.requests.size()) period = workload.requests.size();
+  period = CycleLength(workload, period);
   size_t offset = 0;
   volatile int sink = 0;
   auto engine_call = [&](size_t index) { sink = sink + engine((index + offset) % period); };

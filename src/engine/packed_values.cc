@@ -146,10 +146,10 @@ void PackedValues::UnpackInto(Request* request) const {
         break;
       case TypeKind::kStringSet: {
         const auto count = reader.Get<uint32_t>();
-        if (count == 0 && !store.has_details()) break;  // NoDetail's empty set
-        std::vector<std::string>& set = store.detail(slot).set;
-        set.resize(count);
-        for (std::string& member : set) reader.GetText(&member);
+        std::vector<std::string>* set = store.MembersToWrite(slot, count == 0);
+        if (set == nullptr) break;
+        set->resize(count);
+        for (std::string& member : *set) reader.GetText(&member);
         break;
       }
     }

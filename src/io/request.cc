@@ -114,7 +114,7 @@ const internal::Value& Request::value(uint32_t slot) const {
 absl::string_view Request::text(uint32_t slot) const { return values().text(slot); }
 
 const internal::ValueDetail& Request::detail(uint32_t slot) const {
-  return details_.empty() ? internal::NoDetail() : details_[slot];
+  return *values().slot(slot).detail;
 }
 
 internal::ValueStore Request::mutable_values() {

@@ -308,14 +308,13 @@ class RequestReader {
   void ReadStringArray(simdjson::dom::array array, const Target& target) {
     const AttributeInfo& attribute = schema_.attributes[target.slot];
     if (!HasKind(attribute, TypeKind::kStringSet, "array", target)) return;
-    // An empty set in a request without details is NoDetail's: the
-    // request stays without (most requests' risk signals are `[]`).
-    if (array.begin() == array.end() && !target.store.has_details()) {
+    std::vector<std::string>* set =
+        target.store.MembersToWrite(target.slot, array.begin() == array.end());
+    if (set == nullptr) {
       MarkPresent(target);
       return;
     }
     // Overwrite the strings already there, so their buffers are reused.
-    std::vector<std::string>& set = target.detail().set;
     size_t count = 0;
     for (simdjson::dom::element element : array) {
       std::string_view member;
@@ -326,14 +325,14 @@ class RequestReader {
                       target);
         return;
       }
-      if (count < set.size()) {
-        set[count].assign(member.data(), member.size());
+      if (count < set->size()) {
+        (*set)[count].assign(member.data(), member.size());
       } else {
-        set.emplace_back(member);
+        set->emplace_back(member);
       }
       ++count;
     }
-    set.resize(count);
+    set->resize(count);
     MarkPresent(target);
   }
 
@@ -451,8 +450,8 @@ void AssignStringSet(const Schema& schema, uint32_t slot,
   const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
   if (!HasKind(attribute, TypeKind::kStringSet, "set<string>", target)) return;
-  if (!members.empty() || target.store.has_details()) {
-    target.detail().set.assign(members.begin(), members.end());
+  if (std::vector<std::string>* set = store.MembersToWrite(slot, members.empty())) {
+    set->assign(members.begin(), members.end());
   }
   MarkPresent(target);
 }

@@ -164,6 +164,13 @@ class ValueStore {
   // Whether the request has details (detail() was called since it was
   // made): without, every slot's is NoDetail().
   bool has_details() const { return !details_->empty(); }
+  // The members of set slot `slot`, to overwrite, or null when the set to
+  // be written is `empty` and the store has no details: the slot's set is
+  // then NoDetail's, empty already, and the request stays without details
+  // (most requests' risk signals are `[]`).
+  std::vector<std::string>* MembersToWrite(uint32_t slot, bool empty) const {
+    return empty && !has_details() ? nullptr : &detail(slot).set;
+  }
   absl::string_view text(uint32_t slot) const {
     return ValuesView{values_->data(), nullptr, texts_->data()}.text(slot);
   }
