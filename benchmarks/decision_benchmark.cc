@@ -21,10 +21,11 @@
 //                   (untimed) into one reused request object, as a gateway
 //                   decides a request it has just built: the request is in
 //                   cache. Cycling over 10,000 stored requests (latency/)
-//                   instead reads each from memory (~25 MB for the engine's
-//                   requests), which no server does. For engine_json the
-//                   JSON text is what is copied: a gateway parses bytes
-//                   it has just received; the Request is built per call.
+//                   instead reads each from memory (~7 MB for the engine's
+//                   requests), which no server does. Only the form the
+//                   mode reads is copied: for engine_json the JSON text
+//                   (a gateway parses bytes it has just received; the
+//                   Request is built per call), for the baseline its struct.
 // and, for the engine and the baseline only,
 //   batch_hot/MODE/N  as batch/, cycling over the first kHotRequests
 //                   requests only, so they stay in cache: the difference to
@@ -44,6 +45,12 @@
 //                   first P requests only: a 10,000-rule decision reads
 //                   lines of its host's index entries that are back in
 //                   cache only when few requests came between two uses.
+//   growth_warm/MODE/N (engine and baseline, N = 1,000, 10,000): the
+//                   latency_warm/ p50 at N rules over the one at 100, from
+//                   interleaved passes on the two policies in one process
+//                   (`growth`; `growth_pass_median`: the median of the
+//                   pass pairs' ratios), so that both sizes meet the
+//                   machine in the same state.
 //   ratio/N         engine and baseline passes over the same requests,
 //                   interleaved so load hits both alike; `ratio` is the
 //                   median engine pass over the median baseline pass, by
@@ -102,11 +109,21 @@ class Caller {
   Caller(const Workload& workload, Mode mode, bool warm = false)
       : workload_(workload), mode_(mode), warm_(warm), scratch_(workload.requests[0]) {}
 
+  // Copies only the form of the request the mode's call reads (each copy
+  // reuses its buffers: no allocation). Copying every form, as before,
+  // also streamed the others through the caches (the baseline's struct
+  // and host, the JSON text: ~0.5 KB a call beside the engine's ~0.7 KB),
+  // evicting the policy's lines between two uses of them.
   void Prepare(size_t index) {
     if (!warm_) return;
-    scratch_ = workload_.requests[index];  // reuses the buffers: no allocation
-    baseline_scratch_ = workload_.baseline_requests[index];
-    json_scratch_ = workload_.json_requests[index];
+    switch (mode_) {
+      case Mode::kBaseline: baseline_scratch_ = workload_.baseline_requests[index]; return;
+      case Mode::kJson: json_scratch_ = workload_.json_requests[index]; return;
+      case Mode::kEngine:
+      case Mode::kReference:
+      case Mode::kRuleIds:
+      case Mode::kExplain: scratch_ = workload_.requests[index]; return;
+    }
   }
 
   int operator()(size_t index) {
@@ -240,6 +257,90 @@ void RatioBenchmark(benchmark::State& state, size_t rules, size_t period) {
   state.counters["wall_ratio"] = MedianOf(engine_wall) / MedianOf(baseline_wall);
 }
 
+// growth_warm/MODE/N: the warm p50 at N rules over the warm p50 at
+// kGrowthBaseRules, both measured in one process, pass by pass: a pass of
+// kGrowthCallsPerPass warm calls on the small policy, then one on the large,
+// kGrowthPasses times. latency_warm/ measures the two sizes minutes apart,
+// and this VM changes speed between them (benchmarks/RESULTS.md,
+// "Machine and conditions"), so a growth taken from two of its rows can mix a
+// fast and a slow run; here each pass pair shares the machine's state.
+// `growth` is the pooled samples' p50 over p50, `growth_pass_median` the
+// median of the pass pairs' own ratios. Each pass starts with
+// kGrowthWarmUpCalls untimed calls, so that the small policy's lines,
+// evicted by the large one's pass, are back as they would be on a server
+// deciding only for it. Requests continue where the side's last pass
+// stopped, so the large policy meets all 10,000 in turn, as in
+// latency_warm/.
+constexpr size_t kGrowthBaseRules = 100;
+constexpr int kGrowthPasses = 51;
+constexpr size_t kGrowthCallsPerPass = 2000;
+constexpr size_t kGrowthWarmUpCalls = 100;
+
+// One side of a growth benchmark: a warm caller on one workload, and
+// where its next pass starts.
+struct GrowthSide {
+  GrowthSide(const Workload& policy_workload, Mode mode)
+      : workload(policy_workload), call(policy_workload, mode, true) {}
+
+  // Samples one pass (after its warm-up) into `samples`; returns its p50.
+  double Pass(std::vector<int64_t>* samples) {
+    const size_t period = workload.requests.size();
+    volatile int sink = 0;
+    auto prepare = [&](size_t index) { call.Prepare((index + offset) % period); };
+    auto decide = [&](size_t index) { sink = sink + call((index + offset) % period); };
+    for (size_t i = 0; i < kGrowthWarmUpCalls; ++i) {
+      prepare(i);
+      decide(i);
+    }
+    offset = (offset + kGrowthWarmUpCalls) % period;
+    std::vector<int64_t> pass;
+    internal::SamplePerCall(kGrowthCallsPerPass, period, prepare, decide, &pass);
+    offset = (offset + kGrowthCallsPerPass) % period;
+    samples->insert(samples->end(), pass.begin(), pass.end());
+    return internal::Summarize(pass).p50_ns;
+  }
+
+  const Workload& workload;
+  Caller call;
+  size_t offset = 0;
+};
+
+void GrowthBenchmark(benchmark::State& state, size_t rules, Mode mode) {
+  GrowthSide small(SharedWorkload(kGrowthBaseRules), mode);
+  GrowthSide large(SharedWorkload(rules), mode);
+  std::vector<int64_t> small_samples, large_samples;
+  std::vector<double> pass_ratios;
+  for (auto _ : state) {
+    for (int pass = 0; pass < kGrowthPasses; ++pass) {
+      const double small_p50 = small.Pass(&small_samples);
+      const double large_p50 = large.Pass(&large_samples);
+      pass_ratios.push_back(large_p50 / small_p50);
+    }
+  }
+  const internal::LatencySummary small_summary = internal::Summarize(small_samples);
+  const internal::LatencySummary large_summary = internal::Summarize(large_samples);
+  state.counters["p50_ns"] = large_summary.p50_ns;
+  state.counters["p99_ns"] = large_summary.p99_ns;
+  state.counters["base_p50_ns"] = small_summary.p50_ns;
+  state.counters["base_p99_ns"] = small_summary.p99_ns;
+  state.counters["growth"] = large_summary.p50_ns / small_summary.p50_ns;
+  state.counters["growth_pass_median"] = MedianOf(pass_ratios);
+  state.counters["timer_overhead_ns"] = internal::TimerOverheadNs();
+}
+
+void RegisterGrowth() {
+  for (size_t rules : {size_t{1000}, size_t{10000}}) {
+    for (const ModeInfo& mode : kModes) {
+      if (mode.mode != Mode::kEngine && mode.mode != Mode::kBaseline) continue;
+      benchmark::RegisterBenchmark(
+          absl::StrCat("growth_warm/", mode.name, "/", rules).c_str(),
+          [rules, mode](benchmark::State& state) { GrowthBenchmark(state, rules, mode.mode); })
+          ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+}
+
 // The scaled workload's tool pool: three tools per rule, never fewer than
 // the default's 300, so that its 100-rule set is the default one and a
 // tool keeps ~0.3 rules at every size.
@@ -271,9 +372,8 @@ void RegisterScaled() {
 // latency_warm_P/: how the warm p50 depends on how many distinct requests
 // share the caches. Each of the 10,000 requests reads its own host's index
 // lines, which are back in cache only if few enough requests came between
-// two uses of them; the request copies (the engine's request, the
-// baseline's struct and the JSON text: ~1.3 KB a call, ~13 MB over 10,000
-// requests) are what come between. Cycling over P requests is traffic
+// two uses of them; the request copies (the engine's request: ~0.7 KB a
+// call, ~7 MB over 10,000 requests) are what come between. Cycling over P requests is traffic
 // concentrated on P (tool, host, ...) combinations.
 void RegisterByPeriod() {
   for (size_t period : {size_t{64}, size_t{500}, size_t{2000}}) {
@@ -328,6 +428,7 @@ void RegisterAll() {
   }
   RegisterScaled();
   RegisterByPeriod();
+  RegisterGrowth();
 }
 
 }  // namespace
