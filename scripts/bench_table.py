@@ -151,6 +151,25 @@ def period_table(t):
         print(f"| {label} | {cell(kind, 'engine_decision')} | {cell(kind, 'baseline_decision')} |")
 
 
+def interleaved_growth_table(t):
+    """growth_warm/: the warm p50 at 1,000 and 10,000 rules over the one at
+    100, from passes on the two policies interleaved in one process (both
+    sizes meet the machine in the same speed mode)."""
+    print("| rules | engine warm p50 ns, 100 / N rules | engine growth (pass median) "
+          "| baseline warm p50 ns, 100 / N rules | baseline growth (pass median) |")
+    print("|---|---|---|---|---|")
+    def cells(mode, rules):
+        base = t.get("growth_warm", mode, rules, "base_p50_ns")
+        value = t.get("growth_warm", mode, rules, "p50_ns")
+        growth = t.get("growth_warm", mode, rules, "growth")
+        median = t.get("growth_warm", mode, rules, "growth_pass_median")
+        return [f"{fmt(base)} / {fmt(value)}", f"{fmt(growth, 2)}× ({fmt(median, 2)}×)"]
+
+    for rules in (1000, 10000):
+        row = [f"{rules:,}"] + cells("engine_decision", rules) + cells("baseline_decision", rules)
+        print("| " + " | ".join(row) + " |")
+
+
 def compile_table(t):
     print("| rules | source bytes | compile CPU ms | compiled policy MB |")
     print("|---|---|---|---|")
@@ -173,6 +192,8 @@ def main():
     growth_table(decision)
     print()
     period_table(decision)
+    print()
+    interleaved_growth_table(decision)
     print()
     compile_path = os.path.join(directory, "compile.json")
     if os.path.exists(compile_path):
