@@ -18,7 +18,7 @@ out="$build/bench-results"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWRIT_BUILD_BROKER=OFF \
   -DWRIT_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build "$build" -j2 --target decision_benchmark compile_benchmark index_benchmark \
-  generate_workload writ_cli
+  generate_workload writ_cli memory_latency
 mkdir -p "$out"
 
 {
@@ -27,6 +27,10 @@ mkdir -p "$out"
   echo "nproc: $(nproc)"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "commit: $(git -C "$root" rev-parse --short HEAD)"
+  echo "caches: $(lscpu | sed -n 's/^\(L[123][di]* cache\): *\(.*\)/\1 \2/p' | paste -sd ';' -)"
+  # Where the lines of a large policy come from: RESULTS.md reads the
+  # 10,000-rule growth against this curve.
+  "$build/benchmarks/memory_latency"
 } | tee "$out/machine.txt"
 
 run() {  # NAME BINARY [ARGS...]
