@@ -78,6 +78,27 @@ TEST(DagCompiler, NestedAndsFlattenThroughLetsAndUnless) {
   EXPECT_EQ(program.DescribeNode(program.edges()[condition.operand + 4]).substr(0, 4), "not(");
 }
 
+// MakeConnective finds repeats by a scan among its first 16 children and
+// by a set past them: both must drop a repeat, wherever it stands.
+TEST(DagCompiler, LongConnectivesDropRepeatsBeforeAndPastTheScanLimit) {
+  std::string ports;
+  for (int port = 1; port <= 20; ++port) absl::StrAppend(&ports, " or port == ", port);
+  auto policy = CompileOrDie(absl::StrCat(
+      "let many = port == 0", ports, ";\n",
+      // port == 3 repeats one of the first sixteen, port == 19 one past them.
+      "allow a when many or port == 3 or port == 19 or port == 20;\n",
+      "allow b when port == 19 or many;\n"));
+  const DagProgram& program = *policy->dag();
+  const DagNode& condition = program.nodes()[program.rules()[0].condition];
+  ASSERT_EQ(condition.kind, NodeKind::kOr);
+  EXPECT_EQ(condition.count, 21u);  // port == 0 .. 20, each once
+  // b's `or` has the same children in another order: another node, same count.
+  const DagNode& other = program.nodes()[program.rules()[1].condition];
+  ASSERT_EQ(other.kind, NodeKind::kOr);
+  EXPECT_EQ(other.count, 21u);
+  EXPECT_EQ(program.atom_count(), 21u);
+}
+
 TEST(DagCompiler, ConstantsAndDoubleNegationFold) {
   auto policy = CompileOrDie(R"(
     allow a when true and not not approved;
