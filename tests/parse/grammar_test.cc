@@ -269,5 +269,24 @@ TEST(Grammar, NestingWithinTheLimitParses) {
   EXPECT_TRUE(Parse(nested, 64).ok);
 }
 
+// QuoteString copies runs of plain characters whole and escapes the rest:
+// each escape in place, the runs around it intact, and the lexer reads
+// every quoted value back as it was.
+TEST(Printer, QuoteStringEscapesBetweenPlainRunsAndReadsBack) {
+  EXPECT_EQ(QuoteString(""), "\"\"");
+  EXPECT_EQ(QuoteString("api.example.com"), "\"api.example.com\"");
+  EXPECT_EQ(QuoteString("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(QuoteString("\n\t\r"), "\"\\n\\t\\r\"");
+  EXPECT_EQ(QuoteString(std::string("x\x01y\x1fz", 5)), "\"x\\u{1}y\\u{1f}z\"");
+  EXPECT_EQ(QuoteString("caf\xc3\xa9 \x7f"), "\"caf\xc3\xa9 \x7f\"");  // UTF-8, DEL as they are
+  for (const std::string& value :
+       {std::string("\"starts"), std::string("ends\\"), std::string("mid\ndle and \"more\""),
+        std::string("\x02\x03"), std::string(40, 'a') + "\t" + std::string(40, 'b')}) {
+    std::string read_back, error;
+    ASSERT_TRUE(UnescapeStringLiteral(QuoteString(value), &read_back, &error)) << error;
+    EXPECT_EQ(read_back, value);
+  }
+}
+
 }  // namespace
 }  // namespace writ::internal
