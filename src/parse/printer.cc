@@ -17,7 +17,7 @@ enum Precedence { kOrLevel = 1, kAndLevel = 2, kNotLevel = 3 };
 // an allocation per node.
 
 // QuoteString's text. Runs of plain characters are copied whole (a
-// push_back per character was ~7% of checking 10,000 rules).
+// push_back per character cost ~3% of checking 10,000 rules).
 void AppendQuoted(absl::string_view value, std::string* out) {
   out->push_back('"');
   size_t plain = 0;  // where the current run of plain characters starts
