@@ -288,10 +288,10 @@ struct GrowthSide {
     volatile int sink = 0;
     auto prepare = [&](size_t index) { call.Prepare((index + offset) % period); };
     auto decide = [&](size_t index) { sink = sink + call((index + offset) % period); };
-    for (size_t i = 0; i < kGrowthWarmUpCalls; ++i) {
-      prepare(i);
-      decide(i);
-    }
+    internal::BatchMeanNs(kGrowthWarmUpCalls, period, [&](size_t index) {
+      prepare(index);
+      decide(index);
+    });
     offset = (offset + kGrowthWarmUpCalls) % period;
     std::vector<int64_t> pass;
     internal::SamplePerCall(kGrowthCallsPerPass, period, prepare, decide, &pass);
@@ -373,8 +373,8 @@ void RegisterScaled() {
 // share the caches. Each of the 10,000 requests reads its own host's index
 // lines, which are back in cache only if few enough requests came between
 // two uses of them; the request copies (the engine's request: ~0.7 KB a
-// call, ~7 MB over 10,000 requests) are what come between. Cycling over P requests is traffic
-// concentrated on P (tool, host, ...) combinations.
+// call, ~7 MB over 10,000 requests) are what come between. Cycling over P
+// requests is traffic concentrated on P (tool, host, ...) combinations.
 void RegisterByPeriod() {
   for (size_t period : {size_t{64}, size_t{500}, size_t{2000}}) {
     for (size_t rules : {size_t{100}, size_t{1000}, size_t{10000}}) {

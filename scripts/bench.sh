@@ -27,7 +27,10 @@ mkdir -p "$out"
   echo "nproc: $(nproc)"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "commit: $(git -C "$root" rev-parse --short HEAD)"
-  echo "caches: $(lscpu | sed -n 's/^\(L[123][di]* cache\): *\(.*\)/\1 \2/p' | paste -sd ';' -)"
+  # Per core, from sysfs: lscpu sums a level over its instances.
+  echo "caches: $(for index in /sys/devices/system/cpu/cpu0/cache/index*; do
+    echo "L$(cat "$index/level") $(cat "$index/type") $(cat "$index/size")"
+  done 2>/dev/null | paste -sd ';' -)"
   # Where the lines of a large policy come from: RESULTS.md reads the
   # 10,000-rule growth against this curve.
   "$build/benchmarks/memory_latency"
