@@ -48,18 +48,29 @@ std::optional<int> ParseStrictDecimal(absl::string_view text, int max) {
   return value;
 }
 
-// Exactly four dot-separated decimal octets.
+// Exactly four dot-separated decimal octets, each as ParseStrictDecimal
+// takes them. One pass over the text: a request's `ip` attribute is read
+// on every JSON request, and finding each dot first, then parsing the
+// octet, cost ~640 instructions an address (a twelfth of reading a
+// gateway request; benchmarks/RESULTS.md, "A faster JSON reader").
 bool ParseDottedQuad(absl::string_view text, uint8_t* out) {
+  size_t at = 0;
   for (int octet = 0; octet < 4; ++octet) {
-    size_t dot = text.find('.');
-    bool last = octet == 3;
-    if (last != (dot == absl::string_view::npos)) return false;
-    std::optional<int> value = ParseStrictDecimal(text.substr(0, dot), 255);
-    if (!value.has_value()) return false;
-    out[octet] = static_cast<uint8_t>(*value);
-    if (!last) text.remove_prefix(dot + 1);
+    if (octet > 0) {
+      if (at == text.size() || text[at] != '.') return false;
+      ++at;
+    }
+    const size_t start = at;
+    int value = 0;
+    while (at < text.size() && at - start < 3 && IsDecimalDigit(text[at])) {
+      value = value * 10 + (text[at] - '0');
+      ++at;
+    }
+    const size_t digits = at - start;
+    if (digits == 0 || (digits > 1 && text[start] == '0') || value > 255) return false;
+    out[octet] = static_cast<uint8_t>(value);
   }
-  return true;
+  return at == text.size();
 }
 
 std::optional<uint16_t> ParseHexGroup(absl::string_view text) {
@@ -224,14 +235,16 @@ bool IpAddress::is_v4() const {
 }
 
 std::optional<IpAddress> ParseIpAddress(absl::string_view text) {
-  if (text.empty() || text.size() > kMaxAddressText ||
-      !HasOnlyAddressCharacters(text)) {
-    return std::nullopt;
+  if (text.empty() || text.size() > kMaxAddressText) return std::nullopt;
+  if (text.find(':') == absl::string_view::npos) {
+    // A dotted quad takes digits and dots only, so it checks its own
+    // characters: the scan below would read an IPv4 text twice.
+    uint8_t quad[4];
+    if (!ParseDottedQuad(text, quad)) return std::nullopt;
+    return MappedIpv4(quad);
   }
-  if (text.find(':') != absl::string_view::npos) return ParseIpv6(text);
-  uint8_t quad[4];
-  if (!ParseDottedQuad(text, quad)) return std::nullopt;
-  return MappedIpv4(quad);
+  if (!HasOnlyAddressCharacters(text)) return std::nullopt;
+  return ParseIpv6(text);
 }
 
 std::string FormatIpAddress(const IpAddress& address) {

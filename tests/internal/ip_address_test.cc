@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,56 @@ TEST(IpAddress, AgreesWithInetPton) {
       EXPECT_EQ(std::memcmp(ours->bytes.data() + 12, expected, 4), 0) << text;
     }
   }
+}
+
+// The one-pass dotted-quad reader against glibc's on random texts: half
+// of them any mix of digits and dots (now and then another character),
+// half near an address (octets up to 299, some with a leading zero, then
+// maybe one character inserted, dropped or changed). Fixed seed, so a
+// failure reproduces.
+TEST(IpAddress, DottedQuadsAgreeWithInetPtonOnRandomTexts) {
+  std::mt19937 random(20261202);
+  const std::string alphabet = "0123456789.x -";
+  const size_t common = 11;  // digits and the dot; the rest rarely
+  auto any_character = [&]() {
+    return alphabet[random() % 64 == 0 ? common + random() % (alphabet.size() - common)
+                                       : random() % common];
+  };
+  auto near_an_address = [&]() {
+    std::string text;
+    for (int octet = 0; octet < 4; ++octet) {
+      if (octet > 0) text.push_back('.');
+      if (random() % 16 == 0) text.push_back('0');
+      text += std::to_string(random() % 300);
+    }
+    const size_t at = random() % (text.size() + 1);
+    switch (random() % 8) {
+      case 0: text.insert(text.begin() + at, any_character()); break;
+      case 1: if (at < text.size()) text.erase(at, 1); break;
+      case 2: if (at < text.size()) text[at] = any_character(); break;
+      default: break;
+    }
+    return text;
+  };
+  int accepted = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text;
+    if (i % 2 == 0) {
+      text = near_an_address();
+    } else {
+      for (size_t length = random() % 19; length > 0; --length) text.push_back(any_character());
+    }
+    unsigned char expected[4] = {};
+    const bool libc_accepts = inet_pton(AF_INET, text.c_str(), expected) == 1;
+    std::optional<IpAddress> ours = ParseIpAddress(text);
+    ASSERT_EQ(ours.has_value(), libc_accepts) << "'" << text << "'";
+    if (!libc_accepts) continue;
+    ++accepted;
+    EXPECT_EQ(std::memcmp(ours->bytes.data() + 12, expected, 4), 0) << text;
+  }
+  // Enough of both outcomes to mean something.
+  EXPECT_GT(accepted, 20000);
+  EXPECT_LT(accepted, 180000);
 }
 
 struct CidrCase {
