@@ -216,6 +216,7 @@ class Checker {
     if (!found) Error({0, 0, 0}, "the policy set has no schema block");
     CheckAttributePrefixes(*schema);
     PlaceReadAttributesFirst(schema.get());
+    schema->BuildMemberTree();
     policy_->schema = schema;
     schema_ = schema.get();
   }

@@ -2,10 +2,11 @@
 //
 // The JSON reader is on the gateway's hot path. It parses with simdjson's
 // DOM parser, one per thread and reused, so a warm parse allocates nothing;
-// walks the document once, building dotted paths in a reused buffer; and
-// descends into a nested object only while its path is a prefix of some
-// schema attribute, so the work is bounded by the schema and the document's
-// size, not by how deep a client nests things the policy never reads.
+// walks the document once alongside the schema's tree of member keys
+// (Schema::objects), never building a dotted path; and descends into a
+// nested object only where the tree has one, so the work is bounded by the
+// schema and the document's size, not by how deep a client nests things
+// the policy never reads.
 #include "src/io/request_json.h"
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
+#include "src/internal/bytes_equal.h"
 
 namespace writ::internal {
 namespace {
@@ -177,14 +179,18 @@ absl::string_view ToAbsl(std::string_view text) {
 // for the values it stores.
 struct ParseScratch {
   simdjson::dom::parser parser;
-  std::string path;            // the dotted path of the current member
   std::vector<uint8_t> given;  // per slot: given earlier in this document
-  // Per member, in document order: the slot the member at that position
-  // named in the previous document, or kNoSlot. See SlotOf.
-  std::vector<uint32_t> slot_at_member;
+  // Per member, in document order: where the member at that position was
+  // found in the previous document (MemberPlace), or kNoPlace. See Find.
+  std::vector<uint64_t> place_at_member;
 };
 
-constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
+constexpr uint64_t kNoPlace = std::numeric_limits<uint64_t>::max();
+
+// A member's place in the schema's tree: its object and index there.
+uint64_t MemberPlace(uint32_t object, uint32_t index) {
+  return uint64_t{object} << 32 | index;
+}
 
 ParseScratch& ThreadScratch() {
   thread_local ParseScratch scratch;
@@ -200,56 +206,71 @@ class RequestReader {
         store_(store),
         scratch_(*scratch) {}
 
-  // Reads the members of `object`, whose dotted path (with a trailing '.',
-  // or empty at the top) is in scratch_.path.
-  absl::Status ReadObject(simdjson::dom::object object) {
-    std::string& path = scratch_.path;
-    const size_t prefix_length = path.size();
+  // Reads the members of `object`, which the schema's tree holds as
+  // schema_.objects[schema_object].
+  absl::Status ReadObject(simdjson::dom::object object, uint32_t schema_object) {
     for (simdjson::dom::key_value_pair member : object) {
       if (++members_read_ > max_members_) {
         return absl::InvalidArgumentError(absl::StrCat(
             "request has more than ", max_members_,
             " object members (RequestOptions::max_members)"));
       }
-      path.resize(prefix_length);
-      path.append(member.key.data(), member.key.size());
-      // The checker guarantees no attribute is a prefix of another, so a
-      // path is a prefix or an attribute, never both; asking the cheaper
-      // question first saves a hash lookup per nested object.
-      simdjson::dom::object nested;
-      if (member.value.get_object().get(nested) == simdjson::SUCCESS &&
-          schema_.path_prefixes.contains(path)) {
-        path.push_back('.');
-        absl::Status status = ReadObject(nested);
-        if (!status.ok()) return status;
-      } else if (std::optional<uint32_t> slot = SlotOf(path, members_read_ - 1)) {
-        absl::Status status = ReadAttribute(*slot, member.value);
-        if (!status.ok()) return status;
+      const Schema::Member* found =
+          Find(schema_object, ToAbsl(member.key), members_read_ - 1);
+      if (found == nullptr) continue;  // not in the schema: ignored
+      absl::Status status = absl::OkStatus();
+      if (found->slot != Schema::kNoIndex) {
+        status = ReadAttribute(found->slot, member.value);
+      } else if (simdjson::dom::object nested;
+                 member.value.get_object().get(nested) == simdjson::SUCCESS) {
+        status = ReadObject(nested, found->object);
       }
-      // Anything else is not in the schema: ignored.
+      // A path's prefix given anything but an object is ignored.
+      if (!status.ok()) return status;
     }
     return absl::OkStatus();
   }
 
  private:
-  // The slot of the attribute at `path`, the `member_index`th member of the
-  // document. A gateway's clients send the same members in the same order,
-  // so the slot found at this position last time is usually right, and
-  // comparing its path is cheaper than hashing this one (a hash lookup was
-  // 15% of JSON to decision). The guess is always checked against this
-  // schema's own path, so a guess from another policy's document only
-  // misses; what is not an attribute is never guessed.
-  std::optional<uint32_t> SlotOf(absl::string_view path, size_t member_index) {
-    std::vector<uint32_t>& guesses = scratch_.slot_at_member;
-    if (member_index >= guesses.size()) guesses.resize(member_index + 1, kNoSlot);
-    const uint32_t guess = guesses[member_index];
-    if (guess < schema_.attributes.size() &&
-        schema_.attributes[guess].path == path) {
-      return guess;
+  // The member `key` names in object `schema_object` (a key with dots
+  // walks down through them, as SPEC §6 allows), or null. `member_index`
+  // is the member's position in the document: a gateway's clients send the
+  // same members in the same order, so the place found at that position
+  // last time is usually right, and comparing one key is cheaper than
+  // scanning or hashing (a hash lookup of the dotted path was 15% of JSON
+  // to decision). A guess is always checked against this schema's own
+  // tree, so one left by another policy's document only misses.
+  const Schema::Member* Find(uint32_t schema_object, absl::string_view key,
+                             size_t member_index) {
+    std::vector<uint64_t>& guesses = scratch_.place_at_member;
+    if (member_index >= guesses.size()) guesses.resize(member_index + 1, kNoPlace);
+    const uint64_t guess = guesses[member_index];
+    if (guess >> 32 == schema_object) {
+      const Schema::Member* member = MemberAt(schema_object, guess & 0xffffffffu);
+      if (member != nullptr && member->key.size() == key.size() &&
+          BytesEqual(member->key.data(), key.data(), key.size())) {
+        return member;
+      }
     }
-    std::optional<uint32_t> slot = schema_.Find(path);
-    guesses[member_index] = slot.value_or(kNoSlot);
-    return slot;
+    for (;;) {
+      const size_t dot = key.find('.');
+      const uint32_t index = schema_.FindMember(schema_object, key.substr(0, dot));
+      if (index == Schema::kNoIndex) return nullptr;
+      const Schema::Member& member = schema_.objects[schema_object].members[index];
+      if (dot == absl::string_view::npos) {
+        guesses[member_index] = MemberPlace(schema_object, index);
+        return &member;
+      }
+      if (member.object == Schema::kNoIndex) return nullptr;
+      schema_object = member.object;
+      key.remove_prefix(dot + 1);
+    }
+  }
+
+  const Schema::Member* MemberAt(uint32_t schema_object, uint32_t index) const {
+    if (schema_object >= schema_.objects.size()) return nullptr;
+    const std::vector<Schema::Member>& members = schema_.objects[schema_object].members;
+    return index < members.size() ? &members[index] : nullptr;
   }
 
   absl::Status ReadAttribute(uint32_t slot, simdjson::dom::element element) {
@@ -518,10 +539,9 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
     return absl::InvalidArgumentError(absl::StrCat(
         "a request must be a JSON object, not ", JsonKindName(root.type())));
   }
-  scratch.path.clear();
   scratch.given.assign(schema.attributes.size(), 0);
   return RequestReader(schema, options.max_members, store, &scratch)
-      .ReadObject(object);
+      .ReadObject(object, /*schema_object=*/0);
 }
 
 }  // namespace writ::internal

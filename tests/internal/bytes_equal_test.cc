@@ -9,7 +9,7 @@ namespace writ::internal {
 namespace {
 
 // memcmp is the oracle: every size from 0 to 40 (both sides of the inline
-// words' 8..32 range), equal and with one byte changed at each position.
+// words' 4..7 and 8..32 ranges), equal and with one byte changed at each position.
 TEST(BytesEqual, AgreesWithMemcmpForEverySizeAndDifferingByte) {
   // Read from the middle of a longer buffer, so that a word read past
   // either end would see bytes the oracle does not compare and differ.

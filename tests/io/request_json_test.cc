@@ -1,12 +1,16 @@
 #include "src/io/request_json.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/check/checked_policy.h"
@@ -32,7 +36,7 @@ Type DataClassEnum() {
 }
 
 // What the checker builds from a schema block: slots in order, the path
-// index and every proper dotted prefix.
+// index, every proper dotted prefix and the tree of member keys.
 Schema MakeSchema(const std::vector<AttributeSpec>& specs) {
   Schema schema;
   for (const AttributeSpec& spec : specs) {
@@ -44,6 +48,7 @@ Schema MakeSchema(const std::vector<AttributeSpec>& specs) {
       schema.path_prefixes.insert(spec.path.substr(0, dot));
     }
   }
+  schema.BuildMemberTree();
   return schema;
 }
 
@@ -687,6 +692,139 @@ TEST(Schema, FindResolvesFullPathsOnly) {
   EXPECT_EQ(schema.Find("destination.port"), 3u);
   EXPECT_EQ(schema.Find("destination"), std::nullopt);
   EXPECT_EQ(schema.Find("Tool"), std::nullopt);
+}
+
+TEST(Schema, MemberTreeHoldsEachSegmentOnceUnderItsObject) {
+  Schema schema = TestSchema();
+  ASSERT_FALSE(schema.objects.empty());
+  const uint32_t destination = schema.FindMember(0, "destination");
+  ASSERT_NE(destination, Schema::kNoIndex);
+  const Schema::Member& member = schema.objects[0].members[destination];
+  EXPECT_EQ(member.slot, Schema::kNoIndex);
+  ASSERT_NE(member.object, Schema::kNoIndex);
+  const uint32_t port = schema.FindMember(member.object, "port");
+  ASSERT_NE(port, Schema::kNoIndex);
+  EXPECT_EQ(schema.objects[member.object].members[port].slot, *schema.Find("destination.port"));
+  EXPECT_EQ(schema.objects[member.object].members.size(), 3u);  // host, ip, port
+  EXPECT_EQ(schema.FindMember(0, "destination.port"), Schema::kNoIndex);  // one segment only
+  EXPECT_EQ(schema.FindMember(0, "Tool"), Schema::kNoIndex);
+  EXPECT_EQ(Schema{}.FindMember(0, "tool"), Schema::kNoIndex);  // never built
+}
+
+TEST(Schema, MemberTreeLooksUpALargeObjectByKey) {
+  std::vector<AttributeSpec> specs;
+  for (int i = 0; i < 40; ++i) specs.push_back({absl::StrCat("a", i), OfKind(TypeKind::kInt)});
+  for (int i = 0; i < 40; ++i) {
+    specs.push_back({absl::StrCat("wide.b", i), OfKind(TypeKind::kInt)});
+  }
+  Schema schema = MakeSchema(specs);
+  EXPECT_FALSE(schema.objects[0].index_by_key.empty());
+  for (int i = 0; i < 40; ++i) {
+    const uint32_t index = schema.FindMember(0, absl::StrCat("a", i));
+    ASSERT_NE(index, Schema::kNoIndex) << i;
+    EXPECT_EQ(schema.objects[0].members[index].slot, static_cast<uint32_t>(i));
+  }
+  EXPECT_EQ(schema.FindMember(0, "a40"), Schema::kNoIndex);
+  Values values;
+  ASSERT_TRUE(FillRequestFromJson(schema, R"({"a39": 1, "wide": {"b0": 2}, "wide.b39": 3})",
+                                  values.store())
+                  .ok());
+  EXPECT_EQ(values.values[39].integer, 1);
+  EXPECT_EQ(values.values[40].integer, 2);
+  EXPECT_EQ(values.values[79].integer, 3);
+  EXPECT_EQ(values.values[0].state, ValueState::kAbsent);
+}
+
+// A random schema of int attributes over a few segment names (up to three
+// deep, no path a prefix of another), and random documents that give some
+// of them, each spelled its own way (nested objects, dotted keys, or both
+// mixed), among members the schema does not know, in random order. The
+// reader must put every given value in its attribute's slot and leave the
+// rest absent, whatever order the previous document (read under this
+// schema or the other one) had. The expected values come from the
+// generator, not from the reader.
+TEST(RequestJsonProperty, EverySpellingOfAPathLandsInItsSlot) {
+  std::mt19937 random(20261202);
+  const std::vector<std::string> segments = {"a", "b", "c", "dd", "host", "id"};
+  auto make_schema = [&]() {
+    std::vector<AttributeSpec> specs;
+    std::vector<std::string> paths;
+    const size_t wanted = 1 + random() % 14;
+    for (size_t attempt = 0; attempt < 200 && paths.size() < wanted; ++attempt) {
+      std::string path;
+      const size_t depth = 1 + random() % 3;
+      for (size_t i = 0; i < depth; ++i) {
+        absl::StrAppend(&path, i == 0 ? "" : ".", segments[random() % segments.size()]);
+      }
+      bool clashes = false;
+      for (const std::string& other : paths) {
+        const std::string& shorter = other.size() < path.size() ? other : path;
+        const std::string& longer = other.size() < path.size() ? path : other;
+        if (longer == shorter || longer.compare(0, shorter.size() + 1, shorter + ".") == 0) {
+          clashes = true;
+        }
+      }
+      if (clashes) continue;
+      paths.push_back(path);
+      specs.push_back({path, OfKind(TypeKind::kInt)});
+    }
+    return MakeSchema(specs);
+  };
+  // One top-level member giving `value` at `path`: the path's segments cut
+  // into keys at random, each key but the last opening an object.
+  auto spell = [&](const std::string& path, const std::string& value) {
+    std::vector<std::string> keys = {""};
+    for (char c : path) {
+      if (c == '.' && random() % 2 == 0) {
+        keys.emplace_back();
+      } else {
+        keys.back().push_back(c);
+      }
+    }
+    std::string text = value;
+    for (size_t i = keys.size(); i-- > 0;) {
+      text = i == 0 ? absl::StrCat("\"", keys[i], "\": ", text)
+                    : absl::StrCat("{\"", keys[i], "\": ", text, "}");
+    }
+    return text;
+  };
+  const Schema schemas[2] = {make_schema(), make_schema()};
+  Values values[2];
+  int documents = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const int which = static_cast<int>(random() % 2);
+    const Schema& schema = schemas[which];
+    std::vector<int64_t> expected(schema.attributes.size(), -1);
+    std::vector<std::string> members;
+    for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+      if (random() % 3 == 0) continue;
+      expected[slot] = random() % 1000;
+      members.push_back(spell(schema.attributes[slot].path, absl::StrCat(expected[slot])));
+    }
+    // Unknown members: a new key, a known object holding an unknown key, a
+    // known object given a scalar (ignored), a known path one level too deep.
+    members.push_back(R"("zz": 1)");
+    members.push_back(absl::StrCat("\"", schema.attributes[0].path, ".zz\": 5"));
+    if (schema.attributes[0].path.find('.') != std::string::npos) {
+      const std::string& path = schema.attributes[0].path;
+      members.push_back(absl::StrCat("\"", path.substr(0, path.find('.')), "\": 7"));
+    }
+    std::shuffle(members.begin(), members.end(), random);
+    const std::string json = absl::StrCat("{", absl::StrJoin(members, ", "), "}");
+    absl::Status status = FillRequestFromJson(schema, json, values[which].store());
+    ASSERT_TRUE(status.ok()) << json << ": " << status;
+    for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+      const Value& value = values[which].values.at(slot);
+      if (expected[slot] < 0) {
+        EXPECT_EQ(value.state, ValueState::kAbsent) << json << " " << schema.attributes[slot].path;
+      } else {
+        ASSERT_EQ(value.state, ValueState::kPresent) << json << " " << schema.attributes[slot].path;
+        EXPECT_EQ(value.integer, expected[slot]) << json;
+      }
+    }
+    ++documents;
+  }
+  EXPECT_EQ(documents, 3000);
 }
 
 TEST(Schema, EnumIndexFollowsDeclarationOrder) {
