@@ -28,9 +28,13 @@ mkdir -p "$out"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "commit: $(git -C "$root" rev-parse --short HEAD)"
   # Per core, from sysfs: lscpu sums a level over its instances.
-  echo "caches: $(for index in /sys/devices/system/cpu/cpu0/cache/index*; do
-    echo "L$(cat "$index/level") $(cat "$index/type") $(cat "$index/size")"
-  done 2>/dev/null | paste -sd ';' -)"
+  # Some VMs expose no cache entries at all: say so rather than print blanks.
+  caches="$(for index in /sys/devices/system/cpu/cpu0/cache/index*; do
+    if [[ -r "$index/size" ]]; then
+      echo "L$(cat "$index/level") $(cat "$index/type") $(cat "$index/size")"
+    fi
+  done | paste -sd ';' -)"
+  echo "caches: ${caches:-not reported by this VM (see the latency curve)}"
   # Where the lines of a large policy come from: RESULTS.md reads the
   # 10,000-rule growth against this curve.
   "$build/benchmarks/memory_latency"
