@@ -16,7 +16,13 @@
 //   hot_baseline   HandWrittenBaseline::Decide over the same 64;
 //   warm           each of the 10,000 requests copied into one reused
 //                  Request, then Policy::Evaluate on it (latency_warm);
-//   warm_baseline  the same with the baseline's request struct.
+//   warm_baseline  the same with the baseline's request struct;
+//   explain        Policy::Evaluate with the full explanation, into one
+//                  reused Explanation, over the 10,000 requests
+//                  (latency_warm/engine_explain);
+//   json           Request::FromJson on each request's JSON text, then
+//                  Policy::Evaluate (latency/engine_json): count inside
+//                  `writ::Request::ReadJson` for the reading alone.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -37,6 +43,22 @@ long Tally(Decision decision) { return static_cast<long>(decision.effect) + deci
 // around the counted call should cost as little as they can.
 long Run(const std::string& mode, const Workload& workload, size_t passes, size_t* decisions) {
   long tally = 0;
+  if (mode == "explain" || mode == "json") {
+    *decisions = workload.requests.size() * passes;
+    Explanation explanation;
+    for (size_t pass = 0; pass < passes; ++pass) {
+      for (size_t i = 0; i < workload.requests.size(); ++i) {
+        if (mode == "explain") {
+          tally += Tally(workload.policy->Evaluate(workload.requests[i], &explanation));
+          continue;
+        }
+        absl::StatusOr<Request> request =
+            Request::FromJson(*workload.policy, workload.json_requests[i]);
+        tally += request.ok() ? Tally(workload.policy->Evaluate(*request)) : -1;
+      }
+    }
+    return tally;
+  }
   const bool baseline = mode == "hot_baseline" || mode == "warm_baseline";
   if (mode == "hot" || mode == "hot_baseline") {
     *decisions = kHotRequests * passes;
@@ -70,13 +92,14 @@ int Main(int argc, char** argv) {
   size_t passes = 0;
   size_t tool_names = GeneratorOptions{}.tool_names;
   const std::string mode = argc > 1 ? argv[1] : "";
-  const bool known_mode =
-      mode == "hot" || mode == "hot_baseline" || mode == "warm" || mode == "warm_baseline";
+  const bool known_mode = mode == "hot" || mode == "hot_baseline" || mode == "warm" ||
+                          mode == "warm_baseline" || mode == "explain" || mode == "json";
   if ((argc != 4 && argc != 5) || !known_mode || !absl::SimpleAtoi(argv[2], &rules) ||
       !absl::SimpleAtoi(argv[3], &passes) ||
       (argc == 5 && !absl::SimpleAtoi(argv[4], &tool_names))) {
     std::fprintf(stderr,
-                 "usage: decision_driver hot|hot_baseline|warm|warm_baseline RULES PASSES "
+                 "usage: decision_driver hot|hot_baseline|warm|warm_baseline|explain|json RULES "
+                 "PASSES "
                  "[TOOL_NAMES]\n");
     return 2;
   }
