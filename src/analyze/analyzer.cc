@@ -252,7 +252,8 @@ class Analyzer {
   }
 
   // Obligations are merged from the determining allow rules only (SPEC
-  // §5): a deny's `with` is dead text that suggests otherwise.
+  // §5): a deny's `with` is dead text that suggests otherwise. The message
+  // names its first obligation by key (the checked rule keeps them so).
   void CheckDenyObligations(const CheckedRule& rule) {
     if (rule.effect != Effect::kDeny || rule.obligations.empty()) return;
     Report(rule.location,

@@ -173,7 +173,7 @@ struct CheckedRule {
   Effect effect = Effect::kDeny;
   std::optional<Expr> when;
   std::optional<Expr> unless;
-  std::vector<Obligation> obligations;
+  std::vector<Obligation> obligations;  // by key (distinct keys)
   std::optional<std::string> reason;
   SourceLocation location;
   std::vector<Conjunct> conjuncts;

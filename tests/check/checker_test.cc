@@ -252,6 +252,28 @@ TEST(Checker, AttributesRulesReadTakeTheFirstSlotsInDeclarationOrder) {
                                     "approved", "bound", "signals", "level", "grade", "color"));
 }
 
+TEST(Checker, RuleObligationsAreKeptByKey) {
+  CheckResult result = CheckRules("allow r when bound with uses = 1, cap = 2.5, level = \"x\";");
+  ASSERT_NE(result.policy, nullptr) << result.Errors().front();
+  std::vector<std::string> keys;
+  for (const Obligation& obligation : result.policy->rules[0].obligations) {
+    keys.push_back(obligation.key);
+  }
+  EXPECT_THAT(keys, ElementsAre("cap", "level", "uses"));
+}
+
+TEST(Checker, LocationsRenderEveryLineAndColumnNumber) {
+  CheckResult result = CheckRules("allow q when bound;");  // file 0 the schema, 1 the rules
+  ASSERT_NE(result.policy, nullptr) << result.Errors().front();
+  EXPECT_EQ(result.policy->FormatLocation({1, 0, 0}), "r.writ:0:0");
+  EXPECT_EQ(result.policy->FormatLocation({1, 10, 9}), "r.writ:10:9");
+  EXPECT_EQ(result.policy->FormatLocation({1, 4294967295u, 1000000}), "r.writ:4294967295:1000000");
+  EXPECT_EQ(result.policy->FormatLocation({7, 1, 2}), ":1:2");  // no such file
+  std::string reused = "a much longer text than any location here";
+  result.policy->AssignLocation({1, 3, 4}, &reused);
+  EXPECT_EQ(reused, "r.writ:3:4");
+}
+
 TEST(Checker, ConjunctsAreTheTopLevelAndOperandsPlusNegatedUnless) {
   CheckResult result = CheckRules(
       "allow r when (tool == \"a\" and (port > 1 or bound)) unless approved;\n"

@@ -294,6 +294,21 @@ TEST_P(Semantics, ObligationsMergeAcrossDeterminingAllows) {
       << explanation.ToJson();
 }
 
+// Each rule's obligations come sorted by key, but two rules' keys
+// interleave: the merged record must still come out sorted.
+TEST_P(Semantics, LaterRulesObligationsSortAmongEarlierOnes) {
+  const Explanation explanation = Eval(
+      "allow a when true with uses = 1, ttl = 1m, level = \"b\";\n"
+      "allow b when true with zone = 1, cap = 2, mfa = true, level = \"a\";",
+      "{}");
+  ASSERT_EQ(explanation.decision, Effect::kAllow);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : explanation.obligations) keys.push_back(key);
+  EXPECT_THAT(keys, ElementsAre("cap", "level", "mfa", "ttl", "uses", "zone"));
+  EXPECT_THAT(std::get<std::vector<std::string>>(explanation.obligations[1].second),
+              ElementsAre("a", "b"));
+}
+
 TEST_P(Semantics, SingleStringObligationIsStillAnArray) {
   const Explanation explanation = Eval("allow a with level = \"info\";", "{}");
   EXPECT_NE(explanation.ToJson().find(R"("obligations":{"level":["info"]})"), std::string::npos);
