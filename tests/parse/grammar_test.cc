@@ -1,5 +1,6 @@
 // Grammar and parser: what parses, and the exact positioned message for
 // what does not.
+#include <random>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,45 @@ std::string ErrorLine(const std::string& text) {
 
 TEST(Grammar, HasNoRulesThatLoopWithoutConsumingInput) {
   EXPECT_EQ(tao::pegtl::analyze<grammar::policy_file>(), 0u);
+}
+
+// not_reserved_word is the one-pass form of not_at<reserved_word>: both
+// must accept and refuse the same places, on every keyword, on words that
+// extend or cut one, and on random runs of identifier characters.
+TEST(Grammar, NotReservedWordAgreesWithTheKeywordRules) {
+  namespace pegtl = tao::pegtl;
+  auto agree = [](const std::string& text) {
+    pegtl::memory_input<> fast(text, "");
+    pegtl::memory_input<> slow(text, "");
+    const bool fast_result = pegtl::parse<grammar::not_reserved_word>(fast);
+    const bool slow_result = pegtl::parse<pegtl::not_at<grammar::reserved_word>>(slow);
+    EXPECT_EQ(fast_result, slow_result) << "'" << text << "'";
+    EXPECT_EQ(fast.current(), text.data()) << "consumed input: '" << text << "'";
+  };
+  const std::vector<std::string> keywords = {
+      "policy", "version", "schema", "let", "allow", "deny", "when", "unless", "with",
+      "because", "default", "and", "or", "not", "in", "has", "true", "false", "matches",
+      "like", "starts_with", "ends_with", "contains", "contains_any", "contains_all", "within"};
+  for (const std::string& keyword : keywords) {
+    for (const std::string& text :
+         {keyword, keyword + " x", keyword + ".x", keyword + "(", keyword + "_", keyword + "1",
+          keyword.substr(0, keyword.size() - 1), "x" + keyword, keyword + "s"}) {
+      agree(text);
+    }
+    pegtl::memory_input<> in(keyword, "");
+    EXPECT_FALSE(pegtl::parse<grammar::not_reserved_word>(in)) << keyword;
+  }
+  std::mt19937 random(20261202);
+  const std::string characters = "acdehilnorstw_1A .";
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (size_t length = random() % 15; length > 0; --length) {
+      text.push_back(characters[random() % characters.size()]);
+    }
+    agree(text);
+  }
+  agree("");
+  agree(std::string(40, 'a'));
 }
 
 TEST(Grammar, ParsesTheSpecExampleItems) {
