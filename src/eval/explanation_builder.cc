@@ -207,7 +207,9 @@ void ListMissingAndErrors(const CheckedPolicy& policy, const Request& request,
   }
   Truncate(&explanation->missing, missing);
   size_t errors = 0;
-  for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+  // The count read once: the stores below may alias it for the compiler.
+  const auto slots = static_cast<uint32_t>(schema.attributes.size());
+  for (uint32_t slot = 0; slot < slots; ++slot) {
     if (values[slot].state == ValueState::kWrongType) {
       AttributeError& error = NextElement(&explanation->errors, &errors);
       error.attribute.assign(schema.attributes[slot].path);
