@@ -99,8 +99,7 @@ struct not_reserved_word {
     const size_t available = static_cast<size_t>(in.end() - start);
     size_t size = 0;
     while (size < available && size <= kLongest && IsIdentifierCharacter(start[size])) ++size;
-    if (size > kLongest) return true;
-    if (size == 0) return true;
+    if (size == 0 || size > kLongest) return true;
     const std::string_view word(start, size);
     for (std::string_view reserved : kReservedWords) {
       // Length and first letter first: most names fail on one of them.

@@ -57,14 +57,16 @@ struct Schema {
   std::vector<uint32_t> declaration_order;
   absl::flat_hash_map<std::string, uint32_t> slot_by_path;
   // Every proper dotted prefix of an attribute path ("destination" for
-  // "destination.host"), so nested JSON objects can be walked.
+  // "destination.host"), so the checker can refuse an attribute that is
+  // another's prefix (requests are walked by `objects` below).
   absl::flat_hash_set<std::string> path_prefixes;
 
   // The attribute paths as a request's JSON objects hold them: each
   // object's members by key, each member an attribute or a nested object,
   // so that the request reader finds a member's attribute by its key alone
-  // instead of building its dotted path and hashing it (which was about a
-  // sixth of reading a gateway request). objects[0] is the top level.
+  // instead of building its dotted path and hashing it (with the one-pass
+  // IP parse, 15% fewer instructions to read a gateway request).
+  // objects[0] is the top level.
   // Built by BuildMemberTree once the slots are final.
   static constexpr uint32_t kNoIndex = 0xffffffffu;
   struct Member {
