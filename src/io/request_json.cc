@@ -38,14 +38,19 @@ struct Target {
 };
 
 // Only a wrong-typed slot has an error (ValueDetail::error), so a slot
-// that was not wrong-typed is marked without touching its detail.
-void SetState(ValueState state, const Target& target) {
+// that was not wrong-typed is marked without touching its detail. Inlined
+// by force, as MarkPresent is: every attribute a request gives ends here,
+// and as the calls GCC chose to keep they cost ~20 instructions an
+// attribute.
+[[gnu::always_inline]] inline void SetState(ValueState state, const Target& target) {
   Value& value = target.value();
   if (value.state == ValueState::kWrongType) target.detail().error.clear();
   value.state = state;
 }
 
-void MarkPresent(const Target& target) { SetState(ValueState::kPresent, target); }
+[[gnu::always_inline]] inline void MarkPresent(const Target& target) {
+  SetState(ValueState::kPresent, target);
+}
 
 void MarkWrongTypeWithMessage(std::string message, const Target& target) {
   target.value().state = ValueState::kWrongType;

@@ -64,7 +64,9 @@ bool ValueStore::SetText(uint32_t slot, absl::string_view text) const {
   ReserveArena(offset + capacity);
   if (in_arena) text = absl::string_view(texts_->data() + (start - arena), text.size());
   texts_->append(text.data(), text.size());
-  texts_->append(capacity - text.size(), '\0');
+  // A slot's first text has no room to spare (its capacity was 0); the
+  // fill only pads a region grown for a longer one.
+  if (capacity > text.size()) texts_->append(capacity - text.size(), '\0');
   value.text = TextPlace{static_cast<uint32_t>(offset), static_cast<uint32_t>(capacity)};
   value.text_size = static_cast<uint32_t>(text.size());
   return true;

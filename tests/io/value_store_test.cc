@@ -47,6 +47,25 @@ TEST_F(ValueStoreTest, AShorterTextIsRewrittenInPlace) {
   EXPECT_EQ(Store().text(0), "abcdefghijklmnopqrstuvwxyz");
 }
 
+// A region grown for a longer text is twice the old one, padded, so the
+// next slot's text starts past it and a text up to that size later fits in
+// place without overwriting its neighbour.
+TEST_F(ValueStoreTest, AGrownRegionIsPaddedToTwiceTheOldOne) {
+  const std::string twenty(20, 'a');
+  const std::string thirty(30, 'b');
+  const std::string forty(40, 'c');
+  const std::string neighbour = "the neighbour's text";
+  ASSERT_TRUE(Store().SetText(0, twenty));
+  EXPECT_EQ(texts_.size(), 20u);  // a first text: no padding
+  ASSERT_TRUE(Store().SetText(0, thirty));
+  EXPECT_EQ(texts_.size(), 20u + 40u);
+  ASSERT_TRUE(Store().SetText(1, neighbour));
+  ASSERT_TRUE(Store().SetText(0, forty));
+  EXPECT_EQ(texts_.size(), 60u + neighbour.size());
+  EXPECT_EQ(Store().text(0), forty);
+  EXPECT_EQ(Store().text(1), neighbour);
+}
+
 TEST_F(ValueStoreTest, ASlotSetToEverLongerTextsLeavesABoundedTrail) {
   // Without ClearAll, as a caller reusing a request through setters alone.
   std::string text;
