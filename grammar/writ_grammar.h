@@ -89,26 +89,37 @@ struct not_reserved_word {
 
   template <typename ParseInput>
   static bool match(ParseInput& in) noexcept {
-    static constexpr std::string_view kReservedWords[] = {
+    return !IsReservedWord(WordAt(in.current(), in.end()));
+  }
+
+  // The run of identifier characters from `start`, cut one past the
+  // longest reserved word (a longer run is none).
+  static constexpr std::string_view WordAt(const char* start, const char* end) noexcept {
+    const size_t available = static_cast<size_t>(end - start);
+    size_t size = 0;
+    while (size < available && size <= kLongest && IsIdentifierCharacter(start[size])) ++size;
+    return std::string_view(start, size);
+  }
+
+  static constexpr bool IsReservedWord(std::string_view word) noexcept {
+    constexpr std::string_view kReservedWords[] = {
         "policy", "version", "schema", "let", "allow", "deny", "when",
         "unless", "with", "because", "default", "and", "or", "not", "in",
         "has", "true", "false", "matches", "like", "starts_with",
         "ends_with", "contains", "contains_any", "contains_all", "within"};
-    constexpr size_t kLongest = 12;  // "contains_any"
-    const char* const start = in.current();
-    const size_t available = static_cast<size_t>(in.end() - start);
-    size_t size = 0;
-    while (size < available && size <= kLongest && IsIdentifierCharacter(start[size])) ++size;
-    if (size == 0 || size > kLongest) return true;
-    const std::string_view word(start, size);
+    if (word.empty() || word.size() > kLongest) return false;
     for (std::string_view reserved : kReservedWords) {
       // Length and first letter first: most names fail on one of them.
-      if (reserved.size() == size && reserved[0] == word[0] && reserved == word) return false;
+      if (reserved.size() == word.size() && reserved[0] == word[0] && reserved == word) {
+        return true;
+      }
     }
-    return true;
+    return false;
   }
 
  private:
+  static constexpr size_t kLongest = 12;  // "contains_any"
+
   static constexpr bool IsIdentifierCharacter(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_';

@@ -35,6 +35,7 @@
 #include <iterator>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 #include <utility>
@@ -579,18 +580,8 @@ inline constexpr bool kOpensFrame = std::is_same_v<Rule, g::and_expression> ||
 // say why `allow when ...` fails.
 template <typename Input>
 std::string ReservedWordAt(const Input& in) {
-  std::string word;
-  for (const char* p = in.current(); p != in.end(); ++p) {
-    const char c = *p;
-    const bool word_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '_';
-    if (!word_char) break;
-    word.push_back(c);
-  }
-  if (word.empty()) return "";
-  pegtl::memory_input<> probe(word, "");
-  if (pegtl::parse<pegtl::seq<g::reserved_word, pegtl::eof>>(probe)) return word;
-  return "";
+  const std::string_view word = g::not_reserved_word::WordAt(in.current(), in.end());
+  return g::not_reserved_word::IsReservedWord(word) ? std::string(word) : "";
 }
 
 template <typename Rule>
