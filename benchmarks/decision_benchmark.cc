@@ -9,6 +9,8 @@
 //   baseline_decision   HandWrittenBaseline::Decide on a plain struct
 //   engine_explain      Evaluate with the full explanation record
 //   engine_json         Request::FromJson(~300 bytes) + Evaluate
+//   engine_json_reused  Request::ReadJson into one reused Request + Evaluate,
+//                       as a server thread reads (Engine::EvaluateJson)
 // three benchmarks:
 //   batch/MODE/N    Google Benchmark's timed loop: time per iteration is the
 //                   batch mean of one call; allocs_per_call counts global
@@ -23,9 +25,9 @@
 //                   cache. Cycling over 10,000 stored requests (latency/)
 //                   instead reads each from memory (~7 MB for the engine's
 //                   requests), which no server does. Only the form the
-//                   mode reads is copied: for engine_json the JSON text
-//                   (a gateway parses bytes it has just received; the
-//                   Request is built per call), for the baseline its struct.
+//                   mode reads is copied: for engine_json and
+//                   engine_json_reused the JSON text (a gateway parses bytes
+//                   it has just received), for the baseline its struct.
 // and, for the engine and the baseline only,
 //   batch_hot/MODE/N  as batch/, cycling over the first kHotRequests
 //                   requests only, so they stay in cache: the difference to
@@ -88,7 +90,7 @@ constexpr size_t kHotRequests = 64;
 constexpr int kRatioPasses = 101;
 constexpr size_t kRatioCallsPerPass = 2000;
 
-enum class Mode { kEngine, kReference, kRuleIds, kBaseline, kExplain, kJson };
+enum class Mode { kEngine, kReference, kRuleIds, kBaseline, kExplain, kJson, kJsonReused };
 
 struct ModeInfo {
   Mode mode;
@@ -99,7 +101,8 @@ constexpr ModeInfo kModes[] = {{Mode::kEngine, "engine_decision"},
                                {Mode::kRuleIds, "engine_rule_ids"},
                                {Mode::kBaseline, "baseline_decision"},
                                {Mode::kExplain, "engine_explain"},
-                               {Mode::kJson, "engine_json"}};
+                               {Mode::kJson, "engine_json"},
+                               {Mode::kJsonReused, "engine_json_reused"}};
 
 // One call of `mode` on request `index`, returning the effect so the
 // caller can fold it into a sink. A warm caller decides the request last
@@ -107,7 +110,11 @@ constexpr ModeInfo kModes[] = {{Mode::kEngine, "engine_decision"},
 class Caller {
  public:
   Caller(const Workload& workload, Mode mode, bool warm = false)
-      : workload_(workload), mode_(mode), warm_(warm), scratch_(workload.requests[0]) {}
+      : workload_(workload),
+        mode_(mode),
+        warm_(warm),
+        scratch_(workload.requests[0]),
+        json_request_(workload.requests[0]) {}
 
   // Copies only the form of the request the mode's call reads (each copy
   // reuses its buffers: no allocation). Copying every form, as before,
@@ -118,7 +125,8 @@ class Caller {
     if (!warm_) return;
     switch (mode_) {
       case Mode::kBaseline: baseline_scratch_ = workload_.baseline_requests[index]; return;
-      case Mode::kJson: json_scratch_ = workload_.json_requests[index]; return;
+      case Mode::kJson:
+      case Mode::kJsonReused: json_scratch_ = workload_.json_requests[index]; return;
       case Mode::kEngine:
       case Mode::kReference:
       case Mode::kRuleIds:
@@ -147,6 +155,11 @@ class Caller {
             policy, warm_ ? json_scratch_ : workload_.json_requests[index]);
         return parsed.ok() ? Effect(policy.Evaluate(*parsed)) : -1;
       }
+      case Mode::kJsonReused: {
+        const absl::Status read =
+            json_request_.ReadJson(warm_ ? json_scratch_ : workload_.json_requests[index]);
+        return read.ok() ? Effect(policy.Evaluate(json_request_)) : -1;
+      }
     }
     return -1;
   }
@@ -160,6 +173,7 @@ class Caller {
   Request scratch_;
   BaselineRequest baseline_scratch_;
   std::string json_scratch_;
+  Request json_request_;  // engine_json_reused reads into it
   Explanation explanation_;
   std::vector<uint32_t> rule_ids_;
 };

@@ -92,8 +92,9 @@ def decision_table(t):
 def explanation_table(t):
     print("| rules | explain warm p50 / p99 ns | explain cold p50 / p99 ns | explain CPU ns "
           "| allocs/explain | JSON→decision p50 / p99 ns | JSON→decision CPU ns "
-          "| allocs/JSON→decision |")
-    print("|" + "---|" * 8)
+          "| allocs/JSON→decision | JSON into a reused request→decision p50 / p99 ns "
+          "| its CPU ns | its allocs |")
+    print("|" + "---|" * 11)
     for rules in SIZES:
         row = [
             f"{rules:,}",
@@ -104,6 +105,9 @@ def explanation_table(t):
             t.percentiles("latency", "engine_json", rules),
             fmt(t.get("batch", "engine_json", rules), 0),
             fmt(t.get("batch", "engine_json", rules, "allocs_per_call"), 1),
+            t.percentiles("latency", "engine_json_reused", rules),
+            fmt(t.get("batch", "engine_json_reused", rules), 0),
+            fmt(t.get("batch", "engine_json_reused", rules, "allocs_per_call"), 2),
         ]
         print("| " + " | ".join(row) + " |")
 

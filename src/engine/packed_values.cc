@@ -146,9 +146,8 @@ void PackedValues::UnpackInto(Request* request) const {
         break;
       case TypeKind::kStringSet: {
         const auto count = reader.Get<uint32_t>();
-        std::vector<std::string>* set = store.MembersToWrite(slot, count == 0);
+        std::vector<std::string>* set = store.MembersToWrite(slot, count);
         if (set == nullptr) break;
-        set->resize(count);
         for (std::string& member : *set) reader.GetText(&member);
         break;
       }

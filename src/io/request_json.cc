@@ -334,8 +334,7 @@ class RequestReader {
   void ReadStringArray(simdjson::dom::array array, const Target& target) {
     const AttributeInfo& attribute = schema_.attributes[target.slot];
     if (!HasKind(attribute, TypeKind::kStringSet, "array", target)) return;
-    std::vector<std::string>* set =
-        target.store.MembersToWrite(target.slot, array.begin() == array.end());
+    std::vector<std::string>* set = target.store.MembersToWrite(target.slot, ElementCount(array));
     if (set == nullptr) {
       MarkPresent(target);
       return;
@@ -345,21 +344,28 @@ class RequestReader {
     for (simdjson::dom::element element : array) {
       std::string_view member;
       if (element.get_string().get(member) != simdjson::SUCCESS) {
+        target.store.MembersToWrite(target.slot, 0);  // no stale members kept as the value
         MarkWrongType(attribute,
                       absl::StrCat("an array containing a non-string (",
                                    JsonKindName(element.type()), ")"),
                       target);
         return;
       }
-      if (count < set->size()) {
-        (*set)[count].assign(member.data(), member.size());
-      } else {
-        set->emplace_back(member);
-      }
-      ++count;
+      (*set)[count++].assign(member.data(), member.size());
     }
-    set->resize(count);
     MarkPresent(target);
+  }
+
+  // simdjson keeps an array's size on the tape, saturated at 0xFFFFFF
+  // (a larger array, only possible under a raised max_json_bytes, is
+  // counted).
+  static size_t ElementCount(simdjson::dom::array array) {
+    constexpr size_t kSaturated = 0xFFFFFF;
+    const size_t size = array.size();
+    if (size < kSaturated) return size;
+    size_t counted = 0;
+    for ([[maybe_unused]] simdjson::dom::element element : array) ++counted;
+    return counted;
   }
 
   const Schema& schema_;
@@ -476,8 +482,8 @@ void AssignStringSet(const Schema& schema, uint32_t slot,
   const Target target{store, slot};
   const AttributeInfo& attribute = schema.attributes[slot];
   if (!HasKind(attribute, TypeKind::kStringSet, "set<string>", target)) return;
-  if (std::vector<std::string>* set = store.MembersToWrite(slot, members.empty())) {
-    set->assign(members.begin(), members.end());
+  if (std::vector<std::string>* set = store.MembersToWrite(slot, members.size())) {
+    for (size_t i = 0; i < members.size(); ++i) (*set)[i].assign(members[i]);
   }
   MarkPresent(target);
 }

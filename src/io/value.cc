@@ -27,6 +27,23 @@ void ValueStore::Reset(size_t slot_count) const {
   texts_->clear();
 }
 
+std::vector<std::string>* ValueStore::MembersToWrite(uint32_t slot, size_t count) const {
+  if (count == 0 && !has_details()) return nullptr;
+  ValueDetail& slot_detail = detail(slot);
+  std::vector<std::string>& set = slot_detail.set;
+  std::vector<std::string>& spares = slot_detail.spare_members;
+  while (set.size() > count) {
+    spares.push_back(std::move(set.back()));
+    set.pop_back();
+  }
+  while (set.size() < count && !spares.empty()) {
+    set.push_back(std::move(spares.back()));
+    spares.pop_back();
+  }
+  set.resize(count);
+  return &set;
+}
+
 void ValueStore::ReserveArena(size_t bytes) const {
   if (bytes <= texts_->capacity()) return;
   // Room for a whole request's long texts at the first one (a gateway

@@ -86,6 +86,12 @@ inline absl::string_view TextOf(const Value& value, const char* texts) {
 // The cold part of one request slot.
 struct ValueDetail {
   std::vector<std::string> set;
+  // Members a shorter set dropped, parked with their buffers: a reused
+  // request's next longer set takes them back instead of allocating (a
+  // member past std::string's 15 inline bytes, "prompt_injection", cost
+  // a warm JSON read an allocation whenever it followed a shorter set).
+  // Never read as the value.
+  std::vector<std::string> spare_members;
   // Why the value is wrong-typed; empty unless the state is kWrongType.
   std::string error;
 };
@@ -164,13 +170,13 @@ class ValueStore {
   // Whether the request has details (detail() was called since it was
   // made): without, every slot's is NoDetail().
   bool has_details() const { return !details_->empty(); }
-  // The members of set slot `slot`, to overwrite, or null when the set to
-  // be written is `empty` and the store has no details: the slot's set is
-  // then NoDetail's, empty already, and the request stays without details
-  // (most requests' risk signals are `[]`).
-  std::vector<std::string>* MembersToWrite(uint32_t slot, bool empty) const {
-    return empty && !has_details() ? nullptr : &detail(slot).set;
-  }
+  // The members of set slot `slot`, made `count` long for the caller to
+  // overwrite each in place (keeping its buffer), or null when `count` is
+  // 0 and the store has no details: the slot's set is then NoDetail's,
+  // empty already, and the request stays without details (most requests'
+  // risk signals are `[]`). Members beyond `count` are parked in the
+  // detail's spare_members, and a longer set takes them back first.
+  std::vector<std::string>* MembersToWrite(uint32_t slot, size_t count) const;
   absl::string_view text(uint32_t slot) const {
     return ValuesView{values_->data(), nullptr, texts_->data()}.text(slot);
   }

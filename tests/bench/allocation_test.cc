@@ -12,6 +12,7 @@
 #include "benchmarks/counting_allocator.h"
 #include "gtest/gtest.h"
 #include "writ/policy.h"
+#include "writ/request.h"
 
 namespace writ::bench {
 namespace {
@@ -60,6 +61,28 @@ TEST(Allocations, AReusedExplanationAllocatesNothingOnceWarm) {
   // largest shapes the workload has.
   EXPECT_GT(AllocationsOverAllRequests(*workload, explain), 0u);
   EXPECT_EQ(AllocationsOverAllRequests(*workload, explain), 0u);
+}
+
+// A server reads each JSON request into one Request it keeps per thread
+// (as Engine::EvaluateJson does): once that request has held the
+// workload's largest values, reading another and deciding it allocates
+// nothing, whatever the next request's set sizes and text lengths.
+TEST(Allocations, AReusedRequestReadsJsonWithoutAllocatingOnceWarm) {
+  std::unique_ptr<const Workload> workload = GatewayWorkload();
+  ASSERT_NE(workload, nullptr);
+  const Policy& policy = *workload->policy;
+  Request request(policy);
+  const auto read_all = [&] {
+    const uint64_t before = AllocationCount();
+    for (const std::string& json : workload->json_requests) {
+      const absl::Status read = request.ReadJson(json);
+      EXPECT_TRUE(read.ok()) << read << " in " << json;
+      policy.Evaluate(request);
+    }
+    return AllocationCount() - before;
+  };
+  read_all();
+  EXPECT_EQ(read_all(), 0u);
 }
 
 // String obligations longer than std::string's inline 15 bytes: each

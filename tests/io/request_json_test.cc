@@ -193,6 +193,35 @@ TEST_F(RequestJson, AReusedRequestsEmptySetIsEmpty) {
   EXPECT_EQ(At("risk.signals").set, std::vector<std::string>{"exfil"});
 }
 
+// Sets of every length in turn, read into one request: each reads back
+// exactly its own members (the members a shorter set drops are parked for
+// reuse, never read), and an array with a non-string leaves none of the
+// last request's members behind.
+TEST_F(RequestJson, AReusedRequestsSetsReadBackExactlyWhateverTheirLengths) {
+  const std::vector<std::vector<std::string>> sets = {
+      {"prompt_injection_attempt", "credential_exfiltration"},
+      {},
+      {"pii"},
+      {"a_member_longer_than_fifteen", "b", "another_long_member_here"},
+      {"x"},
+      {"prompt_injection_attempt", "credential_exfiltration", "c", "d"},
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const std::vector<std::string>& set : sets) {
+      std::vector<std::string> quoted;
+      for (const std::string& member : set) quoted.push_back(absl::StrCat("\"", member, "\""));
+      Parse(absl::StrCat(R"({"risk": {"signals": [)", absl::StrJoin(quoted, ","), "]}}"));
+      EXPECT_EQ(At("risk.signals").state, ValueState::kPresent);
+      EXPECT_EQ(At("risk.signals").set, set);
+    }
+  }
+  Parse(R"({"risk": {"signals": ["exfil", 7]}})");
+  ExpectWrongType("risk.signals", "expected set<string>, got an array containing a non-string (int)");
+  EXPECT_TRUE(values_.details[*schema_.Find("risk.signals")].set.empty());
+  Parse(R"({"risk": {"signals": ["pii", "exfil"]}})");
+  EXPECT_EQ(At("risk.signals").set, (std::vector<std::string>{"pii", "exfil"}));
+}
+
 TEST_F(RequestJson, DottedKeysAddressTheSameAttributes) {
   Parse(R"({"destination.host": "a.example.com", "risk.score": 1})");
   EXPECT_EQ(At("destination.host").text, "a.example.com");

@@ -2,6 +2,7 @@
 // what Reset keeps.
 #include "src/io/value.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,44 @@ TEST_F(ValueStoreTest, DetailsComeWithTheFirstSlotThatNeedsOne) {
   EXPECT_TRUE(details_[0].set.empty());
   Store().Reset(3);
   EXPECT_EQ(details_.size(), 3u);
+}
+
+// A set shorter than the last one parks the members it drops, buffers
+// and all, and a longer set takes them back: a reused request whose next
+// set is longer does not allocate its long members again.
+TEST_F(ValueStoreTest, AShorterSetParksItsMembersForTheNextLongerOne) {
+  const std::vector<std::string> members = {"prompt_injection_signal", "credential_exfiltration"};
+  std::vector<std::string>* set = Store().MembersToWrite(2, members.size());
+  ASSERT_NE(set, nullptr);
+  ASSERT_EQ(set->size(), 2u);
+  for (size_t i = 0; i < members.size(); ++i) (*set)[i].assign(members[i]);
+  const char* first_buffer = (*set)[0].data();
+  const char* second_buffer = (*set)[1].data();
+
+  set = Store().MembersToWrite(2, 0);
+  ASSERT_NE(set, nullptr);  // the store has details now
+  EXPECT_TRUE(set->empty());
+  EXPECT_EQ(details_[2].spare_members.size(), 2u);
+
+  set = Store().MembersToWrite(2, 2);
+  ASSERT_EQ(set->size(), 2u);
+  EXPECT_TRUE(details_[2].spare_members.empty());
+  std::vector<const char*> buffers = {(*set)[0].data(), (*set)[1].data()};
+  std::sort(buffers.begin(), buffers.end());
+  std::vector<const char*> before = {first_buffer, second_buffer};
+  std::sort(before.begin(), before.end());
+  EXPECT_EQ(buffers, before);
+  (*set)[0].assign("a");
+  (*set)[1].assign("b");
+  EXPECT_EQ(*set, (std::vector<std::string>{"a", "b"}));
+}
+
+// Without details, an empty set needs none.
+TEST_F(ValueStoreTest, AnEmptySetInAStoreWithoutDetailsNeedsNone) {
+  EXPECT_EQ(Store().MembersToWrite(0, 0), nullptr);
+  EXPECT_FALSE(Store().has_details());
+  ASSERT_NE(Store().MembersToWrite(0, 1), nullptr);
+  EXPECT_TRUE(Store().has_details());
 }
 
 // An ip slot's address lives in the value's text bytes, all 16 of them.
