@@ -101,7 +101,10 @@ const char* writ_policy_digest(const writ_policy* policy);
 
 /* Decides one JSON request (SPEC §6). `explanation` (if not NULL) receives
  * the explanation record as one line of JSON; on WRIT_INPUT_ERROR `error`
- * (if not NULL) receives the reason. */
+ * (if not NULL) receives the reason. Each thread reads into a request of its
+ * own that it keeps between calls, so a warm call without an explanation
+ * allocates nothing; that request holds the last policy's schema until the
+ * thread decides for another policy or exits. */
 writ_status writ_policy_evaluate_json(const writ_policy* policy,
                                       const char* json, size_t json_length,
                                       writ_decision* decision,

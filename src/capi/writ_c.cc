@@ -9,10 +9,12 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "src/engine/decision_record.h"
 #include "writ/engine.h"
 #include "writ/policy.h"
 #include "writ/request.h"
@@ -141,6 +143,21 @@ writ_status OpenLog(const writ_engine_options* options,
   return WRIT_OK;
 }
 
+// The calling thread's request and explanation record for
+// writ_policy_evaluate_json, reused across calls (as Engine::EvaluateJson
+// reuses its own), so that a warm decision from JSON allocates nothing
+// unless the caller asks for the explanation's string. The request is
+// made again when the policy's schema changes (internal::RequestFor).
+struct ThreadScratch {
+  std::optional<writ::Request> request;
+  writ::Explanation record;
+};
+
+ThreadScratch& Scratch() {
+  thread_local ThreadScratch scratch;
+  return scratch;
+}
+
 void SetExplanation(const writ::Explanation& explanation, char** out) {
   if (out != nullptr) *out = CopyString(explanation.ToJson());
 }
@@ -224,16 +241,16 @@ writ_status writ_policy_evaluate_json(const writ_policy* policy, const char* jso
   }
   return Guarded([&] {
     const writ::Policy& compiled = *policy->policy;
-    absl::StatusOr<writ::Request> request =
-        writ::Request::FromJson(compiled, absl::string_view(json, json_length));
-    if (!request.ok()) {
-      SetString(error, request.status().message());
+    ThreadScratch& scratch = Scratch();
+    writ::Request& request = writ::internal::RequestFor(compiled, &scratch.request);
+    if (absl::Status read = request.ReadJson(absl::string_view(json, json_length));
+        !read.ok()) {
+      SetString(error, read.message());
       return WRIT_INPUT_ERROR;
     }
-    writ::Explanation record;
-    FillDecision(compiled.Evaluate(*request, explanation != nullptr ? &record : nullptr),
-                 compiled.info().digest, decision);
-    SetExplanation(record, explanation);
+    writ::Explanation* record = explanation != nullptr ? &scratch.record : nullptr;
+    FillDecision(compiled.Evaluate(request, record), compiled.info().digest, decision);
+    if (record != nullptr) SetExplanation(*record, explanation);
     return WRIT_OK;
   });
 }

@@ -13,6 +13,9 @@
 #include "gtest/gtest.h"
 #include "writ/policy.h"
 #include "writ/request.h"
+#if WRIT_TEST_CAPI
+#include "writ/writ.h"
+#endif
 
 namespace writ::bench {
 namespace {
@@ -84,6 +87,41 @@ TEST(Allocations, AReusedRequestReadsJsonWithoutAllocatingOnceWarm) {
   read_all();
   EXPECT_EQ(read_all(), 0u);
 }
+
+#if WRIT_TEST_CAPI
+// The C API's writ_policy_evaluate_json reads into a request it keeps per
+// thread, as the Engine does: a decision-only call (no explanation string
+// asked for) allocates nothing once warm, and it decides as the C++ API.
+TEST(Allocations, TheCApiDecidesAWarmJsonRequestWithoutAllocating) {
+  std::unique_ptr<const Workload> workload = GatewayWorkload();
+  ASSERT_NE(workload, nullptr);
+  const std::vector<SourceFile> files = GeneratedSources(workload->generated);
+  std::vector<writ_source> sources;
+  for (const SourceFile& file : files) {
+    sources.push_back({file.name.c_str(), file.text.data(), file.text.size()});
+  }
+  writ_policy* policy = nullptr;
+  ASSERT_EQ(writ_policy_compile(sources.data(), sources.size(), &policy, nullptr), WRIT_OK);
+  size_t disagreements = 0;
+  const auto decide_all = [&] {
+    const uint64_t before = AllocationCount();
+    for (size_t i = 0; i < workload->json_requests.size(); ++i) {
+      const std::string& json = workload->json_requests[i];
+      writ_decision decision;
+      EXPECT_EQ(writ_policy_evaluate_json(policy, json.data(), json.size(), &decision, nullptr,
+                                          nullptr),
+                WRIT_OK);
+      const bool allowed = workload->policy->Evaluate(workload->requests[i]).effect == Effect::kAllow;
+      if ((decision.effect == WRIT_ALLOW) != allowed) ++disagreements;
+    }
+    return AllocationCount() - before;
+  };
+  decide_all();
+  EXPECT_EQ(decide_all(), 0u);
+  EXPECT_EQ(disagreements, 0u);
+  writ_policy_free(policy);
+}
+#endif  // WRIT_TEST_CAPI
 
 // String obligations longer than std::string's inline 15 bytes: each
 // explained decision merges them into the record's list for their key,
