@@ -21,6 +21,7 @@
 #ifndef WRIT_GRAMMAR_WRIT_GRAMMAR_H_
 #define WRIT_GRAMMAR_WRIT_GRAMMAR_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
@@ -67,13 +68,34 @@ struct kw_contains_any : TAO_PEGTL_KEYWORD("contains_any") {};
 struct kw_contains_all : TAO_PEGTL_KEYWORD("contains_all") {};
 struct kw_within : TAO_PEGTL_KEYWORD("within") {};
 
+// The text of a keyword rule (TAO_PEGTL_KEYWORD), read from its
+// characters, so that the reserved words' texts below are the keyword
+// rules themselves rather than a second list to keep in step.
+template <char... Characters>
+inline constexpr char kKeywordCharacters[] = {Characters...};
+
+template <char... Characters>
+constexpr std::string_view KeywordText(const pegtl::ascii::keyword<Characters...>*) {
+  return std::string_view(kKeywordCharacters<Characters...>, sizeof...(Characters));
+}
+
+// A set of keywords as one rule (`sor`) and as texts (`texts`, `longest`).
+template <typename... Keywords>
+struct keyword_set {
+  using rule = pegtl::sor<Keywords...>;
+  static constexpr std::string_view texts[] = {
+      KeywordText(static_cast<const Keywords*>(nullptr))...};
+  static constexpr size_t longest =
+      std::max({KeywordText(static_cast<const Keywords*>(nullptr)).size()...});
+};
+
 // Reserved words may not be used as any kind of name (SPEC §2).
-struct reserved_word
-    : pegtl::sor<kw_policy, kw_version, kw_schema, kw_let, kw_allow, kw_deny,
-                 kw_when, kw_unless, kw_with, kw_because, kw_default, kw_and,
-                 kw_or, kw_not, kw_in, kw_has, kw_true, kw_false, kw_matches,
-                 kw_like, kw_starts_with, kw_ends_with, kw_contains,
-                 kw_contains_any, kw_contains_all, kw_within> {};
+using reserved_keywords =
+    keyword_set<kw_policy, kw_version, kw_schema, kw_let, kw_allow, kw_deny, kw_when, kw_unless,
+                kw_with, kw_because, kw_default, kw_and, kw_or, kw_not, kw_in, kw_has, kw_true,
+                kw_false, kw_matches, kw_like, kw_starts_with, kw_ends_with, kw_contains,
+                kw_contains_any, kw_contains_all, kw_within>;
+struct reserved_word : reserved_keywords::rule {};
 
 // not_at<reserved_word>, in one pass: reads the run of identifier
 // characters ahead (consuming nothing) and looks it up among the reserved
@@ -102,13 +124,8 @@ struct not_reserved_word {
   }
 
   static constexpr bool IsReservedWord(std::string_view word) noexcept {
-    constexpr std::string_view kReservedWords[] = {
-        "policy", "version", "schema", "let", "allow", "deny", "when",
-        "unless", "with", "because", "default", "and", "or", "not", "in",
-        "has", "true", "false", "matches", "like", "starts_with",
-        "ends_with", "contains", "contains_any", "contains_all", "within"};
     if (word.empty() || word.size() > kLongest) return false;
-    for (std::string_view reserved : kReservedWords) {
+    for (std::string_view reserved : reserved_keywords::texts) {
       // Length and first letter first: most names fail on one of them.
       if (reserved.size() == word.size() && reserved[0] == word[0] && reserved == word) {
         return true;
@@ -118,7 +135,7 @@ struct not_reserved_word {
   }
 
  private:
-  static constexpr size_t kLongest = 12;  // "contains_any"
+  static constexpr size_t kLongest = reserved_keywords::longest;
 
   static constexpr bool IsIdentifierCharacter(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
