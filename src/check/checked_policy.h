@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "re2/re2.h"
 #include "src/internal/glob.h"
@@ -56,10 +55,6 @@ struct Schema {
   // reader compares with the schema (a decision record's input).
   std::vector<uint32_t> declaration_order;
   absl::flat_hash_map<std::string, uint32_t> slot_by_path;
-  // Every proper dotted prefix of an attribute path ("destination" for
-  // "destination.host"), so the checker can refuse an attribute that is
-  // another's prefix (requests are walked by `objects` below).
-  absl::flat_hash_set<std::string> path_prefixes;
 
   // The attribute paths as a request's JSON objects hold them: each
   // object's members by key, each member an attribute or a nested object,

@@ -241,10 +241,6 @@ class Checker {
     schema->attributes.push_back({entry.path, TypeOf(type), entry.redact, entry.location});
     schema->slot_by_path.emplace(entry.path, slot);
     schema->declaration_order.push_back(slot);
-    for (size_t dot = entry.path.find('.'); dot != std::string::npos;
-         dot = entry.path.find('.', dot + 1)) {
-      schema->path_prefixes.insert(entry.path.substr(0, dot));
-    }
   }
 
   // A slot is a place in the request's layout: a decision reads its values
@@ -292,8 +288,19 @@ class Checker {
   // `destination` and `destination.host` cannot both be attributes: a
   // request could not say which one a nested object gives.
   void CheckAttributePrefixes(const Schema& schema) {
+    // Every proper dotted prefix of a path ("destination" for
+    // "destination.host"): only an attribute found here can be another's
+    // prefix, so the quadratic search below runs only for those.
+    absl::flat_hash_set<absl::string_view> prefixes;
     for (const AttributeInfo& attribute : schema.attributes) {
-      if (!schema.path_prefixes.contains(attribute.path)) continue;
+      const absl::string_view path = attribute.path;
+      for (size_t dot = path.find('.'); dot != absl::string_view::npos;
+           dot = path.find('.', dot + 1)) {
+        prefixes.insert(path.substr(0, dot));
+      }
+    }
+    for (const AttributeInfo& attribute : schema.attributes) {
+      if (!prefixes.contains(attribute.path)) continue;
       for (const AttributeInfo& longer : schema.attributes) {
         if (longer.path.size() > attribute.path.size() &&
             longer.path.compare(0, attribute.path.size() + 1, attribute.path + ".") == 0) {

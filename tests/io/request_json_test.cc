@@ -36,17 +36,13 @@ Type DataClassEnum() {
 }
 
 // What the checker builds from a schema block: slots in order, the path
-// index, every proper dotted prefix and the tree of member keys.
+// index and the tree of member keys.
 Schema MakeSchema(const std::vector<AttributeSpec>& specs) {
   Schema schema;
   for (const AttributeSpec& spec : specs) {
     uint32_t slot = static_cast<uint32_t>(schema.attributes.size());
     schema.attributes.push_back({spec.path, spec.type, spec.redact, {}});
     schema.slot_by_path[spec.path] = slot;
-    for (size_t dot = spec.path.find('.'); dot != std::string::npos;
-         dot = spec.path.find('.', dot + 1)) {
-      schema.path_prefixes.insert(spec.path.substr(0, dot));
-    }
   }
   schema.BuildMemberTree();
   return schema;
