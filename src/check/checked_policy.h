@@ -39,6 +39,8 @@ struct Type {
 
 // "string", "enum(a, b)", "set<string>", ...
 std::string TypeName(const Type& type);
+// The same, appended to `out` (no allocation once `out` has room).
+void AppendTypeName(const Type& type, std::string* out);
 
 struct AttributeInfo {
   std::string path;

@@ -2,25 +2,35 @@
 // parsing and diagnostics.
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "src/check/checked_policy.h"
 
 namespace writ::internal {
 
-std::string TypeName(const Type& type) {
+void AppendTypeName(const Type& type, std::string* out) {
   switch (type.kind) {
-    case TypeKind::kBool: return "bool";
-    case TypeKind::kInt: return "int";
-    case TypeKind::kNumber: return "number";
-    case TypeKind::kString: return "string";
-    case TypeKind::kDuration: return "duration";
-    case TypeKind::kIp: return "ip";
-    case TypeKind::kStringSet: return "set<string>";
+    case TypeKind::kBool: out->append("bool"); return;
+    case TypeKind::kInt: out->append("int"); return;
+    case TypeKind::kNumber: out->append("number"); return;
+    case TypeKind::kString: out->append("string"); return;
+    case TypeKind::kDuration: out->append("duration"); return;
+    case TypeKind::kIp: out->append("ip"); return;
+    case TypeKind::kStringSet: out->append("set<string>"); return;
     case TypeKind::kEnum:
-      return absl::StrCat("enum(", absl::StrJoin(type.enum_members, ", "), ")");
+      out->append("enum(");
+      for (size_t i = 0; i < type.enum_members.size(); ++i) {
+        if (i > 0) out->append(", ");
+        out->append(type.enum_members[i]);
+      }
+      out->append(")");
+      return;
   }
-  return "unknown type";  // unreachable: every kind is handled above
+  out->append("unknown type");  // unreachable: every kind is handled above
+}
+
+std::string TypeName(const Type& type) {
+  std::string name;
+  AppendTypeName(type, &name);
+  return name;
 }
 
 std::optional<uint32_t> Schema::Find(absl::string_view path) const {

@@ -52,17 +52,43 @@ struct Target {
   SetState(ValueState::kPresent, target);
 }
 
-void MarkWrongTypeWithMessage(std::string message, const Target& target) {
+// A piece of a wrong-typed value's message: text, the attribute's type
+// (its name), or a value quoted and cut to a bounded length on a code
+// point boundary ('text' or 'text...').
+struct Quoted {
+  absl::string_view text;
+};
+
+void AppendPiece(absl::string_view text, std::string* message) {
+  message->append(text.data(), text.size());
+}
+void AppendPiece(const Type& type, std::string* message) { AppendTypeName(type, message); }
+void AppendPiece(Quoted quoted, std::string* message) {
+  absl::string_view text = quoted.text;
+  size_t cut = text.size();
+  if (text.size() > kMaxQuotedBytes) {
+    cut = kMaxQuotedBytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  }
+  absl::StrAppend(message, "'", text.substr(0, cut), cut < text.size() ? "...'" : "'");
+}
+
+// Marks the value wrong-typed, its message `pieces` end to end, written
+// into the slot's error string in place: a reused request keeps that
+// string's buffer, where a message built apart and moved in freed it and
+// allocated another for every wrong-typed value.
+template <typename... Pieces>
+void MarkWrongTypeWithMessage(const Target& target, const Pieces&... pieces) {
   target.value().state = ValueState::kWrongType;
-  target.detail().error = std::move(message);
+  std::string& message = target.detail().error;
+  message.clear();
+  (AppendPiece(pieces, &message), ...);
 }
 
 // "expected int, got string". `given` names what was given, never its value.
-void MarkWrongType(const AttributeInfo& attribute, absl::string_view given,
-                   const Target& target) {
-  MarkWrongTypeWithMessage(
-      absl::StrCat("expected ", TypeName(attribute.type), ", got ", given),
-      target);
+template <typename... Given>
+void MarkWrongType(const AttributeInfo& attribute, const Target& target, const Given&... given) {
+  MarkWrongTypeWithMessage(target, "expected ", attribute.type, ", got ", given...);
 }
 
 // Whether `attribute` is declared `kind`; if not, marks the value
@@ -70,18 +96,8 @@ void MarkWrongType(const AttributeInfo& attribute, absl::string_view given,
 bool HasKind(const AttributeInfo& attribute, TypeKind kind,
              absl::string_view given, const Target& target) {
   if (attribute.type.kind == kind) return true;
-  MarkWrongType(attribute, given, target);
+  MarkWrongType(attribute, target, given);
   return false;
-}
-
-// 'text', cut to a bounded length on a code point boundary.
-std::string QuoteForMessage(absl::string_view text) {
-  if (text.size() <= kMaxQuotedBytes) return absl::StrCat("'", text, "'");
-  size_t cut = kMaxQuotedBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-    --cut;
-  }
-  return absl::StrCat("'", text.substr(0, cut), "...'");
 }
 
 // "'5x' is not a duration (...)", or for a redacted attribute
@@ -89,10 +105,9 @@ std::string QuoteForMessage(absl::string_view text) {
 void MarkBadText(const AttributeInfo& attribute, absl::string_view input,
                  absl::string_view problem, const Target& target) {
   if (attribute.redact) {
-    MarkWrongTypeWithMessage(absl::StrCat(kWithheld, ": ", problem), target);
+    MarkWrongTypeWithMessage(target, kWithheld, ": ", problem);
   } else {
-    MarkWrongTypeWithMessage(
-        absl::StrCat(QuoteForMessage(input), " is ", problem), target);
+    MarkWrongTypeWithMessage(target, Quoted{input}, " is ", problem);
   }
 }
 
@@ -135,15 +150,10 @@ void StoreEnumText(const Schema& schema, absl::string_view member, const Target&
     return;
   }
   const AttributeInfo& attribute = schema.attributes[target.slot];
-  std::string type_name = TypeName(attribute.type);
   if (attribute.redact) {
-    MarkWrongTypeWithMessage(
-        absl::StrCat(kWithheld, ": not a member of ", type_name), target);
+    MarkWrongTypeWithMessage(target, kWithheld, ": not a member of ", attribute.type);
   } else {
-    MarkWrongTypeWithMessage(absl::StrCat("unknown member ",
-                                          QuoteForMessage(member), " of ",
-                                          type_name),
-                             target);
+    MarkWrongTypeWithMessage(target, "unknown member ", Quoted{member}, " of ", attribute.type);
   }
 }
 
@@ -308,7 +318,7 @@ class RequestReader {
         ReadStringArray(element.get_array().value_unsafe(), target);
         break;
       case element_type::OBJECT:
-        MarkWrongType(schema_.attributes[slot], "object", target);
+        MarkWrongType(schema_.attributes[slot], target, "object");
         break;
     }
     return absl::OkStatus();
@@ -324,10 +334,10 @@ class RequestReader {
         return;
       case TypeKind::kInt:
       case TypeKind::kDuration:
-        MarkWrongType(attribute, "an integer outside the int64 range", target);
+        MarkWrongType(attribute, target, "an integer outside the int64 range");
         return;
       default:
-        MarkWrongType(attribute, "int", target);
+        MarkWrongType(attribute, target, "int");
     }
   }
 
@@ -345,10 +355,8 @@ class RequestReader {
       std::string_view member;
       if (element.get_string().get(member) != simdjson::SUCCESS) {
         target.store.MembersToWrite(target.slot, 0);  // no stale members kept as the value
-        MarkWrongType(attribute,
-                      absl::StrCat("an array containing a non-string (",
-                                   JsonKindName(element.type()), ")"),
-                      target);
+        MarkWrongType(attribute, target, "an array containing a non-string (",
+                      JsonKindName(element.type()), ")");
         return;
       }
       (*set)[count++].assign(member.data(), member.size());
@@ -416,7 +424,7 @@ void AssignInt(const Schema& schema, uint32_t slot, int64_t input, const ValueSt
       MarkPresent(target);
       return;
     default:
-      MarkWrongType(attribute, "int", target);
+      MarkWrongType(attribute, target, "int");
   }
 }
 
@@ -448,7 +456,7 @@ void AssignString(const Schema& schema, uint32_t slot, absl::string_view input,
       StoreEnumText(schema, input, target);
       return;
     default:
-      MarkWrongType(attribute, "string", target);
+      MarkWrongType(attribute, target, "string");
   }
 }
 

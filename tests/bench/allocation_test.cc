@@ -88,6 +88,48 @@ TEST(Allocations, AReusedRequestReadsJsonWithoutAllocatingOnceWarm) {
   EXPECT_EQ(read_all(), 0u);
 }
 
+// Wrong-typed values (a hostile or broken client's) get their messages
+// written into the slot's error string in place, so a reused request that
+// keeps meeting them allocates nothing either, and still says what was
+// wrong.
+TEST(Allocations, AReusedRequestWritesWrongTypedMessagesInPlace) {
+  std::unique_ptr<const Workload> workload = GatewayWorkload();
+  ASSERT_NE(workload, nullptr);
+  const Policy& policy = *workload->policy;
+  const std::vector<std::string> documents = {
+      R"({"tool": 7, "data_class": "top-secret-and-then-some-more",
+          "session": {"depth": "deep", "age": "five fortnights", "human_approved": "yes"},
+          "destination": {"ip": "not-an-address-at-all", "host": ["a"]},
+          "risk": {"signals": ["pii", 3], "score": "high"}})",
+      R"({"tool": "http.get", "data_class": "public", "risk": {"signals": []}})",
+      R"({"tool": {"nested": true}, "data_class": 2, "session": {"depth": 1.5, "age": -3},
+          "risk": {"signals": "prompt_injection", "score": 18446744073709551615}})",
+  };
+  Request request(policy);
+  const auto read_all = [&] {
+    const uint64_t before = AllocationCount();
+    for (const std::string& json : documents) {
+      const absl::Status read = request.ReadJson(json);
+      EXPECT_TRUE(read.ok()) << read << " in " << json;
+      policy.Evaluate(request);
+    }
+    return AllocationCount() - before;
+  };
+  read_all();
+  EXPECT_EQ(read_all(), 0u);
+  ASSERT_TRUE(request.ReadJson(documents[0]).ok());
+  Explanation explanation;
+  policy.Evaluate(request, &explanation);
+  const std::string record = explanation.ToJson();
+  EXPECT_NE(record.find("unknown member 'top-secret-and-then-some-more' of enum(public, internal, "
+                        "confidential, restricted)"),
+            std::string::npos)
+      << record;
+  EXPECT_NE(record.find("expected set<string>, got an array containing a non-string (int)"),
+            std::string::npos)
+      << record;
+}
+
 #if WRIT_TEST_CAPI
 // The C API's writ_policy_evaluate_json reads into a request it keeps per
 // thread, as the Engine does: a decision-only call (no explanation string
