@@ -37,6 +37,20 @@ uint64_t AllocationsOverAllRequests(const Workload& workload, Evaluate evaluate)
   return AllocationCount() - before;
 }
 
+// Allocations made reading each of `documents` into `request` and deciding
+// it, as a server thread does with the request it keeps.
+uint64_t AllocationsReadingIntoAndDeciding(const Policy& policy,
+                                           const std::vector<std::string>& documents,
+                                           Request* request) {
+  const uint64_t before = AllocationCount();
+  for (const std::string& json : documents) {
+    const absl::Status read = request->ReadJson(json);
+    EXPECT_TRUE(read.ok()) << read << " in " << json;
+    policy.Evaluate(*request);
+  }
+  return AllocationCount() - before;
+}
+
 TEST(Allocations, DecisionOnlyAllocatesNothing) {
   std::unique_ptr<const Workload> workload = GatewayWorkload();
   ASSERT_NE(workload, nullptr);
@@ -75,17 +89,8 @@ TEST(Allocations, AReusedRequestReadsJsonWithoutAllocatingOnceWarm) {
   ASSERT_NE(workload, nullptr);
   const Policy& policy = *workload->policy;
   Request request(policy);
-  const auto read_all = [&] {
-    const uint64_t before = AllocationCount();
-    for (const std::string& json : workload->json_requests) {
-      const absl::Status read = request.ReadJson(json);
-      EXPECT_TRUE(read.ok()) << read << " in " << json;
-      policy.Evaluate(request);
-    }
-    return AllocationCount() - before;
-  };
-  read_all();
-  EXPECT_EQ(read_all(), 0u);
+  AllocationsReadingIntoAndDeciding(policy, workload->json_requests, &request);
+  EXPECT_EQ(AllocationsReadingIntoAndDeciding(policy, workload->json_requests, &request), 0u);
 }
 
 // Wrong-typed values (a hostile or broken client's) get their messages
@@ -106,17 +111,8 @@ TEST(Allocations, AReusedRequestWritesWrongTypedMessagesInPlace) {
           "risk": {"signals": "prompt_injection", "score": 18446744073709551615}})",
   };
   Request request(policy);
-  const auto read_all = [&] {
-    const uint64_t before = AllocationCount();
-    for (const std::string& json : documents) {
-      const absl::Status read = request.ReadJson(json);
-      EXPECT_TRUE(read.ok()) << read << " in " << json;
-      policy.Evaluate(request);
-    }
-    return AllocationCount() - before;
-  };
-  read_all();
-  EXPECT_EQ(read_all(), 0u);
+  AllocationsReadingIntoAndDeciding(policy, documents, &request);
+  EXPECT_EQ(AllocationsReadingIntoAndDeciding(policy, documents, &request), 0u);
   ASSERT_TRUE(request.ReadJson(documents[0]).ok());
   Explanation explanation;
   policy.Evaluate(request, &explanation);
