@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "re2/re2.h"
+#include "src/check/regex.h"
 #include "src/internal/sha256.h"
 #include "src/parse/parser.h"
 #include "src/parse/printer.h"
@@ -804,7 +805,7 @@ class Checker {
     RE2::Options re2_options;
     re2_options.set_log_errors(false);
     re2_options.set_max_mem(options_.max_regex_memory);
-    auto regex = std::make_shared<RE2>(literal.string_value, re2_options);
+    std::shared_ptr<const RE2> regex = CompileWholeStringRegex(literal.string_value, re2_options);
     if (!regex->ok()) {
       Error(literal.location, absl::StrCat("bad regex ", literal.text, ": ", regex->error()));
       return false;

@@ -555,7 +555,7 @@ class DagCompiler {
   // than any set pass.
   static std::optional<std::string> PatternOf(const Predicate& predicate) {
     if (predicate.operand.other_slot.has_value()) return std::nullopt;
-    if (predicate.op == Operator::kMatches) return predicate.operand.regex->pattern();
+    if (predicate.op == Operator::kMatches) return predicate.operand.text;  // the source
     if (predicate.op == Operator::kLike && !predicate.operand.glob->single_star()) {
       return predicate.operand.glob->RegexSuperset();
     }
