@@ -9,7 +9,6 @@
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -143,19 +142,13 @@ writ_status OpenLog(const writ_engine_options* options,
   return WRIT_OK;
 }
 
-// The calling thread's request and explanation record for
-// writ_policy_evaluate_json, reused across calls (as Engine::EvaluateJson
-// reuses its own), so that a warm decision from JSON allocates nothing
-// unless the caller asks for the explanation's string. The request is
-// made again when the policy's schema changes (internal::RequestFor).
-struct ThreadScratch {
-  std::optional<writ::Request> request;
-  writ::Explanation record;
-};
-
-ThreadScratch& Scratch() {
-  thread_local ThreadScratch scratch;
-  return scratch;
+// The calling thread's explanation record for writ_policy_evaluate_json,
+// reused across calls as its request is (internal::ThreadRequestFor, the
+// Engine's), so that a warm decision from JSON allocates nothing unless the
+// caller asks for the explanation's string.
+writ::Explanation& ThreadExplanation() {
+  thread_local writ::Explanation record;
+  return record;
 }
 
 void SetExplanation(const writ::Explanation& explanation, char** out) {
@@ -241,14 +234,13 @@ writ_status writ_policy_evaluate_json(const writ_policy* policy, const char* jso
   }
   return Guarded([&] {
     const writ::Policy& compiled = *policy->policy;
-    ThreadScratch& scratch = Scratch();
-    writ::Request& request = writ::internal::RequestFor(compiled, &scratch.request);
+    writ::Request& request = writ::internal::ThreadRequestFor(compiled);
     if (absl::Status read = request.ReadJson(absl::string_view(json, json_length));
         !read.ok()) {
       SetString(error, read.message());
       return WRIT_INPUT_ERROR;
     }
-    writ::Explanation* record = explanation != nullptr ? &scratch.record : nullptr;
+    writ::Explanation* record = explanation != nullptr ? &ThreadExplanation() : nullptr;
     FillDecision(compiled.Evaluate(request, record), compiled.info().digest, decision);
     if (record != nullptr) SetExplanation(*record, explanation);
     return WRIT_OK;

@@ -204,6 +204,11 @@ Request& RequestFor(const Policy& policy, std::optional<Request>* request) {
   return **request;
 }
 
+Request& ThreadRequestFor(const Policy& policy) {
+  thread_local std::optional<Request> request;
+  return RequestFor(policy, &request);
+}
+
 void AppendExplainedRecord(const Policy& policy, const Request& request,
                            Evaluator evaluator, const RecordContext& context,
                            absl::string_view fingerprint_key, Explanation* scratch,

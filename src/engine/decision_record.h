@@ -142,6 +142,14 @@ void AppendExplainedRecord(const Policy& policy, const Request& request,
 // when it already is one, replaced by an empty one otherwise.
 Request& RequestFor(const Policy& policy, std::optional<Request>* request);
 
+// The calling thread's request for `policy`'s schema (RequestFor over one
+// request per thread), reused across decisions so a warm JSON read
+// allocates nothing and touches no shared reference count: what
+// Engine::EvaluateJson and the C API's writ_policy_evaluate_json read into.
+// The cached request keeps its schema alive, so a schema address can never
+// be reused by another policy while it is cached.
+Request& ThreadRequestFor(const Policy& policy);
+
 // A decision waiting in the log's queue for its record to be formatted.
 // It lives in a slot of the log's ring and is reused: the deciding thread
 // writes it and the log's writer thread only reads it, so the next decision

@@ -62,15 +62,6 @@ std::string& ThreadLogLine() {
   return line;
 }
 
-// The calling thread's request for `policy`'s schema, reused across
-// decisions so a warm JSON read allocates nothing and touches no shared
-// reference count. The cached request keeps its schema alive, so a schema
-// address can never be reused by another policy while it is cached.
-Request& ThreadRequest(const Policy& policy) {
-  thread_local std::optional<Request> request;
-  return internal::RequestFor(policy, &request);
-}
-
 }  // namespace
 
 class Engine::Impl {
@@ -81,7 +72,7 @@ class Engine::Impl {
   absl::StatusOr<EngineDecision> EvaluateJson(absl::string_view json,
                                               Explanation* explanation) const {
     const EngineState& state = slot_.Acquire();
-    Request& request = ThreadRequest(*state.live);
+    Request& request = internal::ThreadRequestFor(*state.live);
     if (absl::Status read = request.ReadJson(json, options_.request); !read.ok()) {
       counters_.Add(kInputErrors);
       return read;
