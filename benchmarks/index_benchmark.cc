@@ -40,6 +40,15 @@
 //                   the integer (IntegerKey), where before int and duration
 //                   `==`/`in` guarded nothing and they shared one threshold
 //                   index on risk.score. N = 100, 1,000, 10,000.
+//   BM_Gateway*     the bundled agent-gateway policy (policies/agent-gateway)
+//                   on its 42 example requests, from 1 and 2 threads
+//                   sharing the policy, as a gateway's workers do. Its
+//                   `matches` atoms (a SPIFFE id, a session UUID, ...) run
+//                   byte-table automata (RegexDfa); before, RE2, whose
+//                   per-call lock the two threads contended for.
+//   BM_SessionId*   the session-id UUID pattern alone, on three texts, by
+//                   its RegexDfa and by RE2 (compiled as the checker
+//                   compiles it), from 1 and 2 threads sharing the matcher.
 //
 // Each iteration decides one request through the public API, cycling over
 // 1,024 requests; `allocs_per_decision` counts global operator new calls in
@@ -47,7 +56,10 @@
 // allowed. *Dag is the engine, *Reference the reference interpreter.
 //
 //   build-bench/benchmarks/index_benchmark
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -59,6 +71,9 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/counting_allocator.h"
+#include "re2/re2.h"
+#include "src/check/regex.h"
+#include "src/compile/regex_dfa.h"
 #include "writ/policy.h"
 #include "writ/request.h"
 
@@ -347,6 +362,35 @@ const Workload& Ports(int rules) {
   });
 }
 
+// The bundled agent-gateway policy and its example requests, read once.
+const Workload& BundledGateway() {
+  static const Workload* const workload = [] {
+    const std::filesystem::path root = std::filesystem::path(WRIT_SOURCE_DIR) / "policies" /
+                                       "agent-gateway";
+    auto files_ending = [](const std::filesystem::path& directory, const char* extension) {
+      std::vector<std::string> files;
+      for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+        if (entry.path().extension() == extension) files.push_back(entry.path().string());
+      }
+      std::sort(files.begin(), files.end());
+      return files;
+    };
+    auto* loaded = new Workload;
+    absl::StatusOr<std::shared_ptr<const Policy>> policy =
+        Policy::CompileFiles(files_ending(root, ".writ"));
+    if (!policy.ok()) std::abort();
+    loaded->policy = *policy;
+    for (const std::string& file : files_ending(root / "requests", ".json")) {
+      std::ifstream in(file);
+      const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      absl::StatusOr<Request> request = Request::FromJson(*loaded->policy, json);
+      if (request.ok()) loaded->requests.push_back(*std::move(request));
+    }
+    return loaded;
+  }();
+  return *workload;
+}
+
 // --- Timing ------------------------------------------------------------------
 
 void Decide(benchmark::State& state, const Workload& workload, Evaluator evaluator) {
@@ -413,6 +457,51 @@ void BM_PortsReference(benchmark::State& state) {
   Decide(state, Ports(static_cast<int>(state.range(0))), Evaluator::kReference);
 }
 
+// One policy shared by every thread; each thread starts at its own request.
+void BM_GatewayDag(benchmark::State& state) {
+  const Workload& workload = BundledGateway();
+  size_t index = static_cast<size_t>(state.thread_index()) * 7 % workload.requests.size();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(workload.policy->Evaluate(workload.requests[index]));
+    if (++index == workload.requests.size()) index = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+constexpr const char* kSessionIdPattern = "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}";
+const std::string kSessionIds[] = {"1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+                                   "1b4e28ba-2fa1-11d2-883f-0016d3cca42",
+                                   "9f0c3a1e-5d2b-4c8e-9a7f-3e2d1c0b9a88"};
+
+template <typename Match>
+void MatchSessionIds(benchmark::State& state, Match match) {
+  size_t index = static_cast<size_t>(state.thread_index());
+  int matched = 0;
+  for (auto _ : state) {
+    matched += match(kSessionIds[index]);
+    if (++index == 3) index = 0;
+  }
+  benchmark::DoNotOptimize(matched);
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_SessionIdAutomaton(benchmark::State& state) {
+  static const internal::RegexDfa* const dfa =
+      new internal::RegexDfa(*internal::RegexDfa::Build(kSessionIdPattern));
+  MatchSessionIds(state, [](const std::string& text) {
+    return dfa->FullMatch(text) == internal::RegexDfa::Outcome::kMatch;
+  });
+}
+
+void BM_SessionIdRe2(benchmark::State& state) {
+  static const std::shared_ptr<const RE2> regex =
+      internal::CompileWholeStringRegex(kSessionIdPattern, RE2::Options());
+  MatchSessionIds(state, [](const std::string& text) { return RE2::FullMatch(text, *regex); });
+}
+
+BENCHMARK(BM_GatewayDag)->ThreadRange(1, 2)->UseRealTime();
+BENCHMARK(BM_SessionIdAutomaton)->ThreadRange(1, 2)->UseRealTime();
+BENCHMARK(BM_SessionIdRe2)->ThreadRange(1, 2)->UseRealTime();
 BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);

@@ -364,6 +364,7 @@ class DagCompiler {
     }
     for (const CheckedRule& rule : policy_.rules) CompileRule(rule);
     BuildPatternSets();
+    BuildRegexDfas();
     PlanEffect(GuardsOfEffect(Effect::kDeny), &program_->deny_plan_);
     const EffectGuards allow = GuardsOfEffect(Effect::kAllow);
     PlanEffect(allow, &program_->allow_plan_);
@@ -595,6 +596,33 @@ class DagCompiler {
       program_->pattern_sets_.push_back(PatternSet{slot, nodes, std::move(set)});
     }
   }
+
+  // Each `matches` atom not in a pattern set gets its pattern's RegexDfa
+  // when the pattern fits the automaton's subset (kRegexDfa); equal
+  // patterns over different attributes share one. The others keep RE2.
+  void BuildRegexDfas() {
+    absl::flat_hash_map<absl::string_view, uint32_t> index_of_pattern;
+    for (CompactAtom& atom : program_->compact_atoms_) {
+      if (atom.test != AtomTest::kGeneral || atom.op != Operator::kMatches ||
+          atom.predicate->operand.other_slot.has_value()) {
+        continue;
+      }
+      const absl::string_view pattern = atom.predicate->operand.text;  // the source
+      auto [found, added] = index_of_pattern.try_emplace(pattern, program_->regex_dfas_.size());
+      if (added) {
+        std::optional<RegexDfa> dfa = RegexDfa::Build(pattern);
+        if (!dfa.has_value()) {
+          found->second = kNoAutomaton;
+          continue;
+        }
+        program_->regex_dfas_.push_back(*std::move(dfa));
+      }
+      if (found->second == kNoAutomaton) continue;
+      atom.test = AtomTest::kRegexDfa;
+      atom.integer = found->second;
+    }
+  }
+  static constexpr uint32_t kNoAutomaton = 0xffffffffu;
 
   // `in` / `not in` over a list of strings.
   static bool IsStringList(const Predicate& predicate) {
@@ -1425,8 +1453,10 @@ class DagCompiler {
     }
     if (atom_node.kind != NodeKind::kPredicate) test.slot = atom_node.operand;
     // A pattern set's member is asked for through the node walk, whose memo
-    // holds the answers the set's first run stored.
-    if (test.test == AtomTest::kGeneral || test.test == AtomTest::kPatternSet) {
+    // holds the answers the set's first run stored; so is an automaton's
+    // atom, whose answer the memo keeps for the other rules that share it.
+    if (test.test == AtomTest::kGeneral || test.test == AtomTest::kPatternSet ||
+        test.test == AtomTest::kRegexDfa) {
       CompactAtom walked;
       walked.node = conjunct;
       return walked;
@@ -1452,7 +1482,8 @@ class DagCompiler {
       case AtomTest::kIntCompare:
       case AtomTest::kIntInterval: return 1;
       case AtomTest::kGeneral:
-      case AtomTest::kPatternSet: return 3;
+      case AtomTest::kPatternSet:
+      case AtomTest::kRegexDfa: return 3;
       default: return 2;
     }
   }

@@ -340,6 +340,22 @@ void DumpPatternSets(const DagProgram& program, std::string* out) {
   }
 }
 
+// How a `matches` atom is run, for the atoms listing: its automaton's size
+// (kRegexDfa), or RE2 when its pattern is outside the automaton's subset;
+// nothing for other atoms and for pattern sets' members (their own section).
+std::string MatcherNote(const DagProgram& program, uint32_t node_id) {
+  const DagNode& node = program.nodes()[node_id];
+  if (node.kind != NodeKind::kPredicate) return "";
+  const CompactAtom& atom = program.compact_atoms()[node.operand];
+  if (atom.test == AtomTest::kRegexDfa) {
+    const RegexDfa& dfa = program.regex_dfas()[atom.integer];
+    return absl::StrCat("  [automaton: ", dfa.state_count(), " states, ", dfa.class_count(),
+                        " byte classes]");
+  }
+  if (atom.test == AtomTest::kGeneral && atom.op == Operator::kMatches) return "  [RE2]";
+  return "";
+}
+
 // Graphviz wants `"` and `\` escaped inside a quoted label.
 std::string DotLabel(absl::string_view text) {
   std::string label = "\"";
@@ -390,7 +406,7 @@ std::string DagProgram::Dump() const {
     out += pass == 0 ? "atoms\n" : "connectives\n";
     for (uint32_t id = 2; id < nodes_.size(); ++id) {
       if (IsAtom(nodes_[id].kind) != (pass == 0)) continue;
-      absl::StrAppend(&out, "  ", NodeName(id), " = ", DescribeNode(id));
+      absl::StrAppend(&out, "  ", NodeName(id), " = ", DescribeNode(id), MatcherNote(*this, id));
       if (parents[id] > 1) absl::StrAppend(&out, "  [shared by ", parents[id], "]");
       out += "\n";
     }

@@ -28,7 +28,9 @@
 //    explanation is asked for.
 //  * The `matches` atoms (and `like` atoms with more than one wildcard)
 //    over one attribute share one RE2::Set (PatternSet): a pass that
-//    matches nothing decides them all.
+//    matches nothing decides them all. Any other `matches` atom whose
+//    pattern fits RegexDfa's subset is decided by a byte-table automaton,
+//    with no lock and one table read a byte, RE2 taking only non-ASCII texts.
 //
 // Nodes are small trivial structs addressed by integer ids (as RE2's Prog
 // instructions are); `Dump()` prints the program for `writ dag` and for the
@@ -46,6 +48,7 @@
 #include "absl/strings/string_view.h"
 #include "re2/set.h"
 #include "src/check/checked_policy.h"
+#include "src/compile/regex_dfa.h"
 #include "src/compile/text_table.h"
 #include "src/internal/ip_address.h"
 #include "writ/decision.h"
@@ -112,6 +115,12 @@ enum class AtomTest : uint8_t {
   // (PatternSet). In a rule body it goes through the node walk, which
   // reads the memo.
   kPatternSet,
+  // A `matches` atom whose pattern has a RegexDfa (src/compile/regex_dfa.h):
+  // integer = its index in DagProgram::regex_dfas(). The automaton decides
+  // an ASCII text; any other text goes to the atom's RE2 (its Predicate).
+  // In a rule body it goes through the node walk, whose memo keeps the
+  // answer for the other rules that share the atom.
+  kRegexDfa,
   // In a rule body only: a kIntCompare as the interval of ints that make
   // its atom true (`<= 3` is [least, 3], `== 3` is [3, 3]), `integer` the
   // interval's low end and `span` its width, so the test is a subtraction
@@ -150,7 +159,8 @@ struct CompactAtom {
     int64_t integer = 0;  // kIntCompare, kBoolCompare; kIntInterval: the
                           // interval's low end; kTextIn: the first
                           // member's index in list_members(); kPatternSet:
-                          // the set's index in pattern_sets()
+                          // the set's index in pattern_sets(); kRegexDfa:
+                          // the automaton's in regex_dfas()
     double number;        // kNumberCompare
     const char* text;     // kTextAffix: the constant (a `like`'s pattern),
                           // in the Predicate's operand, unless tail_inline()
@@ -160,7 +170,8 @@ struct CompactAtom {
   union {
     const Predicate* predicate = nullptr;  // kGeneral; kPatternSet (its own
                                            // test, after a match or if the
-                                           // set cannot run)
+                                           // set cannot run); kRegexDfa
+                                           // (RE2, for a non-ASCII text)
     uint64_t head;  // kTextAffix: the first 8 bytes of the suffix, when it
                     // has 8 or more
     uint64_t span;  // kIntInterval: the interval is integer .. integer + span
@@ -538,6 +549,7 @@ class DagProgram {
   const std::vector<ListMember>& list_members() const { return list_members_; }
   const std::string& list_member_bytes() const { return list_member_bytes_; }
   const std::vector<PatternSet>& pattern_sets() const { return pattern_sets_; }
+  const std::vector<RegexDfa>& regex_dfas() const { return regex_dfas_; }
   // Entries a decision's memo needs: one per node, then one per pattern
   // set, which holds whether its pass found a match.
   size_t memo_size() const { return nodes_.size() + pattern_sets_.size(); }
@@ -588,6 +600,7 @@ class DagProgram {
                             // tests, in body order; never resized
   std::string list_member_bytes_;
   std::vector<PatternSet> pattern_sets_;
+  std::vector<RegexDfa> regex_dfas_;  // kRegexDfa atoms' automata, one per pattern
   EffectPlan deny_plan_;
   EffectPlan allow_plan_;
   EffectPlan why_not_plan_;

@@ -312,6 +312,14 @@ class DagRun {
           return FromBool(*matched);
         }
         break;  // a match, or the set could not run: the atom's own test decides
+      case AtomTest::kRegexDfa: {
+        const RegexDfa::Outcome outcome =
+            program_.regex_dfas()[atom.integer].FullMatch(TextOf(subject));
+        if (outcome != RegexDfa::Outcome::kUndecided) {
+          return FromBool(outcome == RegexDfa::Outcome::kMatch);
+        }
+        break;  // a non-ASCII text: RE2 decides
+      }
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }

@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "re2/re2.h"
+#include "tests/testing/random_regex.h"
 
 namespace writ::internal {
 namespace {
@@ -24,64 +25,18 @@ bool FullMatch(const std::string& text, const RE2& regex) { return RE2::FullMatc
 // Random patterns over RE2's syntax: literals and escapes, classes, groups
 // of every kind, alternation, quantifiers, anchors, flags and \Q...\E,
 // nested; some do not compile, as a user's may not.
-class PatternMaker {
- public:
-  explicit PatternMaker(uint32_t seed) : random_(seed) {}
-
-  std::string Pattern(int depth = 0) {
-    std::string pattern;
-    for (int item = Below(4) + 1; item > 0; --item) pattern += Item(depth);
-    if (depth < 2 && Below(5) == 0) pattern += "|" + Pattern(depth + 1);
-    return pattern;
-  }
-
-  std::string Text() {
-    static const std::string kAlphabet = "ab.-/:Ab1 )(\\Q";
-    std::string text;
-    for (int size = Below(9); size > 0; --size) text += kAlphabet[Below(kAlphabet.size())];
-    return text;
-  }
-
-  // A text made to resemble what `pattern`'s literals spell, so that many
-  // texts match.
-  std::string TextLike(const std::string& pattern) {
-    std::string text;
-    for (char c : pattern) {
-      if (std::string("ab.-/:1").find(c) != std::string::npos && Below(4) != 0) text += c;
-      if (Below(8) == 0) text += Text().substr(0, 1);
-    }
-    return text;
-  }
-
- private:
-  int Below(size_t bound) { return static_cast<int>(random_() % bound); }
-
-  std::string Item(int depth) {
-    static const std::vector<std::string> kAtoms = {
-        "a", "b", "ab", "spiffe:", "/", "-", "1", "\\.", "\\-", "\\/", ".", "[a-c]", "[^b]",
-        "[ab.]", "\\d", "\\w", "\\b", "^", "$", "(?i)", "(?i:a)", "\\Qa.b\\E", "\\Q)(\\E",
-        "\\Qab", ")", "(", "[", "{2}", "\\"};
-    std::string item;
-    const int kind = Below(10);
-    if (kind < 7 || depth >= 2) {
-      item = kAtoms[Below(kAtoms.size())];
-    } else if (kind == 7) {
-      item = "(" + Pattern(depth + 1) + ")";
-    } else if (kind == 8) {
-      item = "(?:" + Pattern(depth + 1) + ")";
-    } else {
-      item = "(?P<n" + std::to_string(Below(3)) + ">" + Pattern(depth + 1) + ")";
-    }
-    static const std::vector<std::string> kQuantifiers = {"", "", "", "*", "+", "?", "{1,2}",
-                                                          "*?", "{0}", "{2,}"};
-    return item + kQuantifiers[Below(kQuantifiers.size())];
-  }
-
-  std::mt19937 random_;
-};
+test_support::RandomRegex PatternMaker(uint32_t seed) {
+  return test_support::RandomRegex(
+      seed, {.atoms = {"a", "b", "ab", "spiffe:", "/", "-", "1", "\\.", "\\-", "\\/", ".",
+                       "[a-c]", "[^b]", "[ab.]", "\\d", "\\w", "\\b", "^", "$", "(?i)",
+                       "(?i:a)", "\\Qa.b\\E", "\\Q)(\\E", "\\Qab", ")", "(", "[", "{2}", "\\"},
+             .quantifiers = {"", "", "", "*", "+", "?", "{1,2}", "*?", "{0}", "{2,}"},
+             .alphabet = "ab.-/:Ab1 )(\\Q",
+             .literals = "ab.-/:1"});
+}
 
 TEST(WholeStringRegex, MatchesExactlyTheWholeStringsThePatternMatches) {
-  PatternMaker maker(20261202);
+  test_support::RandomRegex maker = PatternMaker(20261202);
   int compiled = 0, refused = 0, matches = 0, misses = 0;
   for (int round = 0; round < 4000; ++round) {
     const std::string pattern = maker.Pattern();

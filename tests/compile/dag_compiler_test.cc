@@ -605,9 +605,40 @@ TEST(DagCompiler, MatchesAtomsOnOneAttributeShareOneRe2Set) {
                                                        "tool matches \"b.*\"",
                                                        "tool matches \"c[0-9]+\""));
   const uint32_t host = NodeNamed(program, "host matches \"x.*\"");
-  EXPECT_EQ(program.compact_atoms()[program.nodes()[host].operand].test, AtomTest::kGeneral);
+  // Alone on its attribute, a pattern runs its own automaton.
+  EXPECT_EQ(program.compact_atoms()[program.nodes()[host].operand].test, AtomTest::kRegexDfa);
   EXPECT_THAT(policy->DumpDag("text"),
               HasSubstr("pattern sets (one RE2::Set pass each)\n  tool: n"));
+}
+
+// A `matches` atom outside a pattern set is decided by its pattern's
+// RegexDfa when the pattern fits the automaton's subset, one automaton per
+// distinct pattern; a pattern outside it (\b) keeps RE2. `writ dag` says
+// which.
+TEST(DagCompiler, MatchesAtomsOutsideAPatternSetRunAnAutomatonWhenTheyCan) {
+  auto shared = CompileOrDie(R"(
+    deny a when tool matches "[0-9a-f]{8}";
+    deny b when host matches "[0-9a-f]{8}" and port > 1;
+  )");
+  const DagProgram& program = *shared->dag();
+  EXPECT_TRUE(program.pattern_sets().empty());
+  ASSERT_EQ(program.regex_dfas().size(), 1u);
+  for (const char* name : {"tool matches \"[0-9a-f]{8}\"", "host matches \"[0-9a-f]{8}\""}) {
+    const uint32_t node = NodeNamed(program, name);
+    const CompactAtom& atom = program.compact_atoms()[program.nodes()[node].operand];
+    EXPECT_EQ(atom.test, AtomTest::kRegexDfa) << name;
+    EXPECT_EQ(atom.integer, 0) << name;
+  }
+  EXPECT_THAT(shared->DumpDag("text"),
+              HasSubstr("tool matches \"[0-9a-f]{8}\"  [automaton: 9 states, 3 byte classes]"));
+
+  auto word = CompileOrDie(R"(allow c when host matches "(?s).*\\bcurl\\b.*";)");
+  const DagProgram& word_program = *word->dag();
+  EXPECT_TRUE(word_program.regex_dfas().empty());
+  const uint32_t node = NodeNamed(word_program, "host matches \"(?s).*\\\\bcurl\\\\b.*\"");
+  EXPECT_EQ(word_program.compact_atoms()[word_program.nodes()[node].operand].test,
+            AtomTest::kGeneral);
+  EXPECT_THAT(word->DumpDag("text"), HasSubstr("bcurl\\\\b.*\"  [RE2]"));
 }
 
 // A `like` with more than one wildcard joins its attribute's pattern set

@@ -169,7 +169,12 @@ class RandomPolicyGenerator {
   static constexpr const char* kColors[] = {"red", "green", "blue"};
   static constexpr const char* kLevels[] = {"low", "mid", "high"};
   static constexpr const char* kRegexes[] = {"\"a.*\"", "\"[ab]+\"", "\"x\\\\.example\\\\.com\"",
-                                             "\"\"", "\"(?i)A\"", "\".*\\\\.example\\\\.com\""};
+                                             "\"\"", "\"(?i)A\"", "\".*\\\\.example\\\\.com\"",
+                                             // anchors, a negated class, bounded repeats, and
+                                             // a `.` that matches "h\u{e9}" only as RE2 reads
+                                             // code points (the automaton leaves it to RE2)
+                                             "\"^a.b$\"", "\"[^.]*\\\\.com\"", "\"a{1,2}b?\"",
+                                             "\"h.\""};
   static constexpr const char* kGlobs[] = {"\"*\"", "\"a*\"", "\"*b\"", "\"a?b\"",
                                            "\"*.example.com\"", "\"a\\\\*b\"", "\"\"", "\"?\"",
                                            "\"a*ab\"", "\"*a*\"", "\"?*b\""};
