@@ -593,36 +593,57 @@ class DagCompiler {
         atom.integer = index;
         atom.text_size = member;
       }
-      program_->pattern_sets_.push_back(PatternSet{slot, nodes, std::move(set)});
+      PatternSet& patterns = program_->pattern_sets_.emplace_back();
+      patterns.slot = slot;
+      patterns.nodes = nodes;
+      patterns.set = std::move(set);
+      patterns.member_automata.assign(nodes.size(), kNoAutomaton);
     }
   }
 
-  // Each `matches` atom not in a pattern set gets its pattern's RegexDfa
-  // when the pattern fits the automaton's subset (kRegexDfa); equal
-  // patterns over different attributes share one. The others keep RE2.
+  // Each `matches` atom gets its pattern's RegexDfa when the pattern fits
+  // the automaton's subset: one not in a pattern set as its test
+  // (kRegexDfa), a set's member as its own test after the set's pass finds
+  // a match (PatternSet::member_automata). Equal patterns share one
+  // automaton. Each pattern set also gets one automaton for its pass when
+  // all its members' patterns fit (PatternSet::any_automaton).
   void BuildRegexDfas() {
-    absl::flat_hash_map<absl::string_view, uint32_t> index_of_pattern;
     for (CompactAtom& atom : program_->compact_atoms_) {
-      if (atom.test != AtomTest::kGeneral || atom.op != Operator::kMatches ||
+      if (atom.op != Operator::kMatches || atom.predicate == nullptr ||
           atom.predicate->operand.other_slot.has_value()) {
         continue;
       }
-      const absl::string_view pattern = atom.predicate->operand.text;  // the source
-      auto [found, added] = index_of_pattern.try_emplace(pattern, program_->regex_dfas_.size());
-      if (added) {
-        std::optional<RegexDfa> dfa = RegexDfa::Build(pattern);
-        if (!dfa.has_value()) {
-          found->second = kNoAutomaton;
-          continue;
-        }
-        program_->regex_dfas_.push_back(*std::move(dfa));
+      const uint32_t automaton = AutomatonOf(atom.predicate->operand.text);  // the source
+      if (automaton == kNoAutomaton) continue;
+      if (atom.test == AtomTest::kGeneral) {
+        atom.test = AtomTest::kRegexDfa;
+        atom.integer = automaton;
+      } else if (atom.test == AtomTest::kPatternSet) {
+        program_->pattern_sets_[atom.integer].member_automata[atom.text_size] = automaton;
       }
-      if (found->second == kNoAutomaton) continue;
-      atom.test = AtomTest::kRegexDfa;
-      atom.integer = found->second;
+    }
+    for (PatternSet& patterns : program_->pattern_sets_) {
+      std::vector<std::string> sources;
+      for (uint32_t node : patterns.nodes) {
+        sources.push_back(*PatternOf(policy_.predicates[program_->nodes_[node].operand]));
+      }
+      patterns.any_automaton =
+          RegexDfa::BuildAny(std::vector<absl::string_view>(sources.begin(), sources.end()));
     }
   }
-  static constexpr uint32_t kNoAutomaton = 0xffffffffu;
+
+  // The index in regex_dfas() of `pattern`'s automaton, built the first
+  // time it is asked for; kNoAutomaton when the pattern does not fit.
+  uint32_t AutomatonOf(absl::string_view pattern) {
+    auto [found, added] = automaton_of_pattern_.try_emplace(pattern, kNoAutomaton);
+    if (added) {
+      if (std::optional<RegexDfa> dfa = RegexDfa::Build(pattern)) {
+        found->second = static_cast<uint32_t>(program_->regex_dfas_.size());
+        program_->regex_dfas_.push_back(*std::move(dfa));
+      }
+    }
+    return found->second;
+  }
 
   // `in` / `not in` over a list of strings.
   static bool IsStringList(const Predicate& predicate) {
@@ -1491,6 +1512,9 @@ class DagCompiler {
   std::unique_ptr<DagProgram> program_;
   const CheckedPolicy& policy_;
   absl::flat_hash_map<std::string, uint32_t> interned_;
+  // BuildRegexDfas: each `matches` source's automaton (AutomatonOf). The
+  // views are into the Predicates' operands, which outlive the compiler.
+  absl::flat_hash_map<absl::string_view, uint32_t> automaton_of_pattern_;
   // The key being interned (Intern), reused so that a repeat allocates
   // nothing. Written and read with no other key built in between.
   std::string key_buffer_;

@@ -327,16 +327,26 @@ void DumpBodies(const DagProgram& program, std::string* out) {
   }
 }
 
-// The `matches` atoms decided together, one RE2::Set per attribute; no
-// section when there are none.
+// An automaton's size, as the listings show it.
+std::string AutomatonNote(const RegexDfa& dfa) {
+  return absl::StrCat("  [automaton: ", dfa.state_count(), " states, ", dfa.class_count(),
+                      " byte classes]");
+}
+
+// The `matches` atoms decided together, one pass per attribute (its
+// automaton, or RE2::Set when there is none); no section when there are
+// none.
 void DumpPatternSets(const DagProgram& program, std::string* out) {
   if (program.pattern_sets().empty()) return;
-  *out += "pattern sets (one RE2::Set pass each)\n";
+  *out += "pattern sets (one pass each)\n";
   for (const PatternSet& patterns : program.pattern_sets()) {
     std::vector<std::string> names;
     for (uint32_t node : patterns.nodes) names.push_back(NodeName(node));
     absl::StrAppend(out, "  ", program.policy().schema->attributes[patterns.slot].path, ": ",
-                    absl::StrJoin(names, " "), "\n");
+                    absl::StrJoin(names, " "),
+                    patterns.any_automaton.has_value() ? AutomatonNote(*patterns.any_automaton)
+                                                       : "  [RE2::Set]",
+                    "\n");
   }
 }
 
@@ -347,11 +357,7 @@ std::string MatcherNote(const DagProgram& program, uint32_t node_id) {
   const DagNode& node = program.nodes()[node_id];
   if (node.kind != NodeKind::kPredicate) return "";
   const CompactAtom& atom = program.compact_atoms()[node.operand];
-  if (atom.test == AtomTest::kRegexDfa) {
-    const RegexDfa& dfa = program.regex_dfas()[atom.integer];
-    return absl::StrCat("  [automaton: ", dfa.state_count(), " states, ", dfa.class_count(),
-                        " byte classes]");
-  }
+  if (atom.test == AtomTest::kRegexDfa) return AutomatonNote(program.regex_dfas()[atom.integer]);
   if (atom.test == AtomTest::kGeneral && atom.op == Operator::kMatches) return "  [RE2]";
   return "";
 }

@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -196,6 +197,8 @@ static_assert(sizeof(CompactAtom) == 32, "CompactAtom must stay half a cache lin
 static_assert(std::is_trivially_copyable_v<CompactAtom> && alignof(CompactAtom) <= 8,
               "a CompactAtom is stored as words of a TextTable payload (InlineBodies)");
 
+inline constexpr uint32_t kNoAutomaton = 0xffffffffu;
+
 // Every `matches` atom and every `like` atom with more than one wildcard
 // (a single-star `like` is a kTextAffix test) over one string attribute,
 // when there are two or more, as one RE2::Set anchored at both ends
@@ -209,6 +212,14 @@ struct PatternSet {
   uint32_t slot = 0;
   std::vector<uint32_t> nodes;  // member i's atom node
   std::unique_ptr<const RE2::Set> set;
+  // The pass as one RegexDfa (RegexDfa::BuildAny over the members'
+  // patterns, a glob as its RegexSuperset) when they all fit its subset:
+  // the set then runs only for a non-ASCII text.
+  std::optional<RegexDfa> any_automaton;
+  // Member i's own test after a pass that matched, when it is a `matches`
+  // atom whose pattern has an automaton: its index in regex_dfas(), else
+  // kNoAutomaton (its RE2, or its glob).
+  std::vector<uint32_t> member_automata;
 };
 
 // One string of a kTextIn list: its bytes are

@@ -21,9 +21,15 @@ using ByteSet = std::bitset<128>;  // ASCII bytes only; see regex_dfa.h
 
 // ------------------------------------------------------------- syntax tree
 
+// The empty-width assertions: ^ and \A, $ and \z (RE2 without (?m): the
+// ends of the text), \b and \B (between an ASCII word byte and a non-word
+// byte or an end, and not).
+enum class Assertion : uint8_t { kBeginText, kEndText, kWordBoundary, kNotWordBoundary };
+
 struct RegexNode {
-  enum class Kind : uint8_t { kEmpty, kBytes, kConcat, kAlternate, kRepeat, kBegin, kEnd };
+  enum class Kind : uint8_t { kEmpty, kBytes, kConcat, kAlternate, kRepeat, kAssertion };
   Kind kind = Kind::kEmpty;
+  Assertion assertion = Assertion::kBeginText;   // kAssertion
   ByteSet bytes;                                   // kBytes
   std::vector<std::unique_ptr<RegexNode>> children;  // kConcat, kAlternate; kRepeat: one
   int min = 0;
@@ -34,6 +40,12 @@ using NodePointer = std::unique_ptr<RegexNode>;
 NodePointer MakeNode(RegexNode::Kind kind) {
   auto node = std::make_unique<RegexNode>();
   node->kind = kind;
+  return node;
+}
+
+NodePointer MakeAssertion(Assertion assertion) {
+  NodePointer node = MakeNode(RegexNode::Kind::kAssertion);
+  node->assertion = assertion;
   return node;
 }
 
@@ -184,9 +196,10 @@ class RegexParser {
         if (!flags->dot_newline) any.reset('\n');
         return Bytes(any, Flags{});
       }
-      case '^': return MakeNode(RegexNode::Kind::kBegin);
-      case '$': return MakeNode(RegexNode::Kind::kEnd);
+      case '^': return MakeAssertion(Assertion::kBeginText);
+      case '$': return MakeAssertion(Assertion::kEndText);
       case '\\': {
+        if (NodePointer special = SpecialEscape()) return special;
         std::optional<ByteSet> escaped = Escape();
         if (!escaped.has_value()) return nullptr;
         return Bytes(*escaped, *flags);
@@ -249,6 +262,26 @@ class RegexParser {
       }
     }
     return true;
+  }
+
+  // After '\': an escape that is no set of characters, or nullptr. \C is
+  // any one byte, which on an ASCII text is any character.
+  NodePointer SpecialEscape() {
+    if (AtEnd()) return nullptr;
+    NodePointer node;
+    switch (Peek()) {
+      case 'A': node = MakeAssertion(Assertion::kBeginText); break;
+      case 'z': node = MakeAssertion(Assertion::kEndText); break;
+      case 'b': node = MakeAssertion(Assertion::kWordBoundary); break;
+      case 'B': node = MakeAssertion(Assertion::kNotWordBoundary); break;
+      case 'C':
+        node = MakeNode(RegexNode::Kind::kBytes);
+        node->bytes.set();
+        break;
+      default: return nullptr;
+    }
+    ++at_;
+    return node;
   }
 
   // After '\': the bytes an escape outside a class stands for.
@@ -332,34 +365,41 @@ class RegexParser {
 // ---------------------------------------------------------------------- NFA
 
 struct NfaState {
-  enum class Kind : uint8_t { kBytes, kSplit, kBegin, kEnd, kMatch };
+  enum class Kind : uint8_t { kBytes, kSplit, kAssertion, kMatch };
   Kind kind = Kind::kMatch;
-  ByteSet bytes;  // kBytes
+  Assertion assertion = Assertion::kBeginText;  // kAssertion
+  ByteSet bytes;                                // kBytes
   int out = -1;
   int alternative = -1;  // kSplit's second way
 };
 
-// Lowers a syntax tree into a Thompson NFA, back to front: Emit(node, next)
-// adds the states that match `node` and then continue at `next`, and
-// returns the first of them, so no list of dangling arrows is kept. A
-// bounded repeat is copied (RE2 does the same), which kMaxNfaStates bounds.
+// Lowers syntax trees into one Thompson NFA, back to front: Emit(node,
+// next) adds the states that match `node` and then continue at `next`, and
+// returns the first of them, so no list of dangling arrows is kept. Every
+// pattern ends in the one kMatch state (state 0): the automaton says
+// whether any of them matches. A bounded repeat is copied (RE2 does the
+// same), which kMaxNfaStates bounds.
 class NfaBuilder {
  public:
   static constexpr size_t kMaxNfaStates = 2048;
 
-  // The start state, or -1 when the NFA grew past kMaxNfaStates.
-  int Build(const RegexNode& root) {
-    const int match = Add(NfaState{});
-    const int start = Emit(root, match);
-    return overflow_ ? -1 : start;
+  NfaBuilder() { states_.push_back(NfaState{}); }
+
+  // Adds a pattern; false when the NFA grew past kMaxNfaStates.
+  bool AddPattern(const RegexNode& root) {
+    entries_.push_back(Emit(root, kMatchState));
+    return !overflow_;
   }
 
   const std::vector<NfaState>& states() const { return states_; }
+  const std::vector<int>& entries() const { return entries_; }
 
  private:
+  static constexpr int kMatchState = 0;
+
   int Add(NfaState state) {
     if (states_.size() >= kMaxNfaStates) overflow_ = true;
-    if (overflow_) return 0;
+    if (overflow_) return kMatchState;
     states_.push_back(state);
     return static_cast<int>(states_.size() - 1);
   }
@@ -373,7 +413,7 @@ class NfaBuilder {
   }
 
   int Emit(const RegexNode& node, int next) {
-    if (overflow_) return 0;
+    if (overflow_) return kMatchState;
     switch (node.kind) {
       case RegexNode::Kind::kEmpty: return next;
       case RegexNode::Kind::kBytes: {
@@ -383,11 +423,10 @@ class NfaBuilder {
         state.out = next;
         return Add(state);
       }
-      case RegexNode::Kind::kBegin:
-      case RegexNode::Kind::kEnd: {
+      case RegexNode::Kind::kAssertion: {
         NfaState state;
-        state.kind = node.kind == RegexNode::Kind::kBegin ? NfaState::Kind::kBegin
-                                                          : NfaState::Kind::kEnd;
+        state.kind = NfaState::Kind::kAssertion;
+        state.assertion = node.assertion;
         state.out = next;
         return Add(state);
       }
@@ -415,9 +454,9 @@ class NfaBuilder {
     int tail = next;
     if (node.max < 0) {
       const int loop = Split(-1, next);
-      if (overflow_) return 0;
+      if (overflow_) return kMatchState;
       const int entry = Emit(body, loop);
-      if (overflow_) return 0;
+      if (overflow_) return kMatchState;
       states_[loop].out = entry;
       tail = loop;
     } else {
@@ -430,22 +469,37 @@ class NfaBuilder {
   }
 
   std::vector<NfaState> states_;
+  std::vector<int> entries_;
   bool overflow_ = false;
 };
+
+bool IsWordByte(int byte) { return byte < 128 && WordBytes().test(byte); }
 
 }  // namespace
 
 // ---------------------------------------------------------------------- DFA
 
-// Subset construction: a DFA state is the set of NFA states (kBytes, kEnd,
-// kMatch and kBegin; kSplit is followed) the text read so far can be in.
-// `^` is followed only from the start, before any byte; `$` only when
-// asking whether a state accepts, at the end of the text.
+// Subset construction over byte classes. A DFA state is a *kernel*: the NFA
+// states the text read so far has led to, before any arrow that reads
+// nothing is followed, with what an assertion needs to know there: whether
+// no byte has been read (^) and whether the last byte was a word byte (\b,
+// kept only when the patterns have a \b or \B). Which assertions hold is
+// known only once the next byte (or the end) is: so a transition first
+// follows the arrows that read nothing, under the assertions that hold
+// between the last byte and the next, then reads the byte.
 class RegexDfaBuilder {
  public:
-  RegexDfaBuilder(const std::vector<NfaState>& nfa, int start) : nfa_(nfa), start_(start) {}
+  explicit RegexDfaBuilder(const std::vector<NfaState>& nfa) : nfa_(nfa) {
+    for (const NfaState& state : nfa_) {
+      if (state.kind == NfaState::Kind::kAssertion &&
+          (state.assertion == Assertion::kWordBoundary ||
+           state.assertion == Assertion::kNotWordBoundary)) {
+        tracks_words_ = true;
+      }
+    }
+  }
 
-  std::optional<RegexDfa> Build() {
+  std::optional<RegexDfa> Build(const std::vector<int>& entries) {
     ComputeByteClasses();
     RegexDfa dfa;
     dfa.class_count_ = class_count_;
@@ -454,11 +508,12 @@ class RegexDfaBuilder {
       dfa.byte_class_[byte] = byte < 128 ? byte_class_[byte] : class_count_ - 1;
     }
     // States 0 (dead) and 1 (undecided) first; then the start.
-    states_.push_back(StateSet{});
-    states_.push_back(StateSet{});
+    states_.resize(2);
     accepting_ = {0, 0};
-    std::vector<int> start_set = Closure({start_}, /*at_start=*/true);
-    const uint32_t start = StateOf(std::move(start_set), /*at_start=*/true);
+    StateKey start_key(entries.begin(), entries.end());
+    std::sort(start_key.begin(), start_key.end());
+    start_key.erase(std::unique(start_key.begin(), start_key.end()), start_key.end());
+    const uint32_t start = StateOf(Kernel{std::move(start_key), false, true});
     for (uint32_t state = 2; state < states_.size(); ++state) {
       if (static_cast<uint64_t>(states_.size()) << dfa.row_shift_ > RegexDfa::kMaxTableEntries ||
           steps_ > kMaxSteps) {
@@ -481,34 +536,60 @@ class RegexDfaBuilder {
   }
 
  private:
-  using StateSet = std::vector<int>;
+  using StateKey = std::vector<int>;  // sorted NFA state ids
 
-  // Byte classes: bytes that every kBytes state treats alike share a
-  // column. The last class is every byte of 0x80 and above.
+  struct Kernel {
+    StateKey states;
+    bool after_word = false;  // the last byte read was a word byte
+    bool at_start = false;    // no byte read yet
+  };
+
+  // Where the arrows that read nothing are: which assertions hold there.
+  struct Position {
+    bool at_start = false;
+    bool at_end = false;
+    bool boundary = false;  // a word byte on one side only
+  };
+
+  static bool Holds(Assertion assertion, const Position& position) {
+    switch (assertion) {
+      case Assertion::kBeginText: return position.at_start;
+      case Assertion::kEndText: return position.at_end;
+      case Assertion::kWordBoundary: return position.boundary;
+      case Assertion::kNotWordBoundary: return !position.boundary;
+    }
+    return false;
+  }
+
+  // Byte classes: bytes that every kBytes state treats alike (and, with
+  // \b, that are alike word or non-word bytes) share a column. The last
+  // class is every byte of 0x80 and above.
   void ComputeByteClasses() {
     byte_class_.fill(0);
     uint32_t classes = 1;
-    for (const NfaState& state : nfa_) {
-      if (state.kind != NfaState::Kind::kBytes) continue;
+    auto refine = [&](const ByteSet& bytes) {
       std::map<std::pair<uint8_t, bool>, uint8_t> renamed;
       for (int byte = 0; byte < 128; ++byte) {
-        const auto key = std::make_pair(byte_class_[byte], state.bytes.test(byte));
+        const auto key = std::make_pair(byte_class_[byte], bytes.test(byte));
         auto [entry, added] = renamed.emplace(key, static_cast<uint8_t>(renamed.size()));
         byte_class_[byte] = entry->second;
       }
       classes = static_cast<uint32_t>(renamed.size());
+    };
+    if (tracks_words_) refine(WordBytes());
+    for (const NfaState& state : nfa_) {
+      if (state.kind == NfaState::Kind::kBytes) refine(state.bytes);
     }
     class_count_ = classes + 1;
     representative_.assign(classes, 0);
     for (int byte = 127; byte >= 0; --byte) representative_[byte_class_[byte]] = byte;
   }
 
-  // `seeds` and every state reachable from them through splits (and
-  // through `^` when at the start), sorted: kSplit states themselves are
-  // left out, as they read nothing.
-  StateSet Closure(const StateSet& seeds, bool at_start) {
-    StateSet members;
-    std::vector<int> stack(seeds.begin(), seeds.end());
+  // The states that read a byte (and kMatch) reachable from `kernel` at
+  // `position` through splits and the assertions that hold there.
+  StateKey Closure(const StateKey& kernel, const Position& position) {
+    StateKey members;
+    std::vector<int> stack(kernel.rbegin(), kernel.rend());
     std::vector<bool> seen(nfa_.size(), false);
     while (!stack.empty()) {
       const int id = stack.back();
@@ -520,66 +601,62 @@ class RegexDfaBuilder {
       if (state.kind == NfaState::Kind::kSplit) {
         stack.push_back(state.alternative);
         stack.push_back(state.out);
-      } else if (state.kind == NfaState::Kind::kBegin && at_start) {
-        stack.push_back(state.out);
+      } else if (state.kind == NfaState::Kind::kAssertion) {
+        if (Holds(state.assertion, position)) stack.push_back(state.out);
       } else {
         members.push_back(id);
       }
     }
-    std::sort(members.begin(), members.end());
     return members;
   }
 
-  // Whether the text may end in `set`: kMatch reached through `$` (and
-  // `^` from the start state, for an empty text).
-  bool Accepts(const StateSet& set, bool at_start) {
-    StateSet frontier = set;
-    std::vector<bool> seen(nfa_.size(), false);
-    while (!frontier.empty()) {
-      const int id = frontier.back();
-      frontier.pop_back();
-      if (seen[id]) continue;
-      seen[id] = true;
-      const NfaState& state = nfa_[id];
-      if (state.kind == NfaState::Kind::kMatch) return true;
-      if (state.kind == NfaState::Kind::kEnd ||
-          (state.kind == NfaState::Kind::kBegin && at_start)) {
-        for (int next : Closure({state.out}, at_start)) frontier.push_back(next);
-      }
-    }
-    return false;
+  // Whether a pattern matches when the text ends here (the end is a
+  // non-word side for \b).
+  bool Accepts(const Kernel& kernel) {
+    const StateKey members =
+        Closure(kernel.states, Position{kernel.at_start, true, kernel.after_word});
+    return std::find(members.begin(), members.end(), 0) != members.end();  // kMatch
   }
 
-  // The DFA state of `set`, added (with its accepting bit) if new. The
-  // start is kept apart from a later state with the same set: only it
-  // may still pass a `^`. An empty set is the dead state.
-  uint32_t StateOf(StateSet set, bool at_start) {
-    if (set.empty()) return 0;
-    steps_ += set.size();  // hashed and compared
-    if (!at_start) {
-      if (auto found = ids_.find(set); found != ids_.end()) return found->second;
-    }
+  // The DFA state of `kernel`, added (with its accepting bit) if new. An
+  // empty kernel is the dead state.
+  uint32_t StateOf(Kernel kernel) {
+    if (kernel.states.empty()) return 0;
+    StateKey key = kernel.states;
+    key.push_back(-1 - (kernel.after_word ? 1 : 0) - (kernel.at_start ? 2 : 0));
+    steps_ += key.size();  // hashed and compared
+    if (auto found = ids_.find(key); found != ids_.end()) return found->second;
     const uint32_t id = static_cast<uint32_t>(states_.size());
-    accepting_.push_back(Accepts(set, at_start) ? 1 : 0);
-    if (!at_start) ids_.emplace(set, id);
-    states_.push_back(std::move(set));
+    accepting_.push_back(Accepts(kernel) ? 1 : 0);
+    ids_.emplace(std::move(key), id);
+    states_.push_back(std::move(kernel));
     return id;
   }
 
   void AddTransitions(uint32_t state) {
-    transitions_.resize(states_.size());
     std::vector<uint32_t> row(class_count_, 1);  // the last column: undecided
+    // The members before a byte depend on the byte only through \b: one
+    // closure for a boundary, one for none.
+    std::optional<StateKey> members[2];
     for (uint32_t column = 0; column + 1 < class_count_; ++column) {
-      StateSet seeds;
-      steps_ += states_[state].size();
       if (steps_ > kMaxSteps) return;
-      for (int id : states_[state]) {
+      const int byte = representative_[column];
+      const bool word = tracks_words_ && IsWordByte(byte);
+      const Kernel& kernel = states_[state];
+      const bool boundary = word != kernel.after_word;
+      if (!members[boundary].has_value()) {
+        members[boundary] = Closure(kernel.states, Position{kernel.at_start, false, boundary});
+      }
+      StateKey next;
+      for (int id : *members[boundary]) {
         const NfaState& member = nfa_[id];
-        if (member.kind == NfaState::Kind::kBytes && member.bytes.test(representative_[column])) {
-          seeds.push_back(member.out);
+        if (member.kind == NfaState::Kind::kBytes && member.bytes.test(byte)) {
+          next.push_back(member.out);
         }
       }
-      row[column] = StateOf(Closure(seeds, /*at_start=*/false), /*at_start=*/false);
+      std::sort(next.begin(), next.end());
+      next.erase(std::unique(next.begin(), next.end()), next.end());
+      row[column] = StateOf(Kernel{std::move(next), word, false});
     }
     transitions_.resize(states_.size());
     transitions_[state] = std::move(row);
@@ -591,24 +668,28 @@ class RegexDfaBuilder {
   static constexpr uint64_t kMaxSteps = 1u << 19;
 
   const std::vector<NfaState>& nfa_;
-  const int start_;
+  bool tracks_words_ = false;
   uint64_t steps_ = 0;
   std::array<uint8_t, 128> byte_class_{};
   std::vector<uint8_t> representative_;  // a byte of each ASCII class
   uint32_t class_count_ = 0;
-  std::vector<StateSet> states_;
+  std::vector<Kernel> states_;
   std::vector<uint8_t> accepting_;
   std::vector<std::vector<uint32_t>> transitions_;
-  absl::flat_hash_map<StateSet, uint32_t> ids_;
+  absl::flat_hash_map<StateKey, uint32_t> ids_;
 };
 
 std::optional<RegexDfa> RegexDfa::Build(absl::string_view pattern) {
-  NodePointer root = RegexParser(pattern).Parse();
-  if (root == nullptr) return std::nullopt;
+  return BuildAny(std::vector<absl::string_view>{pattern});
+}
+
+std::optional<RegexDfa> RegexDfa::BuildAny(const std::vector<absl::string_view>& patterns) {
   NfaBuilder nfa;
-  const int start = nfa.Build(*root);
-  if (start < 0) return std::nullopt;
-  return RegexDfaBuilder(nfa.states(), start).Build();
+  for (absl::string_view pattern : patterns) {
+    NodePointer root = RegexParser(pattern).Parse();
+    if (root == nullptr || !nfa.AddPattern(*root)) return std::nullopt;
+  }
+  return RegexDfaBuilder(nfa.states()).Build(nfa.entries());
 }
 
 }  // namespace writ::internal

@@ -14,9 +14,10 @@
 // It covers the syntax policies use: literals and escaped punctuation, `.`,
 // classes with ranges and negation, \d \s \w and their negations, groups
 // (capturing, non-capturing, named), alternation, * + ? {n} {n,} {n,m}
-// (greedy or not: a whole-string match does not care), `^` and `$`, and the
-// flags i and s. Anything else (\b, \p{..}, \Q, (?m), ...) or an automaton
-// over kMaxTableEntries leaves the pattern to RE2 (Build returns nullopt).
+// (greedy or not: a whole-string match does not care), the assertions ^ $
+// \A \z \b \B, \C, and the flags i and s. Anything else (\p{..}, \Q,
+// (?m), POSIX classes, ...) or an automaton over kMaxTableEntries leaves
+// the pattern to RE2 (Build returns nullopt).
 // A text with a byte of 0x80 or above is left to RE2 too (kUndecided): RE2
 // matches code points, and ASCII is where the two agree byte for byte.
 #ifndef WRIT_SRC_COMPILE_REGEX_DFA_H_
@@ -45,6 +46,10 @@ class RegexDfa {
   // uses syntax outside the subset above or the table would exceed
   // kMaxTableEntries.
   static std::optional<RegexDfa> Build(absl::string_view pattern);
+
+  // One automaton for several patterns, which says whether any of them
+  // matches the whole text (a pattern set's pass); nullopt as Build.
+  static std::optional<RegexDfa> BuildAny(const std::vector<absl::string_view>& patterns);
 
   // Whether `text` as a whole matches: the same answer as RE2::FullMatch
   // for an ASCII text, kUndecided for any other.

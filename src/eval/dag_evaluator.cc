@@ -312,14 +312,12 @@ class DagRun {
           return FromBool(*matched);
         }
         break;  // a match, or the set could not run: the atom's own test decides
-      case AtomTest::kRegexDfa: {
-        const RegexDfa::Outcome outcome =
-            program_.regex_dfas()[atom.integer].FullMatch(TextOf(subject));
-        if (outcome != RegexDfa::Outcome::kUndecided) {
-          return FromBool(outcome == RegexDfa::Outcome::kMatch);
+      case AtomTest::kRegexDfa:
+        if (std::optional<bool> matched =
+                MatchByAutomaton(program_.regex_dfas()[atom.integer], TextOf(subject))) {
+          return FromBool(*matched);
         }
         break;  // a non-ASCII text: RE2 decides
-      }
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }
@@ -331,32 +329,48 @@ class DagRun {
     return EvaluatePredicate(predicate, request_.slot(atom.slot), nullptr);
   }
 
-  // kPatternSet: one pass of the atom's RE2::Set over `text` says whether
-  // any member matches; the answer is kept in the set's memo entry
-  // (DagProgram::memo_size), so the pass runs once per decision. If none
-  // matches, every member is false, stored in the memo where the set's
-  // other atoms find it. If one does, nothing: the atom's own regex or glob
-  // says whether it is one of them (the set names its matches only in a
-  // list it allocates per call, which a decision must not, and a glob's
-  // pattern in the set matches more than the glob), and so does each other
-  // member the decision asks for, no more. Nothing either when the set
-  // cannot run (RE2's DFA out of memory).
+  // kPatternSet: one pass over `text` says whether any member matches, by
+  // the set's automaton (PatternSet::any_automaton) or, for a text it
+  // leaves to RE2, the set's RE2::Set; the answer is kept in the set's memo
+  // entry (DagProgram::memo_size), so the pass runs once per decision. If
+  // none matches, every member is false, stored in the memo where the
+  // set's other atoms find it. If one does, the atom's own automaton says
+  // whether it is one of them, or failing that (nullopt) its own regex or
+  // glob (the set names its matches only in a list it allocates per call,
+  // which a decision must not, and a glob's pattern in the set matches
+  // more than the glob), and so for each other member the decision asks
+  // for, no more. Nothing either when the set cannot run (RE2's DFA out of
+  // memory).
   std::optional<bool> MatchPatternSet(const CompactAtom& atom, absl::string_view text) {
     const PatternSet& patterns = program_.pattern_sets()[atom.integer];
     const uint32_t pass = program_.PatternSetMemoEntry(static_cast<uint32_t>(atom.integer));
     Tristate any;
     if (!memo_->Lookup(pass, &any)) {
-      RE2::Set::ErrorInfo error{RE2::Set::kNoError};
-      any = FromBool(patterns.set->Match(re2::StringPiece(text.data(), text.size()), nullptr,
-                                         &error));
-      if (error.kind != RE2::Set::kNoError) return std::nullopt;
+      std::optional<bool> matched = MatchByAutomaton(patterns.any_automaton, text);
+      if (!matched.has_value()) {
+        RE2::Set::ErrorInfo error{RE2::Set::kNoError};
+        matched = patterns.set->Match(re2::StringPiece(text.data(), text.size()), nullptr, &error);
+        if (error.kind != RE2::Set::kNoError) return std::nullopt;
+      }
+      any = FromBool(*matched);
       memo_->Store(pass, any);
       if (any == Tristate::kFalse) {
         for (uint32_t node : patterns.nodes) memo_->Store(node, Tristate::kFalse);
       }
     }
     if (any == Tristate::kFalse) return false;
-    return std::nullopt;
+    const uint32_t own = patterns.member_automata[atom.text_size];
+    if (own == kNoAutomaton) return std::nullopt;
+    return MatchByAutomaton(program_.regex_dfas()[own], text);
+  }
+
+  // The automaton's answer, or nullopt for a text it leaves to RE2.
+  static std::optional<bool> MatchByAutomaton(const std::optional<RegexDfa>& automaton,
+                                              absl::string_view text) {
+    if (!automaton.has_value()) return std::nullopt;
+    const RegexDfa::Outcome outcome = automaton->FullMatch(text);
+    if (outcome == RegexDfa::Outcome::kUndecided) return std::nullopt;
+    return outcome == RegexDfa::Outcome::kMatch;
   }
 
   // Kleene `and` (dominant false, neutral true) or `or` (the reverse): the

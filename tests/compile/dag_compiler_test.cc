@@ -604,16 +604,23 @@ TEST(DagCompiler, MatchesAtomsOnOneAttributeShareOneRe2Set) {
   EXPECT_THAT(members, ::testing::UnorderedElementsAre("tool matches \"a.*\"",
                                                        "tool matches \"b.*\"",
                                                        "tool matches \"c[0-9]+\""));
+  // The pass is one automaton, and each member has its own for a text the
+  // pass matched.
+  ASSERT_TRUE(patterns.any_automaton.has_value());
+  for (uint32_t automaton : patterns.member_automata) {
+    ASSERT_NE(automaton, kNoAutomaton);
+    EXPECT_LT(automaton, program.regex_dfas().size());
+  }
   const uint32_t host = NodeNamed(program, "host matches \"x.*\"");
   // Alone on its attribute, a pattern runs its own automaton.
   EXPECT_EQ(program.compact_atoms()[program.nodes()[host].operand].test, AtomTest::kRegexDfa);
   EXPECT_THAT(policy->DumpDag("text"),
-              HasSubstr("pattern sets (one RE2::Set pass each)\n  tool: n"));
+              HasSubstr("pattern sets (one pass each)\n  tool: n"));
 }
 
 // A `matches` atom outside a pattern set is decided by its pattern's
 // RegexDfa when the pattern fits the automaton's subset, one automaton per
-// distinct pattern; a pattern outside it (\b) keeps RE2. `writ dag` says
+// distinct pattern; a pattern outside it (\pL) keeps RE2. `writ dag` says
 // which.
 TEST(DagCompiler, MatchesAtomsOutsideAPatternSetRunAnAutomatonWhenTheyCan) {
   auto shared = CompileOrDie(R"(
@@ -632,13 +639,13 @@ TEST(DagCompiler, MatchesAtomsOutsideAPatternSetRunAnAutomatonWhenTheyCan) {
   EXPECT_THAT(shared->DumpDag("text"),
               HasSubstr("tool matches \"[0-9a-f]{8}\"  [automaton: 9 states, 3 byte classes]"));
 
-  auto word = CompileOrDie(R"(allow c when host matches "(?s).*\\bcurl\\b.*";)");
-  const DagProgram& word_program = *word->dag();
-  EXPECT_TRUE(word_program.regex_dfas().empty());
-  const uint32_t node = NodeNamed(word_program, "host matches \"(?s).*\\\\bcurl\\\\b.*\"");
-  EXPECT_EQ(word_program.compact_atoms()[word_program.nodes()[node].operand].test,
+  auto letters = CompileOrDie(R"(allow c when host matches "\\pL+";)");
+  const DagProgram& letters_program = *letters->dag();
+  EXPECT_TRUE(letters_program.regex_dfas().empty());
+  const uint32_t node = NodeNamed(letters_program, "host matches \"\\\\pL+\"");
+  EXPECT_EQ(letters_program.compact_atoms()[letters_program.nodes()[node].operand].test,
             AtomTest::kGeneral);
-  EXPECT_THAT(word->DumpDag("text"), HasSubstr("bcurl\\\\b.*\"  [RE2]"));
+  EXPECT_THAT(letters->DumpDag("text"), HasSubstr("pL+\"  [RE2]"));
 }
 
 // A `like` with more than one wildcard joins its attribute's pattern set
@@ -662,6 +669,14 @@ TEST(DagCompiler, MultiWildcardLikeAtomsJoinTheirAttributesPatternSet) {
                                                        "tool matches \"c[0-9]+\""));
   const uint32_t single = NodeNamed(program, "tool like \"*.example.com\"");
   EXPECT_EQ(program.compact_atoms()[program.nodes()[single].operand].test, AtomTest::kTextAffix);
+  // A glob enters the pass's automaton as its RegexSuperset (\C for any
+  // byte); its own test stays the glob.
+  const PatternSet& patterns = program.pattern_sets()[0];
+  EXPECT_TRUE(patterns.any_automaton.has_value());
+  for (uint32_t member = 0; member < patterns.nodes.size(); ++member) {
+    const bool regex = program.DescribeNode(patterns.nodes[member]) == "tool matches \"c[0-9]+\"";
+    EXPECT_EQ(patterns.member_automata[member] != kNoAutomaton, regex) << member;
+  }
 }
 
 // An `or` whose every disjunct has a guard atom of one index (itself, or

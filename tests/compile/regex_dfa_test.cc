@@ -34,9 +34,9 @@ Outcome DfaAnswer(const std::string& pattern, const std::string& text) {
 }
 
 // Random patterns over the syntax the automaton covers, with a share of
-// what it leaves to RE2 (\b, \Q, (?m), POSIX classes, \x, \p): literals of
+// what it leaves to RE2 (\Q, (?m), POSIX classes, \x, \p): literals of
 // both cases, escapes, classes with ranges and negation, Perl classes,
-// every quantifier, anchors and the flags i, s; texts over the bytes the
+// every quantifier, anchors, word boundaries, \C and the flags i, s; texts over the bytes the
 // patterns name, newlines and tabs, and now and then "é", which RE2 reads
 // as one code point.
 test_support::RandomRegex PatternMaker(uint32_t seed) {
@@ -45,7 +45,7 @@ test_support::RandomRegex PatternMaker(uint32_t seed) {
       {.atoms = {"a", "b", "A", "ab", "spiffe:", "/", "-", "1", "\\.", "\\-", "\\/", ".",
                  "[a-c]", "[^b]", "[ab.]", "[^\\n]", "[]a]", "[-a]", "[a-]", "[A-Za-z0-9_-]",
                  "[^a-z]", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S", "[\\d.]", "\\n", "\\t",
-                 "^", "$", "(?i)", "(?s)", "(?i:a)", "(?-i:B)", "(?is)", "(?U)", "_", " ", "\\b",
+                 "^", "$", "(?i)", "(?s)", "(?i:a)", "(?-i:B)", "(?is)", "(?U)", "_", " ", "\\b", "\\B", "\\A", "\\z", "\\C",
                  "\\Qa.\\E", "(?m)", "[[:alpha:]]", "\\x41", "\\pL", "{", "\\"},
        .quantifiers = {"", "", "", "", "*", "+", "?", "{1,2}", "*?", "+?", "??", "{0}", "{2,}",
                        "{3}", "{0,1}"},
@@ -131,8 +131,23 @@ TEST(RegexDfa, AnchorsHoldOnlyAtTheEndsOfTheText) {
   }
 }
 
+// \b holds between a word byte and a non-word byte or an end of the text,
+// \B elsewhere: which the automaton knows only once it reads the next byte.
+TEST(RegexDfa, WordBoundariesAreThoseRe2Sees) {
+  for (const std::string pattern : {"(?s).*\\b(curl|wget|nc)\\b.*", "\\bab\\b", "a\\B.*",
+                                    "\\B", "\\b", ".*\\Bb", "(?i)\\bA\\b|b"}) {
+    for (const char* text : {"", "curl x", "xcurl", "a curl", "curl-x", "curl_x", "nc", "ab",
+                             "ab ", " ab", "abc", "a", "a-", "b", " b", "-", "AB"}) {
+      EXPECT_EQ(DfaAnswer(pattern, text), Re2Answer(pattern, text)) << pattern << " on '" << text
+                                                                    << "'";
+    }
+  }
+  EXPECT_EQ(DfaAnswer("(?s).*\\b(curl|wget|nc)\\b.*", "run curl -s x"), Outcome::kMatch);
+  EXPECT_EQ(DfaAnswer("(?s).*\\b(curl|wget|nc)\\b.*", "run curling"), Outcome::kNoMatch);
+}
+
 TEST(RegexDfa, SyntaxOutsideTheSubsetIsLeftToRe2) {
-  for (const char* pattern : {"\\bword\\b", "\\pL+", "\\Qa.b\\E", "(?m)^a$", "[[:alpha:]]+",
+  for (const char* pattern : {"\\pL+", "\\Qa.b\\E", "(?m)^a$", "[[:alpha:]]+",
                               "\\x41", "caf\xc3\xa9", "a{,3}", "(a)\\1"}) {
     EXPECT_FALSE(RegexDfa::Build(pattern).has_value()) << pattern;
   }
