@@ -507,14 +507,15 @@ class RegexDfaBuilder {
     for (int byte = 0; byte < 256; ++byte) {
       dfa.byte_class_[byte] = byte < 128 ? byte_class_[byte] : class_count_ - 1;
     }
-    // States 0 (dead) and 1 (undecided) first; then the start.
-    states_.resize(2);
-    accepting_ = {0, 0};
+    // States 0 (dead), 1 (undecided) and 2 (accepts every ASCII
+    // continuation) first; then the start.
+    states_.resize(3);
+    accepting_ = {0, 0, 1};
     StateKey start_key(entries.begin(), entries.end());
     std::sort(start_key.begin(), start_key.end());
     start_key.erase(std::unique(start_key.begin(), start_key.end()), start_key.end());
     const uint32_t start = StateOf(Kernel{std::move(start_key), false, true});
-    for (uint32_t state = 2; state < states_.size(); ++state) {
+    for (uint32_t state = 3; state < states_.size(); ++state) {
       if (static_cast<uint64_t>(states_.size()) << dfa.row_shift_ > RegexDfa::kMaxTableEntries ||
           steps_ > kMaxSteps) {
         return std::nullopt;
@@ -524,13 +525,16 @@ class RegexDfaBuilder {
     if (steps_ > kMaxSteps) return std::nullopt;  // the last state's row unfinished
     const uint32_t width = 1u << dfa.row_shift_;
     dfa.next_row_.assign(static_cast<size_t>(states_.size()) * width, 0);
-    for (uint32_t state = 1; state < states_.size(); ++state) {
+    auto row_of = [&](uint32_t state) { return state < 2 ? state : state << dfa.row_shift_; };
+    for (uint32_t column = 0; column < class_count_; ++column) {  // accept-all: itself
+      dfa.next_row_[2 * width + column] = column + 1 < class_count_ ? row_of(2) : 1;
+    }
+    for (uint32_t state = 3; state < states_.size(); ++state) {
       for (uint32_t column = 0; column < class_count_; ++column) {
-        const uint32_t target = state == 1 ? 1 : transitions_[state][column];
-        dfa.next_row_[state * width + column] = target == 1 ? 1 : target << dfa.row_shift_;
+        dfa.next_row_[state * width + column] = row_of(transitions_[state][column]);
       }
     }
-    dfa.start_row_ = start << dfa.row_shift_;
+    dfa.start_row_ = row_of(start);
     dfa.accepting_ = std::move(accepting_);
     return dfa;
   }
@@ -588,8 +592,15 @@ class RegexDfaBuilder {
   // The states that read a byte (and kMatch) reachable from `kernel` at
   // `position` through splits and the assertions that hold there.
   StateKey Closure(const StateKey& kernel, const Position& position) {
+    return Reach(kernel, [&](Assertion assertion) { return Holds(assertion, position); });
+  }
+
+  // The states that read a byte (and kMatch) reachable from `from` through
+  // splits and the assertions `passes` lets through.
+  template <typename Passes>
+  StateKey Reach(const StateKey& from, Passes passes) {
     StateKey members;
-    std::vector<int> stack(kernel.rbegin(), kernel.rend());
+    std::vector<int> stack(from.rbegin(), from.rend());
     std::vector<bool> seen(nfa_.size(), false);
     while (!stack.empty()) {
       const int id = stack.back();
@@ -602,12 +613,48 @@ class RegexDfaBuilder {
         stack.push_back(state.alternative);
         stack.push_back(state.out);
       } else if (state.kind == NfaState::Kind::kAssertion) {
-        if (Holds(state.assertion, position)) stack.push_back(state.out);
+        if (passes(state.assertion)) stack.push_back(state.out);
       } else {
         members.push_back(id);
       }
     }
     return members;
+  }
+
+  // Whether every ASCII continuation matches from `kernel`: a state it
+  // reaches through splits alone (whatever the assertions) reads any byte
+  // and comes back to itself, and can end the text in kMatch (a trailing
+  // `(?s).*`). Without this, an automaton for a set of `(?s).*\bword\b.*`
+  // patterns would keep apart every combination of words already seen, and
+  // one for a single such pattern would read the whole text.
+  bool AcceptsAll(const StateKey& kernel) {
+    for (int id : Reachable(kernel, /*through_end=*/false)) {
+      if (LoopsOnEveryByte(id)) return true;
+    }
+    return false;
+  }
+
+  bool LoopsOnEveryByte(int id) {
+    if (loops_on_every_byte_.empty()) loops_on_every_byte_.assign(nfa_.size(), -1);
+    if (loops_on_every_byte_[id] < 0) loops_on_every_byte_[id] = ComputeLoopsOnEveryByte(id);
+    return loops_on_every_byte_[id] == 1;
+  }
+
+  bool ComputeLoopsOnEveryByte(int id) {
+    const NfaState& state = nfa_[id];
+    if (state.kind != NfaState::Kind::kBytes || !state.bytes.all()) return false;
+    const StateKey back = Reachable({state.out}, /*through_end=*/false);
+    if (std::find(back.begin(), back.end(), id) == back.end()) return false;
+    const StateKey ends = Reachable({state.out}, /*through_end=*/true);
+    return std::find(ends.begin(), ends.end(), 0) != ends.end();  // kMatch
+  }
+
+  // The states reachable from `from` through splits (and `$`/\z when
+  // `through_end`), those that read nothing left out.
+  StateKey Reachable(const StateKey& from, bool through_end) {
+    return Reach(from, [&](Assertion assertion) {
+      return through_end && assertion == Assertion::kEndText;
+    });
   }
 
   // Whether a pattern matches when the text ends here (the end is a
@@ -619,9 +666,11 @@ class RegexDfaBuilder {
   }
 
   // The DFA state of `kernel`, added (with its accepting bit) if new. An
-  // empty kernel is the dead state.
+  // empty kernel is the dead state, one that accepts every continuation the
+  // accept-all state.
   uint32_t StateOf(Kernel kernel) {
     if (kernel.states.empty()) return 0;
+    if (AcceptsAll(kernel.states)) return 2;
     StateKey key = kernel.states;
     key.push_back(-1 - (kernel.after_word ? 1 : 0) - (kernel.at_start ? 2 : 0));
     steps_ += key.size();  // hashed and compared
@@ -669,6 +718,7 @@ class RegexDfaBuilder {
 
   const std::vector<NfaState>& nfa_;
   bool tracks_words_ = false;
+  std::vector<int8_t> loops_on_every_byte_;  // by NFA state: -1 not known yet
   uint64_t steps_ = 0;
   std::array<uint8_t, 128> byte_class_{};
   std::vector<uint8_t> representative_;  // a byte of each ASCII class

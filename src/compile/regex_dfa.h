@@ -56,26 +56,28 @@ class RegexDfa {
   Outcome FullMatch(absl::string_view text) const noexcept {
     uint32_t row = start_row_;
     for (const char byte : text) {
-      row = next_row_[row + byte_class_[static_cast<uint8_t>(byte)]];
       // Rows 0 (no match can follow) and 1 (a byte RE2 must judge) keep
       // the automaton where it is: stop reading.
       if (row <= kUndecidedRow) break;
+      row = next_row_[row + byte_class_[static_cast<uint8_t>(byte)]];
     }
     if (row == kUndecidedRow) return Outcome::kUndecided;
     return accepting_[row >> row_shift_] ? Outcome::kMatch : Outcome::kNoMatch;
   }
 
-  // The states a text can lead to, besides the two that end the reading
-  // (no match can follow; a byte for RE2); the byte classes (columns).
-  uint32_t state_count() const { return static_cast<uint32_t>(accepting_.size()) - 2; }
+  // The states a text can lead to, besides the three every automaton has
+  // (dead, undecided, accept-all); the byte classes (columns).
+  uint32_t state_count() const { return static_cast<uint32_t>(accepting_.size()) - 3; }
   uint32_t class_count() const { return class_count_; }
   size_t table_entries() const { return next_row_.size(); }
 
  private:
-  // Row offsets of the two absorbing states: state 0 is dead, state 1 has
-  // read a non-ASCII byte. A row is state << row_shift_, so the dead row is
-  // 0 and the undecided one starts at 1 << row_shift_; kUndecidedRow is the
-  // largest row offset below any live state's, as the loop's test needs.
+  // State 0 is dead, state 1 has read a non-ASCII byte; the table stores
+  // their rows as 0 and 1 (kUndecidedRow), below any other state's row
+  // (state << row_shift_, at least 2 << 1), so that one compare finds both.
+  // State 2 accepts every ASCII continuation (a trailing `(?s).*` reached);
+  // it still reads on, as a non-ASCII byte after it is RE2's to judge
+  // (`.` does not match a stray UTF-8 byte there).
   static constexpr uint32_t kUndecidedRow = 1;
 
   RegexDfa() = default;
@@ -85,8 +87,8 @@ class RegexDfa {
   uint32_t class_count_ = 0;
   uint32_t row_shift_ = 0;   // log2 of a row's width (class_count_ rounded up)
   uint32_t start_row_ = 0;
-  // next_row_[row + class]: the next state's row. Rows 0 and 1 << shift
-  // are stored as 0 and kUndecidedRow so that one compare finds both.
+  // next_row_[row + class]: the next state's row (the dead and undecided
+  // states' as 0 and 1).
   std::vector<uint32_t> next_row_;
   std::vector<uint8_t> accepting_;  // by state
 };

@@ -38,7 +38,7 @@ Outcome DfaAnswer(const std::string& pattern, const std::string& text) {
 // both cases, escapes, classes with ranges and negation, Perl classes,
 // every quantifier, anchors, word boundaries, \C and the flags i, s; texts over the bytes the
 // patterns name, newlines and tabs, and now and then "é", which RE2 reads
-// as one code point.
+// as one code point, or a stray byte of one, which `.` does not match.
 test_support::RandomRegex PatternMaker(uint32_t seed) {
   return test_support::RandomRegex(
       seed,
@@ -51,7 +51,7 @@ test_support::RandomRegex PatternMaker(uint32_t seed) {
                        "{3}", "{0,1}"},
        .alphabet = "aAbB.-_1 9\nzZ/:\t\v",
        .literals = "aAbB.-_19 /:",
-       .rare_text = "\xc3\xa9"});
+       .rare_texts = {"\xc3\xa9", "\xc3"}});
 }
 
 TEST(RegexDfa, DecidesExactlyAsRe2WheneverItDecides) {
@@ -121,6 +121,10 @@ TEST(RegexDfa, ATextWithANonAsciiByteIsLeftToRe2) {
   EXPECT_EQ(Re2Answer("a.b", "a\xc3\xa9" "b"), Outcome::kMatch);
   EXPECT_EQ(DfaAnswer("a.b", "a\xc3\xa9" "b"), Outcome::kUndecided);
   EXPECT_EQ(DfaAnswer("[^x]*", "\xff"), Outcome::kUndecided);
+  // Nor past a trailing `(?s).*`, whose `.` does not match a stray byte.
+  EXPECT_EQ(Re2Answer("(?s)a.*", "ab\xc3"), Outcome::kNoMatch);
+  EXPECT_EQ(DfaAnswer("(?s)a.*", "ab\xc3"), Outcome::kUndecided);
+  EXPECT_EQ(DfaAnswer("(?s)a.*", "ab"), Outcome::kMatch);
 }
 
 TEST(RegexDfa, AnchorsHoldOnlyAtTheEndsOfTheText) {
@@ -144,6 +148,29 @@ TEST(RegexDfa, WordBoundariesAreThoseRe2Sees) {
   }
   EXPECT_EQ(DfaAnswer("(?s).*\\b(curl|wget|nc)\\b.*", "run curl -s x"), Outcome::kMatch);
   EXPECT_EQ(DfaAnswer("(?s).*\\b(curl|wget|nc)\\b.*", "run curling"), Outcome::kNoMatch);
+}
+
+// A pattern set's pass: whether any pattern matches. Fifty "refuse this
+// word" patterns stay one small automaton because a state that has seen one
+// of the words accepts every continuation, instead of remembering which.
+TEST(RegexDfa, OneAutomatonSaysWhetherAnyPatternOfASetMatches) {
+  std::vector<std::string> patterns;
+  for (int word = 0; word < 50; ++word) {
+    patterns.push_back("(?s).*\\bdanger" + std::to_string(word) + "\\b.*");
+  }
+  const std::optional<RegexDfa> any =
+      RegexDfa::BuildAny(std::vector<absl::string_view>(patterns.begin(), patterns.end()));
+  ASSERT_TRUE(any.has_value());
+  EXPECT_LT(any->state_count(), 100u);
+  for (const char* text : {"ls -l && git status", "ls ; danger7 x", "danger49", "danger50",
+                           "xdanger3", "danger3x", "a\ndanger12\nb", "danger1 danger2"}) {
+    bool expected = false;
+    for (const std::string& pattern : patterns) {
+      expected = expected || Re2Answer(pattern, text) == Outcome::kMatch;
+    }
+    EXPECT_EQ(any->FullMatch(text), expected ? Outcome::kMatch : Outcome::kNoMatch) << text;
+  }
+  EXPECT_EQ(any->FullMatch("danger7 \xc3"), Outcome::kUndecided);
 }
 
 TEST(RegexDfa, SyntaxOutsideTheSubsetIsLeftToRe2) {

@@ -18,7 +18,7 @@ struct RegexVocabulary {
   std::vector<std::string> quantifiers;  // "" for none, as often as wanted
   std::string alphabet;                  // the bytes of random texts
   std::string literals;                  // the pattern bytes TextLike copies
-  std::string rare_text;                 // now and then one text's piece, if set
+  std::vector<std::string> rare_texts;   // now and then one of them, if any
 };
 
 class RandomRegex {
@@ -36,8 +36,8 @@ class RandomRegex {
   std::string Text() {
     std::string text;
     for (int size = Below(9); size > 0; --size) {
-      if (!vocabulary_.rare_text.empty() && Below(40) == 0) {
-        text += vocabulary_.rare_text;
+      if (!vocabulary_.rare_texts.empty() && Below(40) == 0) {
+        text += vocabulary_.rare_texts[Below(vocabulary_.rare_texts.size())];
       } else {
         text += vocabulary_.alphabet[Below(vocabulary_.alphabet.size())];
       }
