@@ -314,7 +314,7 @@ class DagRun {
         break;  // a match, or the set could not run: the atom's own test decides
       case AtomTest::kRegexDfa:
         if (std::optional<bool> matched =
-                MatchByAutomaton(program_.regex_dfas()[atom.integer], TextOf(subject))) {
+                MatchByAutomaton(&program_.regex_dfas()[atom.integer], TextOf(subject))) {
           return FromBool(*matched);
         }
         break;  // a non-ASCII text: RE2 decides
@@ -346,7 +346,8 @@ class DagRun {
     const uint32_t pass = program_.PatternSetMemoEntry(static_cast<uint32_t>(atom.integer));
     Tristate any;
     if (!memo_->Lookup(pass, &any)) {
-      std::optional<bool> matched = MatchByAutomaton(patterns.any_automaton, text);
+      std::optional<bool> matched = MatchByAutomaton(
+          patterns.any_automaton.has_value() ? &*patterns.any_automaton : nullptr, text);
       if (!matched.has_value()) {
         RE2::Set::ErrorInfo error{RE2::Set::kNoError};
         matched = patterns.set->Match(re2::StringPiece(text.data(), text.size()), nullptr, &error);
@@ -361,13 +362,14 @@ class DagRun {
     if (any == Tristate::kFalse) return false;
     const uint32_t own = patterns.member_automata[atom.text_size];
     if (own == kNoAutomaton) return std::nullopt;
-    return MatchByAutomaton(program_.regex_dfas()[own], text);
+    return MatchByAutomaton(&program_.regex_dfas()[own], text);
   }
 
-  // The automaton's answer, or nullopt for a text it leaves to RE2.
-  static std::optional<bool> MatchByAutomaton(const std::optional<RegexDfa>& automaton,
-                                              absl::string_view text) {
-    if (!automaton.has_value()) return std::nullopt;
+  // The automaton's answer, or nullopt for a text it leaves to RE2 (and
+  // when there is none). A pointer: a reference to an optional would copy
+  // a bare automaton, tables and all, into a temporary on every call.
+  static std::optional<bool> MatchByAutomaton(const RegexDfa* automaton, absl::string_view text) {
+    if (automaton == nullptr) return std::nullopt;
     const RegexDfa::Outcome outcome = automaton->FullMatch(text);
     if (outcome == RegexDfa::Outcome::kUndecided) return std::nullopt;
     return outcome == RegexDfa::Outcome::kMatch;

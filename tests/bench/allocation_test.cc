@@ -4,6 +4,9 @@
 // an explanation into a record the caller reuses, once the record has
 // seen the policy's shapes of determining rules, obligations and why_not.
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +69,50 @@ TEST(Allocations, DecisionOnlyAllocatesNothing) {
               policy.EvaluateRuleIds(request, &rule_ids);
             }),
             0u);
+}
+
+// The bundled agent-gateway policy on its example requests, whose `matches`
+// atoms run automata (RegexDfa), and a pattern set's pass and members (a
+// shell guard): no allocation either. An automaton passed where an optional one was taken
+// by reference was once copied, tables and all, on every call.
+TEST(Allocations, PatternAutomataDecideWithoutAllocating) {
+  std::vector<std::string> files;
+  for (const char* name : {"schema", "lets", "allow", "deny", "default"}) {
+    files.push_back(std::string(WRIT_SOURCE_DIR) + "/policies/agent-gateway/" + name + ".writ");
+  }
+  absl::StatusOr<std::shared_ptr<const Policy>> gateway = Policy::CompileFiles(files);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  std::vector<Request> requests;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(WRIT_SOURCE_DIR) + "/policies/agent-gateway/requests")) {
+    std::ifstream in(entry.path());
+    const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    absl::StatusOr<Request> request = Request::FromJson(**gateway, json);
+    ASSERT_TRUE(request.ok()) << request.status() << " in " << entry.path();
+    requests.push_back(*std::move(request));
+  }
+  ASSERT_GT(requests.size(), 30u);
+  for (const Request& request : requests) (*gateway)->Evaluate(request);
+  uint64_t before = AllocationCount();
+  for (const Request& request : requests) (*gateway)->Evaluate(request);
+  EXPECT_EQ(AllocationCount() - before, 0u);
+
+  absl::StatusOr<std::shared_ptr<const Policy>> guard = Policy::Compile({{"guard.writ", R"(
+    schema { command: string; }
+    deny curl when command matches "(?s).*\\bcurl\\b.*";
+    deny wget when command matches "(?s).*\\bwget\\b.*";
+    allow rest when command matches "[a-z -]*";
+  )"}});
+  ASSERT_TRUE(guard.ok()) << guard.status();
+  const AttributeHandle command = *(*guard)->FindAttribute("command");
+  Request texts(**guard);
+  for (const char* text : {"ls -l", "curl x", "run wget now"}) {
+    texts.SetString(command, text);
+    (*guard)->Evaluate(texts);
+    before = AllocationCount();
+    for (int i = 0; i < 100; ++i) (*guard)->Evaluate(texts);
+    EXPECT_EQ(AllocationCount() - before, 0u) << text;
+  }
 }
 
 TEST(Allocations, AReusedExplanationAllocatesNothingOnceWarm) {
