@@ -28,9 +28,10 @@
 //    explanation is asked for.
 //  * The `matches` atoms (and `like` atoms with more than one wildcard)
 //    over one attribute share one RE2::Set (PatternSet): a pass that
-//    matches nothing decides them all. Any other `matches` atom whose
-//    pattern fits RegexDfa's subset is decided by a byte-table automaton,
-//    with no lock and one table read a byte, RE2 taking only non-ASCII texts.
+//    matches nothing decides them all. A pattern that fits RegexDfa's
+//    subset runs a byte-table automaton instead of RE2 (no lock, one table
+//    read a byte): a `matches` atom alone as its test (kRegexDfa), a set's
+//    pass and its `matches` members too; RE2 takes only non-ASCII texts.
 //
 // Nodes are small trivial structs addressed by integer ids (as RE2's Prog
 // instructions are); `Dump()` prints the program for `writ dag` and for the
