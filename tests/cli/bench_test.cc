@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -99,29 +100,70 @@ class BenchCommandTest : public testing::Test {
 fs::path* BenchCommandTest::directory_ = nullptr;
 std::string* BenchCommandTest::requests_path_ = nullptr;
 
-TEST_F(BenchCommandTest, JsonHasTheContractFields) {
-  const CliResult result = RunWrit(Bench("--json --samples 2000"));
-  ASSERT_EQ(result.exit_status, 0) << result.out;
-  simdjson::dom::parser parser;
-  simdjson::dom::element record;
-  ASSERT_EQ(parser.parse(result.out).get(record), simdjson::SUCCESS) << result.out;
-  EXPECT_EQ(uint64_t(record["decisions"]), 2000u);
-  EXPECT_EQ(uint64_t(record["requests"]), 42u);
+// Every one of the 42 example requests decided once in the mix, whatever
+// the threads.
+void ExpectEveryRequestInTheMix(simdjson::dom::element record) {
   EXPECT_EQ(uint64_t(record["allows"]) + uint64_t(record["denies"]) +
                 uint64_t(record["default_denies"]),
             42u);
-  for (const char* field : {"p50_ns", "p90_ns", "p99_ns", "max_ns", "mean_ns", "batch_mean_ns",
-                            "batch_cpu_mean_ns", "decisions_per_s", "timer_overhead_ns"}) {
+}
+
+void ExpectPositive(simdjson::dom::element record, std::initializer_list<const char*> fields) {
+  for (const char* field : fields) {
     double value = -1;
     ASSERT_EQ(record[field].get(value), simdjson::SUCCESS) << field;
     EXPECT_GT(value, 0) << field;
   }
+}
+
+// Runs a `writ bench ... --json` command line and parses its one object.
+void RunJson(const std::string& command, simdjson::dom::parser& parser,
+             simdjson::dom::element* record) {
+  const CliResult result = RunWrit(command);
+  ASSERT_EQ(result.exit_status, 0) << result.out;
+  ASSERT_EQ(parser.parse(result.out).get(*record), simdjson::SUCCESS) << result.out;
+}
+
+TEST_F(BenchCommandTest, JsonHasTheContractFields) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element record;
+  ASSERT_NO_FATAL_FAILURE(RunJson(Bench("--json --samples 2000"), parser, &record));
+  EXPECT_EQ(uint64_t(record["decisions"]), 2000u);
+  EXPECT_EQ(uint64_t(record["requests"]), 42u);
+  ExpectEveryRequestInTheMix(record);
+  ExpectPositive(record, {"p50_ns", "p90_ns", "p99_ns", "max_ns", "mean_ns", "batch_mean_ns",
+                          "batch_cpu_mean_ns", "decisions_per_s", "timer_overhead_ns"});
   EXPECT_LE(double(record["p50_ns"]), double(record["p99_ns"]));
   EXPECT_LE(double(record["p99_ns"]), double(record["max_ns"]));
   const std::string_view digest = record["policy_digest"];
   EXPECT_EQ(digest.substr(0, 7), "sha256:");
   EXPECT_EQ(digest.size(), 7u + 64u);
   EXPECT_EQ(std::string_view(record["engine"]), "dag");
+  // One thread: no scaling to report.
+  EXPECT_EQ(uint64_t(record["threads"]), 1u);
+  EXPECT_EQ(record["scaling"].error(), simdjson::NO_SUCH_FIELD);
+  EXPECT_EQ(record["one_thread_decisions_per_s"].error(), simdjson::NO_SUCH_FIELD);
+}
+
+TEST_F(BenchCommandTest, ThreadsTimeTheirSamplesTogetherAndReportTheScaling) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element record;
+  ASSERT_NO_FATAL_FAILURE(RunJson(Bench("--json --samples 3000 --threads 3"), parser, &record));
+  EXPECT_EQ(uint64_t(record["threads"]), 3u);
+  // Each thread times its own --samples; the percentiles pool them.
+  EXPECT_EQ(uint64_t(record["decisions"]), 9000u);
+  ExpectEveryRequestInTheMix(record);
+  ExpectPositive(record, {"decisions_per_s", "one_thread_decisions_per_s", "scaling",
+                          "batch_mean_ns", "batch_cpu_mean_ns"});
+  EXPECT_DOUBLE_EQ(double(record["scaling"]), double(record["decisions_per_s"]) /
+                                                   double(record["one_thread_decisions_per_s"]));
+}
+
+TEST_F(BenchCommandTest, ThreadsInTextOutputSayTheScaling) {
+  const CliResult result = RunWrit(Bench("--samples 200 --threads 2"));
+  ASSERT_EQ(result.exit_status, 0);
+  EXPECT_NE(result.out.find("threads    2 sharing the policy"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("scaling"), std::string::npos) << result.out;
 }
 
 TEST_F(BenchCommandTest, ReferenceEngineIsSelectable) {
@@ -159,6 +201,13 @@ TEST_F(BenchCommandTest, UsageErrors) {
   EXPECT_EQ(RunWrit(Bench("--no-such-option")).exit_status, 2);
   EXPECT_EQ(RunWrit(Bench("--samples 0")).exit_status, 2);
   EXPECT_EQ(RunWrit(Bench("--engine=fast")).exit_status, 2);
+  EXPECT_EQ(RunWrit(Bench("--threads 0")).exit_status, 2);
+  EXPECT_EQ(RunWrit(Bench("--threads two")).exit_status, 2);
+  EXPECT_EQ(RunWrit(Bench("--threads 257")).exit_status, 2);
+  // The samples are kept in memory: a count that would not fit is refused,
+  // not attempted.
+  EXPECT_EQ(RunWrit(Bench("--samples 100000001")).exit_status, 2);
+  EXPECT_EQ(RunWrit(Bench("--samples 1000000 --threads 101")).exit_status, 2);
 }
 
 }  // namespace

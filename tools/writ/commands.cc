@@ -43,11 +43,16 @@ const std::vector<Command>& AllCommands() {
        "Print the compiled decision DAG: shared atoms, rules and guard indexes.",
        {{"--format", true, "text (default) or dot (Graphviz)"}},
        RunDag},
-      {"bench", "writ bench FILE... -i REQS.jsonl [--json] [--samples N] [--engine=dag|reference]",
+      {"bench",
+       "writ bench FILE... -i REQS.jsonl [--json] [--samples N] [--threads N] "
+       "[--engine=dag|reference]",
        "Measure decision latency on the compiled policy, requests parsed first.",
        {{"-i", true, "the requests, one JSON object per line (stdin when absent)"},
         {"--json", false, "one JSON object: decisions, p50_ns, p99_ns, mean_ns, ..."},
         {"--samples", true, "decisions to time (default 100000), cycling over the requests"},
+        {"--threads", true,
+         "N threads decide at once on the one policy, each its --samples (default 1); "
+         "adds the scaling against one thread alone"},
         {"--engine", true, "dag (default) or reference (the oracle interpreter)"}},
        RunBench},
       {"test", "writ test FILE... --cases CASES.json [--coverage] [--engine=dag|reference]",
