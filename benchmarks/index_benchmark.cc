@@ -49,6 +49,9 @@
 //   BM_SessionId*   the session-id UUID pattern alone, on three texts, by
 //                   its RegexDfa and by RE2 (compiled as the checker
 //                   compiles it), from 1 and 2 threads sharing the matcher.
+//   BM_NonAsciiPath* the same for a file-path pattern on three paths with
+//                   non-ASCII names (UTF-8), which RE2 decided before the
+//                   automaton read code points.
 //
 // Each iteration decides one request through the public API, cycling over
 // 1,024 requests; `allocs_per_decision` counts global operator new calls in
@@ -63,6 +66,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -473,22 +477,35 @@ const std::string kSessionIds[] = {"1b4e28ba-2fa1-11d2-883f-0016d3cca427",
                                    "1b4e28ba-2fa1-11d2-883f-0016d3cca42",
                                    "9f0c3a1e-5d2b-4c8e-9a7f-3e2d1c0b9a88"};
 
-template <typename Match>
-void MatchSessionIds(benchmark::State& state, Match match) {
-  size_t index = static_cast<size_t>(state.thread_index());
+// A file path with non-ASCII names, as an agent's file tool sends them.
+constexpr const char* kPathPattern = "/shared/[^/]+/[^/]+\\.(pdf|docx?)";
+const std::string kPaths[] = {"/shared/R\u00e9sum\u00e9s/J\u00fcrgen M\u00fcller.pdf",
+                              "/shared/\u8d22\u52a1/\u5e74\u5ea6\u62a5\u544a.docx",
+                              "/shared/Pr\u00e9sentations/plan \u2014 2027.pptx"};
+
+template <size_t kTexts, typename Match>
+void MatchTexts(benchmark::State& state, const std::string (&texts)[kTexts], Match match) {
+  size_t index = static_cast<size_t>(state.thread_index()) % kTexts;
   int matched = 0;
   for (auto _ : state) {
-    matched += match(kSessionIds[index]);
-    if (++index == 3) index = 0;
+    matched += match(texts[index]);
+    if (++index == kTexts) index = 0;
   }
   benchmark::DoNotOptimize(matched);
   state.SetItemsProcessed(state.iterations());
 }
 
+// The automaton of `pattern`, kept for the process; nullptr (the row is
+// skipped with an error) when the pattern has none.
+const internal::RegexDfa* AutomatonOf(const char* pattern) {
+  std::optional<internal::RegexDfa> dfa = internal::RegexDfa::Build(pattern);
+  return dfa.has_value() ? new internal::RegexDfa(*std::move(dfa)) : nullptr;
+}
+
 void BM_SessionIdAutomaton(benchmark::State& state) {
-  static const internal::RegexDfa* const dfa =
-      new internal::RegexDfa(*internal::RegexDfa::Build(kSessionIdPattern));
-  MatchSessionIds(state, [](const std::string& text) {
+  static const internal::RegexDfa* const dfa = AutomatonOf(kSessionIdPattern);
+  if (dfa == nullptr) return state.SkipWithError("the pattern has no automaton");
+  MatchTexts(state, kSessionIds, [](const std::string& text) {
     return dfa->FullMatch(text) == internal::RegexDfa::Outcome::kMatch;
   });
 }
@@ -496,12 +513,34 @@ void BM_SessionIdAutomaton(benchmark::State& state) {
 void BM_SessionIdRe2(benchmark::State& state) {
   static const std::shared_ptr<const RE2> regex =
       internal::CompileWholeStringRegex(kSessionIdPattern, RE2::Options());
-  MatchSessionIds(state, [](const std::string& text) { return RE2::FullMatch(text, *regex); });
+  MatchTexts(state, kSessionIds, [](const std::string& text) { return RE2::FullMatch(text, *regex); });
+}
+
+// Non-ASCII texts: the automaton reads a code point as one symbol. Every
+// text is decided (a kUndecided would be counted in `undecided`).
+void BM_NonAsciiPathAutomaton(benchmark::State& state) {
+  static const internal::RegexDfa* const dfa = AutomatonOf(kPathPattern);
+  if (dfa == nullptr) return state.SkipWithError("the pattern has no automaton");
+  int undecided = 0;
+  MatchTexts(state, kPaths, [&undecided](const std::string& text) {
+    const internal::RegexDfa::Outcome outcome = dfa->FullMatch(text);
+    undecided += outcome == internal::RegexDfa::Outcome::kUndecided ? 1 : 0;
+    return outcome == internal::RegexDfa::Outcome::kMatch;
+  });
+  state.counters["undecided"] = undecided;
+}
+
+void BM_NonAsciiPathRe2(benchmark::State& state) {
+  static const std::shared_ptr<const RE2> regex =
+      internal::CompileWholeStringRegex(kPathPattern, RE2::Options());
+  MatchTexts(state, kPaths, [](const std::string& text) { return RE2::FullMatch(text, *regex); });
 }
 
 BENCHMARK(BM_GatewayDag)->ThreadRange(1, 2)->UseRealTime();
 BENCHMARK(BM_SessionIdAutomaton)->ThreadRange(1, 2)->UseRealTime();
 BENCHMARK(BM_SessionIdRe2)->ThreadRange(1, 2)->UseRealTime();
+BENCHMARK(BM_NonAsciiPathAutomaton)->ThreadRange(1, 2)->UseRealTime();
+BENCHMARK(BM_NonAsciiPathRe2)->ThreadRange(1, 2)->UseRealTime();
 BENCHMARK(BM_CidrDag)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_CidrReference)->Arg(100)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_PatternsDag)->Arg(10)->Arg(50);

@@ -31,7 +31,8 @@
 //    matches nothing decides them all. A pattern that fits RegexDfa's
 //    subset runs a byte-table automaton instead of RE2 (no lock, one table
 //    read a byte): a `matches` atom alone as its test (kRegexDfa), a set's
-//    pass and its `matches` members too; RE2 takes only non-ASCII texts.
+//    pass and its `matches` members too; RE2 takes only texts that are not
+//    UTF-8 (and non-ASCII ones for a pattern with \C).
 //
 // Nodes are small trivial structs addressed by integer ids (as RE2's Prog
 // instructions are); `Dump()` prints the program for `writ dag` and for the
@@ -119,7 +120,8 @@ enum class AtomTest : uint8_t {
   kPatternSet,
   // A `matches` atom whose pattern has a RegexDfa (src/compile/regex_dfa.h):
   // integer = its index in DagProgram::regex_dfas(). The automaton decides
-  // an ASCII text; any other text goes to the atom's RE2 (its Predicate).
+  // a UTF-8 text; a text it leaves to RE2 (regex_dfa.h) goes to the atom's
+  // RE2 (its Predicate).
   // In a rule body it goes through the node walk, whose memo keeps the
   // answer for the other rules that share the atom.
   kRegexDfa,
@@ -173,7 +175,8 @@ struct CompactAtom {
     const Predicate* predicate = nullptr;  // kGeneral; kPatternSet (its own
                                            // test, after a match or if the
                                            // set cannot run); kRegexDfa
-                                           // (RE2, for a non-ASCII text)
+                                           // (RE2, for a text the
+                                           // automaton leaves to it)
     uint64_t head;  // kTextAffix: the first 8 bytes of the suffix, when it
                     // has 8 or more
     uint64_t span;  // kIntInterval: the interval is integer .. integer + span
@@ -215,7 +218,7 @@ struct PatternSet {
   std::unique_ptr<const RE2::Set> set;
   // The pass as one RegexDfa (RegexDfa::BuildAny over the members'
   // patterns, a glob as its RegexSuperset) when they all fit its subset:
-  // the set then runs only for a non-ASCII text.
+  // the set then runs only for a text the automaton leaves to RE2.
   std::optional<RegexDfa> any_automaton;
   // Member i's own test after a pass that matched, when it is a `matches`
   // atom whose pattern has an automaton: its index in regex_dfas(), else

@@ -17,7 +17,19 @@
 namespace writ::internal {
 namespace {
 
-using ByteSet = std::bitset<128>;  // ASCII bytes only; see regex_dfa.h
+// The symbols a pattern reads: the 128 ASCII bytes; kLongS and kKelvin,
+// the two non-ASCII code points RE2's case folding joins to ASCII letters
+// (U+017F LATIN SMALL LETTER LONG S to s and S, U+212A KELVIN SIGN to k and
+// K); and kCodePoint, any other code point of two to four bytes. The
+// patterns of the subset name no non-ASCII character, so all those other
+// code points are alike to them: `.`, a negated class and \D \S \W take
+// every one, nothing else takes any. (\C, which reads a byte, not a code
+// point, makes the automaton ASCII-only.)
+constexpr int kCodePoint = 128;
+constexpr int kLongS = 129;
+constexpr int kKelvin = 130;
+constexpr int kSymbols = 131;
+using ByteSet = std::bitset<kSymbols>;
 
 // ------------------------------------------------------------- syntax tree
 
@@ -64,12 +76,17 @@ ByteSet Spaces() {  // \s is [\t\n\f\r ] in RE2 (no \v)
   return bytes;
 }
 
-// Adds the other case of each ASCII letter (flag i).
+// Adds every symbol that flag i makes equal to one in `bytes`: the other
+// case of each ASCII letter, and RE2's orbits {s, S, U+017F} and {k, K,
+// U+212A}.
 ByteSet FoldCase(ByteSet bytes) {
   for (int letter = 'a'; letter <= 'z'; ++letter) {
-    if (bytes.test(letter) || bytes.test(letter - 'a' + 'A')) {
+    const int upper = letter - 'a' + 'A';
+    const int other = letter == 's' ? kLongS : letter == 'k' ? kKelvin : -1;
+    if (bytes.test(letter) || bytes.test(upper) || (other >= 0 && bytes.test(other))) {
       bytes.set(letter);
-      bytes.set(letter - 'a' + 'A');
+      bytes.set(upper);
+      if (other >= 0) bytes.set(other);
     }
   }
   return bytes;
@@ -93,6 +110,10 @@ class RegexParser {
     if (node == nullptr || at_ != pattern_.size()) return nullptr;
     return node;
   }
+
+  // Whether the pattern read so far decides only ASCII texts: it has a \C,
+  // a byte, where the automaton reads a code point as one symbol.
+  bool ascii_only() const { return ascii_only_; }
 
  private:
   bool AtEnd() const { return at_ >= pattern_.size(); }
@@ -200,7 +221,7 @@ class RegexParser {
       case '$': return MakeAssertion(Assertion::kEndText);
       case '\\': {
         if (NodePointer special = SpecialEscape()) return special;
-        std::optional<ByteSet> escaped = Escape();
+        std::optional<ByteSet> escaped = Escape(*flags);
         if (!escaped.has_value()) return nullptr;
         return Bytes(*escaped, *flags);
       }
@@ -277,6 +298,7 @@ class RegexParser {
       case 'C':
         node = MakeNode(RegexNode::Kind::kBytes);
         node->bytes.set();
+        ascii_only_ = true;
         break;
       default: return nullptr;
     }
@@ -284,17 +306,20 @@ class RegexParser {
     return node;
   }
 
-  // After '\': the bytes an escape outside a class stands for.
-  std::optional<ByteSet> Escape() {
+  // After '\': the symbols an escape stands for. RE2 negates \D \S \W
+  // after folding, as a negated class: (?i)\W takes neither U+017F nor
+  // U+212A, which \w folded takes.
+  std::optional<ByteSet> Escape(const Flags& flags) {
     if (AtEnd()) return std::nullopt;
     const char c = pattern_[at_++];
+    auto negated = [&](const ByteSet& bytes) { return ~(flags.fold_case ? FoldCase(bytes) : bytes); };
     switch (c) {
       case 'd': return Digits();
-      case 'D': return ~Digits();
+      case 'D': return negated(Digits());
       case 's': return Spaces();
-      case 'S': return ~Spaces();
+      case 'S': return negated(Spaces());
       case 'w': return WordBytes();
-      case 'W': return ~WordBytes();
+      case 'W': return negated(WordBytes());
       case 't': return Range('\t', '\t');
       case 'n': return Range('\n', '\n');
       case 'r': return Range('\r', '\r');
@@ -320,11 +345,11 @@ class RegexParser {
     while (!AtEnd() && (first || Peek() != ']')) {
       first = false;
       if (Peek() == '[') return nullptr;  // [:alpha:] and friends: RE2's reading
-      std::optional<ByteSet> low = ClassItem();
+      std::optional<ByteSet> low = ClassItem(flags);
       if (!low.has_value()) return nullptr;
       if (at_ + 1 < pattern_.size() && Peek() == '-' && pattern_[at_ + 1] != ']') {
         ++at_;
-        std::optional<ByteSet> high = ClassItem();
+        std::optional<ByteSet> high = ClassItem(flags);
         if (!high.has_value() || low->count() != 1 || high->count() != 1) return nullptr;
         const int from = LowestByte(*low), to = LowestByte(*high);
         if (from > to) return nullptr;
@@ -340,7 +365,7 @@ class RegexParser {
   }
 
   static int LowestByte(const ByteSet& bytes) {
-    for (int byte = 0; byte < 128; ++byte) {
+    for (int byte = 0; byte < kCodePoint; ++byte) {
       if (bytes.test(byte)) return byte;
     }
     return -1;
@@ -348,9 +373,9 @@ class RegexParser {
 
   // One member of a class: a character, or an escape (a Perl class
   // included; a range's ends must be single characters).
-  std::optional<ByteSet> ClassItem() {
+  std::optional<ByteSet> ClassItem(const Flags& flags) {
     const char c = pattern_[at_++];
-    if (c == '\\') return Escape();
+    if (c == '\\') return Escape(flags);
     if (static_cast<uint8_t>(c) >= 0x80) return std::nullopt;
     return Range(c, c);
   }
@@ -360,6 +385,7 @@ class RegexParser {
   absl::string_view pattern_;
   size_t at_ = 0;
   int depth_ = 0;
+  bool ascii_only_ = false;
 };
 
 // ---------------------------------------------------------------------- NFA
@@ -473,7 +499,7 @@ class NfaBuilder {
   bool overflow_ = false;
 };
 
-bool IsWordByte(int byte) { return byte < 128 && WordBytes().test(byte); }
+bool IsWordByte(int symbol) { return symbol < kCodePoint && WordBytes().test(symbol); }
 
 }  // namespace
 
@@ -489,7 +515,10 @@ bool IsWordByte(int byte) { return byte < 128 && WordBytes().test(byte); }
 // between the last byte and the next, then reads the byte.
 class RegexDfaBuilder {
  public:
-  explicit RegexDfaBuilder(const std::vector<NfaState>& nfa) : nfa_(nfa) {
+  // `ascii_only`: the automaton leaves every non-ASCII byte to RE2 (see
+  // RegexParser::ascii_only).
+  RegexDfaBuilder(const std::vector<NfaState>& nfa, bool ascii_only)
+      : nfa_(nfa), ascii_only_(ascii_only) {
     for (const NfaState& state : nfa_) {
       if (state.kind == NfaState::Kind::kAssertion &&
           (state.assertion == Assertion::kWordBoundary ||
@@ -505,8 +534,16 @@ class RegexDfaBuilder {
     dfa.class_count_ = class_count_;
     while ((1u << dfa.row_shift_) < class_count_) ++dfa.row_shift_;
     for (int byte = 0; byte < 256; ++byte) {
-      dfa.byte_class_[byte] = byte < 128 ? byte_class_[byte] : class_count_ - 1;
+      dfa.byte_class_[byte] = byte < kCodePoint ? byte_class_[byte] : class_count_ - 1;
     }
+    // The last column, every byte of 0x80 and above, holds the undecided
+    // row: FullMatch then reads the code point and takes this column.
+    const auto column_of = [&](int symbol) -> uint32_t {
+      return ascii_only_ ? class_count_ - 1 : byte_class_[symbol];
+    };
+    dfa.code_point_column_ = column_of(kCodePoint);
+    dfa.long_s_column_ = column_of(kLongS);
+    dfa.kelvin_column_ = column_of(kKelvin);
     // States 0 (dead), 1 (undecided) and 2 (accepts every ASCII
     // continuation) first; then the start.
     states_.resize(3);
@@ -565,15 +602,15 @@ class RegexDfaBuilder {
     return false;
   }
 
-  // Byte classes: bytes that every kBytes state treats alike (and, with
-  // \b, that are alike word or non-word bytes) share a column. The last
-  // class is every byte of 0x80 and above.
+  // Byte classes: symbols (ASCII bytes and code points) that every kBytes
+  // state treats alike (and, with \b, that are alike word or non-word)
+  // share a column. The last column is every byte of 0x80 and above.
   void ComputeByteClasses() {
     byte_class_.fill(0);
     uint32_t classes = 1;
     auto refine = [&](const ByteSet& bytes) {
       std::map<std::pair<uint8_t, bool>, uint8_t> renamed;
-      for (int byte = 0; byte < 128; ++byte) {
+      for (int byte = 0; byte < kSymbols; ++byte) {
         const auto key = std::make_pair(byte_class_[byte], bytes.test(byte));
         auto [entry, added] = renamed.emplace(key, static_cast<uint8_t>(renamed.size()));
         byte_class_[byte] = entry->second;
@@ -586,7 +623,9 @@ class RegexDfaBuilder {
     }
     class_count_ = classes + 1;
     representative_.assign(classes, 0);
-    for (int byte = 127; byte >= 0; --byte) representative_[byte_class_[byte]] = byte;
+    for (int symbol = kSymbols - 1; symbol >= 0; --symbol) {
+      representative_[byte_class_[symbol]] = symbol;
+    }
   }
 
   // The states that read a byte (and kMatch) reachable from `kernel` at
@@ -689,8 +728,8 @@ class RegexDfaBuilder {
     std::optional<StateKey> members[2];
     for (uint32_t column = 0; column + 1 < class_count_; ++column) {
       if (steps_ > kMaxSteps) return;
-      const int byte = representative_[column];
-      const bool word = tracks_words_ && IsWordByte(byte);
+      const int symbol = representative_[column];
+      const bool word = tracks_words_ && IsWordByte(symbol);
       const Kernel& kernel = states_[state];
       const bool boundary = word != kernel.after_word;
       if (!members[boundary].has_value()) {
@@ -699,7 +738,7 @@ class RegexDfaBuilder {
       StateKey next;
       for (int id : *members[boundary]) {
         const NfaState& member = nfa_[id];
-        if (member.kind == NfaState::Kind::kBytes && member.bytes.test(byte)) {
+        if (member.kind == NfaState::Kind::kBytes && member.bytes.test(symbol)) {
           next.push_back(member.out);
         }
       }
@@ -717,11 +756,12 @@ class RegexDfaBuilder {
   static constexpr uint64_t kMaxSteps = 1u << 19;
 
   const std::vector<NfaState>& nfa_;
+  const bool ascii_only_;
   bool tracks_words_ = false;
   std::vector<int8_t> loops_on_every_byte_;  // by NFA state: -1 not known yet
   uint64_t steps_ = 0;
-  std::array<uint8_t, 128> byte_class_{};
-  std::vector<uint8_t> representative_;  // a byte of each ASCII class
+  std::array<uint8_t, kSymbols> byte_class_{};  // by symbol
+  std::vector<uint8_t> representative_;  // a symbol of each class
   uint32_t class_count_ = 0;
   std::vector<Kernel> states_;
   std::vector<uint8_t> accepting_;
@@ -729,17 +769,70 @@ class RegexDfaBuilder {
   absl::flat_hash_map<StateKey, uint32_t> ids_;
 };
 
+size_t RegexDfa::StrictUtf8Length(const char* at, const char* end) noexcept {
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(at[i]); };
+  const size_t available = static_cast<size_t>(end - at);
+  const uint8_t lead = byte(0);
+  size_t length = 0;
+  // The second byte's range depends on the lead (RFC 3629's table); the
+  // others are 80..BF.
+  uint8_t low = 0x80, high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // no overlong form
+    if (lead == 0xED) high = 0x9F;  // no surrogate
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // no overlong form
+    if (lead == 0xF4) high = 0x8F;  // nothing past U+10FFFF
+  } else {
+    return 0;  // a continuation byte, C0, C1, F5..FF
+  }
+  if (available < length || byte(1) < low || byte(1) > high) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
+uint32_t RegexDfa::CodePointColumn(const char* at, size_t length) const noexcept {
+  const absl::string_view code_point(at, length);
+  if (code_point == "\xc5\xbf") return long_s_column_;  // U+017F
+  if (code_point == "\xe2\x84\xaa") return kelvin_column_;  // U+212A
+  return code_point_column_;
+}
+
+RegexDfa::Outcome RegexDfa::ReadFromCodePoint(uint32_t row, const char* at,
+                                              const char* end) const noexcept {
+  while (true) {
+    if (next_row_[row + byte_class_[static_cast<uint8_t>(*at)]] == kDeadRow) {
+      return Outcome::kNoMatch;
+    }
+    const size_t length = StrictUtf8Length(at, end);
+    if (length == 0) return Outcome::kUndecided;
+    row = next_row_[row + CodePointColumn(at, length)];
+    if (row <= kUndecidedRow) return row == kDeadRow ? Outcome::kNoMatch : Outcome::kUndecided;
+    at = ReadUpToCodePoint(&row, at + length, end);
+    if (at == end) return AtEnd(row);
+  }
+}
+
 std::optional<RegexDfa> RegexDfa::Build(absl::string_view pattern) {
   return BuildAny(std::vector<absl::string_view>{pattern});
 }
 
 std::optional<RegexDfa> RegexDfa::BuildAny(const std::vector<absl::string_view>& patterns) {
   NfaBuilder nfa;
+  bool ascii_only = false;
   for (absl::string_view pattern : patterns) {
-    NodePointer root = RegexParser(pattern).Parse();
+    RegexParser parser(pattern);
+    NodePointer root = parser.Parse();
     if (root == nullptr || !nfa.AddPattern(*root)) return std::nullopt;
+    ascii_only = ascii_only || parser.ascii_only();
   }
-  return RegexDfaBuilder(nfa.states()).Build(nfa.entries());
+  return RegexDfaBuilder(nfa.states(), ascii_only).Build(nfa.entries());
 }
 
 }  // namespace writ::internal

@@ -18,8 +18,15 @@
 // \A \z \b \B, \C, and the flags i and s. Anything else (\p{..}, \Q,
 // (?m), POSIX classes, ...) or an automaton over kMaxTableEntries leaves
 // the pattern to RE2 (Build returns nullopt).
-// A text with a byte of 0x80 or above is left to RE2 too (kUndecided): RE2
-// matches code points, and ASCII is where the two agree byte for byte.
+// Non-ASCII text: RE2 matches code points, and since no pattern of the
+// subset names a non-ASCII character, the automaton reads a code point of
+// two to four bytes as one of three symbols: U+017F and U+212A, which flag
+// i folds with s and k, and any other, which `.`, a negated class and
+// \D \S \W take. A text that is not strictly valid UTF-8 there (a stray
+// or missing continuation byte, an overlong form, a surrogate, a code
+// point past U+10FFFF) is left to RE2 (kUndecided), whose `.` takes some
+// of those; so is every non-ASCII text for a pattern with \C (a byte, not
+// a code point).
 #ifndef WRIT_SRC_COMPILE_REGEX_DFA_H_
 #define WRIT_SRC_COMPILE_REGEX_DFA_H_
 
@@ -51,19 +58,20 @@ class RegexDfa {
   // matches the whole text (a pattern set's pass); nullopt as Build.
   static std::optional<RegexDfa> BuildAny(const std::vector<absl::string_view>& patterns);
 
-  // Whether `text` as a whole matches: the same answer as RE2::FullMatch
-  // for an ASCII text, kUndecided for any other.
+  // Whether `text` as a whole matches: RE2::FullMatch's answer, or
+  // kUndecided for a text the automaton leaves to RE2 (above).
   Outcome FullMatch(absl::string_view text) const noexcept {
     uint32_t row = start_row_;
-    for (const char byte : text) {
-      // Rows 0 (no match can follow) and 1 (a byte RE2 must judge) keep
-      // the automaton where it is: stop reading.
-      if (row <= kUndecidedRow) break;
-      row = next_row_[row + byte_class_[static_cast<uint8_t>(byte)]];
-    }
-    if (row == kUndecidedRow) return Outcome::kUndecided;
-    return accepting_[row >> row_shift_] ? Outcome::kMatch : Outcome::kNoMatch;
+    const char* const end = text.data() + text.size();
+    const char* const stop = ReadUpToCodePoint(&row, text.data(), end);
+    return stop == end ? AtEnd(row) : ReadFromCodePoint(row, stop, end);
   }
+
+  // The length of the code point of two to four bytes that starts at `at`
+  // (its first byte 0x80 or above), or 0 when [at, end) does not start
+  // with one in strictly valid UTF-8 (RFC 3629: no overlong form, no
+  // surrogate, nothing past U+10FFFF).
+  static size_t StrictUtf8Length(const char* at, const char* end) noexcept;
 
   // The states a text can lead to, besides the three every automaton has
   // (dead, undecided, accept-all); the byte classes (columns).
@@ -72,12 +80,38 @@ class RegexDfa {
   size_t table_entries() const { return next_row_.size(); }
 
  private:
-  // State 0 is dead, state 1 has read a non-ASCII byte; the table stores
+  // State 0 is dead, state 1 has read a byte it leaves to RE2; the table stores
   // their rows as 0 and 1 (kUndecidedRow), below any other state's row
   // (state << row_shift_, at least 2 << 1), so that one compare finds both.
-  // State 2 accepts every ASCII continuation (a trailing `(?s).*` reached);
-  // it still reads on, as a non-ASCII byte after it is RE2's to judge
-  // (`.` does not match a stray UTF-8 byte there).
+  // State 2 accepts every continuation (a trailing `(?s).*` reached); it
+  // still reads on, as a byte that is not UTF-8 after it is RE2's to judge
+  // (`.` does not match a stray continuation byte there).
+  // Reads bytes from `*row` up to the end of the text or a byte whose
+  // column holds the dead or the undecided row (every row's last column,
+  // bytes of 0x80 and above, holds the undecided one); returns where it
+  // stopped, `*row` the row before that byte.
+  const char* ReadUpToCodePoint(uint32_t* row, const char* at, const char* end) const noexcept {
+    for (; at != end; ++at) {
+      const uint32_t next = next_row_[*row + byte_class_[static_cast<uint8_t>(*at)]];
+      if (next <= kUndecidedRow) break;
+      *row = next;
+    }
+    return at;
+  }
+
+  Outcome AtEnd(uint32_t row) const noexcept {
+    return accepting_[row >> row_shift_] ? Outcome::kMatch : Outcome::kNoMatch;
+  }
+
+  // From a byte ReadUpToCodePoint stopped at: the dead row's answer, or
+  // each code point as one symbol and the bytes up to the next, in one
+  // loop. Out of line, so that FullMatch's loop stays as short as it was
+  // before the automaton read code points.
+  Outcome ReadFromCodePoint(uint32_t row, const char* at, const char* end) const noexcept;
+  // The column of the code point of `length` bytes at `at`.
+  uint32_t CodePointColumn(const char* at, size_t length) const noexcept;
+
+  static constexpr uint32_t kDeadRow = 0;
   static constexpr uint32_t kUndecidedRow = 1;
 
   RegexDfa() = default;
@@ -87,6 +121,12 @@ class RegexDfa {
   uint32_t class_count_ = 0;
   uint32_t row_shift_ = 0;   // log2 of a row's width (class_count_ rounded up)
   uint32_t start_row_ = 0;
+  // The columns of a whole non-ASCII code point: U+017F, U+212A, any
+  // other. An ASCII-only automaton's are the last column, whose rows say
+  // undecided.
+  uint32_t code_point_column_ = 0;
+  uint32_t long_s_column_ = 0;
+  uint32_t kelvin_column_ = 0;
   // next_row_[row + class]: the next state's row (the dead and undecided
   // states' as 0 and 1).
   std::vector<uint32_t> next_row_;

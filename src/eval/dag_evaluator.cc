@@ -317,7 +317,7 @@ class DagRun {
                 MatchByAutomaton(&program_.regex_dfas()[atom.integer], TextOf(subject))) {
           return FromBool(*matched);
         }
-        break;  // a non-ASCII text: RE2 decides
+        break;  // a text the automaton leaves to RE2 (not UTF-8, ...)
       case AtomTest::kHas:
       case AtomTest::kGeneral: break;
     }

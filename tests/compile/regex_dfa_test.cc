@@ -3,7 +3,9 @@
 // written.
 #include "src/compile/regex_dfa.h"
 
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -33,30 +35,83 @@ Outcome DfaAnswer(const std::string& pattern, const std::string& text) {
   return dfa->FullMatch(text);
 }
 
+// Code points of two, three and four bytes (K, U+212A, and ſ, U+017F,
+// among them: (?i) folds k and s to them), and bytes that are not UTF-8:
+// a stray lead or continuation byte, an overlong form, a surrogate, a code
+// point past U+10FFFF, a cut sequence (RE2's `.` takes some of those).
+const std::vector<std::string> kNonAsciiPieces = {
+    "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x84\xaa", "\xc5\xbf", "\xc3", "\x80",
+    "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x84", "\xff"};
+
 // Random patterns over the syntax the automaton covers, with a share of
 // what it leaves to RE2 (\Q, (?m), POSIX classes, \x, \p): literals of
 // both cases, escapes, classes with ranges and negation, Perl classes,
 // every quantifier, anchors, word boundaries, \C and the flags i, s; texts over the bytes the
-// patterns name, newlines and tabs, and now and then "é", which RE2 reads
-// as one code point, or a stray byte of one, which `.` does not match.
+// patterns name, newlines and tabs, and now and then a non-ASCII piece.
 test_support::RandomRegex PatternMaker(uint32_t seed) {
   return test_support::RandomRegex(
       seed,
-      {.atoms = {"a", "b", "A", "ab", "spiffe:", "/", "-", "1", "\\.", "\\-", "\\/", ".",
+      {.atoms = {"a", "b", "A", "ab", "k", "S", "spiffe:", "/", "-", "1", "\\.", "\\-", "\\/", ".",
                  "[a-c]", "[^b]", "[ab.]", "[^\\n]", "[]a]", "[-a]", "[a-]", "[A-Za-z0-9_-]",
                  "[^a-z]", "\\d", "\\D", "\\w", "\\W", "\\s", "\\S", "[\\d.]", "\\n", "\\t",
                  "^", "$", "(?i)", "(?s)", "(?i:a)", "(?-i:B)", "(?is)", "(?U)", "_", " ", "\\b", "\\B", "\\A", "\\z", "\\C",
                  "\\Qa.\\E", "(?m)", "[[:alpha:]]", "\\x41", "\\pL", "{", "\\"},
        .quantifiers = {"", "", "", "", "*", "+", "?", "{1,2}", "*?", "+?", "??", "{0}", "{2,}",
                        "{3}", "{0,1}"},
-       .alphabet = "aAbB.-_1 9\nzZ/:\t\v",
-       .literals = "aAbB.-_19 /:",
-       .rare_texts = {"\xc3\xa9", "\xc3"}});
+       .alphabet = "aAbB.-_1 9\nzZ/:\t\vkS",
+       .literals = "aAbB.-_19 /:kS",
+       .rare_texts = kNonAsciiPieces});
+}
+
+// One non-ASCII piece put into a random text at a random place: most texts
+// have none, and the pieces must meet the patterns often.
+std::string WithNonAsciiPiece(test_support::RandomRegex& maker, std::mt19937& random) {
+  const std::string text = maker.Text();
+  const std::string& piece = kNonAsciiPieces[random() % kNonAsciiPieces.size()];
+  const size_t at = random() % (text.size() + 1);
+  return text.substr(0, at) + piece + text.substr(at);
+}
+
+bool IsAscii(const std::string& text) {
+  for (char c : text) {
+    if (static_cast<uint8_t>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Strictly valid UTF-8, decoded the textbook way: the reference for
+// RegexDfa::StrictUtf8Length.
+bool IsStrictUtf8(const std::string& text) {
+  for (size_t at = 0; at < text.size();) {
+    const uint8_t lead = static_cast<uint8_t>(text[at]);
+    const size_t length = lead < 0x80 ? 1 : lead >> 5 == 6 ? 2 : lead >> 4 == 14 ? 3 : lead >> 3 == 30 ? 4 : 0;
+    if (length == 0 || at + length > text.size()) return false;
+    uint32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
+    for (size_t i = 1; i < length; ++i) {
+      const uint8_t next = static_cast<uint8_t>(text[at + i]);
+      if (next >> 6 != 2) return false;
+      code_point = code_point << 6 | (next & 0x3F);
+    }
+    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < least[length] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    at += length;
+  }
+  return true;
+}
+
+// Whether the automaton may leave a pattern's non-ASCII texts to RE2
+// whatever they are: it has \C.
+bool MayLeaveNonAsciiToRe2(const std::string& pattern) {
+  return pattern.find("\\C") != std::string::npos;
 }
 
 TEST(RegexDfa, DecidesExactlyAsRe2WheneverItDecides) {
   test_support::RandomRegex maker = PatternMaker(20261202);
-  int built = 0, left_to_re2 = 0, matches = 0, misses = 0, undecided = 0;
+  std::mt19937 pieces(20261203);
+  int built = 0, left_to_re2 = 0, matches = 0, misses = 0, undecided = 0, non_ascii_decided = 0;
   for (int round = 0; round < 6000; ++round) {
     const std::string pattern = maker.Pattern();
     const RE2 regex(pattern, QuietOptions());
@@ -68,11 +123,16 @@ TEST(RegexDfa, DecidesExactlyAsRe2WheneverItDecides) {
     }
     ++built;
     for (int i = 0; i < 30; ++i) {
-      const std::string text = i % 2 == 0 ? maker.Text() : maker.TextLike(pattern);
+      const std::string text = i % 3 == 0   ? maker.Text()
+                               : i % 3 == 1 ? maker.TextLike(pattern)
+                                            : WithNonAsciiPiece(maker, pieces);
       const Outcome outcome = dfa->FullMatch(text);
       if (outcome == Outcome::kUndecided) {
-        // Only a text RE2 reads as code points is left to it.
-        EXPECT_NE(text.find('\xc3'), std::string::npos) << pattern << " on '" << text << "'";
+        // Only a text that is not UTF-8, or a non-ASCII text for a pattern
+        // with \C or flag i, is left to RE2.
+        EXPECT_FALSE(IsAscii(text)) << pattern << " on '" << text << "'";
+        EXPECT_TRUE(!IsStrictUtf8(text) || MayLeaveNonAsciiToRe2(pattern))
+            << pattern << " on '" << text << "'";
         ++undecided;
         continue;
       }
@@ -80,6 +140,7 @@ TEST(RegexDfa, DecidesExactlyAsRe2WheneverItDecides) {
       ASSERT_EQ(outcome == Outcome::kMatch, expected)
           << "pattern '" << pattern << "', text '" << text << "'";
       ++(expected ? matches : misses);
+      non_ascii_decided += IsAscii(text) ? 0 : 1;
     }
   }
   // Most patterns are built, some are left to RE2, and every outcome is
@@ -89,6 +150,7 @@ TEST(RegexDfa, DecidesExactlyAsRe2WheneverItDecides) {
   EXPECT_GT(matches, 5000);
   EXPECT_GT(misses, 5000);
   EXPECT_GT(undecided, 100);
+  EXPECT_GT(non_ascii_decided, 1000);
 }
 
 TEST(RegexDfa, TheBundledPoliciesPatternsAreBuiltAndDecided) {
@@ -115,16 +177,134 @@ TEST(RegexDfa, TheBundledPoliciesPatternsAreBuiltAndDecided) {
   }
 }
 
-TEST(RegexDfa, ATextWithANonAsciiByteIsLeftToRe2) {
-  // RE2 reads "é" as one code point: `.` matches it whole, which a byte
-  // automaton would have to know UTF-8 to agree with.
-  EXPECT_EQ(Re2Answer("a.b", "a\xc3\xa9" "b"), Outcome::kMatch);
-  EXPECT_EQ(DfaAnswer("a.b", "a\xc3\xa9" "b"), Outcome::kUndecided);
-  EXPECT_EQ(DfaAnswer("[^x]*", "\xff"), Outcome::kUndecided);
-  // Nor past a trailing `(?s).*`, whose `.` does not match a stray byte.
+// RE2 reads a code point of two to four bytes as one character: `.`, a
+// negated class and \D \S \W take it whole, and it is a non-word
+// character for \b.
+TEST(RegexDfa, ACodePointIsOneCharacterAsRe2ReadsIt) {
+  const std::string e_acute = "\xc3\xa9", euro = "\xe2\x82\xac", grin = "\xf0\x9f\x98\x80";
+  const std::pair<std::string, std::string> cases[] = {
+      {"a.b", "a" + e_acute + "b"},      {"a..b", "a" + e_acute + "b"},
+      {"a.b", "a" + grin + "b"},         {"[^x]*", e_acute + euro + grin},
+      {"[^x]{3}", e_acute + euro + grin}, {"[^x]{4}", e_acute + euro + grin},
+      {"\\W\\D\\S", euro + euro + euro}, {"\\w", e_acute},
+      {".*\\bx\\b.*", e_acute + "x"},    {".*\\Bx.*", e_acute + "x"},
+      {"(?s).*", "ab" + grin},           {"[a-z]+", "caf" + e_acute},
+      {"(?i)a.", "A" + euro},            {"[0-9a-f-]{3}", "1" + e_acute}};
+  for (const auto& [pattern, text] : cases) {
+    const Outcome dfa = DfaAnswer(pattern, text);
+    EXPECT_NE(dfa, Outcome::kUndecided) << pattern << " on '" << text << "'";
+    EXPECT_EQ(dfa, Re2Answer(pattern, text)) << pattern << " on '" << text << "'";
+  }
+  EXPECT_EQ(DfaAnswer("a.b", "a" + e_acute + "b"), Outcome::kMatch);
+  EXPECT_EQ(DfaAnswer("[^x]{3}", e_acute + euro + grin), Outcome::kMatch);
+}
+
+// A code point is read out of line, and the reading goes on in the same
+// loop: a text of a million of them takes no more stack than one.
+TEST(RegexDfa, ALongNonAsciiTextIsReadInOneLoop) {
+  std::string text;
+  for (int i = 0; i < 1000000; ++i) text += i % 2 == 0 ? "\xc3\xa9" : "a";
+  EXPECT_EQ(DfaAnswer("[^x]*", text), Outcome::kMatch);
+  EXPECT_EQ(DfaAnswer("[^x]*x", text), Outcome::kNoMatch);
+  EXPECT_EQ(DfaAnswer("(?s).*", text + "\xc3"), Outcome::kUndecided);
+}
+
+// Bytes that are not strictly UTF-8 are RE2's to judge: its `.` takes a
+// surrogate, an overlong three-byte form and a code point past U+10FFFF,
+// but not a stray byte.
+TEST(RegexDfa, TextThatIsNotUtf8IsLeftToRe2) {
+  for (const char* bytes : {"\xc3", "\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                            "\xf4\x90\x80\x80", "\xe2\x84", "\xf8\x88\x80\x80\x80", "\xff"}) {
+    for (const std::string pattern : {"[^x]*", "(?s).*", "a.*", ".", "a\\W*"}) {
+      EXPECT_EQ(DfaAnswer(pattern, std::string("a") + bytes), Outcome::kUndecided)
+          << pattern << " on " << bytes;
+    }
+  }
+  EXPECT_EQ(Re2Answer(".", "\xed\xa0\x80"), Outcome::kMatch);
+  // Past a trailing `(?s).*` too, whose `.` does not match a stray byte.
   EXPECT_EQ(Re2Answer("(?s)a.*", "ab\xc3"), Outcome::kNoMatch);
   EXPECT_EQ(DfaAnswer("(?s)a.*", "ab\xc3"), Outcome::kUndecided);
   EXPECT_EQ(DfaAnswer("(?s)a.*", "ab"), Outcome::kMatch);
+  // Where no pattern can go on, a byte is not read at all.
+  EXPECT_EQ(DfaAnswer("ab", "x\xff"), Outcome::kNoMatch);
+}
+
+// Flag i folds k to U+212A (KELVIN SIGN) and s to U+017F (LONG S), in
+// letters, classes and Perl classes, and negates \D \S \W and negated
+// classes after folding: each of the two is its own symbol.
+TEST(RegexDfa, FlagIFoldsKAndSToTheirNonAsciiCasesAsRe2Does) {
+  const std::string kelvin = "\xe2\x84\xaa", long_s = "\xc5\xbf", e_acute = "\xc3\xa9";
+  for (const std::string pattern :
+       {"(?i)k", "(?i)s", "(?i)[^s]", "(?i)[^k]", "(?i)[a-z]", "(?i)[^a-z]", "(?i)\\w", "(?i)\\W",
+        "(?i)[\\W]", "(?i)[^\\w]", "(?i)\\S", "(?i)\\D", "(?i)[^\\D]", "\\W", "k", "[^s]",
+        "(?i).", "(?i)a", "(?is)\\s*select\\s.*", "(?i)[^\\W]"}) {
+    for (const std::string& text : {kelvin, long_s, e_acute, std::string("k"), std::string("S"),
+                                    " SELECT " + long_s, std::string(" \u017felect 1")}) {
+      const Outcome dfa = DfaAnswer(pattern, text);
+      EXPECT_NE(dfa, Outcome::kUndecided) << pattern << " on '" << text << "'";
+      EXPECT_EQ(dfa, Re2Answer(pattern, text)) << pattern << " on '" << text << "'";
+    }
+  }
+  EXPECT_EQ(DfaAnswer("(?i)k", kelvin), Outcome::kMatch);
+  EXPECT_EQ(DfaAnswer("(?i)\\W", long_s), Outcome::kNoMatch);
+  EXPECT_EQ(DfaAnswer("(?i)[^s]", long_s), Outcome::kNoMatch);
+  EXPECT_EQ(DfaAnswer("(?i)[^s]", kelvin), Outcome::kMatch);
+}
+
+// \C reads one byte of a code point, where the automaton reads the code
+// point whole: a pattern with \C leaves every non-ASCII text to RE2, and
+// so does a set's automaton with one such pattern.
+TEST(RegexDfa, AByteReadLeavesNonAsciiTextsToRe2) {
+  EXPECT_EQ(Re2Answer("\\C\\C", "\xc3\xa9"), Outcome::kMatch);
+  EXPECT_EQ(DfaAnswer("\\C\\C", "\xc3\xa9"), Outcome::kUndecided);
+  EXPECT_EQ(DfaAnswer("\\C\\C", "ab"), Outcome::kMatch);
+  const std::optional<RegexDfa> any = RegexDfa::BuildAny({"a.", "x\\C"});
+  ASSERT_TRUE(any.has_value());
+  EXPECT_EQ(any->FullMatch("a\xc3\xa9"), Outcome::kUndecided);
+  EXPECT_EQ(any->FullMatch("ab"), Outcome::kMatch);
+}
+
+TEST(RegexDfa, StrictUtf8LengthAgreesWithATextbookDecoder) {
+  // Every sequence of two and three bytes whose first is 0x80 or above, and
+  // random ones of four.
+  std::string text(4, '\0');
+  auto check = [&](size_t length) {
+    const std::string sequence = text.substr(0, length);
+    const size_t expected = IsStrictUtf8(sequence) ? length : 0;
+    const size_t got = RegexDfa::StrictUtf8Length(sequence.data(), sequence.data() + length);
+    // A valid prefix of `length` bytes is a shorter sequence: never more.
+    if (got != expected && !(got < length && got != 0 && IsStrictUtf8(sequence.substr(0, got)))) {
+      ADD_FAILURE() << "length " << length << ": " << got << " for " << std::hex
+                    << static_cast<int>(static_cast<uint8_t>(text[0])) << " "
+                    << static_cast<int>(static_cast<uint8_t>(text[1]));
+      return false;
+    }
+    return true;
+  };
+  int valid = 0;
+  for (int first = 0x80; first < 0x100; ++first) {
+    for (int second = 0; second < 0x100; ++second) {
+      text[0] = static_cast<char>(first);
+      text[1] = static_cast<char>(second);
+      if (!check(1) || !check(2)) return;
+      for (int third = 0; third < 0x100; ++third) {
+        text[2] = static_cast<char>(third);
+        if (!check(3)) return;
+        valid += RegexDfa::StrictUtf8Length(text.data(), text.data() + 3) == 3 ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(valid, 0x10000 - 0x800 - 0x800);  // three-byte code points less surrogates
+  std::mt19937 random(20261203);
+  for (int round = 0; round < 200000; ++round) {
+    const uint32_t bytes = random();
+    for (int i = 0; i < 4; ++i) text[i] = static_cast<char>(bytes >> (8 * i));
+    text[0] = static_cast<char>(0xF0 | (bytes & 0x07));
+    if (round % 2 == 0) {  // mostly continuation bytes
+      for (int i = 1; i < 4; ++i) text[i] = static_cast<char>(0x80 | (text[i] & 0x3F));
+    }
+    if (!check(4)) return;
+  }
 }
 
 TEST(RegexDfa, AnchorsHoldOnlyAtTheEndsOfTheText) {
