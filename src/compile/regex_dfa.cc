@@ -797,10 +797,12 @@ size_t RegexDfa::StrictUtf8Length(const char* at, const char* end) noexcept {
   return length;
 }
 
-uint32_t RegexDfa::CodePointColumn(const char* at, size_t length) const noexcept {
-  const absl::string_view code_point(at, length);
-  if (code_point == "\xc5\xbf") return long_s_column_;  // U+017F
-  if (code_point == "\xe2\x84\xaa") return kelvin_column_;  // U+212A
+uint32_t RegexDfa::CodePointColumn(const char* at) const noexcept {
+  // U+017F is C5 BF, U+212A is E2 84 AA; a lead byte fixes the length, and
+  // StrictUtf8Length has checked that the bytes are there.
+  const auto byte = [&](int i) { return static_cast<uint8_t>(at[i]); };
+  if (byte(0) == 0xC5 && byte(1) == 0xBF) return long_s_column_;
+  if (byte(0) == 0xE2 && byte(1) == 0x84 && byte(2) == 0xAA) return kelvin_column_;
   return code_point_column_;
 }
 
@@ -812,7 +814,7 @@ RegexDfa::Outcome RegexDfa::ReadFromCodePoint(uint32_t row, const char* at,
     }
     const size_t length = StrictUtf8Length(at, end);
     if (length == 0) return Outcome::kUndecided;
-    row = next_row_[row + CodePointColumn(at, length)];
+    row = next_row_[row + CodePointColumn(at)];
     if (row <= kUndecidedRow) return row == kDeadRow ? Outcome::kNoMatch : Outcome::kUndecided;
     at = ReadUpToCodePoint(&row, at + length, end);
     if (at == end) return AtEnd(row);

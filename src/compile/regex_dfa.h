@@ -108,8 +108,8 @@ class RegexDfa {
   // loop. Out of line, so that FullMatch's loop stays as short as it was
   // before the automaton read code points.
   Outcome ReadFromCodePoint(uint32_t row, const char* at, const char* end) const noexcept;
-  // The column of the code point of `length` bytes at `at`.
-  uint32_t CodePointColumn(const char* at, size_t length) const noexcept;
+  // The column of the strictly valid code point at `at`.
+  uint32_t CodePointColumn(const char* at) const noexcept;
 
   static constexpr uint32_t kDeadRow = 0;
   static constexpr uint32_t kUndecidedRow = 1;
