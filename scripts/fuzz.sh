@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${WRIT_FUZZ_SECONDS:-60}}
 build_dir=${WRIT_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${WRIT_JOBS:-2}
-targets=(policy request differential)
+targets=(policy request differential regex)
 
 if ! command -v clang++ >/dev/null; then
   echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2
