@@ -563,6 +563,15 @@ class DagCompiler {
     return std::nullopt;
   }
 
+  // A pattern set member's pattern in its set's pass automaton: a glob as
+  // its CodePointRegex, exact on the UTF-8 texts the automaton decides,
+  // where its RegexSuperset (for RE2::Set, which also sees texts that are
+  // not UTF-8) reads bytes and would leave every non-ASCII text to RE2.
+  static std::string AutomatonPatternOf(const Predicate& predicate) {
+    if (predicate.op == Operator::kLike) return predicate.operand.glob->CodePointRegex();
+    return predicate.operand.text;
+  }
+
   // Groups the pattern atoms (PatternOf) by attribute; each attribute with
   // two or more gets one RE2::Set (PatternSet), its atoms the kPatternSet
   // test. A set that does not compile (too large for RE2's memory budget)
@@ -625,7 +634,7 @@ class DagCompiler {
     for (PatternSet& patterns : program_->pattern_sets_) {
       std::vector<std::string> sources;
       for (uint32_t node : patterns.nodes) {
-        sources.push_back(*PatternOf(policy_.predicates[program_->nodes_[node].operand]));
+        sources.push_back(AutomatonPatternOf(policy_.predicates[program_->nodes_[node].operand]));
       }
       patterns.any_automaton =
           RegexDfa::BuildAny(std::vector<absl::string_view>(sources.begin(), sources.end()));

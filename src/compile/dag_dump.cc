@@ -327,10 +327,12 @@ void DumpBodies(const DagProgram& program, std::string* out) {
   }
 }
 
-// An automaton's size, as the listings show it.
+// An automaton's size, as the listings show it, and whether it leaves
+// non-ASCII texts to RE2 (and its per-match lock).
 std::string AutomatonNote(const RegexDfa& dfa) {
   return absl::StrCat("  [automaton: ", dfa.state_count(), " states, ", dfa.class_count(),
-                      " byte classes]");
+                      " byte classes", dfa.ascii_only() ? "; non-ASCII texts to RE2" : "",
+                      "]");
 }
 
 // The `matches` atoms decided together, one pass per attribute (its

@@ -541,6 +541,7 @@ class RegexDfaBuilder {
     const auto column_of = [&](int symbol) -> uint32_t {
       return ascii_only_ ? class_count_ - 1 : byte_class_[symbol];
     };
+    dfa.ascii_only_ = ascii_only_;
     dfa.code_point_column_ = column_of(kCodePoint);
     dfa.long_s_column_ = column_of(kLongS);
     dfa.kelvin_column_ = column_of(kKelvin);

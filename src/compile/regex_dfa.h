@@ -77,6 +77,8 @@ class RegexDfa {
   // (dead, undecided, accept-all); the byte classes (columns).
   uint32_t state_count() const { return static_cast<uint32_t>(accepting_.size()) - 3; }
   uint32_t class_count() const { return class_count_; }
+  // Whether every non-ASCII text is left to RE2 (a pattern with \C).
+  bool ascii_only() const { return ascii_only_; }
   size_t table_entries() const { return next_row_.size(); }
 
  private:
@@ -127,6 +129,7 @@ class RegexDfa {
   uint32_t code_point_column_ = 0;
   uint32_t long_s_column_ = 0;
   uint32_t kelvin_column_ = 0;
+  bool ascii_only_ = false;
   // next_row_[row + class]: the next state's row (the dead and undecided
   // states' as 0 and 1).
   std::vector<uint32_t> next_row_;

@@ -147,13 +147,17 @@ bool Glob::Matches(absl::string_view text) const {
   return token == tokens_.size();
 }
 
-std::string Glob::RegexSuperset() const {
+std::string Glob::RegexSuperset() const { return RegexOf("\\C*", "\\C+"); }
+
+std::string Glob::CodePointRegex() const { return RegexOf("(?s:.*)", "(?s:.)"); }
+
+std::string Glob::RegexOf(absl::string_view any_run, absl::string_view any_one) const {
   std::string regex;
   for (const Token& token : tokens_) {
     if (token.kind == TokenKind::kAnyRun) {
-      regex += "\\C*";
+      absl::StrAppend(&regex, any_run);
     } else if (token.kind == TokenKind::kAnyOne) {
-      regex += "\\C+";
+      absl::StrAppend(&regex, any_one);
     } else {
       AppendRegexLiteral(token.byte, &regex);
     }

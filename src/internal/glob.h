@@ -47,7 +47,18 @@ class Glob {
   // text the set does match is still decided by Matches.
   std::string RegexSuperset() const;
 
+  // An RE2 pattern that matches exactly the strictly valid UTF-8 texts
+  // this glob matches: `*` any run of code points, `?` one (`(?s:.)`). A
+  // `matches` automaton (src/compile/regex_dfa.h) decides only such texts
+  // and reads a code point whole, where RegexSuperset's `\C` (a byte) would
+  // leave every non-ASCII text to RE2; a text that is not UTF-8 goes to the
+  // RE2::Set of RegexSuperset.
+  std::string CodePointRegex() const;
+
  private:
+  // The glob as a regex, its wildcards spelled `any_run` and `any_one`.
+  std::string RegexOf(absl::string_view any_run, absl::string_view any_one) const;
+
   enum class TokenKind : unsigned char { kLiteral, kAnyOne, kAnyRun };
   struct Token {
     TokenKind kind;

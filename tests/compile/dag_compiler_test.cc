@@ -638,6 +638,10 @@ TEST(DagCompiler, MatchesAtomsOutsideAPatternSetRunAnAutomatonWhenTheyCan) {
   }
   EXPECT_THAT(shared->DumpDag("text"),
               HasSubstr("tool matches \"[0-9a-f]{8}\"  [automaton: 9 states, 3 byte classes]"));
+  // A pattern with \C reads bytes: its automaton says so.
+  auto bytes = CompileOrDie(R"(deny d when tool matches "a\\Cb";)");
+  EXPECT_THAT(bytes->DumpDag("text"),
+              HasSubstr("b\"  [automaton: 4 states, 4 byte classes; non-ASCII texts to RE2]"));
 
   auto letters = CompileOrDie(R"(allow c when host matches "\\pL+";)");
   const DagProgram& letters_program = *letters->dag();
@@ -669,10 +673,14 @@ TEST(DagCompiler, MultiWildcardLikeAtomsJoinTheirAttributesPatternSet) {
                                                        "tool matches \"c[0-9]+\""));
   const uint32_t single = NodeNamed(program, "tool like \"*.example.com\"");
   EXPECT_EQ(program.compact_atoms()[program.nodes()[single].operand].test, AtomTest::kTextAffix);
-  // A glob enters the pass's automaton as its RegexSuperset (\C for any
-  // byte); its own test stays the glob.
+  // A glob enters the pass's automaton as its CodePointRegex, so the pass
+  // reads non-ASCII texts too; its own test stays the glob.
   const PatternSet& patterns = program.pattern_sets()[0];
-  EXPECT_TRUE(patterns.any_automaton.has_value());
+  ASSERT_TRUE(patterns.any_automaton.has_value());
+  EXPECT_FALSE(patterns.any_automaton->ascii_only());
+  EXPECT_EQ(patterns.any_automaton->FullMatch("a\xc3\xa9" "c"), RegexDfa::Outcome::kMatch);
+  EXPECT_EQ(patterns.any_automaton->FullMatch("a\xc3\xa9\xc3\xa9" "c"), RegexDfa::Outcome::kNoMatch);
+  EXPECT_EQ(patterns.any_automaton->FullMatch("a\xff" "c"), RegexDfa::Outcome::kUndecided);
   for (uint32_t member = 0; member < patterns.nodes.size(); ++member) {
     const bool regex = program.DescribeNode(patterns.nodes[member]) == "tool matches \"c[0-9]+\"";
     EXPECT_EQ(patterns.member_automata[member] != kNoAutomaton, regex) << member;

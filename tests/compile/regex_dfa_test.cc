@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "re2/re2.h"
 #include "tests/testing/random_regex.h"
+#include "tests/testing/utf8.h"
 
 namespace writ::internal {
 namespace {
@@ -79,29 +80,6 @@ bool IsAscii(const std::string& text) {
   return true;
 }
 
-// Strictly valid UTF-8, decoded the textbook way: the reference for
-// RegexDfa::StrictUtf8Length.
-bool IsStrictUtf8(const std::string& text) {
-  for (size_t at = 0; at < text.size();) {
-    const uint8_t lead = static_cast<uint8_t>(text[at]);
-    const size_t length = lead < 0x80 ? 1 : lead >> 5 == 6 ? 2 : lead >> 4 == 14 ? 3 : lead >> 3 == 30 ? 4 : 0;
-    if (length == 0 || at + length > text.size()) return false;
-    uint32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
-    for (size_t i = 1; i < length; ++i) {
-      const uint8_t next = static_cast<uint8_t>(text[at + i]);
-      if (next >> 6 != 2) return false;
-      code_point = code_point << 6 | (next & 0x3F);
-    }
-    const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < least[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    at += length;
-  }
-  return true;
-}
-
 // Whether the automaton may leave a pattern's non-ASCII texts to RE2
 // whatever they are: it has \C.
 bool MayLeaveNonAsciiToRe2(const std::string& pattern) {
@@ -131,7 +109,7 @@ TEST(RegexDfa, DecidesExactlyAsRe2WheneverItDecides) {
         // Only a text that is not UTF-8, or a non-ASCII text for a pattern
         // with \C or flag i, is left to RE2.
         EXPECT_FALSE(IsAscii(text)) << pattern << " on '" << text << "'";
-        EXPECT_TRUE(!IsStrictUtf8(text) || MayLeaveNonAsciiToRe2(pattern))
+        EXPECT_TRUE(!test_support::IsStrictUtf8(text) || MayLeaveNonAsciiToRe2(pattern))
             << pattern << " on '" << text << "'";
         ++undecided;
         continue;
@@ -258,6 +236,8 @@ TEST(RegexDfa, AByteReadLeavesNonAsciiTextsToRe2) {
   EXPECT_EQ(Re2Answer("\\C\\C", "\xc3\xa9"), Outcome::kMatch);
   EXPECT_EQ(DfaAnswer("\\C\\C", "\xc3\xa9"), Outcome::kUndecided);
   EXPECT_EQ(DfaAnswer("\\C\\C", "ab"), Outcome::kMatch);
+  EXPECT_TRUE(RegexDfa::Build("\\C\\C")->ascii_only());
+  EXPECT_FALSE(RegexDfa::Build("(?i)a.\\W")->ascii_only());
   const std::optional<RegexDfa> any = RegexDfa::BuildAny({"a.", "x\\C"});
   ASSERT_TRUE(any.has_value());
   EXPECT_EQ(any->FullMatch("a\xc3\xa9"), Outcome::kUndecided);
@@ -270,10 +250,12 @@ TEST(RegexDfa, StrictUtf8LengthAgreesWithATextbookDecoder) {
   std::string text(4, '\0');
   auto check = [&](size_t length) {
     const std::string sequence = text.substr(0, length);
-    const size_t expected = IsStrictUtf8(sequence) ? length : 0;
+    const size_t expected = test_support::IsStrictUtf8(sequence) ? length : 0;
     const size_t got = RegexDfa::StrictUtf8Length(sequence.data(), sequence.data() + length);
     // A valid prefix of `length` bytes is a shorter sequence: never more.
-    if (got != expected && !(got < length && got != 0 && IsStrictUtf8(sequence.substr(0, got)))) {
+    const bool valid_prefix =
+        got < length && got != 0 && test_support::IsStrictUtf8(sequence.substr(0, got));
+    if (got != expected && !valid_prefix) {
       ADD_FAILURE() << "length " << length << ": " << got << " for " << std::hex
                     << static_cast<int>(static_cast<uint8_t>(text[0])) << " "
                     << static_cast<int>(static_cast<uint8_t>(text[1]));

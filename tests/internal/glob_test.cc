@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "re2/re2.h"
+#include "tests/testing/utf8.h"
 
 namespace writ::internal {
 namespace {
@@ -195,6 +196,37 @@ TEST(Glob, RegexSupersetMatchesEveryTextTheGlobMatches) {
     }
   }
   EXPECT_GT(matched, 30u);
+}
+
+// A glob's CodePointRegex is what a pattern set's automaton runs for it:
+// on strictly valid UTF-8 texts (the only ones the automaton decides) it
+// matches exactly the texts the glob matches, `?` one code point.
+TEST(Glob, CodePointRegexMatchesExactlyTheUtf8TextsTheGlobMatches) {
+  const std::vector<std::string> patterns = {
+      "*", "a*b*c", "?", "a?c", "??", "*.example.*", "a\\*b", "a\\?b", "a\\\\b",
+      "(x)*[y]", "*$^+|{1}*", "h\xc3\xa9*", "*\xc3\xa9?", "", "*\n*", "x.y?z", "?\xe2\x82\xac*?"};
+  const std::vector<std::string> texts = {
+      "", "a", "abc", "aXbYc", "ac", "abbc", "a*b", "aXb", "a?b", "a\\b", "ab",
+      "(x)[y]", "(x)zz[y]", "$^+|{1}", "q$^+|{1}q", "h\xc3\xa9", "h\xc3\xa9llo",
+      "\xc3\xa9\xc3\xa9", "\xc3\xa9x", "a\xc3\xa9" "c", "a\xf0\x9f\x98\x80" "c", "x\ny",
+      "api.example.com", "x.yQz", "x.y\xc3\xa9z", "xzyQz", "\xc3\xa9\xe2\x82\xac\xc3\xa9",
+      "a\xe2\x82\xac" "bc", "\xff", "a\xff" "c"};
+  size_t matched = 0, compared = 0;
+  for (const std::string& pattern : patterns) {
+    const Glob glob = MustCompile(pattern);
+    const RE2 regex(glob.CodePointRegex());
+    ASSERT_TRUE(regex.ok()) << pattern << ": " << regex.error();
+    for (const std::string& text : texts) {
+      if (!test_support::IsStrictUtf8(text)) continue;
+      const bool by_glob = glob.Matches(text);
+      EXPECT_EQ(RE2::FullMatch(text, regex), by_glob)
+          << "pattern '" << pattern << "', text '" << text << "'";
+      matched += by_glob ? 1 : 0;
+      ++compared;
+    }
+  }
+  EXPECT_GT(matched, 30u);
+  EXPECT_GT(compared, 400u);
 }
 
 }  // namespace
