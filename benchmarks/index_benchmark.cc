@@ -513,7 +513,8 @@ void BM_SessionIdAutomaton(benchmark::State& state) {
 void BM_SessionIdRe2(benchmark::State& state) {
   static const std::shared_ptr<const RE2> regex =
       internal::CompileWholeStringRegex(kSessionIdPattern, RE2::Options());
-  MatchTexts(state, kSessionIds, [](const std::string& text) { return RE2::FullMatch(text, *regex); });
+  MatchTexts(state, kSessionIds,
+             [](const std::string& text) { return RE2::FullMatch(text, *regex); });
 }
 
 // Non-ASCII texts: the automaton reads a code point as one symbol. Every

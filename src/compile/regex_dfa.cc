@@ -312,7 +312,9 @@ class RegexParser {
   std::optional<ByteSet> Escape(const Flags& flags) {
     if (AtEnd()) return std::nullopt;
     const char c = pattern_[at_++];
-    auto negated = [&](const ByteSet& bytes) { return ~(flags.fold_case ? FoldCase(bytes) : bytes); };
+    auto negated = [&](const ByteSet& bytes) {
+      return ~(flags.fold_case ? FoldCase(bytes) : bytes);
+    };
     switch (c) {
       case 'd': return Digits();
       case 'D': return negated(Digits());
@@ -545,8 +547,8 @@ class RegexDfaBuilder {
     dfa.code_point_column_ = column_of(kCodePoint);
     dfa.long_s_column_ = column_of(kLongS);
     dfa.kelvin_column_ = column_of(kKelvin);
-    // States 0 (dead), 1 (undecided) and 2 (accepts every ASCII
-    // continuation) first; then the start.
+    // States 0 (dead), 1 (undecided) and 2 (accepts every continuation)
+    // first; then the start.
     states_.resize(3);
     accepting_ = {0, 0, 1};
     StateKey start_key(entries.begin(), entries.end());

@@ -82,12 +82,15 @@ class RegexDfa {
   size_t table_entries() const { return next_row_.size(); }
 
  private:
-  // State 0 is dead, state 1 has read a byte it leaves to RE2; the table stores
-  // their rows as 0 and 1 (kUndecidedRow), below any other state's row
-  // (state << row_shift_, at least 2 << 1), so that one compare finds both.
-  // State 2 accepts every continuation (a trailing `(?s).*` reached); it
-  // still reads on, as a byte that is not UTF-8 after it is RE2's to judge
-  // (`.` does not match a stray continuation byte there).
+  // State 0 is dead, state 1 has read a byte it leaves to RE2; the table
+  // stores their rows as 0 and 1, below any other state's row (state <<
+  // row_shift_, at least 2 << 1), so that one compare finds both. State 2
+  // accepts every continuation (a trailing `(?s).*` reached); it still
+  // reads on, as a byte that is not UTF-8 after it is RE2's to judge (`.`
+  // does not match a stray continuation byte there).
+  static constexpr uint32_t kDeadRow = 0;
+  static constexpr uint32_t kUndecidedRow = 1;
+
   // Reads bytes from `*row` up to the end of the text or a byte whose
   // column holds the dead or the undecided row (every row's last column,
   // bytes of 0x80 and above, holds the undecided one); returns where it
@@ -101,6 +104,7 @@ class RegexDfa {
     return at;
   }
 
+  // The answer at the end of the text in `row`'s state.
   Outcome AtEnd(uint32_t row) const noexcept {
     return accepting_[row >> row_shift_] ? Outcome::kMatch : Outcome::kNoMatch;
   }
@@ -112,9 +116,6 @@ class RegexDfa {
   Outcome ReadFromCodePoint(uint32_t row, const char* at, const char* end) const noexcept;
   // The column of the strictly valid code point at `at`.
   uint32_t CodePointColumn(const char* at) const noexcept;
-
-  static constexpr uint32_t kDeadRow = 0;
-  static constexpr uint32_t kUndecidedRow = 1;
 
   RegexDfa() = default;
   friend class RegexDfaBuilder;

@@ -679,7 +679,8 @@ TEST(DagCompiler, MultiWildcardLikeAtomsJoinTheirAttributesPatternSet) {
   ASSERT_TRUE(patterns.any_automaton.has_value());
   EXPECT_FALSE(patterns.any_automaton->ascii_only());
   EXPECT_EQ(patterns.any_automaton->FullMatch("a\xc3\xa9" "c"), RegexDfa::Outcome::kMatch);
-  EXPECT_EQ(patterns.any_automaton->FullMatch("a\xc3\xa9\xc3\xa9" "c"), RegexDfa::Outcome::kNoMatch);
+  EXPECT_EQ(patterns.any_automaton->FullMatch("a\xc3\xa9\xc3\xa9" "c"),
+            RegexDfa::Outcome::kNoMatch);
   EXPECT_EQ(patterns.any_automaton->FullMatch("a\xff" "c"), RegexDfa::Outcome::kUndecided);
   for (uint32_t member = 0; member < patterns.nodes.size(); ++member) {
     const bool regex = program.DescribeNode(patterns.nodes[member]) == "tool matches \"c[0-9]+\"";
