@@ -6,7 +6,10 @@
 // src/internal/latency.h explains: per-call samples for percentiles (each
 // includes one clock read, reported as timer_overhead_ns) and a tight loop
 // for the batch mean, from which decisions_per_s is derived (and the same
-// loop by thread CPU time, which a loaded machine does not inflate).
+// loop by thread CPU time, which a loaded machine does not inflate). Both
+// come after an untimed warm-up of a quarter of a second, and the tight
+// loops last at least as long (batch_decisions): these VMs run a process
+// slowly at first.
 //
 // --threads N measures N threads deciding at once on the one compiled
 // policy, as a gateway's server threads do, after one thread alone: the
@@ -50,6 +53,7 @@ struct BenchResult {
   double batch_mean_ns = 0;          // per decision on one thread, mean of the threads
   double batch_cpu_mean_ns = 0;      // the same loop by thread CPU time
   double decisions_per_s = 0;        // all threads together
+  size_t loop_decisions = 0;         // in each batch loop (at least kLoopNs)
   double one_thread_decisions_per_s = 0;  // threads > 1: one thread alone, same run
   double timer_overhead_ns = 0;
 };
@@ -140,13 +144,44 @@ double Scaling(const BenchResult& result) {
              : 0;
 }
 
+// Nanoseconds a decision over `count` decisions cycling over `requests`.
+double LoopMeanNs(const Policy& policy, const std::vector<Request>& requests, Evaluator evaluator,
+                  size_t count) {
+  return internal::BatchMeanNs(count, requests.size(), [&](size_t index) {
+    policy.Evaluate(requests[index], nullptr, evaluator);
+  });
+}
+
+// How long the untimed warm-up lasts, and the throughput (batch) loops at
+// least. These shared VMs run a process slowly at first: on the bundled
+// policy a 20 ms batch loop right after start measured 290-364 ns a
+// decision and a 0.7 s one 220 ns, and with threads a 10 ms loop measured
+// the same two threads anywhere from 1.1x to 2.5x. A quarter of a second
+// of each settles it.
+constexpr double kWarmUpNs = 0.25e9;
+constexpr double kLoopNs = 0.25e9;
+
+// Decides untimed for kWarmUpNs or more, in passes that double; returns
+// the last pass's nanoseconds a decision.
+double WarmUp(const Policy& policy, const std::vector<Request>& requests, Evaluator evaluator) {
+  double elapsed_ns = 0, per_decision_ns = 0;
+  for (size_t count = requests.size(); elapsed_ns < kWarmUpNs; count *= 2) {
+    per_decision_ns = LoopMeanNs(policy, requests, evaluator, count);
+    elapsed_ns += per_decision_ns * static_cast<double>(count);
+  }
+  return per_decision_ns;
+}
+
 BenchResult Measure(const Policy& policy, const std::vector<Request>& requests,
                     Evaluator evaluator, size_t samples) {
   BenchResult result;
   result.requests = requests.size();
-  // The counting pass doubles as the warm-up.
   result.mix = CountDecisions(policy, requests, evaluator);
-  ThreadTimes times = TimeDecisions(policy, requests, evaluator, samples, samples, [] {});
+  const double warm_ns = WarmUp(policy, requests, evaluator);
+  result.loop_decisions =
+      std::max(samples, static_cast<size_t>(kLoopNs / std::max(warm_ns, 1.0)));
+  ThreadTimes times =
+      TimeDecisions(policy, requests, evaluator, samples, result.loop_decisions, [] {});
   result.latency = internal::Summarize(times.durations);
   result.batch_mean_ns = times.batch_mean_ns;
   result.batch_cpu_mean_ns = times.batch_cpu_mean_ns;
@@ -194,24 +229,10 @@ class SpinBarrier {
   std::atomic<size_t> generation_{0};
 };
 
-// Nanoseconds a decision over `count` decisions cycling over `requests`.
-double LoopMeanNs(const Policy& policy, const std::vector<Request>& requests, Evaluator evaluator,
-                  size_t count) {
-  return internal::BatchMeanNs(count, requests.size(), [&](size_t index) {
-    policy.Evaluate(requests[index], nullptr, evaluator);
-  });
-}
-
-// How long the throughput loops of a run with threads last at least: on
-// this project's shared VMs a loop of ~10 ms (100,000 decisions) measured
-// anywhere from 1.1x to 2.5x for the same two threads, as cores are handed
-// out in bursts; a quarter of a second each settles it.
-constexpr double kThreadLoopNs = 0.25e9;
-
 // `threads` threads sharing the one compiled policy, after one thread
 // alone (the same figures as Measure) for the scaling. The throughput
-// loops, one thread's and the threads', each last kThreadLoopNs or more.
-// Each thread first decides as many untimed, so that every core is busy
+// loops, one thread's and the threads', each last kLoopNs or more. Each
+// thread first decides as many untimed, so that every core is busy
 // when timing starts; the threads start each phase together; the wall time
 // of their loops, from the first start to the last end, gives the
 // decisions per second of all of them.
@@ -220,8 +241,7 @@ BenchResult MeasureThreads(const Policy& policy, const std::vector<Request>& req
   BenchResult result = Measure(policy, requests, evaluator, samples);
   if (threads == 1) return result;
   result.threads = threads;
-  const size_t loop_decisions = std::max(
-      samples, static_cast<size_t>(kThreadLoopNs / std::max(result.batch_mean_ns, 1.0)));
+  const size_t loop_decisions = result.loop_decisions;
   std::vector<std::vector<Request>> streams;
   for (size_t t = 0; t < threads; ++t) {
     streams.push_back(RotatedCopy(requests, t * requests.size() / threads));
@@ -281,7 +301,8 @@ void PrintJson(const Policy& policy, Evaluator evaluator, const BenchResult& res
                                                    {"allows", result.mix.allows},
                                                    {"denies", result.mix.denies},
                                                    {"default_denies", result.mix.default_denies},
-                                                   {"decisions", result.latency.samples}};
+                                                   {"decisions", result.latency.samples},
+                                                   {"batch_decisions", result.loop_decisions}};
   for (const auto& [key, value] : counts) {
     json.Key(key);
     json.Uint(value);
@@ -324,6 +345,7 @@ void PrintText(const Policy& policy, const BenchResult& result) {
               result.batch_mean_ns, result.batch_cpu_mean_ns,
               result.threads > 1 ? " on each thread" : "", result.decisions_per_s,
               result.threads > 1 ? " in all" : "");
+  std::printf("           (loops of %zu decisions, after a warm-up)\n", result.loop_decisions);
   if (result.threads > 1) {
     std::printf("scaling    %.2fx one thread alone (%.0f decisions/s)\n", Scaling(result),
                 result.one_thread_decisions_per_s);

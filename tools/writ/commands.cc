@@ -49,7 +49,9 @@ const std::vector<Command>& AllCommands() {
        "Measure decision latency on the compiled policy, requests parsed first.",
        {{"-i", true, "the requests, one JSON object per line (stdin when absent)"},
         {"--json", false, "one JSON object: decisions, p50_ns, p99_ns, mean_ns, ..."},
-        {"--samples", true, "decisions to time (default 100000), cycling over the requests"},
+        {"--samples", true,
+         "decisions to time one by one (default 100000), cycling over the requests; "
+         "the batch loops last at least 0.25 s"},
         {"--threads", true,
          "N threads decide at once on the one policy, each its --samples (default 1); "
          "adds the scaling against one thread alone"},
