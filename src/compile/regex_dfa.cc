@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "src/internal/utf8.h"
 
 namespace writ::internal {
 namespace {
@@ -772,37 +773,10 @@ class RegexDfaBuilder {
   absl::flat_hash_map<StateKey, uint32_t> ids_;
 };
 
-size_t RegexDfa::StrictUtf8Length(const char* at, const char* end) noexcept {
-  const auto byte = [&](size_t i) { return static_cast<uint8_t>(at[i]); };
-  const size_t available = static_cast<size_t>(end - at);
-  const uint8_t lead = byte(0);
-  size_t length = 0;
-  // The second byte's range depends on the lead (RFC 3629's table); the
-  // others are 80..BF.
-  uint8_t low = 0x80, high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;   // no overlong form
-    if (lead == 0xED) high = 0x9F;  // no surrogate
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;   // no overlong form
-    if (lead == 0xF4) high = 0x8F;  // nothing past U+10FFFF
-  } else {
-    return 0;  // a continuation byte, C0, C1, F5..FF
-  }
-  if (available < length || byte(1) < low || byte(1) > high) return 0;
-  for (size_t i = 2; i < length; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-  }
-  return length;
-}
-
 uint32_t RegexDfa::CodePointColumn(const char* at) const noexcept {
   // U+017F is C5 BF, U+212A is E2 84 AA; a lead byte fixes the length, and
-  // StrictUtf8Length has checked that the bytes are there.
+  // StrictUtf8Length (src/internal/utf8.h) has checked that the bytes are
+  // there.
   const auto byte = [&](int i) { return static_cast<uint8_t>(at[i]); };
   if (byte(0) == 0xC5 && byte(1) == 0xBF) return long_s_column_;
   if (byte(0) == 0xE2 && byte(1) == 0x84 && byte(2) == 0xAA) return kelvin_column_;

@@ -67,12 +67,6 @@ class RegexDfa {
     return stop == end ? AtEnd(row) : ReadFromCodePoint(row, stop, end);
   }
 
-  // The length of the code point of two to four bytes that starts at `at`
-  // (its first byte 0x80 or above), or 0 when [at, end) does not start
-  // with one in strictly valid UTF-8 (RFC 3629: no overlong form, no
-  // surrogate, nothing past U+10FFFF).
-  static size_t StrictUtf8Length(const char* at, const char* end) noexcept;
-
   // The states a text can lead to, besides the three every automaton has
   // (dead, undecided, accept-all); the byte classes (columns).
   uint32_t state_count() const { return static_cast<uint32_t>(accepting_.size()) - 3; }
@@ -110,9 +104,10 @@ class RegexDfa {
   }
 
   // From a byte ReadUpToCodePoint stopped at: the dead row's answer, or
-  // each code point as one symbol and the bytes up to the next, in one
-  // loop. Out of line, so that FullMatch's loop stays as short as it was
-  // before the automaton read code points.
+  // each code point (StrictUtf8Length, src/internal/utf8.h) as one symbol
+  // and the bytes up to the next, in one loop. Out of line, so that
+  // FullMatch's loop stays as short as it was before the automaton read
+  // code points.
   Outcome ReadFromCodePoint(uint32_t row, const char* at, const char* end) const noexcept;
   // The column of the strictly valid code point at `at`.
   uint32_t CodePointColumn(const char* at) const noexcept;

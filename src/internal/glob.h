@@ -48,11 +48,10 @@ class Glob {
   std::string RegexSuperset() const;
 
   // An RE2 pattern that matches exactly the strictly valid UTF-8 texts
-  // this glob matches: `*` any run of code points, `?` one (`(?s:.)`). A
-  // `matches` automaton (src/compile/regex_dfa.h) decides only such texts
-  // and reads a code point whole, where RegexSuperset's `\C` (a byte) would
-  // leave every non-ASCII text to RE2; a text that is not UTF-8 goes to the
-  // RE2::Set of RegexSuperset.
+  // this glob matches: `*` any run of code points, `?` one (`(?s:.)`), for
+  // a matcher that decides only such texts and reads a code point whole,
+  // where RegexSuperset's `\C` (a byte) reads bytes; a text that is not
+  // UTF-8 is then left to RegexSuperset's RE2::Set.
   std::string CodePointRegex() const;
 
  private:

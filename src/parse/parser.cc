@@ -46,6 +46,7 @@
 #include "absl/strings/str_cat.h"
 #include "grammar/error_messages.h"
 #include "grammar/writ_grammar.h"
+#include "src/internal/utf8.h"
 
 namespace writ::internal {
 namespace {
@@ -669,23 +670,10 @@ struct Control : pegtl::normal<Rule> {
 // The first invalid UTF-8 byte's offset, or npos. Policies are UTF-8
 // (SPEC §1); rejecting bad bytes up front keeps them out of every message.
 size_t FirstInvalidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3
-                                  : (byte >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return i;
-    uint32_t code_point = length == 1 ? byte : byte & (0x7F >> length);
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return i;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return i;
-    }
+  const char* const end = text.data() + text.size();
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = StrictUtf8Length(text.data() + i, end);
+    if (length == 0) return i;
     i += length;
   }
   return absl::string_view::npos;

@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "re2/re2.h"
+#include "src/internal/utf8.h"
 #include "tests/testing/random_regex.h"
 #include "tests/testing/utf8.h"
 
@@ -251,7 +252,7 @@ TEST(RegexDfa, StrictUtf8LengthAgreesWithATextbookDecoder) {
   auto check = [&](size_t length) {
     const std::string sequence = text.substr(0, length);
     const size_t expected = test_support::IsStrictUtf8(sequence) ? length : 0;
-    const size_t got = RegexDfa::StrictUtf8Length(sequence.data(), sequence.data() + length);
+    const size_t got = StrictUtf8Length(sequence.data(), sequence.data() + length);
     // A valid prefix of `length` bytes is a shorter sequence: never more.
     const bool valid_prefix =
         got < length && got != 0 && test_support::IsStrictUtf8(sequence.substr(0, got));
@@ -272,7 +273,7 @@ TEST(RegexDfa, StrictUtf8LengthAgreesWithATextbookDecoder) {
       for (int third = 0; third < 0x100; ++third) {
         text[2] = static_cast<char>(third);
         if (!check(3)) return;
-        valid += RegexDfa::StrictUtf8Length(text.data(), text.data() + 3) == 3 ? 1 : 0;
+        valid += StrictUtf8Length(text.data(), text.data() + 3) == 3 ? 1 : 0;
       }
     }
   }
