@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "src/internal/utf8.h"
+
 namespace writ::internal {
 namespace {
 
@@ -24,8 +26,10 @@ const char* ShortEscape(unsigned char byte) {
   }
 }
 
+// Bytes from 0x80 on are looked at too: copied when they are part of a
+// strictly valid UTF-8 sequence, else written as U+FFFD.
 constexpr bool NeedsEscape(unsigned char byte) {
-  return byte < 0x20 || byte == '"' || byte == '\\';
+  return byte < 0x20 || byte == '"' || byte == '\\' || byte >= 0x80;
 }
 
 // NeedsEscape as a table: the scan for the first byte to escape is the
@@ -76,8 +80,19 @@ void AppendJsonString(absl::string_view text, std::string* output) {
   for (size_t i = first_escape; i < text.size(); ++i) {
     unsigned char byte = static_cast<unsigned char>(text[i]);
     if (!kNeedsEscape[byte]) continue;
+    if (byte >= 0x80) {
+      const size_t length = StrictUtf8Length(text.data() + i, text.data() + text.size());
+      if (length > 0) {  // valid: part of the run
+        i += length - 1;
+        continue;
+      }
+    }
     output->append(text.data() + run_start, i - run_start);
-    if (const char* escape = ShortEscape(byte)) {
+    if (byte >= 0x80) {
+      // Not UTF-8 (a file name from the file system, say): JSON text must
+      // be (RFC 8259 §8.1), so the byte is replaced, as decoders do.
+      output->append("\\ufffd");
+    } else if (const char* escape = ShortEscape(byte)) {
       output->append(escape);
     } else {
       AppendUnicodeEscape(byte, output);

@@ -11,7 +11,9 @@
 // Commas and colons are placed automatically; the caller only has to nest
 // Begin/End calls properly and give a Key before each value in an object.
 // Output is compact (no spaces), one line. Strings are escaped per RFC 8259
-// and are otherwise passed through byte for byte, so they must be UTF-8.
+// and are otherwise passed through byte for byte, except that a byte that
+// is not part of strictly valid UTF-8 is written as U+FFFD: the output is
+// valid JSON whatever a string holds (a file name is any bytes).
 //
 // A writer is cheap to make and holds no buffer of its own: it appends to
 // the caller's string, which can be cleared and reused to avoid allocation.

@@ -5,17 +5,21 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/testing/utf8.h"
 
 namespace writ::internal {
 namespace {
 
 // The escaping rules spelled out byte by byte, as the oracle for the
-// word-at-a-time scan.
+// word-at-a-time scan; a byte that starts no strictly valid UTF-8 sequence
+// (by the textbook decoder) is U+FFFD.
 std::string EscapeByteByByte(const std::string& text) {
   std::string out = "\"";
-  for (unsigned char byte : text) {
+  for (size_t at = 0; at < text.size(); ++at) {
+    const unsigned char byte = static_cast<unsigned char>(text[at]);
     switch (byte) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -29,8 +33,17 @@ std::string EscapeByteByByte(const std::string& text) {
           char escape[8];
           std::snprintf(escape, sizeof(escape), "\\u%04x", byte);
           out += escape;
-        } else {
+        } else if (byte < 0x80) {
           out.push_back(static_cast<char>(byte));
+        } else {
+          size_t length = 2;
+          while (length <= 4 && !test_support::IsStrictUtf8(text.substr(at, length))) ++length;
+          if (length > 4 || at + length > text.size()) {
+            out += "\\ufffd";
+          } else {
+            out += text.substr(at, length);
+            at += length - 1;
+          }
         }
     }
   }
@@ -38,19 +51,22 @@ std::string EscapeByteByByte(const std::string& text) {
 }
 
 TEST(AppendJsonString, EscapesExactlyAsByteByByteOnRandomText) {
-  // Bytes at the edges of each test: below and at 0x20, the two escaped
-  // printable characters and their neighbours, DEL and high bytes.
-  const std::string alphabet("\x00\x01\x08\x1f\x20\x21\x22\x23\x5b\x5c\x5d\x7f\x80\xa0\xff"
-                             "abc\n\t\r",
-                             20);
+  // Pieces at the edges of each test: bytes below and at 0x20, the two
+  // escaped printable characters and their neighbours, DEL; valid UTF-8 of
+  // two, three and four bytes; stray, overlong, surrogate and cut
+  // sequences.
+  const std::vector<std::string> pieces = {
+      std::string(1, '\0'), "\x01", "\x08", "\x1f", " ", "!", "\"", "#", "[", "\\", "]", "\x7f",
+      "\n", "\t", "\r", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80", "\x80", "\xa0", "\xff",
+      "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe6\x97", "\xf0\x9f"};
   std::mt19937 random(20261129);
   for (int trial = 0; trial < 20000; ++trial) {
     const size_t length = random() % 41;
     std::string text;
     for (size_t i = 0; i < length; ++i) {
       // Mostly plain letters, so long unescaped runs occur too.
-      text.push_back(random() % 4 == 0 ? alphabet[random() % alphabet.size()]
-                                       : static_cast<char>('a' + random() % 26));
+      text += random() % 4 == 0 ? pieces[random() % pieces.size()]
+                                : std::string(1, static_cast<char>('a' + random() % 26));
     }
     std::string out;
     AppendJsonString(text, &out);
@@ -148,7 +164,10 @@ INSTANTIATE_TEST_SUITE_P(
         EscapeCase{std::string("nul\0x", 5), R"("nul\u0000x")"},
         EscapeCase{"\x01\x1f", R"("\u0001\u001f")"},
         // DEL, '/' and non-ASCII UTF-8 need no escape.
-        EscapeCase{"\x7f/é日😀", "\"\x7f/é日😀\""}));
+        EscapeCase{"\x7f/é日😀", "\"\x7f/é日😀\""},
+        // What is not UTF-8 (a file name can be any bytes) is U+FFFD.
+        EscapeCase{"q\xff.writ", R"("q\ufffd.writ")"},
+        EscapeCase{"\xc3(\xe6\x97", R"("\ufffd(\ufffd\ufffd")"}));
 
 struct DoubleCase {
   double value;
