@@ -10,6 +10,7 @@
 #include "src/io/request_json.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "simdjson.h"
 #include "src/internal/bytes_equal.h"
+#include "src/io/json_numbers.h"
 
 namespace writ::internal {
 namespace {
@@ -198,6 +200,8 @@ struct ParseScratch {
   // Per member, in document order: where the member at that position was
   // found in the previous document (MemberPlace), or kNoPlace. See Find.
   std::vector<uint64_t> place_at_member;
+  // A document whose wide integers were rewritten (json_numbers.h).
+  std::string rewritten;
 };
 
 constexpr uint64_t kNoPlace = std::numeric_limits<uint64_t>::max();
@@ -309,7 +313,7 @@ class RequestReader {
         ReadIntegerBeyondInt64(element.get_uint64().value_unsafe(), target);
         break;
       case element_type::DOUBLE:
-        AssignNumber(schema_, slot, element.get_double().value_unsafe(), store_);
+        ReadDouble(element.get_double().value_unsafe(), target);
         break;
       case element_type::STRING:
         AssignString(schema_, slot, ToAbsl(element.get_string().value_unsafe()), store_);
@@ -330,15 +334,31 @@ class RequestReader {
     const AttributeInfo& attribute = schema_.attributes[target.slot];
     switch (attribute.type.kind) {
       case TypeKind::kNumber:
-        AssignNumber(schema_, target.slot, static_cast<double>(input), store_);
-        return;
       case TypeKind::kInt:
       case TypeKind::kDuration:
-        MarkWrongType(attribute, target, "an integer outside the int64 range");
+        ReadDouble(static_cast<double>(input), target);
         return;
       default:
         MarkWrongType(attribute, target, "int");
     }
+  }
+
+  // A double with no fraction beyond the int64 range (1e20, an integer
+  // past UINT64_MAX, which the reader parses as a double: json_numbers.h,
+  // or one up to UINT64_MAX) is, for an int or a duration, out of range
+  // rather than "a number": the sender wrote an integer.
+  void ReadDouble(double input, const Target& target) {
+    const TypeKind kind = schema_.attributes[target.slot].type.kind;
+    // -2^63 included: an integer just below INT64_MIN is read as the
+    // nearest double, which is -2^63 (simdjson reads INT64_MIN itself as
+    // an int, so no int in range comes here).
+    constexpr double kTwoToThe63 = 9223372036854775808.0;
+    const bool integer_beyond_int64 = std::trunc(input) == input && std::abs(input) >= kTwoToThe63;
+    if (integer_beyond_int64 && (kind == TypeKind::kInt || kind == TypeKind::kDuration)) {
+      MarkWrongType(schema_.attributes[target.slot], target, "an integer outside the int64 range");
+      return;
+    }
+    AssignNumber(schema_, target.slot, input, store_);
   }
 
   void ReadStringArray(simdjson::dom::array array, const Target& target) {
@@ -544,6 +564,13 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
   simdjson::dom::element root;
   simdjson::error_code error =
       scratch.parser.parse(json.data(), json.size()).get(root);
+  if (error == simdjson::NUMBER_ERROR) {
+    // Rare (a number simdjson cannot hold), so the copy is no concern.
+    if (absl::Status status = RewriteWideIntegers(json, &scratch.rewritten); !status.ok()) {
+      return status;
+    }
+    error = scratch.parser.parse(scratch.rewritten).get(root);
+  }
   if (error == simdjson::DEPTH_ERROR) {
     return absl::InvalidArgumentError(absl::StrCat(
         "request nests objects and arrays deeper than ", options.max_depth,

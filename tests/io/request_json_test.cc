@@ -1,6 +1,8 @@
 #include "src/io/request_json.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -366,6 +368,14 @@ INSTANTIATE_TEST_SUITE_P(
         WrongTypeCase{R"({"destination.port": 9223372036854775808})",
                       "destination.port",
                       "expected int, got an integer outside the int64 range"},
+        WrongTypeCase{R"({"destination.port": 99999999999999999999})",
+                      "destination.port",
+                      "expected int, got an integer outside the int64 range"},
+        WrongTypeCase{R"({"destination.port": -9223372036854775809})",
+                      "destination.port",
+                      "expected int, got an integer outside the int64 range"},
+        WrongTypeCase{R"({"destination.port": 1e20})", "destination.port",
+                      "expected int, got an integer outside the int64 range"},
         WrongTypeCase{R"({"destination.port": true})", "destination.port",
                       "expected int, got bool"},
         // number
@@ -389,6 +399,9 @@ INSTANTIATE_TEST_SUITE_P(
         WrongTypeCase{R"({"session.age": false})", "session.age",
                       "expected duration, got bool"},
         WrongTypeCase{R"({"session.age": 18446744073709551615})", "session.age",
+                      "expected duration, got an integer outside the int64 "
+                      "range"},
+        WrongTypeCase{R"({"session.age": 18446744073709551616})", "session.age",
                       "expected duration, got an integer outside the int64 "
                       "range"},
         // ip
@@ -532,6 +545,105 @@ TEST_F(RequestJson, IntsCoverTheWholeInt64Range) {
   Parse(R"({"destination.port": 9223372036854775807})");
   EXPECT_EQ(At("destination.port").integer,
             std::numeric_limits<int64_t>::max());
+}
+
+// simdjson refuses a whole document with an integer outside [INT64_MIN,
+// UINT64_MAX]; such a number is valid JSON (RFC 8259 sets no bound), so the
+// reader reads it as the double nearest to it (src/io/json_numbers.h).
+TEST_F(RequestJson, IntegersBeyondSixtyFourBitsAreNumbers) {
+  Parse(R"({"risk.score": 99999999999999999999})");
+  EXPECT_EQ(At("risk.score").number, 1e20);
+  Parse(R"({"risk.score": -123456789012345678901234567890})");
+  EXPECT_EQ(At("risk.score").number, -123456789012345678901234567890.0);
+  Parse(R"({"risk.score": 18446744073709551616})");
+  EXPECT_EQ(At("risk.score").number, 18446744073709551616.0);
+}
+
+TEST_F(RequestJson, AWideIntegerUnderAKeyOutsideTheSchemaIsIgnored) {
+  Parse(R"({"trace": 123456789012345678901234567890, "tool": "search",
+            "context": {"ids": [99999999999999999999, -99999999999999999999]}})");
+  EXPECT_EQ(At("tool").text, "search");
+}
+
+TEST_F(RequestJson, RewritingWideIntegersLeavesStringsAsTheyWere) {
+  Parse(R"({"tool": "99999999999999999999", "risk.score": 99999999999999999999,
+            "destination": {"host": "a\"99999999999999999999\\"}})");
+  EXPECT_EQ(At("tool").text, "99999999999999999999");
+  EXPECT_EQ(At("destination.host").text, "a\"99999999999999999999\\");
+  EXPECT_EQ(At("risk.score").number, 1e20);
+}
+
+TEST_F(RequestJson, ANumberBeyondADoublesRangeIsAnInputErrorThatNamesIt) {
+  absl::Status status = ParseStatus(R"({"risk.score": 1e400})");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "the number 1e400 at byte 15 is beyond the range of a double");
+  // Under an ignored key too: there is no value to ignore it with.
+  status = ParseStatus(R"({"other": -1.8e308})");
+  EXPECT_EQ(status.message(), "the number -1.8e308 at byte 10 is beyond the range of a double");
+  status = ParseStatus(absl::StrCat(R"({"risk.score": 1)", std::string(400, '0'), "}"));
+  EXPECT_EQ(status.message(),
+            "the number 10000000000000000000000000000000... at byte 15 is beyond the range "
+            "of a double");
+}
+
+// A number too small for a double reads as 0 or a subnormal (as simdjson
+// reads it), also when a wide integer elsewhere sends the document through
+// the rewrite.
+TEST_F(RequestJson, ANumberTooSmallForADoubleIsNotOutOfRange) {
+  Parse(R"({"risk.score": 1e-400, "trace": 99999999999999999999})");
+  EXPECT_EQ(At("risk.score").number, 0.0);
+  Parse(R"({"risk.score": -0.00001e-400, "trace": 99999999999999999999})");
+  EXPECT_EQ(At("risk.score").number, 0.0);
+  Parse(R"({"risk.score": 1000e-310, "trace": 99999999999999999999})");
+  EXPECT_EQ(At("risk.score").number, 1e-307);
+}
+
+TEST_F(RequestJson, ADocumentWithAWideIntegerAndAnotherFaultIsStillInvalid) {
+  for (const char* json : {R"({"risk.score": 99999999999999999999,})",
+                           R"({"risk.score": 099999999999999999999})",
+                           R"({"risk.score": 99999999999999999999.})",
+                           R"({"risk.score": 99999999999999999999 "tool": "x"})"}) {
+    absl::Status status = ParseStatus(json);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(std::string(status.message()), testing::StartsWith("invalid JSON")) << json;
+  }
+}
+
+// Differential: a random well-formed JSON number of up to 400 digits reads
+// as the double strtod gives for it, or, when strtod overflows, is refused.
+TEST_F(RequestJson, EveryWellFormedNumberReadsAsStrtodReadsIt) {
+  std::mt19937_64 random(20261203);
+  const auto digits = [&](size_t count, bool leading_nonzero) {
+    std::string text;
+    for (size_t i = 0; i < count; ++i) {
+      const bool nonzero = leading_nonzero && i == 0;
+      text += static_cast<char>('0' + (nonzero ? 1 + random() % 9 : random() % 10));
+    }
+    return text;
+  };
+  int wide = 0, refused = 0;
+  for (int trial = 0; trial < 4000; ++trial) {
+    std::string number = random() % 2 ? "-" : "";
+    const size_t integer_digits = 1 + random() % 400;
+    number += integer_digits == 1 ? digits(1, false) : digits(integer_digits, true);
+    if (random() % 3 == 0) number += "." + digits(1 + random() % 30, false);
+    if (random() % 3 == 0) {
+      number += absl::StrCat(random() % 2 ? "e" : "E-", random() % 700);
+    }
+    const absl::Status status = ParseStatus(absl::StrCat(R"({"risk.score": )", number, "}"));
+    const double expected = std::strtod(number.c_str(), nullptr);
+    if (std::isinf(expected)) {
+      ++refused;
+      EXPECT_THAT(std::string(status.message()), testing::HasSubstr("beyond the range of a double"))
+          << number;
+      continue;
+    }
+    ASSERT_TRUE(status.ok()) << number << ": " << status;
+    EXPECT_EQ(At("risk.score").number, expected) << number;
+    wide += integer_digits > 20;
+  }
+  EXPECT_GT(wide, 1000);
+  EXPECT_GT(refused, 500);
 }
 
 TEST_F(RequestJson, EmptyArrayIsAPresentEmptySet) {
