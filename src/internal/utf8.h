@@ -1,8 +1,9 @@
 // Internal: strictly valid UTF-8 (RFC 3629), one code point at a time, for
 // the stages that must agree on what a valid byte sequence is: the parser
-// refuses a policy source with any other (SPEC §1), and a `matches`
+// refuses a policy source with any other (SPEC §1), a `matches`
 // automaton reads a valid code point as one symbol and leaves anything
-// else to RE2.
+// else to RE2, and the JSON writer copies a valid sequence and writes
+// anything else as U+FFFD.
 #ifndef WRIT_SRC_INTERNAL_UTF8_H_
 #define WRIT_SRC_INTERNAL_UTF8_H_
 
