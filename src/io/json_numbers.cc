@@ -5,64 +5,20 @@
 #include <optional>
 #include <system_error>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "src/io/json_syntax.h"
 
 namespace writ::internal {
 namespace {
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-size_t DigitsAt(absl::string_view text, size_t at) {
-  size_t end = at;
-  while (end < text.size() && IsDigit(text[end])) ++end;
-  return end - at;
-}
-
-// A number token as RFC 8259 writes one:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-struct NumberToken {
-  absl::string_view text;
-  size_t integer_digits = 0;  // of the integer part, sign not counted
-  bool has_fraction_or_exponent = false;
-};
-
-// The number token that `text` starts with, or nullopt when it starts with
-// no well-formed one.
-std::optional<NumberToken> ReadNumberToken(absl::string_view text) {
-  NumberToken token;
-  size_t at = text.substr(0, 1) == "-" ? 1 : 0;
-  const size_t integer_at = at;
-  token.integer_digits = DigitsAt(text, at);
-  if (token.integer_digits == 0) return std::nullopt;
-  if (token.integer_digits > 1 && text[integer_at] == '0') return std::nullopt;
-  at += token.integer_digits;
-  if (at < text.size() && text[at] == '.') {
-    const size_t fraction_digits = DigitsAt(text, at + 1);
-    if (fraction_digits == 0) return std::nullopt;
-    at += 1 + fraction_digits;
-    token.has_fraction_or_exponent = true;
-  }
-  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
-    size_t digits_at = at + 1;
-    if (digits_at < text.size() && (text[digits_at] == '+' || text[digits_at] == '-')) {
-      ++digits_at;
-    }
-    const size_t exponent_digits = DigitsAt(text, digits_at);
-    if (exponent_digits == 0) return std::nullopt;
-    at = digits_at + exponent_digits;
-    token.has_fraction_or_exponent = true;
-  }
-  token.text = text.substr(0, at);
-  return token;
-}
 
 // How many bytes from the start of `text` look like part of a number: a
 // malformed token is skipped whole, so that no piece of it is read as a
 // number of its own.
 size_t NumberLikeRun(absl::string_view text) {
   size_t at = 0;
-  while (at < text.size() && (IsDigit(text[at]) || text[at] == '-' || text[at] == '+' ||
+  while (at < text.size() && (absl::ascii_isdigit(text[at]) || text[at] == '-' || text[at] == '+' ||
                               text[at] == '.' || text[at] == 'e' || text[at] == 'E')) {
     ++at;
   }
@@ -109,9 +65,10 @@ int64_t LeadingDigitExponent(const NumberToken& token) {
   return position + exponent;
 }
 
-// What `token` (at byte `offset` of the document) is to be written as:
+// What `token` (at byte `offset` of `json`) is to be written as:
 // empty when simdjson reads it as it is.
-absl::Status Replacement(const NumberToken& token, size_t offset, std::string* replacement) {
+absl::Status Replacement(absl::string_view json, const NumberToken& token, size_t offset,
+                         std::string* replacement) {
   replacement->clear();
   if (!token.has_fraction_or_exponent && FitsSixtyFourBits(token.text)) {
     return absl::OkStatus();
@@ -121,11 +78,10 @@ absl::Status Replacement(const NumberToken& token, size_t offset, std::string* r
       std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
   (void)end;
   if (error == std::errc::result_out_of_range && LeadingDigitExponent(token) >= 0) {
-    constexpr size_t kShown = 32;
-    const bool cut = token.text.size() > kShown;
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the number ", token.text.substr(0, kShown), cut ? "..." : "", " at byte ", offset,
-        " is beyond the range of a double"));
+    const LineAndColumn place = LineAndColumnOf(json, offset);
+    return absl::InvalidArgumentError(absl::StrCat("the number at line ", place.line, ", column ",
+                                                   place.column,
+                                                   " is beyond the range of a double"));
   }
   // A number with a fraction or an exponent that is in range, or so small
   // that it reads as 0 or a subnormal, simdjson reads itself.
@@ -152,7 +108,7 @@ absl::Status RewriteWideIntegers(absl::string_view json, std::string* rewritten)
       continue;
     }
     if (c == '"') in_string = true;
-    if (c != '-' && !IsDigit(c)) {
+    if (c != '-' && !absl::ascii_isdigit(c)) {
       ++at;
       continue;
     }
@@ -162,7 +118,7 @@ absl::Status RewriteWideIntegers(absl::string_view json, std::string* rewritten)
       at += NumberLikeRun(rest);
       continue;
     }
-    if (absl::Status status = Replacement(*token, at, &replacement); !status.ok()) {
+    if (absl::Status status = Replacement(json, *token, at, &replacement); !status.ok()) {
       return status;
     }
     if (!replacement.empty()) {

@@ -11,7 +11,7 @@
 // to it and parses again: a `number` attribute then reads its value, an
 // int attribute reports it as out of range, and an ignored key is ignored.
 // A number beyond a double's range (1e400) has no value to read; the
-// reader refuses it as an input error that names it, which RFC 8259 §6
+// reader refuses it as an input error that says where it is, which RFC 8259 §6
 // allows ("implementations [may] set limits on the range ... of numbers").
 #ifndef WRIT_SRC_IO_JSON_NUMBERS_H_
 #define WRIT_SRC_IO_JSON_NUMBERS_H_
@@ -27,8 +27,9 @@ namespace writ::internal {
 // RFC 8259 number without fraction or exponent, outside JSON strings)
 // that lies outside [INT64_MIN, UINT64_MAX] replaced by the nearest double
 // in exponent form (so a parser reads it as a double). Returns
-// InvalidArgument, naming the number and its byte offset, for a
-// well-formed number whose magnitude exceeds the largest double. Other
+// InvalidArgument, placing the number by line and column (not quoting it:
+// it may be a redacted attribute's value), for a well-formed number whose
+// magnitude exceeds the largest double. Other
 // bytes are copied unchanged: a document that is not JSON stays not JSON.
 absl::Status RewriteWideIntegers(absl::string_view json, std::string* rewritten);
 

@@ -19,6 +19,7 @@
 #include "simdjson.h"
 #include "src/internal/bytes_equal.h"
 #include "src/io/json_numbers.h"
+#include "src/io/json_syntax.h"
 
 namespace writ::internal {
 namespace {
@@ -417,6 +418,18 @@ absl::Status LimitParserDepth(size_t max_depth, simdjson::dom::parser* parser) {
   return absl::OkStatus();
 }
 
+// simdjson's refusal of `json`, with the place of the first fault where
+// FindJsonSyntaxError finds one (simdjson does not say where).
+absl::Status InvalidJson(absl::string_view json, simdjson::error_code error) {
+  if (const std::optional<JsonSyntaxError> fault = FindJsonSyntaxError(json)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid JSON at line ", fault->line,
+                                                   ", column ", fault->column, ": ",
+                                                   fault->problem));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -576,10 +589,7 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
         "request nests objects and arrays deeper than ", options.max_depth,
         " levels (RequestOptions::max_depth)"));
   }
-  if (error != simdjson::SUCCESS) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid JSON: ", simdjson::error_message(error)));
-  }
+  if (error != simdjson::SUCCESS) return InvalidJson(json, error);
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {
     return absl::InvalidArgumentError(absl::StrCat(

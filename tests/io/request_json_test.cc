@@ -316,13 +316,24 @@ INSTANTIATE_TEST_SUITE_P(
                        "a request must be a JSON object, not string"},
         InputErrorCase{"null", "a request must be a JSON object, not null"},
         // Not JSON.
-        InputErrorCase{"", "invalid JSON: "},
-        InputErrorCase{"{", "invalid JSON: "},
-        InputErrorCase{R"({"tool": })", "invalid JSON: "},
-        InputErrorCase{"{'tool': 'x'}", "invalid JSON: "},
-        InputErrorCase{R"({"tool": "x"} {})", "invalid JSON: "},
-        InputErrorCase{R"({"tool": "x",})", "invalid JSON: "},
-        InputErrorCase{"{\"tool\": \"\xff\"}", "invalid JSON: "}));
+        // Not JSON: the first fault's place (src/io/json_syntax.h).
+        InputErrorCase{"", "invalid JSON at line 1, column 1: an empty document"},
+        InputErrorCase{"{", "invalid JSON at line 1, column 2: the document ends early"},
+        InputErrorCase{R"({"tool": })", "invalid JSON at line 1, column 10: expected a value"},
+        InputErrorCase{"{'tool': 'x'}",
+                       "invalid JSON at line 1, column 2: expected a member name in double "
+                       "quotes"},
+        InputErrorCase{R"({"tool": "x"} {})",
+                       "invalid JSON at line 1, column 15: text after the document's value"},
+        InputErrorCase{"{\"tool\": \"x\",\n}",
+                       "invalid JSON at line 2, column 1: expected a member name in double "
+                       "quotes"},
+        InputErrorCase{"{\"tool\": \"\xff\"}",
+                       "invalid JSON at line 1, column 11: a string that is not UTF-8"},
+        // A wide integer rewritten (json_numbers.h) places a later fault in
+        // the document as sent.
+        InputErrorCase{R"({"trace": 99999999999999999999, "tool": x})",
+                       "invalid JSON at line 1, column 41: expected a value"}));
 
 TEST_F(RequestJson, AttributeGivenTwiceIsNamedInTheError) {
   EXPECT_THAT(ParseStatus(R"({"risk": {"score": 1}, "risk.score": 2})")
@@ -573,17 +584,17 @@ TEST_F(RequestJson, RewritingWideIntegersLeavesStringsAsTheyWere) {
   EXPECT_EQ(At("risk.score").number, 1e20);
 }
 
-TEST_F(RequestJson, ANumberBeyondADoublesRangeIsAnInputErrorThatNamesIt) {
+// The message places the number rather than quoting it: it may be a
+// redacted attribute's value (docs/embedding.md, "redact").
+TEST_F(RequestJson, ANumberBeyondADoublesRangeIsAnInputErrorThatSaysWhere) {
   absl::Status status = ParseStatus(R"({"risk.score": 1e400})");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "the number 1e400 at byte 15 is beyond the range of a double");
+  EXPECT_EQ(status.message(), "the number at line 1, column 16 is beyond the range of a double");
   // Under an ignored key too: there is no value to ignore it with.
-  status = ParseStatus(R"({"other": -1.8e308})");
-  EXPECT_EQ(status.message(), "the number -1.8e308 at byte 10 is beyond the range of a double");
+  status = ParseStatus("{\"tool\": \"x\",\n \"other\": -1.8e308}");
+  EXPECT_EQ(status.message(), "the number at line 2, column 11 is beyond the range of a double");
   status = ParseStatus(absl::StrCat(R"({"risk.score": 1)", std::string(400, '0'), "}"));
-  EXPECT_EQ(status.message(),
-            "the number 10000000000000000000000000000000... at byte 15 is beyond the range "
-            "of a double");
+  EXPECT_EQ(status.message(), "the number at line 1, column 16 is beyond the range of a double");
 }
 
 // A number too small for a double reads as 0 or a subnormal (as simdjson
