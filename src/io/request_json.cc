@@ -15,7 +15,9 @@
 #include <limits>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "simdjson.h"
 #include "src/internal/bytes_equal.h"
 #include "src/io/json_numbers.h"
@@ -27,6 +29,8 @@ namespace {
 constexpr absl::string_view kWithheld = "value withheld (redacted attribute)";
 constexpr absl::string_view kNotADuration =
     "not a duration (one unit: s, m, h or d)";
+constexpr absl::string_view kDurationOutOfRange =
+    "out of range for a duration (its seconds must fit in an int64)";
 // Longer values are cut in messages, so a hostile request cannot make every
 // log line megabytes long.
 constexpr size_t kMaxQuotedBytes = 64;
@@ -123,11 +127,32 @@ void StoreText(const AttributeInfo& attribute, absl::string_view input,
   MarkPresent(target);
 }
 
+int64_t UnitSeconds(char unit) {
+  switch (unit) {
+    case 's': return 1;
+    case 'm': return 60;
+    case 'h': return 60 * 60;
+    case 'd': return 24 * 60 * 60;
+    default: return 0;
+  }
+}
+
+// Whether `text` is written as a duration (an optional '-', digits, one
+// unit), whatever its size: one ParseDurationString refuses is then out of
+// range rather than not a duration.
+bool HasDurationForm(absl::string_view text) {
+  absl::ConsumePrefix(&text, "-");
+  if (text.size() < 2 || UnitSeconds(text.back()) == 0) return false;
+  text.remove_suffix(1);
+  return std::all_of(text.begin(), text.end(), [](char c) { return absl::ascii_isdigit(c); });
+}
+
 void StoreDurationText(const AttributeInfo& attribute, absl::string_view input,
                        const Target& target) {
   std::optional<int64_t> seconds = ParseDurationString(input);
   if (!seconds.has_value()) {
-    MarkBadText(attribute, input, kNotADuration, target);
+    MarkBadText(attribute, input, HasDurationForm(input) ? kDurationOutOfRange : kNotADuration,
+                target);
     return;
   }
   target.value().integer = *seconds;
@@ -157,16 +182,6 @@ void StoreEnumText(const Schema& schema, absl::string_view member, const Target&
     MarkWrongTypeWithMessage(target, kWithheld, ": not a member of ", attribute.type);
   } else {
     MarkWrongTypeWithMessage(target, "unknown member ", Quoted{member}, " of ", attribute.type);
-  }
-}
-
-int64_t UnitSeconds(char unit) {
-  switch (unit) {
-    case 's': return 1;
-    case 'm': return 60;
-    case 'h': return 60 * 60;
-    case 'd': return 24 * 60 * 60;
-    default: return 0;
   }
 }
 

@@ -405,6 +405,14 @@ INSTANTIATE_TEST_SUITE_P(
                       "'5x' is not a duration (one unit: s, m, h or d)"},
         WrongTypeCase{R"({"session.age": "1h30m"})", "session.age",
                       "'1h30m' is not a duration (one unit: s, m, h or d)"},
+        WrongTypeCase{R"({"session.age": "106751991167301d"})", "session.age",
+                      "'106751991167301d' is out of range for a duration (its seconds must "
+                      "fit in an int64)"},
+        WrongTypeCase{R"({"session.age": "-99999999999999999999s"})", "session.age",
+                      "'-99999999999999999999s' is out of range for a duration (its seconds "
+                      "must fit in an int64)"},
+        WrongTypeCase{R"({"session.age": "5-m"})", "session.age",
+                      "'5-m' is not a duration (one unit: s, m, h or d)"},
         WrongTypeCase{R"({"session.age": 2.5})", "session.age",
                       "expected duration, got number"},
         WrongTypeCase{R"({"session.age": false})", "session.age",
