@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -306,8 +307,10 @@ class WritProcess {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
       int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      rusage usage{};
+      if (wait4(pid_, &status, WNOHANG, &usage) == pid_) {
         pid_ = -1;
+        peak_kilobytes_ = usage.ru_maxrss;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       }
       if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
@@ -315,8 +318,13 @@ class WritProcess {
     }
   }
 
+  // The most memory writ held at once (its peak resident set), once Wait
+  // has seen it exit.
+  long peak_kilobytes() const { return peak_kilobytes_; }
+
  private:
   pid_t pid_ = -1;
+  long peak_kilobytes_ = 0;
   int input_ = -1;
   int output_ = -1;
   std::string pending_;
@@ -379,6 +387,23 @@ TEST_F(EvalJsonl, AnOverlongLineIsAnErrorAndTheNextLineIsAnswered) {
   EXPECT_THAT(line, StartsWith(R"({"decision":"allow")"));
   EXPECT_FALSE(std::getline(lines, line));
   EXPECT_THAT(result.err, HasSubstr("writ: line 1: request is over the limit"));
+}
+
+TEST_F(EvalJsonl, AnOverlongLineIsSkippedWithoutBeingKept) {
+  WritProcess writ({"eval", Policy(), "--jsonl"}, (directory_ / "stderr.txt").string());
+  constexpr size_t kLineMegabytes = 128;
+  ASSERT_TRUE(writ.Write(R"({"tool": ")"));
+  const std::string megabyte(1 << 20, 'x');
+  for (size_t written = 0; written < kLineMegabytes; ++written) {
+    ASSERT_TRUE(writ.Write(megabyte));
+  }
+  ASSERT_TRUE(writ.Write("\"}\n{}\n"));
+  writ.CloseInput();
+  ASSERT_TRUE(writ.ReadLine(kPatience).has_value());
+  ASSERT_TRUE(writ.ReadLine(kPatience).has_value());
+  EXPECT_EQ(writ.Wait(kPatience), std::optional<int>(1));
+  // A writ that kept the line would hold at least its 128 MB.
+  EXPECT_LT(writ.peak_kilobytes(), 64 * 1024);
 }
 
 TEST_F(EvalJsonl, ReadsTheLinesOfARequestFile) {

@@ -112,6 +112,36 @@ int EvaluateLines(const Engine& engine, internal::InputFile& input,
   return any_bad ? kExitFailure : kExitOk;
 }
 
+// eval --jsonl. The input is opened before the engine is made, so an
+// unreadable input leaves no --log file behind.
+int RunLines(std::shared_ptr<const Policy> policy, Evaluator evaluator,
+             const Arguments& arguments) {
+  const std::optional<std::string> path = arguments.Get("-i");
+  std::optional<internal::InputFile> lines = OpenInput(path);
+  if (!lines.has_value()) return kExitFailure;
+  const std::unique_ptr<Engine> engine = MakeEngine(std::move(policy), evaluator, arguments);
+  if (engine == nullptr) return kExitFailure;
+  return EvaluateLines(*engine, *lines, path);
+}
+
+// eval of one request, read (no further than the limit) before the engine
+// is made, as in RunLines.
+int RunOneRequest(std::shared_ptr<const Policy> policy, Evaluator evaluator,
+                  const Arguments& arguments) {
+  const std::optional<std::string> input = ReadInput(arguments.Get("-i"), RequestByteLimit());
+  if (!input.has_value()) return kExitFailure;
+  const std::unique_ptr<Engine> engine = MakeEngine(std::move(policy), evaluator, arguments);
+  if (engine == nullptr) return kExitFailure;
+  absl::StatusOr<std::string> record = DecideRead(*engine, *input);
+  if (!record.ok()) {
+    std::fprintf(stderr, "writ: invalid request: %s\n",
+                 std::string(record.status().message()).c_str());
+    return kExitFailure;
+  }
+  std::printf("%s\n", record->c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunEval(const Arguments& arguments) {
@@ -123,28 +153,8 @@ int RunEval(const Arguments& arguments) {
   }
   std::shared_ptr<const Policy> policy = LoadPolicy(arguments.files);
   if (policy == nullptr) return kExitFailure;
-  // The input is opened (and a single request read) before the engine is
-  // made, so an unreadable input leaves no --log file behind.
-  const std::optional<std::string> path = arguments.Get("-i");
-  if (arguments.Has("--jsonl")) {
-    std::optional<internal::InputFile> lines = OpenInput(path);
-    if (!lines.has_value()) return kExitFailure;
-    const std::unique_ptr<Engine> engine = MakeEngine(std::move(policy), *evaluator, arguments);
-    if (engine == nullptr) return kExitFailure;
-    return EvaluateLines(*engine, *lines, path);
-  }
-  const std::optional<std::string> input = ReadInput(path, RequestByteLimit());
-  if (!input.has_value()) return kExitFailure;
-  const std::unique_ptr<Engine> engine = MakeEngine(std::move(policy), *evaluator, arguments);
-  if (engine == nullptr) return kExitFailure;
-  absl::StatusOr<std::string> record = DecideRead(*engine, *input);
-  if (!record.ok()) {
-    std::fprintf(stderr, "writ: invalid request: %s\n",
-                 std::string(record.status().message()).c_str());
-    return kExitFailure;
-  }
-  std::printf("%s\n", record->c_str());
-  return kExitOk;
+  if (arguments.Has("--jsonl")) return RunLines(std::move(policy), *evaluator, arguments);
+  return RunOneRequest(std::move(policy), *evaluator, arguments);
 }
 
 }  // namespace writ::cli
