@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -41,6 +42,43 @@ TEST(ReadFileToString, DirectoryIsRejected) {
   absl::StatusOr<std::string> read = ReadFileToString(testing::TempDir());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(read.status().message(), HasSubstr("is a directory"));
+}
+
+// Writes `contents` to a temporary file and opens it.
+InputFile OpenWith(const std::string& name, const std::string& contents) {
+  const std::string path = TempPath(name);
+  std::ofstream(path, std::ios::binary) << contents;
+  absl::StatusOr<InputFile> file = InputFile::Open(path);
+  std::remove(path.c_str());  // the open descriptor still reads it
+  EXPECT_TRUE(file.ok()) << file.status();
+  return *std::move(file);
+}
+
+TEST(InputFile, ReadAllStopsOneByteOverTheLimit) {
+  EXPECT_EQ(*OpenWith("writ_limit_over", "abcdef").ReadAll(3), "abcd");
+  EXPECT_EQ(*OpenWith("writ_limit_at", "abc").ReadAll(3), "abc");
+  EXPECT_EQ(*OpenWith("writ_limit_none", "abcdef").ReadAll(), "abcdef");
+}
+
+TEST(InputFile, ReadLineCutsAnOverlongLineAndSkipsTheRestOfIt) {
+  InputFile file = OpenWith("writ_lines", "abcdefgh\nxy\n\nlast");
+  std::string line;
+  EXPECT_TRUE(*file.ReadLine(3, &line));
+  EXPECT_EQ(line, "abcd");
+  EXPECT_TRUE(*file.ReadLine(3, &line));
+  EXPECT_EQ(line, "xy");
+  EXPECT_TRUE(*file.ReadLine(3, &line));
+  EXPECT_EQ(line, "");
+  EXPECT_TRUE(*file.ReadLine(3, &line));
+  EXPECT_EQ(line, "last");
+  EXPECT_FALSE(*file.ReadLine(3, &line));
+}
+
+TEST(InputFile, ADirectoryOrAMissingFileSaysWhyWithoutThePath) {
+  EXPECT_EQ(InputFile::Open(testing::TempDir()).status(),
+            absl::InvalidArgumentError("is a directory"));
+  EXPECT_EQ(InputFile::Open(TempPath("writ_no_such_input")).status(),
+            absl::NotFoundError("no such file"));
 }
 
 }  // namespace

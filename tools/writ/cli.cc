@@ -1,10 +1,8 @@
 #include "tools/writ/cli.h"
 
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
+#include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -94,16 +92,41 @@ std::shared_ptr<const Policy> LoadPolicy(const std::vector<std::string>& files) 
   return *std::move(policy);
 }
 
-std::optional<std::string> ReadInput(const std::optional<std::string>& path) {
-  if (!path.has_value() || *path == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  }
-  std::ifstream stream(*path, std::ios::binary);
-  if (!stream) {
-    std::fprintf(stderr, "writ: cannot read '%s'\n", path->c_str());
+namespace {
+
+bool IsStandardInput(const std::optional<std::string>& path) {
+  return !path.has_value() || *path == "-";
+}
+
+}  // namespace
+
+void PrintCannotRead(const std::optional<std::string>& path, const absl::Status& why) {
+  const std::string name =
+      IsStandardInput(path) ? std::string("standard input") : absl::StrCat("'", *path, "'");
+  std::fprintf(stderr, "writ: cannot read %s: %s\n", name.c_str(),
+               std::string(why.message()).c_str());
+}
+
+std::optional<internal::InputFile> OpenInput(const std::optional<std::string>& path) {
+  absl::StatusOr<internal::InputFile> file = IsStandardInput(path)
+                                                 ? internal::InputFile::StandardInput()
+                                                 : internal::InputFile::Open(*path);
+  if (!file.ok()) {
+    PrintCannotRead(path, file.status());
     return std::nullopt;
   }
-  return std::string(std::istreambuf_iterator<char>(stream), {});
+  return *std::move(file);
+}
+
+std::optional<std::string> ReadInput(const std::optional<std::string>& path, size_t limit) {
+  std::optional<internal::InputFile> file = OpenInput(path);
+  if (!file.has_value()) return std::nullopt;
+  absl::StatusOr<std::string> contents = file->ReadAll(limit);
+  if (!contents.ok()) {
+    PrintCannotRead(path, contents.status());
+    return std::nullopt;
+  }
+  return *std::move(contents);
 }
 
 std::optional<Evaluator> ParseEvaluator(const Arguments& arguments) {

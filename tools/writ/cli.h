@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "src/io/files.h"
 #include "writ/policy.h"
 
 namespace writ::cli {
@@ -59,8 +61,20 @@ void PrintCommandHelp(const Command& command, std::FILE* out);
 // to stderr. nullptr when the policy set does not compile.
 std::shared_ptr<const Policy> LoadPolicy(const std::vector<std::string>& files);
 
-// Reads a whole file, or standard input for "-" or an absent path.
-std::optional<std::string> ReadInput(const std::optional<std::string>& path);
+// Opens a file, or standard input for "-" or an absent path. nullopt
+// (after printing "writ: cannot read 'PATH': reason") when it cannot be
+// read, a directory included.
+std::optional<internal::InputFile> OpenInput(const std::optional<std::string>& path);
+
+// Prints "writ: cannot read 'PATH': reason" ("standard input" for "-" or
+// an absent path): how every reader of an input reports a failure.
+void PrintCannotRead(const std::optional<std::string>& path, const absl::Status& why);
+
+// Reads a whole input as OpenInput opens it; given a limit, no more than
+// limit + 1 bytes (InputFile::ReadAll), so an oversized input costs no
+// more memory than that. nullopt after printing why it cannot be read.
+std::optional<std::string> ReadInput(const std::optional<std::string>& path,
+                                     size_t limit = internal::kNoReadLimit);
 
 // --engine=dag|reference; nullopt (after printing) on an unknown value.
 std::optional<Evaluator> ParseEvaluator(const Arguments& arguments);

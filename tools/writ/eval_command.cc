@@ -3,9 +3,10 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "src/internal/json_writer.h"
 #include "tools/writ/cli.h"
@@ -65,12 +66,39 @@ std::unique_ptr<Engine> MakeEngine(std::shared_ptr<const Policy> policy,
   return Engine::Create(std::move(policy), std::move(options));
 }
 
-int EvaluateLines(const Engine& engine, const std::string& input) {
-  std::istringstream lines(input);
+// The byte limit on one request: the engine's, which MakeEngine leaves at
+// the RequestOptions default. Input is read only up to it and one byte
+// more, which marks a request as over it.
+size_t RequestByteLimit() { return RequestOptions{}.max_json_bytes; }
+
+// Decide, for a request read under RequestByteLimit(). One over the limit
+// was cut short, so its error does not give a length (the request parser's
+// would count only the bytes read).
+absl::StatusOr<std::string> DecideRead(const Engine& engine, absl::string_view json) {
+  if (json.size() > RequestByteLimit()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request is over the limit of ", RequestByteLimit(),
+                     " bytes (RequestOptions::max_json_bytes); the rest was not read"));
+  }
+  return Decide(engine, json);
+}
+
+// Answers each line as soon as it has been read, and flushes the answer
+// before reading on: a gateway writing one request into a pipe gets its
+// record without closing the pipe. A line over the request limit is read
+// only that far (the rest skipped, not kept) and answered with an error.
+int EvaluateLines(const Engine& engine, internal::InputFile& input,
+                  const std::optional<std::string>& path) {
   std::string line;
   bool any_bad = false;
-  for (size_t number = 1; std::getline(lines, line); ++number) {
-    absl::StatusOr<std::string> record = Decide(engine, line);
+  for (size_t number = 1;; ++number) {
+    absl::StatusOr<bool> read = input.ReadLine(RequestByteLimit(), &line);
+    if (!read.ok()) {
+      PrintCannotRead(path, read.status());
+      return kExitFailure;
+    }
+    if (!*read) break;
+    absl::StatusOr<std::string> record = DecideRead(engine, line);
     if (record.ok()) {
       std::printf("%s\n", record->c_str());
     } else {
@@ -79,8 +107,39 @@ int EvaluateLines(const Engine& engine, const std::string& input) {
       std::fprintf(stderr, "writ: line %zu: %s\n", number,
                    std::string(record.status().message()).c_str());
     }
+    std::fflush(stdout);
   }
   return any_bad ? kExitFailure : kExitOk;
+}
+
+// eval --jsonl. The input is opened before the engine is made, so an
+// unreadable input leaves no --log file behind.
+int RunLines(std::shared_ptr<const Policy> policy, Evaluator evaluator,
+             const Arguments& arguments) {
+  const std::optional<std::string> path = arguments.Get("-i");
+  std::optional<internal::InputFile> lines = OpenInput(path);
+  if (!lines.has_value()) return kExitFailure;
+  const std::unique_ptr<Engine> engine = MakeEngine(std::move(policy), evaluator, arguments);
+  if (engine == nullptr) return kExitFailure;
+  return EvaluateLines(*engine, *lines, path);
+}
+
+// eval of one request, read (no further than the limit) before the engine
+// is made, as in RunLines.
+int RunOneRequest(std::shared_ptr<const Policy> policy, Evaluator evaluator,
+                  const Arguments& arguments) {
+  const std::optional<std::string> input = ReadInput(arguments.Get("-i"), RequestByteLimit());
+  if (!input.has_value()) return kExitFailure;
+  const std::unique_ptr<Engine> engine = MakeEngine(std::move(policy), evaluator, arguments);
+  if (engine == nullptr) return kExitFailure;
+  absl::StatusOr<std::string> record = DecideRead(*engine, *input);
+  if (!record.ok()) {
+    std::fprintf(stderr, "writ: invalid request: %s\n",
+                 std::string(record.status().message()).c_str());
+    return kExitFailure;
+  }
+  std::printf("%s\n", record->c_str());
+  return kExitOk;
 }
 
 }  // namespace
@@ -94,20 +153,8 @@ int RunEval(const Arguments& arguments) {
   }
   std::shared_ptr<const Policy> policy = LoadPolicy(arguments.files);
   if (policy == nullptr) return kExitFailure;
-  const std::optional<std::string> input = ReadInput(arguments.Get("-i"));
-  if (!input.has_value()) return kExitFailure;
-  const std::unique_ptr<Engine> engine =
-      MakeEngine(std::move(policy), *evaluator, arguments);
-  if (engine == nullptr) return kExitFailure;
-  if (arguments.Has("--jsonl")) return EvaluateLines(*engine, *input);
-  absl::StatusOr<std::string> record = Decide(*engine, *input);
-  if (!record.ok()) {
-    std::fprintf(stderr, "writ: invalid request: %s\n",
-                 std::string(record.status().message()).c_str());
-    return kExitFailure;
-  }
-  std::printf("%s\n", record->c_str());
-  return kExitOk;
+  if (arguments.Has("--jsonl")) return RunLines(std::move(policy), *evaluator, arguments);
+  return RunOneRequest(std::move(policy), *evaluator, arguments);
 }
 
 }  // namespace writ::cli

@@ -8,8 +8,10 @@
 // determining, and the rules whose condition no case made true, are listed
 // before it, so an author sees what the cases leave untested.
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -106,12 +108,39 @@ std::optional<TestCase> ReadCase(simdjson::dom::element element, std::string* er
   return test_case;
 }
 
+// The first key given twice in one object anywhere under `element`, for
+// the same reason a request may not give an attribute twice (SPEC §6):
+// simdjson keeps both and a lookup silently takes the first, so
+// {"expect": "allow", "expect": "deny"} would test what the author did not
+// mean. Recursion is bounded by simdjson's depth limit.
+std::optional<std::string> FindDuplicateKey(simdjson::dom::element element) {
+  simdjson::dom::array array;
+  if (element.get_array().get(array) == simdjson::SUCCESS) {
+    for (simdjson::dom::element item : array) {
+      if (std::optional<std::string> key = FindDuplicateKey(item)) return key;
+    }
+    return std::nullopt;
+  }
+  simdjson::dom::object object;
+  if (element.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
+  std::set<std::string_view> seen;
+  for (simdjson::dom::key_value_pair field : object) {
+    if (!seen.insert(field.key).second) return std::string(field.key);
+    if (std::optional<std::string> key = FindDuplicateKey(field.value)) return key;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<std::vector<TestCase>> ReadCases(const std::string& json) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (const auto code = parser.parse(json).get(root); code != simdjson::SUCCESS) {
     return absl::InvalidArgumentError(
         absl::StrCat("not valid JSON (", simdjson::error_message(code), ")"));
+  }
+  if (std::optional<std::string> key = FindDuplicateKey(root)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the key \"", *key, "\" is given twice in one object"));
   }
   simdjson::dom::array cases;
   if (root["cases"].get_array().get(cases) != simdjson::SUCCESS) {

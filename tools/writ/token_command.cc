@@ -470,6 +470,10 @@ int RunAudit(const Arguments& arguments) {
     if (!text.ok()) return Fail(text.status());
     key = *text;
   }
+  // A directory or an unreadable path is an error (ReadFile), not a log of
+  // no lines. An empty file (or /dev/null) is reported intact with 0 lines:
+  // a broker that has not yet written is an empty log, every line of it
+  // checks, and "lines": 0 says plainly how little was verified.
   absl::StatusOr<std::string> log = ReadFile(arguments.files[1]);
   if (!log.ok()) return Fail(log.status());
   if (absl::Status status = VerifyAuditLog(*log, key); !status.ok()) {

@@ -10,7 +10,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "src/io/files.h"
 
 namespace writ::cli {
 namespace {
@@ -169,12 +169,15 @@ StateLock::~StateLock() {
   if (descriptor_ >= 0) ::close(descriptor_);
 }
 
+// Through the reader every writ input goes through, so a directory given as
+// a key, token or audit log is refused as such (a stream would open it and
+// read nothing, and an empty audit log passes as intact).
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path.string()));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  absl::StatusOr<std::string> contents = internal::ReadWholeFile(path.string());
+  if (contents.ok()) return contents;
+  return absl::Status(contents.status().code(),
+                      absl::StrCat("cannot read '", path.string(), "': ",
+                                   contents.status().message()));
 }
 
 absl::Status WritePrivateFile(const std::filesystem::path& path,

@@ -69,7 +69,8 @@ class StateLock {
 // "DIR is not a broker state directory: run keygen first".
 absl::Status NotAStateDirectory(const StateFiles& state);
 
-// The whole file; NotFound when it does not exist.
+// The whole file; NotFound when it does not exist, InvalidArgument for a
+// directory; the message is "cannot read 'PATH': reason".
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path);
 // Creates or replaces the file, readable by its owner only (keys, tokens).
 absl::Status WritePrivateFile(const std::filesystem::path& path,
