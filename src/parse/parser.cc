@@ -22,10 +22,12 @@
 // the input back and every error is raised where the grammar alone puts it
 // (Control::match says more).
 //
-// Two pieces of state serve error messages only: the start of each
-// separator is the end of the previous token ("expected ';'" points just
-// after it), and the name of the item being parsed gives the message its
-// context ("after rule 'read_docs'").
+// Some state serves error messages only: the start of each separator is
+// the end of the previous token ("expected ';'" points just after it), the
+// name of the item being parsed gives the message its context ("after rule
+// 'read_docs'"), and where the string, escape or nesting level being read
+// began is where an error inside it points (an unterminated string at its
+// quote, a bad escape at its backslash, one level too many at its '(').
 #include "src/parse/parser.h"
 
 #include <algorithm>
