@@ -25,6 +25,9 @@ WRIT_ERROR_MESSAGE(end_of_items,
                    "expected 'policy', 'schema', 'let', 'allow', 'deny' or 'default'");
 WRIT_ERROR_MESSAGE(path_segment, "expected a name after '.'");
 WRIT_ERROR_MESSAGE(exponent_digits, "expected digits after the exponent");
+WRIT_ERROR_MESSAGE(malformed_duration,
+                   "a duration has an integer count and one unit (s, m, h, d), "
+                   "like 90m or 36h");
 WRIT_ERROR_MESSAGE(unicode_open, "expected '{' after '\\u'");
 WRIT_ERROR_MESSAGE(unicode_digits, "expected 1 to 6 hex digits in '\\u{...}'");
 WRIT_ERROR_MESSAGE(unicode_close, "expected '}' to close '\\u{'");

@@ -183,6 +183,14 @@ struct duration_literal
                  pegtl::not_at<pegtl::identifier_other>> {};
 struct integer_literal
     : pegtl::seq<minus_sign, digits, pegtl::not_at<pegtl::identifier_other>> {};
+// What an author may take for a duration but is none: a fraction or more
+// than one unit (`1.5h`, `1h30m`, `5ms`). Tried once the number and
+// duration literals have failed and before the integer, which would take
+// the `1` of `1.5h` and leave ".5h" to fail as "expected ';'"; a valid
+// literal never matches it. Raised at its first character.
+struct malformed_duration
+    : pegtl::seq<minus_sign, digits, pegtl::opt<fraction>, duration_unit,
+                 pegtl::star<pegtl::identifier_other>> {};
 
 struct unicode_digits : pegtl::rep_min_max<1, 6, pegtl::xdigit> {};
 struct unicode_open : pegtl::one<'{'> {};
@@ -202,6 +210,7 @@ struct literal_true : kw_true {};
 struct literal_false : kw_false {};
 struct literal
     : pegtl::sor<string_literal, number_literal, duration_literal,
+                 pegtl::seq<pegtl::at<malformed_duration>, pegtl::raise<malformed_duration>>,
                  integer_literal, literal_true, literal_false> {};
 
 // -------------------------------------------------------------- operators --

@@ -214,7 +214,9 @@ class Checker {
       found = true;
       for (const SchemaEntryNode& entry : node.entries) DeclareAttribute(entry, schema.get());
     });
-    if (!found) Error({0, 0, 0}, "the policy set has no schema block");
+    // Positioned at the start of the first file, where one would go
+    // (docs/design.md), so it reads like every other diagnostic.
+    if (!found) Error({0, 1, 1}, "the policy set has no schema block");
     CheckAttributePrefixes(*schema);
     PlaceReadAttributesFirst(schema.get());
     schema->BuildMemberTree();

@@ -1,10 +1,16 @@
 // Formatting of diagnostics, clang-style: location, severity, message, then
-// the source line, a caret under the offending token and `~` under the rest
-// of its span, then any related notes formatted the same way.
+// the source line (a window of it when it is long), a caret under the
+// offending token and `~` under the rest of its span, then any related notes
+// formatted the same way.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "src/internal/utf8.h"
 #include "writ/diagnostic.h"
 
 namespace writ {
@@ -37,17 +43,115 @@ Palette PaletteFor(Severity severity, bool color) {
   return {"\033[1m", severity_color, "\033[1;32m", "\033[0m"};
 }
 
-// Tabs in the source line are kept under the caret so it lines up; the
-// underline stops at the end of the line.
-std::string CaretLine(const std::string& source_line, int column, int end_column) {
-  std::string caret;
-  for (int i = 0; i + 1 < column && i < static_cast<int>(source_line.size()); ++i) {
-    caret.push_back(source_line[i] == '\t' ? '\t' : ' ');
+// How much of a long source line is shown on each side of the column, in
+// bytes: a minified policy can put megabytes on one line, and echoing it
+// whole under every error buries the message.
+constexpr size_t kExcerptContext = 100;
+constexpr char kEllipsis[] = "...";
+
+bool IsContinuationByte(char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; }
+
+// The code point of the valid UTF-8 sequence of `length` bytes at `at`.
+uint32_t DecodeCodePoint(const char* at, size_t length) {
+  static constexpr uint8_t kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  uint32_t code_point = static_cast<uint8_t>(at[0]) & kLeadMask[length];
+  for (size_t i = 1; i < length; ++i) {
+    code_point = (code_point << 6) | (static_cast<uint8_t>(at[i]) & 0x3F);
   }
-  caret.push_back('^');
-  const int line_end = static_cast<int>(source_line.size()) + 1;
-  for (int i = column + 1; i < end_column && i < line_end; ++i) caret.push_back('~');
-  return caret;
+  return code_point;
+}
+
+// The columns a terminal gives a code point: 0 for a combining diacritic
+// (U+0300..U+036F), 2 for the East Asian wide and fullwidth blocks (CJK,
+// Hangul, fullwidth forms, the common emoji blocks; Markus Kuhn's wcwidth
+// ranges), 1 otherwise. An approximation, and documented as one in
+// docs/design.md: a caret is for the eye, and wcwidth itself depends on the
+// locale.
+int DisplayWidth(uint32_t code_point) {
+  if (code_point >= 0x0300 && code_point <= 0x036F) return 0;
+  struct Range {
+    uint32_t first, last;
+  };
+  static constexpr Range kWide[] = {
+      {0x1100, 0x115F},   {0x2329, 0x232A},   {0x2E80, 0x303E},   {0x3040, 0xA4CF},
+      {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},   {0xFE10, 0xFE19},   {0xFE30, 0xFE6F},
+      {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F}, {0x1F900, 0x1F9FF},
+      {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD},
+  };
+  for (const Range& range : kWide) {
+    if (code_point >= range.first && code_point <= range.last) return 2;
+  }
+  return 1;
+}
+
+// Appends `fill` once per display column of the code points in
+// [begin, end) of `line`; a tab is copied as a tab when `fill` is a space,
+// so the caret lines up whatever the tab width. A byte that does not start
+// valid UTF-8 (the source line of an "invalid UTF-8" error) is one column.
+void AppendColumns(absl::string_view line, size_t begin, size_t end, char fill,
+                   std::string* out) {
+  const char* const line_end = line.data() + line.size();
+  for (size_t i = begin; i < end;) {
+    const size_t length = internal::StrictUtf8Length(line.data() + i, line_end);
+    if (length == 0) {
+      out->push_back(fill);
+      ++i;
+      continue;
+    }
+    if (line[i] == '\t' && fill == ' ') {
+      out->push_back('\t');
+    } else {
+      out->append(static_cast<size_t>(DisplayWidth(DecodeCodePoint(line.data() + i, length))),
+                  fill);
+    }
+    i += length;
+  }
+}
+
+// The source line as shown, and the caret line under it. Columns are byte
+// columns (docs/design.md), but the caret is padded by what the terminal
+// shows: one space per code point (two for a wide one), tabs as tabs. A
+// line longer than 2 * kExcerptContext bytes is cut to kExcerptContext
+// bytes each side of the column, on code point boundaries, with "..."
+// where text was left out. The `~` underline stops at the end of what is
+// shown.
+struct Excerpt {
+  std::string line;
+  std::string caret;
+};
+
+Excerpt MakeExcerpt(absl::string_view source_line, int column, int end_column) {
+  const size_t size = source_line.size();
+  const size_t offset = std::min(static_cast<size_t>(std::max(column, 1) - 1), size);
+  const bool whole = size <= 2 * kExcerptContext;
+  size_t begin = !whole && offset > kExcerptContext ? offset - kExcerptContext : 0;
+  // A code point has at most three continuation bytes; more are invalid
+  // UTF-8, cut anywhere.
+  for (int i = 0; i < 3 && begin < offset && IsContinuationByte(source_line[begin]); ++i) {
+    ++begin;
+  }
+  size_t end = whole ? size : std::min(offset + kExcerptContext, size);
+  for (int i = 0; i < 3 && end < size && IsContinuationByte(source_line[end]); ++i) ++end;
+
+  Excerpt excerpt;
+  if (begin > 0) {
+    excerpt.line = kEllipsis;
+    excerpt.caret.append(sizeof(kEllipsis) - 1, ' ');
+  }
+  excerpt.line.append(source_line.data() + begin, end - begin);
+  if (end < size) excerpt.line.append(kEllipsis);
+
+  AppendColumns(source_line, begin, offset, ' ', &excerpt.caret);
+  excerpt.caret.push_back('^');
+  if (end_column > column && offset < end) {
+    // The caret stands for the code point at `offset`; `~` for the rest.
+    const size_t first = internal::StrictUtf8Length(source_line.data() + offset,
+                                                    source_line.data() + size);
+    const size_t span_end = std::min(static_cast<size_t>(end_column - 1), end);
+    AppendColumns(source_line, offset + std::max<size_t>(first, 1), span_end, '~',
+                  &excerpt.caret);
+  }
+  return excerpt;
 }
 
 }  // namespace
@@ -67,8 +171,9 @@ std::string Diagnostic::Format(bool color) const {
   if (!code.empty() && severity != Severity::kError) absl::StrAppend(&out, " [", code, "]");
   absl::StrAppend(&out, palette.reset, "\n");
   if (line > 0) {
-    absl::StrAppend(&out, source_line, "\n", palette.caret,
-                    CaretLine(source_line, column, end_column), palette.reset, "\n");
+    const Excerpt excerpt = MakeExcerpt(source_line, column, end_column);
+    absl::StrAppend(&out, excerpt.line, "\n", palette.caret, excerpt.caret, palette.reset,
+                    "\n");
   }
   for (const Diagnostic& note : related) out += note.Format(color);
   return out;

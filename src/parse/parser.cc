@@ -22,10 +22,12 @@
 // the input back and every error is raised where the grammar alone puts it
 // (Control::match says more).
 //
-// Two pieces of state serve error messages only: the start of each
-// separator is the end of the previous token ("expected ';'" points just
-// after it), and the name of the item being parsed gives the message its
-// context ("after rule 'read_docs'").
+// Some state serves error messages only: the start of each separator is
+// the end of the previous token ("expected ';'" points just after it), the
+// name of the item being parsed gives the message its context ("after rule
+// 'read_docs'"), and where the string, escape or nesting level being read
+// began is where an error inside it points (an unterminated string at its
+// quote, a bad escape at its backslash, one level too many at its '(').
 #include "src/parse/parser.h"
 
 #include <algorithm>
@@ -43,6 +45,7 @@
 
 #include <tao/pegtl.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grammar/error_messages.h"
 #include "grammar/writ_grammar.h"
@@ -352,11 +355,16 @@ class AstBuilder {
                                           location.column, std::move(message)));
   }
 
+  // A bad escape is reported at its backslash; a string literal never
+  // spans lines, so that is on the literal's line.
   std::string StringValue(const Matched& match) {
     std::string value;
     std::string error;
-    if (!UnescapeStringLiteral(match.text, &value, &error)) {
-      Error(Location(match), std::move(error));
+    size_t error_offset = 0;
+    if (!UnescapeStringLiteral(match.text, &value, &error, &error_offset)) {
+      SourceLocation location = Location(match);
+      location.column += static_cast<uint32_t>(error_offset);
+      Error(location, std::move(error));
     }
     return value;
   }
@@ -426,6 +434,13 @@ struct ParserState {
   // only when an error needs them.
   absl::string_view item_kind;
   absl::string_view item_name;
+  // Where the string literal and the escape being read start: an
+  // unterminated string is reported at its opening quote, a bad escape at
+  // its backslash.
+  TextPosition string_start;
+  TextPosition escape_start;
+  // The nesting of parentheses and `not`, and where the innermost started.
+  TextPosition nesting_start;
   int depth = 0;
   int max_depth = 64;
   AstBuilder builder;
@@ -567,6 +582,17 @@ inline constexpr bool kExpectsName =
 template <typename Rule>
 inline constexpr bool kIsNesting =
     std::is_same_v<Rule, g::parenthesized> || std::is_same_v<Rule, g::negation>;
+// What follows the '(' of a parenthesized condition or the `not` of a
+// negation: reached only once that token has matched.
+template <typename Rule>
+inline constexpr bool kNestedPart =
+    std::is_same_v<Rule, g::inner_expression> || std::is_same_v<Rule, g::negated_operand>;
+
+// Rules raised inside an escape sequence: reported at its backslash.
+template <typename Rule>
+inline constexpr bool kInEscape =
+    std::is_same_v<Rule, g::escape_code> || std::is_same_v<Rule, g::unicode_open> ||
+    std::is_same_v<Rule, g::unicode_digits> || std::is_same_v<Rule, g::unicode_close>;
 
 template <typename Rule>
 inline constexpr bool kHasAction = !std::is_base_of_v<pegtl::nothing<Rule>, Action<Rule>>;
@@ -637,6 +663,8 @@ struct Control : pegtl::normal<Rule> {
       // SPEC §7: a missing ';' is reported just after the token it follows.
       if (state.last_token_end.byte <= position.byte) position = state.last_token_end;
     }
+    if constexpr (std::is_same_v<Rule, g::closing_quote>) position = state.string_start;
+    if constexpr (kInEscape<Rule>) position = state.escape_start;
     if constexpr (kExpectsName<Rule>) {
       const std::string reserved = ReservedWordAt(in);
       if (!reserved.empty()) {
@@ -649,11 +677,24 @@ struct Control : pegtl::normal<Rule> {
 
   template <typename Input>
   static void start(const Input& in, ParserState& state) {
+    if constexpr (std::is_base_of_v<g::string_literal, Rule>) {
+      state.string_start = PositionOf(in.iterator());
+    }
+    if constexpr (std::is_same_v<Rule, g::escape>) state.escape_start = PositionOf(in.iterator());
     if constexpr (kIsNesting<Rule>) {
-      if (++state.depth > state.max_depth) {
+      ++state.depth;
+      state.nesting_start = PositionOf(in.iterator());
+    }
+    // The depth is checked once the '(' or `not` has matched, not when the
+    // nesting rule is tried: every operand tries `not` and '(' first, so a
+    // check there would count a level that is not there and refuse exactly
+    // max_depth levels. max_depth levels parse; one more is refused at its
+    // '(' or `not`, the last nesting rule to start.
+    if constexpr (kNestedPart<Rule>) {
+      if (state.depth > state.max_depth) {
         throw SyntaxError{absl::StrCat("condition nested deeper than ",
                                        state.max_depth, " levels"),
-                          PositionOf(in.iterator())};
+                          state.nesting_start};
       }
     }
   }
@@ -678,6 +719,8 @@ size_t FirstInvalidUtf8(absl::string_view text) {
   }
   return absl::string_view::npos;
 }
+
+constexpr absl::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
 
 TextPosition PositionOfOffset(absl::string_view text, size_t offset) {
   TextPosition position;
@@ -709,7 +752,7 @@ absl::string_view SourceLine(absl::string_view text, uint32_t line) {
 }
 
 bool UnescapeStringLiteral(absl::string_view token, std::string* value,
-                           std::string* error) {
+                           std::string* error, size_t* error_offset) {
   value->clear();
   // The grammar guarantees the quotes and the escape shapes.
   const absl::string_view body = token.substr(1, token.size() - 2);
@@ -737,6 +780,9 @@ bool UnescapeStringLiteral(absl::string_view token, std::string* value,
         if (code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
           *error = absl::StrCat("'\\u{", body.substr(i + 2, close - i - 2),
                                 "}' is not a Unicode scalar value");
+          // The backslash: body[i] is the 'u', and the body starts after
+          // the opening quote.
+          if (error_offset != nullptr) *error_offset = i;
           return false;
         }
         AppendUtf8(code_point, value);
@@ -757,6 +803,11 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
                                           position.column, std::move(message)));
     return false;
   };
+  // A byte-order mark is valid UTF-8 but not writ (docs/design.md says why
+  // it is refused rather than skipped).
+  if (absl::StartsWith(text, kUtf8ByteOrderMark)) {
+    return report({}, "a UTF-8 byte-order mark is not allowed; save the file without it");
+  }
   if (const size_t bad = FirstInvalidUtf8(text); bad != absl::string_view::npos) {
     return report(PositionOfOffset(text, bad), "invalid UTF-8 byte in policy source");
   }

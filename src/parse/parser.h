@@ -29,9 +29,11 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
 absl::string_view SourceLine(absl::string_view text, uint32_t line);
 
 // Decodes a string literal token (with its quotes) into its value; false
-// with `error` set on an invalid \u{...} (surrogate or above U+10FFFF).
+// with `error` set on an invalid \u{...} (surrogate or above U+10FFFF), and
+// `error_offset`, if given, set to the byte offset in `token` of that
+// escape's backslash.
 bool UnescapeStringLiteral(absl::string_view token, std::string* value,
-                           std::string* error);
+                           std::string* error, size_t* error_offset = nullptr);
 
 }  // namespace writ::internal
 

@@ -187,9 +187,15 @@ TEST(Checker, AttributeDeclaredTwiceOrAsAPrefixIsAnError) {
                           "'destination.host' (declared at s.writ:5:3)"));
 }
 
-TEST(Checker, MissingSchemaIsAnError) {
-  CheckResult result = Check({{"r.writ", "allow r;"}});
-  EXPECT_THAT(result.Errors(), ElementsAre("r.writ: error: the policy set has no schema block"));
+// Positioned like every other diagnostic: at the start of the first file,
+// where a schema block would go, with its line and caret.
+TEST(Checker, MissingSchemaIsAnErrorAtTheStartOfTheFirstFile) {
+  CheckResult result = Check({{"r.writ", "allow r;"}, {"q.writ", "deny q;"}});
+  EXPECT_THAT(result.Errors(),
+              ElementsAre("r.writ:1:1: error: the policy set has no schema block"));
+  ASSERT_EQ(result.diagnostics.size(), 1u);
+  EXPECT_EQ(result.diagnostics[0].Format(),
+            "r.writ:1:1: error: the policy set has no schema block\nallow r;\n^\n");
 }
 
 TEST(Checker, EnumMemberThatIsAlsoAnAttributeIsAmbiguous) {

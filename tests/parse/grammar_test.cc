@@ -1,7 +1,8 @@
 // Grammar and parser: what parses, and the exact positioned message for
-// what does not.
+// what does not, and how a diagnostic shows its source line and caret.
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tao/pegtl.hpp>
@@ -244,13 +245,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"allow r when a in [1, 2;", "p.writ:1:24: error: expected ',' or ']' in list"},
         BadInput{"allow r when a in [1,];", "p.writ:1:22: error: expected a value after ',' in list"},
         BadInput{"allow r because \"abc\n\";",
-                 "p.writ:1:21: error: unterminated string (a string must end with '\"' on "
+                 "p.writ:1:17: error: unterminated string (a string must end with '\"' on "
                  "the same line)"},
         BadInput{"allow r because \"a\\qb\";",
-                 "p.writ:1:20: error: unknown escape sequence (valid: \\\" \\\\ \\n \\t \\r "
+                 "p.writ:1:19: error: unknown escape sequence (valid: \\\" \\\\ \\n \\t \\r "
                  "\\u{...})"},
         BadInput{"allow r because \"\\u{110000}\";",
-                 "p.writ:1:17: error: '\\u{110000}' is not a Unicode scalar value"},
+                 "p.writ:1:18: error: '\\u{110000}' is not a Unicode scalar value"},
         BadInput{"allow r with a = 99999999999999999999;",
                  "p.writ:1:18: error: integer '99999999999999999999' is out of the 64-bit range"},
         BadInput{"allow r with a = 1e;", "p.writ:1:20: error: expected digits after the exponent"},
@@ -326,6 +327,220 @@ TEST(Printer, QuoteStringEscapesBetweenPlainRunsAndReadsBack) {
     ASSERT_TRUE(UnescapeStringLiteral(QuoteString(value), &read_back, &error)) << error;
     EXPECT_EQ(read_back, value);
   }
+}
+
+// The caret line of the first diagnostic (its third line).
+std::string CaretLine(const std::string& formatted) {
+  const size_t first = formatted.find('\n');
+  const size_t second = formatted.find('\n', first + 1);
+  return formatted.substr(second + 1, formatted.find('\n', second + 1) - second - 1);
+}
+
+// A diagnostic in p.writ with an empty message, to format.
+Diagnostic DiagnosticAt(int line, int column, std::string source_line) {
+  Diagnostic diagnostic;
+  diagnostic.file = "p.writ";
+  diagnostic.line = line;
+  diagnostic.column = column;
+  diagnostic.source_line = std::move(source_line);
+  return diagnostic;
+}
+
+// Columns are byte columns, but the caret is padded per code point: "ééé"
+// is six bytes and three columns on a terminal, and the caret must sit
+// under the '=' it points at, not three columns to its right.
+TEST(Diagnostics, CaretCountsCodePointsNotBytes) {
+  ParseResult result =
+      Parse("schema { s: string; }\nallow r when s == \"\xc3\xa9\xc3\xa9\xc3\xa9\" and s = 1;");
+  ASSERT_FALSE(result.ok);
+  EXPECT_EQ(result.FirstError(),
+            "p.writ:2:34: error: '=' is not a comparison; write '==' to compare\n"
+            "allow r when s == \"\xc3\xa9\xc3\xa9\xc3\xa9\" and s = 1;\n" +
+                std::string(30, ' ') + "^\n");
+
+  // The audit's case, a checker error: byte column 37, code point column 34.
+  Diagnostic diagnostic =
+      DiagnosticAt(2, 37, "allow a when s == \"\xc3\xa9\xc3\xa9\xc3\xa9\" and s == 1;");
+  EXPECT_EQ(CaretLine(diagnostic.Format()), std::string(33, ' ') + "^");
+
+  // The `~` underline counts code points too: the string token is five
+  // code points (eight bytes), so a caret and four `~`.
+  diagnostic.column = 19;
+  diagnostic.end_column = 27;
+  EXPECT_EQ(CaretLine(diagnostic.Format()), std::string(18, ' ') + "^~~~~");
+
+  // Tabs stay tabs; an invalid byte (the line of an "invalid UTF-8"
+  // error) is one column.
+  diagnostic.source_line = "\t\xff\xc3\xa9x";
+  diagnostic.column = 5;
+  diagnostic.end_column = 0;
+  EXPECT_EQ(CaretLine(diagnostic.Format()), "\t  ^");
+}
+
+// A wide (CJK) character takes two terminal columns, and two under the
+// caret.
+TEST(Diagnostics, CaretGivesWideCharactersTwoColumns) {
+  ParseResult result = Parse(
+      "schema { s: string; }\n"
+      "allow r when s == \"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\" and s = 1;");
+  ASSERT_FALSE(result.ok);
+  EXPECT_THAT(result.FirstError(), ::testing::StartsWith("p.writ:2:37: error: '='"));
+  EXPECT_EQ(CaretLine(result.FirstError()), std::string(33, ' ') + "^");
+}
+
+// A megabyte on one line is not echoed whole: a window of 100 bytes each
+// side of the column, with "..." where text was cut, and the caret still
+// under the offending token.
+TEST(Diagnostics, LongSourceLineIsClippedAroundTheColumn) {
+  const std::string padding(1 << 20, 'x');
+  ParseResult result =
+      Parse("allow r when s == \"" + padding + "\" and s = 1 and t == \"" + padding + "\";");
+  ASSERT_FALSE(result.ok);
+  const std::string& line = result.diagnostics.front().source_line;
+  const size_t equals = line.find(" = ") + 1;
+  EXPECT_EQ(result.diagnostics.front().column, static_cast<int>(equals) + 1);
+  EXPECT_EQ(result.FirstError(),
+            "p.writ:1:" + std::to_string(equals + 1) +
+                ": error: '=' is not a comparison; write '==' to compare\n"
+                "..." + line.substr(equals - 100, 200) + "...\n" +
+                std::string(103, ' ') + "^\n");
+
+  // A line of up to 200 bytes is shown whole; a longer one is cut only
+  // where there is more than 100 bytes on that side.
+  Diagnostic diagnostic = DiagnosticAt(1, 5, std::string(300, 'a'));
+  EXPECT_EQ(diagnostic.Format(),
+            "p.writ:1:5: error: \n" + std::string(104, 'a') + "...\n    ^\n");
+  diagnostic.source_line = std::string(150, 'a');
+  diagnostic.column = 150;
+  EXPECT_EQ(diagnostic.Format(), "p.writ:1:150: error: \n" + std::string(150, 'a') + "\n" +
+                                     std::string(149, ' ') + "^\n");
+}
+
+// The window's ends fall on code point boundaries: a cut never splits a
+// character, and the caret still counts what is shown.
+TEST(Diagnostics, ClippedLineIsCutOnCodePointBoundaries) {
+  std::string line;
+  for (int i = 0; i < 100; ++i) line += "\xe6\x97\xa5";  // 300 bytes, each wide
+  line += "!";                                         // byte 300, column 301
+  for (int i = 0; i < 100; ++i) line += "\xc3\xa9";    // 200 bytes
+  const Diagnostic diagnostic = DiagnosticAt(1, 301, line);
+  // 100 bytes back is byte 200, inside a character: the window starts at
+  // 201 (33 characters before the '!'); 100 bytes on is byte 400, inside an
+  // 'é': it ends at 401 (50 of them).
+  std::string shown = "...";
+  for (int i = 0; i < 33; ++i) shown += "\xe6\x97\xa5";
+  shown += "!";
+  for (int i = 0; i < 50; ++i) shown += "\xc3\xa9";
+  shown += "...";
+  EXPECT_EQ(diagnostic.Format(),
+            "p.writ:1:301: error: \n" + shown + "\n" + std::string(3 + 66, ' ') + "^\n");
+}
+
+// A bad escape is reported at its backslash, whatever is wrong with it,
+// and the backslash of the bad one when a string has several escapes.
+TEST(Lexer, BadEscapePointsAtItsBackslash) {
+  const std::string kUnknown =
+      "unknown escape sequence (valid: \\\" \\\\ \\n \\t \\r \\u{...})";
+  struct Case {
+    std::string body;  // of the string, on line 2 from column 19
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {"abc\\x", "p.writ:2:23: error: " + kUnknown},
+      {"abc\\q", "p.writ:2:23: error: " + kUnknown},
+      {"abc\\.", "p.writ:2:23: error: " + kUnknown},
+      {"abc\\u1234", "p.writ:2:23: error: expected '{' after '\\u'"},
+      {"abc\\u{}", "p.writ:2:23: error: expected 1 to 6 hex digits in '\\u{...}'"},
+      {"abc\\u{1234567}", "p.writ:2:23: error: expected 1 to 6 hex digits in '\\u{...}'"},
+      {"abc\\u{12", "p.writ:2:23: error: expected '}' to close '\\u{'"},
+      {"abc\\u{110000}", "p.writ:2:23: error: '\\u{110000}' is not a Unicode scalar value"},
+      {"abc\\u{D800}", "p.writ:2:23: error: '\\u{D800}' is not a Unicode scalar value"},
+      {"\\n\\tc\\x", "p.writ:2:25: error: " + kUnknown},
+      {"\\u{41}\\n\\u{110000}", "p.writ:2:28: error: '\\u{110000}' is not a Unicode scalar value"},
+  };
+  for (const Case& c : cases) {
+    const std::string text = "schema { s: string; }\nallow r when s == \"" + c.body + "\";";
+    EXPECT_EQ(ErrorLine(text), c.error) << c.body;
+  }
+  ParseResult result = Parse("schema { s: string; }\nallow r when s == \"abc\\x\";");
+  ASSERT_FALSE(result.ok);
+  EXPECT_EQ(CaretLine(result.FirstError()), std::string(22, ' ') + "^");
+}
+
+// An unterminated string is reported at its opening quote, not at the end
+// of the line, wherever strings appear.
+TEST(Lexer, UnterminatedStringPointsAtItsOpeningQuote) {
+  const std::string kUnterminated =
+      "unterminated string (a string must end with '\"' on the same line)";
+  EXPECT_EQ(ErrorLine("schema { s: string; }\nallow r when s == \"abc"),
+            "p.writ:2:19: error: " + kUnterminated);
+  EXPECT_EQ(ErrorLine("allow r when s == \"a\\\"bc\n;"), "p.writ:1:19: error: " + kUnterminated);
+  EXPECT_EQ(ErrorLine("allow r when s in [\"a\", \"b];"), "p.writ:1:25: error: " + kUnterminated);
+  EXPECT_EQ(ErrorLine("policy \"p;"), "p.writ:1:8: error: " + kUnterminated);
+  EXPECT_EQ(ErrorLine("policy \"p\" version \"1;"), "p.writ:1:20: error: " + kUnterminated);
+  EXPECT_EQ(ErrorLine("allow r because \"why;"), "p.writ:1:17: error: " + kUnterminated);
+  EXPECT_EQ(ErrorLine("allow r with k = \"v;"), "p.writ:1:18: error: " + kUnterminated);
+  ParseResult result = Parse("schema { s: string; }\nallow r when s == \"abc");
+  EXPECT_EQ(CaretLine(result.FirstError()), std::string(18, ' ') + "^");
+}
+
+// `1.5h` and `1h30m` are not durations; say what one is, at the start of
+// the would-be duration, rather than "expected ';'" after its `1`.
+TEST(Grammar, FractionalOrCompoundDurationIsNamedAtItsStart) {
+  const std::string kDuration =
+      "a duration has an integer count and one unit (s, m, h, d), like 90m or 36h";
+  const std::string schema = "schema { d: duration; }\n";
+  EXPECT_EQ(ErrorLine(schema + "allow r when d > 1.5h;"), "p.writ:2:18: error: " + kDuration);
+  EXPECT_EQ(ErrorLine(schema + "allow r when d > 1h30m;"), "p.writ:2:18: error: " + kDuration);
+  EXPECT_EQ(ErrorLine(schema + "allow r when d > -2.25d;"), "p.writ:2:18: error: " + kDuration);
+  EXPECT_EQ(ErrorLine(schema + "allow r when d > 5ms;"), "p.writ:2:18: error: " + kDuration);
+  EXPECT_EQ(ErrorLine(schema + "allow r when d in [1h, 1.5h];"),
+            "p.writ:2:24: error: " + kDuration);
+  EXPECT_EQ(ErrorLine(schema + "allow r with ttl = 0.5m;"), "p.writ:2:20: error: " + kDuration);
+  ParseResult result = Parse(schema + "allow r when d > 1.5h;");
+  EXPECT_EQ(CaretLine(result.FirstError()), std::string(17, ' ') + "^");
+  // What is a literal still is one, and what is no duration keeps its
+  // message.
+  EXPECT_TRUE(Parse(schema + "allow r when d > 1h and d < -5m and d != 1.5 and d != 2;").ok);
+  EXPECT_EQ(ErrorLine(schema + "allow r when d > 1x;"),
+            "p.writ:2:18: error: expected a value after the operator");
+}
+
+// A byte-order mark is refused with a message that says so, at 1:1,
+// rather than "expected 'policy', 'schema', ...".
+TEST(Grammar, ByteOrderMarkIsRefusedWithAClearMessage) {
+  ParseResult result = Parse("\xef\xbb\xbfschema { s: string; }\n");
+  ASSERT_FALSE(result.ok);
+  EXPECT_EQ(result.FirstError(),
+            "p.writ:1:1: error: a UTF-8 byte-order mark is not allowed; save the file "
+            "without it\n"
+            "\xef\xbb\xbfschema { s: string; }\n"
+            "^\n");
+  EXPECT_TRUE(Parse("schema { s: string; }\n").ok);
+}
+
+// The limit and its message agree: max_depth levels of parentheses or
+// `not` parse, one more is "nested deeper than max_depth levels", at the
+// '(' or `not` that goes past it.
+TEST(Grammar, NestingLimitAllowsExactlyMaxDepthLevels) {
+  auto parens = [](int n) {
+    return "allow r when " + std::string(n, '(') + "a" + std::string(n, ')') + ";";
+  };
+  auto nots = [](int n) {
+    std::string text = "allow r when ";
+    for (int i = 0; i < n; ++i) text += "not ";
+    return text + "a;";
+  };
+  EXPECT_TRUE(Parse(parens(64), 64).ok) << Parse(parens(64), 64).FirstError();
+  EXPECT_EQ(ErrorLine(parens(65)), "p.writ:1:78: error: condition nested deeper than 64 levels");
+  EXPECT_TRUE(Parse(nots(64), 64).ok) << Parse(nots(64), 64).FirstError();
+  EXPECT_EQ(ErrorLine(nots(65)), "p.writ:1:270: error: condition nested deeper than 64 levels");
+  std::string mixed = "allow r when ";
+  for (int i = 0; i < 32; ++i) mixed += "not (";
+  EXPECT_TRUE(Parse(mixed + "a" + std::string(32, ')') + ";", 64).ok);
+  EXPECT_FALSE(Parse(mixed + "not a" + std::string(32, ')') + ";", 64).ok);
+  EXPECT_TRUE(Parse(parens(8), 8).ok);
+  EXPECT_FALSE(Parse(parens(9), 8).ok);
 }
 
 }  // namespace
