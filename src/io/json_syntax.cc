@@ -220,19 +220,6 @@ std::optional<NumberToken> ReadNumberToken(absl::string_view text) {
   return token;
 }
 
-LineAndColumn LineAndColumnOf(absl::string_view text, size_t offset) {
-  LineAndColumn place;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++place.line;
-      place.column = 1;
-    } else {
-      ++place.column;
-    }
-  }
-  return place;
-}
-
 std::optional<JsonSyntaxError> FindJsonSyntaxError(absl::string_view json) {
   return Scanner(json).Scan();
 }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "src/internal/line_and_column.h"
 
 namespace writ::internal {
 
@@ -30,14 +31,6 @@ struct NumberToken {
 // The number token that `text` starts with, or nullopt when it starts with
 // no well-formed one.
 std::optional<NumberToken> ReadNumberToken(absl::string_view text);
-
-struct LineAndColumn {
-  size_t line = 1;    // 1-based
-  size_t column = 1;  // 1-based, in bytes (as policy diagnostics count)
-};
-
-// Where byte `offset` of `text` is.
-LineAndColumn LineAndColumnOf(absl::string_view text, size_t offset);
 
 struct JsonSyntaxError {
   size_t offset = 0;  // of the first byte that cannot be read on

@@ -49,6 +49,7 @@
 #include "absl/strings/str_cat.h"
 #include "grammar/error_messages.h"
 #include "grammar/writ_grammar.h"
+#include "src/internal/line_and_column.h"
 #include "src/internal/utf8.h"
 
 namespace writ::internal {
@@ -723,17 +724,8 @@ size_t FirstInvalidUtf8(absl::string_view text) {
 constexpr absl::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
 
 TextPosition PositionOfOffset(absl::string_view text, size_t offset) {
-  TextPosition position;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++position.line;
-      position.column = 1;
-    } else {
-      ++position.column;
-    }
-  }
-  position.byte = offset;
-  return position;
+  const LineAndColumn place = LineAndColumnOf(text, offset);
+  return {offset, place.line, place.column};
 }
 
 }  // namespace
