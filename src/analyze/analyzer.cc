@@ -24,12 +24,18 @@ bool Before(const SourceLocation& a, const SourceLocation& b) {
   return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
 }
 
+// Literals W002 may build in all, allows x denies: a few seconds at most.
+constexpr size_t kShadowWorkBudget = size_t{1} << 22;
+
 class Analyzer {
  public:
   Analyzer(const CheckedPolicy& policy, const std::vector<std::string>& texts,
            const AnalyzeOptions& options)
-      : policy_(policy), texts_(texts), options_(options) {
-    for (const std::string& text : texts_) tokens_.push_back(Tokenize(text));
+      : policy_(policy), texts_(texts), options_(options), forms_(policy) {
+    for (const std::string& text : texts_) {
+      tokens_.push_back(Tokenize(text));
+      line_starts_.push_back(LineStarts(text));
+    }
   }
 
   std::vector<Diagnostic> Run() {
@@ -39,6 +45,7 @@ class Analyzer {
       CheckDenyAlwaysApplies(index);
     }
     for (uint32_t index = 0; index < policy_.rules.size(); ++index) CheckShadowedAllow(index);
+    NoteSkippedShadowChecks();
     CheckDuplicateRules();
     CheckUnusedLets();
     for (const CheckedRule& rule : policy_.rules) CheckDenyObligations(rule);
@@ -65,7 +72,7 @@ class Analyzer {
     diagnostic.file = policy_.file_names[location.file];
     diagnostic.line = static_cast<int>(location.line);
     diagnostic.column = static_cast<int>(location.column);
-    diagnostic.source_line = std::string(SourceLine(texts_[location.file], location.line));
+    diagnostic.source_line = std::string(Line(location.file, location.line));
     const std::vector<Token>& tokens = tokens_[location.file];
     const size_t begin = TokenAt(tokens, location.line, location.column);
     const size_t end = span == Span::kToken      ? begin + 1
@@ -74,6 +81,24 @@ class Analyzer {
                                                  : ConditionEnd(tokens, begin);
     diagnostic.end_column = static_cast<int>(SpanEndColumn(tokens, begin, end));
     return diagnostic;
+  }
+
+  // Where each line of a text starts: SourceLine scans from the top, and a
+  // policy can draw a diagnostic from each of tens of thousands of lines.
+  static std::vector<size_t> LineStarts(const std::string& text) {
+    std::vector<size_t> starts = {0};
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') starts.push_back(i + 1);
+    }
+    return starts;
+  }
+
+  // Line `line` (1-based) of file `file`, as SourceLine gives it.
+  absl::string_view Line(uint32_t file, uint32_t line) const {
+    const std::vector<size_t>& starts = line_starts_[file];
+    if (line > starts.size()) return "";
+    const size_t start = line == 0 ? 0 : starts[line - 1];
+    return SourceLine(absl::string_view(texts_[file]).substr(start), 1);
   }
 
   void Report(const SourceLocation& location, Diagnostic diagnostic) {
@@ -122,10 +147,33 @@ class Analyzer {
 
   // ------------------------------------------------------------- checks
 
+  // A note (N002, given without --notes: a warning may be missing) that
+  // `check` was skipped for `what`, and why.
+  void NoteSkipped(const SourceLocation& location, Span span, const std::string& check,
+                   const std::string& what, const std::string& why) {
+    Report(location, At(Severity::kNote, "N002", location, span,
+                        absl::StrCat(check, " was not checked for ", what, ": ", why)));
+  }
+
+  // A "maybe satisfiable" answer about a form cut at kMaxLiterals proves
+  // nothing: say so rather than stay silent.
+  void NoteIfOverBudget(const SourceLocation& location, Span span, const std::string& check,
+                        const std::string& what) {
+    if (!forms_.TakeOverBudget()) return;
+    NoteSkipped(location, span, check, what,
+                absl::StrCat("its condition is too large to analyse (over ", kMaxLiterals,
+                             " atoms in normal form)"));
+  }
+
   void CheckUnsatisfiableLets() {
     for (const Let& let : policy_.lets) {
-      const Dnf dnf = ToDnf(policy_, let.expr, false);
-      if (MaybeSatisfiable(policy_, dnf)) continue;
+      forms_.TakeOverBudget();
+      const Dnf dnf = forms_.Of(let.expr, false);
+      if (MaybeSatisfiable(policy_, dnf)) {
+        NoteIfOverBudget(let.location, Span::kToken, "W001 (never true)",
+                         absl::StrCat("let '", let.name, "'"));
+        continue;
+      }
       Report(let.location,
              At(Severity::kWarning, "W001", let.location, Span::kToken,
                 absl::StrCat("let '", let.name, "' is never true", WhyNever(dnf))));
@@ -134,8 +182,13 @@ class Analyzer {
 
   void CheckUnsatisfiableRule(uint32_t index) {
     const CheckedRule& rule = policy_.rules[index];
-    const Dnf dnf = RuleDnf(policy_, rule, false);
-    if (MaybeSatisfiable(policy_, dnf)) return;
+    forms_.TakeOverBudget();
+    const Dnf dnf = forms_.OfRule(rule, false);
+    if (MaybeSatisfiable(policy_, dnf)) {
+      NoteIfOverBudget(ConditionLocation(rule), Span::kCondition, "W001 (never true)",
+                       absl::StrCat(EffectWord(rule), " rule '", rule.name, "'"));
+      return;
+    }
     never_true_.insert(index);
     const std::string head = rule.effect == Effect::kAllow
                                  ? absl::StrCat("allow rule '", rule.name, "' never applies")
@@ -149,8 +202,14 @@ class Analyzer {
   void CheckDenyAlwaysApplies(uint32_t index) {
     const CheckedRule& rule = policy_.rules[index];
     if (rule.effect != Effect::kDeny) return;
-    if (MaybeSatisfiable(policy_, RuleDnf(policy_, rule, true))) return;
-    always_denies_.insert(index);
+    forms_.TakeOverBudget();
+    Dnf negated = forms_.OfRule(rule, true);
+    if (MaybeSatisfiable(policy_, negated)) {
+      NoteIfOverBudget(rule.location, Span::kRuleHead, "W003 (deny always applies)",
+                       absl::StrCat("deny rule '", rule.name, "'"));
+      AddShadowCandidate(index, std::move(negated));
+      return;
+    }
     Report(rule.location,
            At(Severity::kWarning, "W003", rule.location, Span::kRuleHead,
               absl::StrCat("deny rule '", rule.name,
@@ -158,17 +217,51 @@ class Analyzer {
                            "the policy denies everything")));
   }
 
+  // The attributes a normal form's literals read.
+  std::set<uint32_t> SlotsOf(const Dnf& dnf) const {
+    std::set<uint32_t> slots;
+    for (const Term& term : dnf) {
+      for (const Literal& literal : term) {
+        slots.insert(literal.slot);
+        if (literal.kind == Literal::Kind::kOpaque) {
+          slots.insert(*policy_.predicates[literal.predicate].operand.other_slot);
+        }
+      }
+    }
+    return slots;
+  }
+
+  // A deny that some request makes false, kept (with its negated form) for
+  // CheckShadowedAllow and indexed by the attributes it reads.
+  void AddShadowCandidate(uint32_t index, Dnf negated) {
+    const auto position = static_cast<uint32_t>(deny_forms_.size());
+    for (uint32_t slot : SlotsOf(negated)) denies_reading_[slot].push_back(position);
+    deny_forms_.push_back({index, std::move(negated)});
+  }
+
   // An allow is shadowed by a deny when no request makes the allow's
   // condition true and the deny's false: then, whenever the allow applies,
   // the deny's condition is true or unknown, and the deny applies.
+  //
+  // Only denies reading one of the allow's attributes are tried: contradictions
+  // are found per attribute, so a satisfiable term of the allow and one of the
+  // deny's negation that share no attribute are satisfiable together. Pairs
+  // left are still allows x denies, so they share a work budget; past it the
+  // check is skipped for the remaining allows, with a note (N002).
   void CheckShadowedAllow(uint32_t index) {
     const CheckedRule& allow = policy_.rules[index];
     if (allow.effect != Effect::kAllow || never_true_.contains(index)) return;
-    const Dnf applies = RuleDnf(policy_, allow, false);
-    for (uint32_t other = 0; other < policy_.rules.size(); ++other) {
-      const CheckedRule& deny = policy_.rules[other];
-      if (deny.effect != Effect::kDeny || always_denies_.contains(other)) continue;
-      if (MaybeSatisfiable(policy_, Conjoin(applies, RuleDnf(policy_, deny, true)))) continue;
+    const Dnf applies = forms_.OfRule(allow, false);
+    for (uint32_t position : ShadowCandidates(SlotsOf(applies))) {
+      if (shadow_work_ > kShadowWorkBudget) {
+        if (shadow_skipped_++ == 0) first_skipped_ = index;
+        return;
+      }
+      const DenyForm& deny_form = deny_forms_[position];
+      const Dnf both = Conjoin(applies, deny_form.negated);
+      shadow_work_ += LiteralCountOf(both) + 1;
+      if (MaybeSatisfiable(policy_, both)) continue;
+      const CheckedRule& deny = policy_.rules[deny_form.rule];
       Diagnostic diagnostic =
           At(Severity::kWarning, "W002", allow.location, Span::kRuleHead,
              absl::StrCat("allow rule '", allow.name, "' can never be determining: deny rule '",
@@ -178,6 +271,39 @@ class Analyzer {
       Report(allow.location, std::move(diagnostic));
       return;
     }
+  }
+
+  // Positions in deny_forms_ (so in source order) of the denies that read
+  // one of `slots`; past the budget only the first (a skipped allow is one
+  // with a candidate, and listing them all would be allows x denies again).
+  std::vector<uint32_t> ShadowCandidates(const std::set<uint32_t>& slots) const {
+    std::vector<uint32_t> candidates;
+    for (uint32_t slot : slots) {
+      const auto it = denies_reading_.find(slot);
+      if (it == denies_reading_.end()) continue;
+      if (shadow_work_ > kShadowWorkBudget) return {it->second.front()};
+      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    return candidates;
+  }
+
+  static size_t LiteralCountOf(const Dnf& dnf) {
+    size_t count = 0;
+    for (const Term& term : dnf) count += term.size();
+    return count;
+  }
+
+  void NoteSkippedShadowChecks() {
+    if (shadow_skipped_ == 0) return;
+    const CheckedRule& first = policy_.rules[first_skipped_];
+    NoteSkipped(first.location, Span::kRuleHead, "W002 (shadowed allow)",
+                absl::StrCat("allow rule '", first.name, "'",
+                             shadow_skipped_ > 1
+                                 ? absl::StrCat(" and ", shadow_skipped_ - 1, " later ones")
+                                 : ""),
+                "comparing every allow with every deny is over its work budget");
   }
 
   // A condition as a canonical string: `and`/`or` flattened and sorted,
@@ -264,8 +390,10 @@ class Analyzer {
   }
 
   // Attributes a condition reads (through lets), and those a top-level
-  // `has` conjunct guards.
-  void CollectReads(const Expr& expr, std::set<uint32_t>* slots) const {
+  // `has` conjunct guards. Each let is visited once (`lets`): both are
+  // unions, and lets that name a let twice would double the walk per link.
+  void CollectReads(const Expr& expr, std::set<uint32_t>* slots,
+                    std::set<uint32_t>* lets) const {
     switch (expr.kind) {
       case ExprKind::kBoolAttribute: slots->insert(expr.slot); break;
       case ExprKind::kPredicate: {
@@ -274,17 +402,22 @@ class Analyzer {
         if (predicate.operand.other_slot) slots->insert(*predicate.operand.other_slot);
         break;
       }
-      case ExprKind::kLetReference: CollectReads(policy_.lets[expr.let].expr, slots); break;
+      case ExprKind::kLetReference:
+        if (lets->insert(expr.let).second) CollectReads(policy_.lets[expr.let].expr, slots, lets);
+        break;
       default:
-        for (const Expr& child : expr.children) CollectReads(child, slots);
+        for (const Expr& child : expr.children) CollectReads(child, slots, lets);
     }
   }
 
-  void CollectGuards(const Expr& expr, std::set<uint32_t>* slots) const {
+  void CollectGuards(const Expr& expr, std::set<uint32_t>* slots,
+                     std::set<uint32_t>* lets) const {
     if (expr.kind == ExprKind::kHas) slots->insert(expr.slot);
-    if (expr.kind == ExprKind::kLetReference) CollectGuards(policy_.lets[expr.let].expr, slots);
+    if (expr.kind == ExprKind::kLetReference && lets->insert(expr.let).second) {
+      CollectGuards(policy_.lets[expr.let].expr, slots, lets);
+    }
     if (expr.kind == ExprKind::kAnd) {
-      for (const Expr& child : expr.children) CollectGuards(child, slots);
+      for (const Expr& child : expr.children) CollectGuards(child, slots, lets);
     }
   }
 
@@ -292,11 +425,13 @@ class Analyzer {
     if (rule.effect != Effect::kDeny) return;
     std::set<uint32_t> reads;
     std::set<uint32_t> guarded;
+    std::set<uint32_t> read_lets;
+    std::set<uint32_t> guard_lets;
     if (rule.when) {
-      CollectReads(*rule.when, &reads);
-      CollectGuards(*rule.when, &guarded);
+      CollectReads(*rule.when, &reads, &read_lets);
+      CollectGuards(*rule.when, &guarded, &guard_lets);
     }
-    if (rule.unless) CollectReads(*rule.unless, &reads);
+    if (rule.unless) CollectReads(*rule.unless, &reads, &read_lets);
     std::vector<std::string> unguarded;
     for (uint32_t slot : reads) {
       if (!guarded.contains(slot)) {
@@ -317,8 +452,19 @@ class Analyzer {
   const std::vector<std::string>& texts_;
   const AnalyzeOptions& options_;
   std::vector<std::vector<Token>> tokens_;
+  std::vector<std::vector<size_t>> line_starts_;  // per file
+  NormalForms forms_;
   std::set<uint32_t> never_true_;
-  std::set<uint32_t> always_denies_;
+  // The denies CheckShadowedAllow tries: those some request makes false.
+  struct DenyForm {
+    uint32_t rule = 0;
+    Dnf negated;
+  };
+  std::vector<DenyForm> deny_forms_;
+  std::map<uint32_t, std::vector<uint32_t>> denies_reading_;  // slot -> deny_forms_ positions
+  size_t shadow_work_ = 0;  // literals in the allow-and-not-deny forms tried
+  size_t shadow_skipped_ = 0;
+  uint32_t first_skipped_ = 0;
   std::vector<std::pair<SourceLocation, Diagnostic>> found_;
 };
 

@@ -372,8 +372,26 @@ std::optional<Contradiction> OpaqueContradiction(const CheckedPolicy& policy,
 
 // ---------------------------------------------------------- normal forms --
 
-Dnf Conjoin(const Dnf& a, const Dnf& b) {
-  if (a.size() * b.size() > kMaxTerms) return a.size() <= b.size() ? a : b;  // weaken
+namespace {
+
+size_t LiteralCount(const Dnf& dnf) {
+  size_t count = 0;
+  for (const Term& term : dnf) count += term.size();
+  return count;
+}
+
+}  // namespace
+
+Dnf Conjoin(Dnf a, const Dnf& b) {
+  if (a.size() * b.size() > kMaxTerms) {
+    return a.size() <= b.size() ? std::move(a) : b;  // weaken: drop one side
+  }
+  // One term on the right (every atom of a flat `and`): extend a's terms in
+  // place, so that a long conjunction is built in linear time.
+  if (b.size() == 1) {
+    for (Term& term : a) term.insert(term.end(), b[0].begin(), b[0].end());
+    return a;
+  }
   Dnf out;
   for (const Term& left : a) {
     for (const Term& right : b) {
@@ -393,20 +411,27 @@ Dnf Disjoin(Dnf a, const Dnf& b) {
   return a;
 }
 
-Dnf Connective(const CheckedPolicy& policy, const Expr& expr, bool negated) {
-  // De Morgan: under a negation, `and` distributes as `or` and vice versa.
-  const bool conjunctive = (expr.kind == ExprKind::kAnd) != negated;
-  Dnf out = conjunctive ? Dnf{Term{}} : Dnf{};
-  for (const Expr& child : expr.children) {
-    const Dnf part = ToDnf(policy, child, negated);
-    out = conjunctive ? Conjoin(out, part) : Disjoin(std::move(out), part);
-  }
-  return out;
-}
-
 }  // namespace
 
-Dnf ToDnf(const CheckedPolicy& policy, const Expr& expr, bool negated) {
+NormalForms::NormalForms(const CheckedPolicy& policy)
+    : policy_(policy), lets_{std::vector<std::optional<LetForm>>(policy.lets.size()),
+                             std::vector<std::optional<LetForm>>(policy.lets.size())} {}
+
+bool NormalForms::TakeOverBudget() {
+  const bool over = over_budget_;
+  over_budget_ = false;
+  return over;
+}
+
+bool NormalForms::OverLiteralCap(const Dnf& a, const Dnf& b, bool product) {
+  const size_t literals = product ? a.size() * LiteralCount(b) + b.size() * LiteralCount(a)
+                                  : LiteralCount(a) + LiteralCount(b);
+  if (literals <= kMaxLiterals) return false;
+  over_budget_ = true;
+  return true;
+}
+
+Dnf NormalForms::Of(const Expr& expr, bool negated) {
   Literal literal;
   literal.positive = !negated;
   literal.location = expr.location;
@@ -419,27 +444,69 @@ Dnf ToDnf(const CheckedPolicy& policy, const Expr& expr, bool negated) {
       literal.slot = expr.slot;
       return {{literal}};
     case ExprKind::kPredicate: {
-      const Predicate& predicate = policy.predicates[expr.predicate];
+      const Predicate& predicate = policy_.predicates[expr.predicate];
       literal.kind = predicate.operand.other_slot.has_value() ? Literal::Kind::kOpaque
                                                               : Literal::Kind::kValue;
       literal.slot = predicate.slot;
       literal.predicate = expr.predicate;
       return {{literal}};
     }
-    case ExprKind::kLetReference: return ToDnf(policy, policy.lets[expr.let].expr, negated);
-    case ExprKind::kNot: return ToDnf(policy, expr.children[0], !negated);
+    case ExprKind::kLetReference: return OfLet(expr.let, negated);
+    case ExprKind::kNot: return Of(expr.children[0], !negated);
     case ExprKind::kAnd:
-    case ExprKind::kOr: return Connective(policy, expr, negated);
+    case ExprKind::kOr: return Connective(expr, negated);
   }
   return {Term{}};
 }
 
-Dnf RuleDnf(const CheckedPolicy& policy, const CheckedRule& rule, bool negated) {
+Dnf NormalForms::OfRule(const CheckedRule& rule, bool negated) {
   // The condition is `when and not unless`; its negation `not when or unless`.
-  const Dnf when = rule.when ? ToDnf(policy, *rule.when, negated) : Dnf{};
-  const Dnf unless = rule.unless ? ToDnf(policy, *rule.unless, !negated) : Dnf{};
-  if (negated) return Disjoin(when, unless);
-  return Conjoin(rule.when ? when : Dnf{Term{}}, rule.unless ? unless : Dnf{Term{}});
+  const Dnf when = rule.when ? Of(*rule.when, negated) : Dnf{};
+  const Dnf unless = rule.unless ? Of(*rule.unless, !negated) : Dnf{};
+  if (negated) return Or(when, unless);
+  return And(rule.when ? when : Dnf{Term{}}, rule.unless ? unless : Dnf{Term{}});
+}
+
+// The term cap first: past it, Conjoin and Disjoin weaken silently, as
+// they always have.
+Dnf NormalForms::And(Dnf a, const Dnf& b) {
+  if (a.size() * b.size() <= kMaxTerms && OverLiteralCap(a, b, /*product=*/true)) return a.size() <= b.size() ? std::move(a) : b;
+  return Conjoin(std::move(a), b);
+}
+
+Dnf NormalForms::Or(Dnf a, const Dnf& b) {
+  if (a.size() + b.size() <= kMaxTerms && OverLiteralCap(a, b, /*product=*/false)) {
+    return {Term{}};
+  }
+  return Disjoin(std::move(a), b);
+}
+
+// A let's form is the same wherever it is named: computed once per
+// polarity and copied after. Lets that name a let more than once (a chain
+// `l1 = (l0 and x) or (l0 and y)`, ...) would otherwise be expanded
+// 2^length times.
+Dnf NormalForms::OfLet(uint32_t let, bool negated) {
+  std::optional<LetForm>& form = lets_[negated ? 1 : 0][let];
+  if (!form.has_value()) {
+    ++let_expansions_;
+    const bool outer_over_budget = TakeOverBudget();
+    Dnf dnf = Of(policy_.lets[let].expr, negated);
+    form = LetForm{std::move(dnf), TakeOverBudget()};
+    over_budget_ = outer_over_budget;
+  }
+  over_budget_ = over_budget_ || form->over_budget;
+  return form->dnf;
+}
+
+Dnf NormalForms::Connective(const Expr& expr, bool negated) {
+  // De Morgan: under a negation, `and` distributes as `or` and vice versa.
+  const bool conjunctive = (expr.kind == ExprKind::kAnd) != negated;
+  Dnf out = conjunctive ? Dnf{Term{}} : Dnf{};
+  for (const Expr& child : expr.children) {
+    const Dnf part = Of(child, negated);
+    out = conjunctive ? And(std::move(out), part) : Or(std::move(out), part);
+  }
+  return out;
 }
 
 std::optional<Contradiction> FindContradiction(const CheckedPolicy& policy,

@@ -24,10 +24,12 @@
 //    present) against `not has p`;
 //  * any other atom (path == path) only against its own negation.
 //
-// Normal forms are capped (kMaxTerms); a subformula whose form would be
-// larger is replaced by `true`. That only ever makes a condition look more
-// satisfiable, so "unsatisfiable" is never claimed falsely: every answer
-// the analyzer turns into a warning is sound.
+// Normal forms are capped (kMaxTerms terms; kMaxLiterals literals, which
+// NormalForms reports as over budget); a disjunction whose form would be
+// larger is replaced by `true`, a conjunction by one of its two sides. That
+// only ever makes a condition look more satisfiable, so "unsatisfiable" is
+// never claimed falsely: every answer the analyzer turns into a warning is
+// sound.
 #ifndef WRIT_SRC_ANALYZE_SATISFIABILITY_H_
 #define WRIT_SRC_ANALYZE_SATISFIABILITY_H_
 
@@ -57,15 +59,54 @@ using Term = std::vector<Literal>;  // a conjunction
 using Dnf = std::vector<Term>;      // a disjunction; empty = false
 
 inline constexpr size_t kMaxTerms = 256;
+// Literals in all terms of one form: a let that names another twice in a
+// conjunction doubles its term, and each let's form is kept (NormalForms).
+inline constexpr size_t kMaxLiterals = 4096;
 
-// The terms under which `expr` (or `not expr`, when `negated`) is true.
-Dnf ToDnf(const CheckedPolicy& policy, const Expr& expr, bool negated);
+// The normal forms of one policy's conditions. Each let's form is computed
+// once per polarity and shared by every condition that names it, so the
+// work is polynomial in the policy's size however often lets reuse lets.
+// Not thread-safe (it fills its let memo as it goes).
+class NormalForms {
+ public:
+  explicit NormalForms(const CheckedPolicy& policy);
 
-// A rule's condition `when and not unless`, or its negation.
-Dnf RuleDnf(const CheckedPolicy& policy, const CheckedRule& rule, bool negated);
+  // The terms under which `expr` (or `not expr`, when `negated`) is true.
+  Dnf Of(const Expr& expr, bool negated);
 
-// Every term of a and of b, pairwise conjoined (capped like ToDnf).
-Dnf Conjoin(const Dnf& a, const Dnf& b);
+  // A rule's condition `when and not unless`, or its negation.
+  Dnf OfRule(const CheckedRule& rule, bool negated);
+
+  // Whether a form built since the last call was weakened at kMaxLiterals
+  // (a let's form counts wherever it is used); clears the flag. A "maybe
+  // satisfiable" answer about such a form says nothing.
+  bool TakeOverBudget();
+
+  // How many let bodies have been put in normal form: at most two per let
+  // (one per polarity). Tests read it to see that lets are shared.
+  size_t let_expansions() const { return let_expansions_; }
+
+ private:
+  struct LetForm {
+    Dnf dnf;
+    bool over_budget = false;
+  };
+
+  Dnf OfLet(uint32_t let, bool negated);
+  Dnf Connective(const Expr& expr, bool negated);
+  // Conjoin and Disjoin, weakened at kMaxLiterals too.
+  Dnf And(Dnf a, const Dnf& b);
+  Dnf Or(Dnf a, const Dnf& b);
+  bool OverLiteralCap(const Dnf& a, const Dnf& b, bool product);
+
+  const CheckedPolicy& policy_;
+  std::vector<std::optional<LetForm>> lets_[2];  // [negated][let]
+  size_t let_expansions_ = 0;
+  bool over_budget_ = false;
+};
+
+// Every term of a and of b, pairwise conjoined (capped like NormalForms).
+Dnf Conjoin(Dnf a, const Dnf& b);
 
 // Why a term is unsatisfiable: the literals that contradict each other.
 struct Contradiction {

@@ -1,7 +1,9 @@
 // Internal: the reference evaluator — SPEC §4 read literally, as a direct
 // recursive interpreter of the checked tree. It is slow on purpose: it is
 // the oracle that the DAG evaluator is differentially tested against, so it
-// must stay obviously right. Do not optimise it.
+// must stay obviously right. Do not optimise it. (One exception: each let's
+// value is kept for the rest of the request, so that lets naming lets stay
+// polynomial; a let has one value per request, so this cannot change one.)
 #ifndef WRIT_SRC_EVAL_REFERENCE_EVALUATOR_H_
 #define WRIT_SRC_EVAL_REFERENCE_EVALUATOR_H_
 

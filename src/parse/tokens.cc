@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 namespace writ::internal {
 namespace {
@@ -115,12 +116,16 @@ std::vector<Token> Tokenize(absl::string_view text) {
 }
 
 size_t TokenAt(const std::vector<Token>& tokens, uint32_t line, uint32_t column) {
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    const Token& token = tokens[i];
-    if (token.kind == Token::Kind::kComment) continue;
-    if (token.line > line || (token.line == line && token.column >= column)) return i;
-  }
-  return tokens.size();
+  // Tokens are in source order: a binary search, as `writ check` looks up
+  // one token per diagnostic and a large policy has tens of thousands.
+  const auto first = std::lower_bound(
+      tokens.begin(), tokens.end(), std::make_pair(line, column),
+      [](const Token& token, const std::pair<uint32_t, uint32_t>& at) {
+        return std::make_pair(token.line, token.column) < at;
+      });
+  size_t i = static_cast<size_t>(first - tokens.begin());
+  while (i < tokens.size() && tokens[i].kind == Token::Kind::kComment) ++i;
+  return i;
 }
 
 size_t AtomEnd(const std::vector<Token>& tokens, size_t begin) {

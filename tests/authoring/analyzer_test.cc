@@ -2,11 +2,14 @@
 // cases that must not, Kleene semantics included.
 #include "src/analyze/analyzer.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "src/analyze/satisfiability.h"
 #include "writ/policy.h"
 
 namespace writ::internal {
@@ -143,6 +146,94 @@ const AnalysisCase kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Checks, Analysis, ::testing::ValuesIn(kCases),
                          [](const auto& test_info) { return std::string(test_info.param.name); });
+
+// `let l0 = approved;` and `let lI = (lI-1 and n > I) or (lI-1 and n < I);`
+// up to l(k-1): each let names the one before twice, so expanding lets as
+// trees costs 2^k.
+std::string LetChain(int k) {
+  std::string body = "let l0 = approved;\n";
+  for (int i = 1; i < k; ++i) {
+    body += absl::StrCat("let l", i, " = (l", i - 1, " and n > ", i, ") or (l", i - 1,
+                         " and n < ", i, ");\n");
+  }
+  return body;
+}
+
+std::shared_ptr<const Policy> MustCompile(const std::string& text) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Compile({{"test.writ", text}});
+  EXPECT_TRUE(policy.ok()) << policy.status().message();
+  return policy.ok() ? *policy : nullptr;
+}
+
+TEST(Analyzer, ALetChainReusedTwiceAtEachStepIsAnalysedInPolynomialTime) {
+  constexpr int kLets = 60;
+  const std::string body = LetChain(kLets) + "allow a when l59;\ndeny d when l59 and n > 100;\n";
+  // No warning is lost or invented by sharing: the deny reads n without a guard.
+  EXPECT_THAT(CodesFor(body, /*notes=*/true), ElementsAreArray({"N001"}));
+  const std::shared_ptr<const Policy> policy = MustCompile(kSchema + body);
+  ASSERT_NE(policy, nullptr);
+  NormalForms forms(policy->checked());
+  for (const CheckedRule& rule : policy->checked().rules) {
+    forms.OfRule(rule, false);
+    forms.OfRule(rule, true);
+  }
+  // Each let's body once per polarity, where trees would take 2^60.
+  EXPECT_EQ(forms.let_expansions(), 2u * kLets);
+}
+
+TEST(Analyzer, ALetChainDoublingItsConjunctionStaysWithinTheLiteralCap) {
+  // l59's one term would have 2^59 literals: the form is capped instead.
+  std::string body = "let l0 = approved and n > 1;\n";
+  for (int i = 1; i < 60; ++i) body += absl::StrCat("let l", i, " = l", i - 1, " and l", i - 1, ";\n");
+  // Past the cap, the lets and the rule are not checked, and the notes say so.
+  const std::vector<std::string> codes = CodesFor(body + "allow a when l59;");
+  EXPECT_THAT(codes, ::testing::Each("N002"));
+  EXPECT_FALSE(codes.empty());
+}
+
+// Two conditions of half a million operands: past the literal cap one is
+// not checked (N002); the other's contradiction, within the cap, is found.
+TEST(Analyzer, AConjunctionOfHalfAMillionOperandsIsAnalysedInLinearTime) {
+  std::string condition = "approved";
+  for (int i = 1; i < 500000; ++i) condition += " and approved";
+  const std::string body = absl::StrCat("allow a when ", condition,
+                                        ";\nallow b when n > 1 and n < 0 and ", condition, ";\n");
+  EXPECT_THAT(CodesFor(body), ElementsAreArray({"N002", "W001"}));
+}
+
+TEST(Analyzer, NinetyThousandDuplicateRulesEachGetTheirWarningInLinearTime) {
+  std::string body;
+  for (int i = 0; i < 90000; ++i) body += absl::StrCat("allow a", i, " when approved;\n");
+  const std::vector<std::string> codes = CodesFor(body);
+  EXPECT_EQ(codes.size(), 89999u);
+  EXPECT_THAT(codes, ::testing::Each("W004"));
+}
+
+TEST(Analyzer, ShadowingPastItsWorkBudgetIsSkippedWithANote) {
+  // Every allow against every deny (they all read n), none shadowed: past
+  // the budget the check stops and says for which allow rules.
+  std::string body;
+  for (int i = 0; i < 3000; ++i) {
+    body += absl::StrCat("allow a", i, " when n == ", i, ";\ndeny d", i, " when n == ", -1 - i,
+                         ";\n");
+  }
+  const std::string text = kSchema + body;
+  const std::shared_ptr<const Policy> policy = MustCompile(text);
+  ASSERT_NE(policy, nullptr);
+  const std::vector<Diagnostic> found = AnalyzePolicy(policy->checked(), {text}, {});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].code, "N002");
+  EXPECT_THAT(found[0].message, ::testing::HasSubstr("later ones"));
+  EXPECT_EQ(found[0].severity, Severity::kNote);
+}
+
+TEST(Analyzer, ShadowingIsFoundAmongDeniesOnOtherAttributes) {
+  // The deny that shadows reads n among many that read other attributes.
+  std::string body = "allow a when n > 3 and tool == \"x\";\n";
+  for (int i = 0; i < 50; ++i) body += absl::StrCat("deny d", i, " when host == \"h", i, "\";\n");
+  body += "deny last when n > 1;\n";
+  EXPECT_THAT(CodesFor(body), ElementsAreArray({"W002"}));
+}
 
 TEST(UnguardedDenyNotes, AreReportedOnlyWhenAskedFor) {
   const std::string body = "deny d when risk > 0.5;\ndeny e when has n and n > 1;";
