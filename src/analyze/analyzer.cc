@@ -34,7 +34,7 @@ class Analyzer {
       : policy_(policy), texts_(texts), options_(options), forms_(policy) {
     for (const std::string& text : texts_) {
       tokens_.push_back(Tokenize(text));
-      line_starts_.push_back(LineStarts(text));
+      lines_.emplace_back(text);
     }
   }
 
@@ -72,7 +72,7 @@ class Analyzer {
     diagnostic.file = policy_.file_names[location.file];
     diagnostic.line = static_cast<int>(location.line);
     diagnostic.column = static_cast<int>(location.column);
-    diagnostic.source_line = std::string(Line(location.file, location.line));
+    diagnostic.source_line = std::string(lines_[location.file].Line(location.line));
     const std::vector<Token>& tokens = tokens_[location.file];
     const size_t begin = TokenAt(tokens, location.line, location.column);
     const size_t end = span == Span::kToken      ? begin + 1
@@ -81,24 +81,6 @@ class Analyzer {
                                                  : ConditionEnd(tokens, begin);
     diagnostic.end_column = static_cast<int>(SpanEndColumn(tokens, begin, end));
     return diagnostic;
-  }
-
-  // Where each line of a text starts: SourceLine scans from the top, and a
-  // policy can draw a diagnostic from each of tens of thousands of lines.
-  static std::vector<size_t> LineStarts(const std::string& text) {
-    std::vector<size_t> starts = {0};
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] == '\n') starts.push_back(i + 1);
-    }
-    return starts;
-  }
-
-  // Line `line` (1-based) of file `file`, as SourceLine gives it.
-  absl::string_view Line(uint32_t file, uint32_t line) const {
-    const std::vector<size_t>& starts = line_starts_[file];
-    if (line > starts.size()) return "";
-    const size_t start = line == 0 ? 0 : starts[line - 1];
-    return SourceLine(absl::string_view(texts_[file]).substr(start), 1);
   }
 
   void Report(const SourceLocation& location, Diagnostic diagnostic) {
@@ -452,7 +434,7 @@ class Analyzer {
   const std::vector<std::string>& texts_;
   const AnalyzeOptions& options_;
   std::vector<std::vector<Token>> tokens_;
-  std::vector<std::vector<size_t>> line_starts_;  // per file
+  std::vector<LineIndex> lines_;  // per file
   NormalForms forms_;
   std::set<uint32_t> never_true_;
   // The denies CheckShadowedAllow tries: those some request makes false.

@@ -170,9 +170,16 @@ class Checker {
       diagnostic.file = file.name;
       diagnostic.line = static_cast<int>(location.line);
       diagnostic.column = static_cast<int>(location.column);
-      diagnostic.source_line = std::string(SourceLine(file.text, location.line));
+      diagnostic.source_line = std::string(LinesOf(location.file).Line(location.line));
     }
     diagnostics_->push_back(std::move(diagnostic));
+  }
+
+  // Built on a file's first error: a policy can have tens of thousands.
+  const LineIndex& LinesOf(uint32_t file) {
+    if (line_indexes_.size() < files_.size()) line_indexes_.resize(files_.size());
+    if (!line_indexes_[file].has_value()) line_indexes_[file].emplace(files_[file].text);
+    return *line_indexes_[file];
   }
 
   std::string Where(const SourceLocation& location) const {
@@ -958,6 +965,7 @@ class Checker {
   const CompileOptions& options_;
   std::vector<Diagnostic>* diagnostics_;
   std::shared_ptr<CheckedPolicy> policy_;
+  std::vector<std::optional<LineIndex>> line_indexes_;  // by file, see LinesOf
   const Schema* schema_ = nullptr;
   bool failed_ = false;
 

@@ -743,6 +743,17 @@ absl::string_view SourceLine(absl::string_view text, uint32_t line) {
   return text.substr(start, end - start);
 }
 
+LineIndex::LineIndex(absl::string_view text) : text_(text), starts_{0} {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') starts_.push_back(i + 1);
+  }
+}
+
+absl::string_view LineIndex::Line(uint32_t line) const {
+  if (line > starts_.size()) return "";
+  return SourceLine(text_.substr(line == 0 ? 0 : starts_[line - 1]), 1);
+}
+
 bool UnescapeStringLiteral(absl::string_view token, std::string* value,
                            std::string* error, size_t* error_offset) {
   value->clear();

@@ -28,6 +28,19 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
 // The text of line `line` (1-based) of `text`, without its newline.
 absl::string_view SourceLine(absl::string_view text, uint32_t line);
 
+// SourceLine for many lines of one text: SourceLine scans from the top, and
+// a large policy can draw a diagnostic from each of tens of thousands of
+// lines. `text` must outlive the index.
+class LineIndex {
+ public:
+  explicit LineIndex(absl::string_view text);
+  absl::string_view Line(uint32_t line) const;
+
+ private:
+  absl::string_view text_;
+  std::vector<size_t> starts_;  // where each line starts
+};
+
 // Decodes a string literal token (with its quotes) into its value; false
 // with `error` set on an invalid \u{...} (surrogate or above U+10FFFF), and
 // `error_offset`, if given, set to the byte offset in `token` of that
