@@ -3,7 +3,8 @@
 // refuses a policy source with any other (SPEC §1), a `matches`
 // automaton reads a valid code point as one symbol and leaves anything
 // else to RE2, and the JSON writer copies a valid sequence and writes
-// anything else as U+FFFD.
+// anything else as U+FFFD; diagnostics count a caret's columns by code
+// point.
 #ifndef WRIT_SRC_INTERNAL_UTF8_H_
 #define WRIT_SRC_INTERNAL_UTF8_H_
 
@@ -42,6 +43,22 @@ inline size_t StrictUtf8Length(const char* at, const char* end) noexcept {
     if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
   }
   return length;
+}
+
+// Whether `byte` continues a code point (10xxxxxx) rather than starting one.
+inline bool IsUtf8ContinuationByte(char byte) noexcept {
+  return (static_cast<uint8_t>(byte) & 0xC0) == 0x80;
+}
+
+// The code point of the sequence at `at`, whose length StrictUtf8Length
+// gave (1 to 4).
+inline uint32_t Utf8CodePoint(const char* at, size_t length) noexcept {
+  static constexpr uint8_t kLeadBits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  uint32_t code_point = static_cast<uint8_t>(at[0]) & kLeadBits[length];
+  for (size_t i = 1; i < length; ++i) {
+    code_point = (code_point << 6) | (static_cast<uint8_t>(at[i]) & 0x3F);
+  }
+  return code_point;
 }
 
 }  // namespace writ::internal

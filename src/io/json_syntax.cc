@@ -1,5 +1,7 @@
 #include "src/io/json_syntax.h"
 
+#include <charconv>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -14,24 +16,16 @@ size_t DigitsAt(absl::string_view text, size_t at) {
   return end - at;
 }
 
-
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-bool IsHexDigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 
 // The code unit of the `\uXXXX` escape at `at` (the backslash), or -1 when
 // there is none there.
 int EscapedCodeUnit(absl::string_view json, size_t at) {
   if (json.substr(at, 2) != "\\u" || json.size() - at < 6) return -1;
-  int unit = 0;
-  for (size_t i = at + 2; i < at + 6; ++i) {
-    if (!IsHexDigit(json[i])) return -1;
-    const char c = json[i];
-    unit = unit * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-  }
-  return unit;
+  const char* const digits = json.data() + at + 2;
+  unsigned unit = 0;
+  const auto [end, error] = std::from_chars(digits, digits + 4, unit, 16);
+  return error == std::errc() && end == digits + 4 ? static_cast<int>(unit) : -1;
 }
 
 // What the scanner expects next.

@@ -49,18 +49,6 @@ Palette PaletteFor(Severity severity, bool color) {
 constexpr size_t kExcerptContext = 100;
 constexpr char kEllipsis[] = "...";
 
-bool IsContinuationByte(char c) { return (static_cast<uint8_t>(c) & 0xC0) == 0x80; }
-
-// The code point of the valid UTF-8 sequence of `length` bytes at `at`.
-uint32_t DecodeCodePoint(const char* at, size_t length) {
-  static constexpr uint8_t kLeadMask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
-  uint32_t code_point = static_cast<uint8_t>(at[0]) & kLeadMask[length];
-  for (size_t i = 1; i < length; ++i) {
-    code_point = (code_point << 6) | (static_cast<uint8_t>(at[i]) & 0x3F);
-  }
-  return code_point;
-}
-
 // The columns a terminal gives a code point: 0 for a combining diacritic
 // (U+0300..U+036F), 2 for the East Asian wide and fullwidth blocks (CJK,
 // Hangul, fullwidth forms, the common emoji blocks; Markus Kuhn's wcwidth
@@ -101,7 +89,7 @@ void AppendColumns(absl::string_view line, size_t begin, size_t end, char fill,
     if (line[i] == '\t' && fill == ' ') {
       out->push_back('\t');
     } else {
-      out->append(static_cast<size_t>(DisplayWidth(DecodeCodePoint(line.data() + i, length))),
+      out->append(static_cast<size_t>(DisplayWidth(internal::Utf8CodePoint(line.data() + i, length))),
                   fill);
     }
     i += length;
@@ -127,11 +115,11 @@ Excerpt MakeExcerpt(absl::string_view source_line, int column, int end_column) {
   size_t begin = !whole && offset > kExcerptContext ? offset - kExcerptContext : 0;
   // A code point has at most three continuation bytes; more are invalid
   // UTF-8, cut anywhere.
-  for (int i = 0; i < 3 && begin < offset && IsContinuationByte(source_line[begin]); ++i) {
+  for (int i = 0; i < 3 && begin < offset && internal::IsUtf8ContinuationByte(source_line[begin]); ++i) {
     ++begin;
   }
   size_t end = whole ? size : std::min(offset + kExcerptContext, size);
-  for (int i = 0; i < 3 && end < size && IsContinuationByte(source_line[end]); ++i) ++end;
+  for (int i = 0; i < 3 && end < size && internal::IsUtf8ContinuationByte(source_line[end]); ++i) ++end;
 
   Excerpt excerpt;
   if (begin > 0) {
