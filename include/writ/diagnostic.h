@@ -22,6 +22,11 @@ struct Diagnostic {
   int column = 0;           // 1-based byte column of the offending token
   std::string message;      // one line, no trailing period
   std::string source_line;  // the text of `line`, for the caret display
+  // The column of `line` at which source_line starts: 1, unless the line
+  // is over 1 KB, when the compiler keeps only the part around `column`
+  // (the part the caret display shows, and more). A minified policy can
+  // put megabytes on one line and draw thousands of diagnostics from it.
+  int source_line_column = 1;
 
   // Optional parts, for editors and CI annotations; empty by default.
   // The 1-based column just past the offending span on `line` (0 when only

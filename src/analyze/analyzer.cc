@@ -72,7 +72,7 @@ class Analyzer {
     diagnostic.file = policy_.file_names[location.file];
     diagnostic.line = static_cast<int>(location.line);
     diagnostic.column = static_cast<int>(location.column);
-    diagnostic.source_line = std::string(lines_[location.file].Line(location.line));
+    KeepSourceLine(lines_[location.file].Line(location.line), &diagnostic);
     const std::vector<Token>& tokens = tokens_[location.file];
     const size_t begin = TokenAt(tokens, location.line, location.column);
     const size_t end = span == Span::kToken      ? begin + 1

@@ -170,7 +170,7 @@ class Checker {
       diagnostic.file = file.name;
       diagnostic.line = static_cast<int>(location.line);
       diagnostic.column = static_cast<int>(location.column);
-      diagnostic.source_line = std::string(LinesOf(location.file).Line(location.line));
+      KeepSourceLine(LinesOf(location.file).Line(location.line), &diagnostic);
     }
     diagnostics_->push_back(std::move(diagnostic));
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "src/internal/utf8.h"
+#include "src/parse/parser.h"
 #include "writ/diagnostic.h"
 
 namespace writ {
@@ -144,6 +145,31 @@ Excerpt MakeExcerpt(absl::string_view source_line, int column, int end_column) {
 
 }  // namespace
 
+namespace internal {
+
+void KeepSourceLine(absl::string_view line_text, Diagnostic* diagnostic) {
+  diagnostic->source_line_column = 1;
+  if (line_text.size() <= 2 * kKeptSourceContext) {
+    diagnostic->source_line = std::string(line_text);
+    return;
+  }
+  static_assert(kKeptSourceContext > kExcerptContext + 4,
+                "the part kept reaches past what is shown, so the display still ends in '...' "
+                "exactly when the line goes on");
+  const size_t offset =
+      std::min(static_cast<size_t>(std::max(diagnostic->column, 1) - 1), line_text.size());
+  size_t begin = offset > kKeptSourceContext ? offset - kKeptSourceContext : 0;
+  for (int i = 0; i < 3 && begin < offset && internal::IsUtf8ContinuationByte(line_text[begin]);
+       ++i) {
+    ++begin;
+  }
+  const size_t end = std::min(offset + kKeptSourceContext, line_text.size());
+  diagnostic->source_line = std::string(line_text.substr(begin, end - begin));
+  diagnostic->source_line_column = static_cast<int>(begin) + 1;
+}
+
+}  // namespace internal
+
 std::string Diagnostic::Format(bool color) const {
   const Palette palette = PaletteFor(severity, color);
   std::string out = palette.bold;
@@ -159,7 +185,10 @@ std::string Diagnostic::Format(bool color) const {
   if (!code.empty() && severity != Severity::kError) absl::StrAppend(&out, " [", code, "]");
   absl::StrAppend(&out, palette.reset, "\n");
   if (line > 0) {
-    const Excerpt excerpt = MakeExcerpt(source_line, column, end_column);
+    // Columns are the line's; source_line may start further right.
+    const int shift = std::max(source_line_column, 1) - 1;
+    const Excerpt excerpt =
+        MakeExcerpt(source_line, column - shift, end_column > 0 ? end_column - shift : 0);
     absl::StrAppend(&out, excerpt.line, "\n", palette.caret, excerpt.caret, palette.reset,
                     "\n");
   }

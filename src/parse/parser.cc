@@ -83,7 +83,7 @@ Diagnostic MakeDiagnostic(absl::string_view file_name, absl::string_view text,
   diagnostic.line = static_cast<int>(line);
   diagnostic.column = static_cast<int>(column);
   diagnostic.message = std::move(message);
-  diagnostic.source_line = std::string(SourceLine(text, static_cast<uint32_t>(line)));
+  KeepSourceLine(SourceLine(text, static_cast<uint32_t>(line)), &diagnostic);
   return diagnostic;
 }
 

@@ -117,6 +117,29 @@ TEST(WritCheck, CompileErrorsHaveCodeE001AndUnderlineTheToken) {
   std::filesystem::remove_all(dir);
 }
 
+// Of a line over a kilobyte a diagnostic keeps only a part (docs/design.md),
+// and a part can start inside a string or a comment, where tokens cannot be
+// told from the part alone: the error is not underlined, its JSON `end` is
+// one past its column. Here the error's `12` is at column 700, and a
+// tokenizer run on the part would find the 10-byte `abcdefghij` at the
+// part's column 700.
+TEST(WritCheck, AnErrorFarIntoALongLineIsNotUnderlined) {
+  std::string line = "schema { tool: string; } allow a when tool == ";
+  line.resize(699, ' ');
+  line += "12; allow b when tool == \"x\" and";
+  line.resize(699 + 187, ' ');
+  line += "abcdefghij == \"y\";";
+  line.resize(5000, ' ');
+  const std::filesystem::path dir = MakeTempDir();
+  const std::string file = (dir / "long.writ").string();
+  WriteWholeFile(file, line + "\n");
+  const CliResult json = RunWrit(CheckArgs({file}, {"--format", "json"}));
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_THAT(json.out, HasSubstr("\"line\":1,\"column\":700,\"end\":{\"line\":1,\"column\":701},"
+                                  "\"severity\":\"error\",\"code\":\"E001\""));
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DiagnosticFormat, ErrorWithoutSpanKeepsTheCaretOnlyFormat) {
   Diagnostic diagnostic;
   diagnostic.file = "a.writ";

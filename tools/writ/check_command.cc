@@ -27,9 +27,12 @@ namespace {
 constexpr char kCompileErrorCode[] = "E001";
 
 // Compile errors point at a token's first character; underline the token.
+// Only where the whole line was kept (up to 1 KB): a part of a longer line
+// can start inside a string or a comment and tokenize wrongly there.
 void AddCodeAndSpan(Diagnostic* diagnostic) {
   if (diagnostic->code.empty()) diagnostic->code = kCompileErrorCode;
   if (diagnostic->line <= 0 || diagnostic->end_column > 0) return;
+  if (diagnostic->source_line_column != 1) return;
   for (const internal::Token& token : internal::Tokenize(diagnostic->source_line)) {
     if (static_cast<int>(token.column) == diagnostic->column &&
         token.kind != internal::Token::Kind::kComment) {
