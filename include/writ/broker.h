@@ -363,7 +363,10 @@ struct VerifyRequest {
   std::string tool;         // the tool being called: must be in scope
   std::string data_class;   // of this call; empty means the token's
   std::string session_id;
-  double risk_score = 0;  // live, re-evaluated by the policy
+  // Live, re-evaluated by the policy. Must be finite, here and in Mint and
+  // Delegate requests: NaN would compare false with every threshold, so a
+  // non-finite score is InvalidArgument.
+  double risk_score = 0;
 };
 
 // Why a verify refused, one value per check (the first failing is reported).

@@ -16,6 +16,7 @@
 #include "writ/broker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -132,6 +133,15 @@ absl::Status ValidateTools(const std::vector<std::string>& tools) {
   return absl::OkStatus();
 }
 
+// NaN compares false with every threshold and every bound a policy sets,
+// so a NaN risk score would pass both the anomaly revocation and any rule
+// denying high risk; an infinite one is no score either. Refused as a
+// malformed request instead.
+absl::Status ValidateRiskScore(double risk_score) {
+  if (std::isfinite(risk_score)) return absl::OkStatus();
+  return absl::InvalidArgumentError("risk_score must be a finite number");
+}
+
 absl::Duration Shortest(absl::Duration a, std::optional<absl::Duration> b) {
   return b.has_value() ? std::min(a, *b) : a;
 }
@@ -156,6 +166,10 @@ absl::Status ValidateOptions(const BrokerOptions& options) {
       options.proof_max_age > absl::Minutes(10)) {
     return absl::InvalidArgumentError(
         "clock_skew must be 0-5 minutes and proof_max_age 0-10 minutes");
+  }
+  if (std::isnan(options.revoke_risk_threshold)) {
+    return absl::InvalidArgumentError(
+        "revoke_risk_threshold must be a number (NaN would never revoke)");
   }
   if (options.max_delegation_depth < 0 || options.max_failures_per_task < 0) {
     return absl::InvalidArgumentError(
@@ -490,6 +504,7 @@ absl::Status BrokerImpl::AfterRefusal(const TokenClaims& claims,
 
 absl::StatusOr<VerifyResult> BrokerImpl::Verify(const VerifyRequest& request) {
   const absl::Time now = clock_.Now();
+  WRIT_RETURN_IF_ERROR(ValidateRiskScore(request.risk_score));
   VerifyResult result;
   Authenticated token;
   WRIT_ASSIGN_OR_RETURN(Check check,
@@ -616,6 +631,10 @@ absl::StatusOr<IssuedToken> BrokerImpl::Mint(const MintRequest& request) {
   };
   absl::StatusOr<SpiffeId> workload = TrustedWorkload(request.workload);
   if (!workload.ok()) return refuse(workload.status());
+  if (absl::Status status = ValidateRiskScore(request.risk_score);
+      !status.ok()) {
+    return refuse(status);
+  }
   absl::StatusOr<PublicJwk> key =
       broker_internal::ParsePublicJwk(request.workload_key);
   if (!key.ok()) return refuse(key.status());
@@ -694,6 +713,10 @@ absl::StatusOr<IssuedToken> BrokerImpl::Delegate(
   }
   absl::StatusOr<SpiffeId> child = TrustedWorkload(request.child_workload);
   if (!child.ok()) return refuse(parent.task_id, child.status());
+  if (absl::Status status = ValidateRiskScore(request.risk_score);
+      !status.ok()) {
+    return refuse(parent.task_id, status);
+  }
   // The task was checked with the parent; the child may be revoked itself.
   if (absl::Status status = CheckNotRevoked(parent.task_id, child->str());
       !status.ok()) {
