@@ -200,6 +200,21 @@ TEST_F(TokenCliTest, TokensNeverReachStdoutStderrOrTheAuditLog) {
   EXPECT_THAT(ReadAll(dir_ / "demo/audit.log"), Not(HasSubstr(token)));
 }
 
+// The mode open() is given applies only to a file it creates: an --out
+// file that already exists, world-readable, must not keep that mode once
+// it holds a token.
+TEST_F(TokenCliTest, AnExistingOutFileIsMadeOwnerOnlyBeforeTheTokenGoesIn) {
+  namespace fs = std::filesystem;
+  const fs::path out = dir_ / "planner.jwt";
+  std::ofstream(out) << "an earlier file";
+  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_write |
+                           fs::perms::group_read | fs::perms::others_read);
+  MintAndDelegate();
+  EXPECT_NE(ReadAll(out), "an earlier file");
+  EXPECT_EQ(fs::status(out).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
 TEST_F(TokenCliTest, MissingOptionIsAUsageError) {
   EXPECT_EQ(Writ("token mint --state demo").exit_code, 2);
   EXPECT_EQ(Writ("token").exit_code, 2);
