@@ -352,7 +352,9 @@ struct IssuedToken {
   std::string token;     // compact JWS: a credential, never log it
   std::string token_id;  // jti: what logs and revocations name
   absl::Time expires_at = absl::UnixEpoch();
-  int64_t max_uses = 0;  // 0 = no limit beyond the lifetime
+  // 0 = no limit beyond the lifetime. A token delegated from a use-limited
+  // one counts its uses together with its parent's (docs/broker.md).
+  int64_t max_uses = 0;
   int depth = 0;
   GateDecision decision;  // the policy decision that allowed it
 };
@@ -402,7 +404,7 @@ struct VerifyResult {
   std::string token_id;
   std::string task_id;
   std::string holder;
-  int64_t use_count = 0;
+  int64_t use_count = 0;  // of the token, or of the budget it shares
   // The live policy decision, when the policy was consulted.
   std::optional<GateDecision> decision;
   // This verify revoked something (anomaly or retry exhaustion).

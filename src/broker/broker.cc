@@ -462,7 +462,7 @@ absl::StatusOr<Check> BrokerImpl::CheckUse(const VerifyRequest& request,
     WRIT_ASSIGN_OR_RETURN(
         result->use_count,
         state_->IncrementUses(
-            claims.token_id,
+            claims.use_counter_id(),
             absl::FromUnixSeconds(claims.expires_at) + options_.clock_skew));
     if (result->use_count > claims.max_uses) {
       return Check::Fail(
@@ -807,6 +807,9 @@ absl::StatusOr<IssuedToken> BrokerImpl::Delegate(
   claims.data_class = data_class;
   claims.key_thumbprint = broker_internal::JwkThumbprint(*key);
   claims.max_uses = FewestUses(parent.max_uses, decision->obligations.max_uses);
+  // A use-limited parent lends its own count, not a copy of its limit:
+  // otherwise each of any number of children would get the whole limit.
+  if (parent.max_uses > 0) claims.use_budget_id = parent.use_counter_id();
   claims.actors.push_back(child->str());
   claims.actors.insert(claims.actors.end(), parent.actors.begin(),
                        parent.actors.end());

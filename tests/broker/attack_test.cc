@@ -71,6 +71,15 @@ class AttackTest : public BrokerTest {
     return request;
   }
 
+  // The policy allows everything, with the obligation max_uses = `uses`.
+  void AllowUses(int64_t uses) {
+    gate_->decide = [uses](const TaskContext&) -> absl::StatusOr<GateDecision> {
+      GateDecision decision = FakeGate::Allow();
+      decision.obligations.max_uses = uses;
+      return decision;
+    };
+  }
+
   IssuedToken issued_;
 };
 
@@ -291,16 +300,30 @@ TEST_F(AttackTest, RevokedAncestorIsRefused) {
 }
 
 TEST_F(AttackTest, UseCountExceededIsRefused) {
-  gate_->decide = [](const TaskContext&) -> absl::StatusOr<GateDecision> {
-    GateDecision decision = FakeGate::Allow();
-    decision.obligations.max_uses = 1;
-    return decision;
-  };
+  AllowUses(1);
   const IssuedToken once = MintPlanner();
   EXPECT_TRUE(MustVerify(Use(once.token, planner_key_, kPlanner)).allowed);
   const VerifyResult second =
       MustVerify(Use(once.token, planner_key_, kPlanner));
   EXPECT_EQ(second.code, RefusalCode::kUseLimitExceeded);
+}
+
+// A holder of a one-use token must not turn it into many uses by
+// delegating it again and again (to itself under another key, or to
+// helpers): every token below it draws on the same budget.
+TEST_F(AttackTest, DelegationDoesNotMultiplyAUseLimit) {
+  AllowUses(1);
+  const IssuedToken once = MintPlanner();
+  const IssuedToken first_child = DelegateToResearcher(once.token);
+  const IssuedToken second_child = DelegateToResearcher(once.token);
+  EXPECT_EQ(first_child.max_uses, 1);
+  EXPECT_TRUE(
+      MustVerify(Use(first_child.token, researcher_key_, kResearcher)).allowed);
+  EXPECT_EQ(
+      MustVerify(Use(second_child.token, researcher_key_, kResearcher)).code,
+      RefusalCode::kUseLimitExceeded);
+  EXPECT_EQ(MustVerify(Use(once.token, planner_key_, kPlanner)).code,
+            RefusalCode::kUseLimitExceeded);
 }
 
 TEST_F(AttackTest, ScopeWideningIsRefused) {
