@@ -313,7 +313,9 @@ struct MintRequest {
   std::string workload_key;  // its public key as JWK JSON: the token's binding
   std::string task_id;
   std::vector<std::string> tools;  // the task's tool(s): the scope
-  std::string destination;         // becomes `aud`
+  // Becomes `aud`. Printable ASCII without spaces or backslashes, where
+  // URL parsers disagree on the host; at most 2048 bytes.
+  std::string destination;
   std::string data_class;          // one of BrokerOptions::data_classes
   std::string session_id;
   double risk_score = 0;

@@ -27,6 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -109,10 +110,26 @@ struct Authenticated {
   TokenClaims claims;
 };
 
-bool IsValidIdentifier(absl::string_view id) {
-  if (id.empty() || id.size() > kMaxIdentifierBytes) return false;
-  return std::all_of(id.begin(), id.end(),
+// 1 to `max_bytes` printable ASCII characters, no space.
+bool IsPrintableAscii(absl::string_view text, size_t max_bytes) {
+  if (text.empty() || text.size() > max_bytes) return false;
+  return std::all_of(text.begin(), text.end(),
                      [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+bool IsValidIdentifier(absl::string_view id) {
+  return IsPrintableAscii(id, kMaxIdentifierBytes);
+}
+
+// The policy decides on the host HostOfDestination reads from the
+// destination. A backslash, a space or a control character is where URL
+// parsers part ways ("https://evil.example\\@api.example.com" is
+// api.example.com to RFC 3986 readers and evil.example to WHATWG ones), so
+// a destination holding one could be allowed for one host and used for
+// another: refused.
+bool IsValidDestination(absl::string_view destination) {
+  return IsPrintableAscii(destination, kMaxDestinationBytes) &&
+         !absl::StrContains(destination, '\\');
 }
 
 absl::Status ValidateTools(const std::vector<std::string>& tools) {
@@ -645,9 +662,10 @@ absl::StatusOr<IssuedToken> BrokerImpl::Mint(const MintRequest& request) {
   if (absl::Status status = ValidateTools(request.tools); !status.ok()) {
     return refuse(status);
   }
-  if (request.destination.empty() ||
-      request.destination.size() > kMaxDestinationBytes) {
-    return refuse(absl::InvalidArgumentError("destination must be set"));
+  if (!IsValidDestination(request.destination)) {
+    return refuse(absl::InvalidArgumentError(
+        "destination must be set: 1-2048 printable ASCII characters without "
+        "spaces or backslashes"));
   }
   if (DataClassLevel(request.data_class) < 0) {
     return refuse(absl::InvalidArgumentError("unknown data class"));
