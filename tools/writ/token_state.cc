@@ -221,8 +221,11 @@ absl::Status FileAuditSink::Append(absl::string_view line) {
   std::ofstream out(path_, std::ios::app | std::ios::binary);
   out << line << '\n';
   out.flush();
-  return out ? absl::OkStatus()
-             : absl::UnavailableError("cannot append to the audit log");
+  if (out) return absl::OkStatus();
+  absl::Status failed = absl::UnavailableError(
+      absl::StrCat("cannot append to the audit log ", path_.string()));
+  if (status_.ok()) status_ = failed;
+  return failed;
 }
 
 std::string LastAuditLine(const std::filesystem::path& log) {
