@@ -313,7 +313,9 @@ struct MintRequest {
   std::string workload_key;  // its public key as JWK JSON: the token's binding
   std::string task_id;
   std::vector<std::string> tools;  // the task's tool(s): the scope
-  std::string destination;         // becomes `aud`
+  // Becomes `aud`. Printable ASCII without spaces or backslashes, where
+  // URL parsers disagree on the host; at most 2048 bytes.
+  std::string destination;
   std::string data_class;          // one of BrokerOptions::data_classes
   std::string session_id;
   double risk_score = 0;
@@ -352,7 +354,9 @@ struct IssuedToken {
   std::string token;     // compact JWS: a credential, never log it
   std::string token_id;  // jti: what logs and revocations name
   absl::Time expires_at = absl::UnixEpoch();
-  int64_t max_uses = 0;  // 0 = no limit beyond the lifetime
+  // 0 = no limit beyond the lifetime. A token delegated from a use-limited
+  // one counts its uses together with its parent's (docs/broker.md).
+  int64_t max_uses = 0;
   int depth = 0;
   GateDecision decision;  // the policy decision that allowed it
 };
@@ -363,7 +367,10 @@ struct VerifyRequest {
   std::string tool;         // the tool being called: must be in scope
   std::string data_class;   // of this call; empty means the token's
   std::string session_id;
-  double risk_score = 0;  // live, re-evaluated by the policy
+  // Live, re-evaluated by the policy. Must be finite, here and in Mint and
+  // Delegate requests: NaN would compare false with every threshold, so a
+  // non-finite score is InvalidArgument.
+  double risk_score = 0;
 };
 
 // Why a verify refused, one value per check (the first failing is reported).
@@ -399,7 +406,7 @@ struct VerifyResult {
   std::string token_id;
   std::string task_id;
   std::string holder;
-  int64_t use_count = 0;
+  int64_t use_count = 0;  // of the token, or of the budget it shares
   // The live policy decision, when the policy was consulted.
   std::optional<GateDecision> decision;
   // This verify revoked something (anomaly or retry exhaustion).

@@ -1,5 +1,6 @@
 #include "src/broker/audit_log.h"
 
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -86,6 +87,12 @@ absl::Status AuditLog::ContinueAfter(absl::string_view last_line) {
   if (!object.ok()) return object.status();
   absl::StatusOr<int64_t> seq = RequiredInt(*object, "seq");
   if (!seq.ok()) return seq.status();
+  // The next seq is this one plus one: INT64_MAX would overflow, and no
+  // broker writes a negative seq.
+  if (*seq < 0 || *seq == std::numeric_limits<int64_t>::max()) {
+    return absl::InvalidArgumentError(
+        "audit line: \"seq\" is not one a broker could have written");
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   next_seq_ = *seq + 1;
   previous_hash_ = HexSha256(last_line);

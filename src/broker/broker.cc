@@ -16,6 +16,7 @@
 #include "writ/broker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -26,6 +27,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -108,10 +110,26 @@ struct Authenticated {
   TokenClaims claims;
 };
 
-bool IsValidIdentifier(absl::string_view id) {
-  if (id.empty() || id.size() > kMaxIdentifierBytes) return false;
-  return std::all_of(id.begin(), id.end(),
+// 1 to `max_bytes` printable ASCII characters, no space.
+bool IsPrintableAscii(absl::string_view text, size_t max_bytes) {
+  if (text.empty() || text.size() > max_bytes) return false;
+  return std::all_of(text.begin(), text.end(),
                      [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+bool IsValidIdentifier(absl::string_view id) {
+  return IsPrintableAscii(id, kMaxIdentifierBytes);
+}
+
+// The policy decides on the host HostOfDestination reads from the
+// destination. A backslash, a space or a control character is where URL
+// parsers part ways ("https://evil.example\\@api.example.com" is
+// api.example.com to RFC 3986 readers and evil.example to WHATWG ones), so
+// a destination holding one could be allowed for one host and used for
+// another: refused.
+bool IsValidDestination(absl::string_view destination) {
+  return IsPrintableAscii(destination, kMaxDestinationBytes) &&
+         !absl::StrContains(destination, '\\');
 }
 
 absl::Status ValidateTools(const std::vector<std::string>& tools) {
@@ -130,6 +148,15 @@ absl::Status ValidateTools(const std::vector<std::string>& tools) {
     }
   }
   return absl::OkStatus();
+}
+
+// NaN compares false with every threshold and every bound a policy sets,
+// so a NaN risk score would pass both the anomaly revocation and any rule
+// denying high risk; an infinite one is no score either. Refused as a
+// malformed request instead.
+absl::Status ValidateRiskScore(double risk_score) {
+  if (std::isfinite(risk_score)) return absl::OkStatus();
+  return absl::InvalidArgumentError("risk_score must be a finite number");
 }
 
 absl::Duration Shortest(absl::Duration a, std::optional<absl::Duration> b) {
@@ -156,6 +183,10 @@ absl::Status ValidateOptions(const BrokerOptions& options) {
       options.proof_max_age > absl::Minutes(10)) {
     return absl::InvalidArgumentError(
         "clock_skew must be 0-5 minutes and proof_max_age 0-10 minutes");
+  }
+  if (std::isnan(options.revoke_risk_threshold)) {
+    return absl::InvalidArgumentError(
+        "revoke_risk_threshold must be a number (NaN would never revoke)");
   }
   if (options.max_delegation_depth < 0 || options.max_failures_per_task < 0) {
     return absl::InvalidArgumentError(
@@ -448,7 +479,7 @@ absl::StatusOr<Check> BrokerImpl::CheckUse(const VerifyRequest& request,
     WRIT_ASSIGN_OR_RETURN(
         result->use_count,
         state_->IncrementUses(
-            claims.token_id,
+            claims.use_counter_id(),
             absl::FromUnixSeconds(claims.expires_at) + options_.clock_skew));
     if (result->use_count > claims.max_uses) {
       return Check::Fail(
@@ -490,6 +521,7 @@ absl::Status BrokerImpl::AfterRefusal(const TokenClaims& claims,
 
 absl::StatusOr<VerifyResult> BrokerImpl::Verify(const VerifyRequest& request) {
   const absl::Time now = clock_.Now();
+  WRIT_RETURN_IF_ERROR(ValidateRiskScore(request.risk_score));
   VerifyResult result;
   Authenticated token;
   WRIT_ASSIGN_OR_RETURN(Check check,
@@ -616,6 +648,10 @@ absl::StatusOr<IssuedToken> BrokerImpl::Mint(const MintRequest& request) {
   };
   absl::StatusOr<SpiffeId> workload = TrustedWorkload(request.workload);
   if (!workload.ok()) return refuse(workload.status());
+  if (absl::Status status = ValidateRiskScore(request.risk_score);
+      !status.ok()) {
+    return refuse(status);
+  }
   absl::StatusOr<PublicJwk> key =
       broker_internal::ParsePublicJwk(request.workload_key);
   if (!key.ok()) return refuse(key.status());
@@ -626,9 +662,10 @@ absl::StatusOr<IssuedToken> BrokerImpl::Mint(const MintRequest& request) {
   if (absl::Status status = ValidateTools(request.tools); !status.ok()) {
     return refuse(status);
   }
-  if (request.destination.empty() ||
-      request.destination.size() > kMaxDestinationBytes) {
-    return refuse(absl::InvalidArgumentError("destination must be set"));
+  if (!IsValidDestination(request.destination)) {
+    return refuse(absl::InvalidArgumentError(
+        "destination must be set: 1-2048 printable ASCII characters without "
+        "spaces or backslashes"));
   }
   if (DataClassLevel(request.data_class) < 0) {
     return refuse(absl::InvalidArgumentError("unknown data class"));
@@ -694,6 +731,10 @@ absl::StatusOr<IssuedToken> BrokerImpl::Delegate(
   }
   absl::StatusOr<SpiffeId> child = TrustedWorkload(request.child_workload);
   if (!child.ok()) return refuse(parent.task_id, child.status());
+  if (absl::Status status = ValidateRiskScore(request.risk_score);
+      !status.ok()) {
+    return refuse(parent.task_id, status);
+  }
   // The task was checked with the parent; the child may be revoked itself.
   if (absl::Status status = CheckNotRevoked(parent.task_id, child->str());
       !status.ok()) {
@@ -784,6 +825,9 @@ absl::StatusOr<IssuedToken> BrokerImpl::Delegate(
   claims.data_class = data_class;
   claims.key_thumbprint = broker_internal::JwkThumbprint(*key);
   claims.max_uses = FewestUses(parent.max_uses, decision->obligations.max_uses);
+  // A use-limited parent lends its own count, not a copy of its limit:
+  // otherwise each of any number of children would get the whole limit.
+  if (parent.max_uses > 0) claims.use_budget_id = parent.use_counter_id();
   claims.actors.push_back(child->str());
   claims.actors.insert(claims.actors.end(), parent.actors.begin(),
                        parent.actors.end());

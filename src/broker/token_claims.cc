@@ -114,6 +114,9 @@ std::string TokenClaimsToJson(const TokenClaims& claims) {
   if (claims.max_uses > 0) {
     IntMember(json, "max_uses", claims.max_uses);
   }
+  if (!claims.use_budget_id.empty()) {
+    StringMember(json, "uses_of", claims.use_budget_id);
+  }
   if (!claims.actors.empty()) {
     json.Key("act");
     WriteActChain(claims.actors, 0, json);
@@ -154,6 +157,12 @@ absl::StatusOr<TokenClaims> ParseTokenClaims(absl::string_view json) {
   if (!max_uses.ok()) return InvalidClaims(max_uses.status().message());
   claims.max_uses = max_uses->value_or(0);
   if (claims.max_uses < 0) return InvalidClaims("\"max_uses\" is negative");
+  absl::StatusOr<std::optional<std::string>> use_budget_id =
+      OptionalString(object, "uses_of");
+  if (!use_budget_id.ok()) {
+    return InvalidClaims(use_budget_id.status().message());
+  }
+  claims.use_budget_id = use_budget_id->value_or("");
   WRIT_ASSIGN_OR_RETURN(claims.actors, ReadActChain(object));
   WRIT_ASSIGN_OR_RETURN(claims.ancestors, ReadAncestors(object));
   if (claims.actors.size() != claims.ancestors.size()) {

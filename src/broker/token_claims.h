@@ -4,7 +4,7 @@
 //    "aud":"https://api.example.com","iat":..,"nbf":..,"exp":..,
 //    "jti":"<128-bit random>","scope":"search fetch","task_id":"t-42",
 //    "data_class":"internal","cnf":{"jkt":"<RFC 7638 thumbprint>"},
-//    "max_uses":3,
+//    "max_uses":3,"uses_of":"<jti whose use count this token shares>",
 //    "act":{"sub":"spiffe://example.org/sub-agent"},
 //    "ancestors":["<root jti>"]}
 //
@@ -13,8 +13,8 @@
 // the holder of a delegated token is the outermost act's sub. `ancestors`
 // lists the jti of every token above this one, root first, which lets a
 // verifier refuse a token whose ancestor was revoked with a lookup per hop
-// and no parent table. max_uses and act/ancestors are left out when zero
-// or empty.
+// and no parent table. max_uses, uses_of and act/ancestors are left out
+// when zero or empty.
 #ifndef WRIT_SRC_BROKER_TOKEN_CLAIMS_H_
 #define WRIT_SRC_BROKER_TOKEN_CLAIMS_H_
 
@@ -40,6 +40,11 @@ struct TokenClaims {
   std::string data_class;
   std::string key_thumbprint;  // cnf.jkt
   int64_t max_uses = 0;        // 0: no limit
+  // The token whose use count this one's uses add to, when it is not this
+  // token itself: a token delegated from a use-limited one shares its
+  // parent's count, so that delegating again and again cannot multiply the
+  // uses the limit allows. Empty: its own count.
+  std::string use_budget_id;
   // Delegates, current holder first (the act chain, outermost first).
   std::vector<std::string> actors;
   // Token ids above this one, root first. Same length as `actors`.
@@ -49,6 +54,9 @@ struct TokenClaims {
     return actors.empty() ? subject : actors.front();
   }
   int depth() const { return static_cast<int>(ancestors.size()); }
+  const std::string& use_counter_id() const {
+    return use_budget_id.empty() ? token_id : use_budget_id;
+  }
 };
 
 std::string TokenClaimsToJson(const TokenClaims& claims);

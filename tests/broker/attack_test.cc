@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -68,6 +69,15 @@ class AttackTest : public BrokerTest {
                  *Base64UrlDecode(parts[1]));
     Remember(request.presentation.proof);
     return request;
+  }
+
+  // The policy allows everything, with the obligation max_uses = `uses`.
+  void AllowUses(int64_t uses) {
+    gate_->decide = [uses](const TaskContext&) -> absl::StatusOr<GateDecision> {
+      GateDecision decision = FakeGate::Allow();
+      decision.obligations.max_uses = uses;
+      return decision;
+    };
   }
 
   IssuedToken issued_;
@@ -290,16 +300,30 @@ TEST_F(AttackTest, RevokedAncestorIsRefused) {
 }
 
 TEST_F(AttackTest, UseCountExceededIsRefused) {
-  gate_->decide = [](const TaskContext&) -> absl::StatusOr<GateDecision> {
-    GateDecision decision = FakeGate::Allow();
-    decision.obligations.max_uses = 1;
-    return decision;
-  };
+  AllowUses(1);
   const IssuedToken once = MintPlanner();
   EXPECT_TRUE(MustVerify(Use(once.token, planner_key_, kPlanner)).allowed);
   const VerifyResult second =
       MustVerify(Use(once.token, planner_key_, kPlanner));
   EXPECT_EQ(second.code, RefusalCode::kUseLimitExceeded);
+}
+
+// A holder of a one-use token must not turn it into many uses by
+// delegating it again and again (to itself under another key, or to
+// helpers): every token below it draws on the same budget.
+TEST_F(AttackTest, DelegationDoesNotMultiplyAUseLimit) {
+  AllowUses(1);
+  const IssuedToken once = MintPlanner();
+  const IssuedToken first_child = DelegateToResearcher(once.token);
+  const IssuedToken second_child = DelegateToResearcher(once.token);
+  EXPECT_EQ(first_child.max_uses, 1);
+  EXPECT_TRUE(
+      MustVerify(Use(first_child.token, researcher_key_, kResearcher)).allowed);
+  EXPECT_EQ(
+      MustVerify(Use(second_child.token, researcher_key_, kResearcher)).code,
+      RefusalCode::kUseLimitExceeded);
+  EXPECT_EQ(MustVerify(Use(once.token, planner_key_, kPlanner)).code,
+            RefusalCode::kUseLimitExceeded);
 }
 
 TEST_F(AttackTest, ScopeWideningIsRefused) {
@@ -374,6 +398,41 @@ TEST_F(AttackTest, StolenTokenUsedByAnotherWorkloadIsRefused) {
   absl::Status status = broker_->Delegate(request).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
   RememberMessage(status);
+}
+
+// A key of small order has no secret: for the identity point, the
+// signature R = identity, s = 0 verifies every message, so a token bound to
+// it would be a bearer token for whoever copied it. Each of the 14
+// encodings (7 points, canonical or not, either sign bit) is refused as a
+// binding, at mint and at delegation.
+TEST_F(AttackTest, SmallOrderEd25519KeysCannotBeBound) {
+  const std::vector<std::string> small_order_points = {
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"};
+  for (const std::string& hex : small_order_points) {
+    for (const char sign_bit : {'\x00', '\x80'}) {
+      std::string x = absl::HexStringToBytes(hex);
+      x.back() = static_cast<char>(x.back() | sign_bit);
+      const std::string jwk = absl::StrCat(
+          R"({"kty":"OKP","crv":"Ed25519","x":")", Base64UrlEncode(x), "\"}");
+      MintRequest mint = PlannerMint();
+      mint.workload_key = jwk;
+      const absl::Status minted = broker_->Mint(mint).status();
+      EXPECT_EQ(minted.code(), absl::StatusCode::kInvalidArgument)
+          << hex << " sign " << int{sign_bit != 0};
+      EXPECT_THAT(minted.message(), HasSubstr("small order"));
+      DelegateRequest delegate = ToResearcher(issued_.token);
+      delegate.child_workload_key = jwk;
+      EXPECT_EQ(broker_->Delegate(delegate).status().code(),
+                absl::StatusCode::kInvalidArgument)
+          << hex << " sign " << int{sign_bit != 0};
+    }
+  }
 }
 
 TEST_F(AttackTest, DelegationToARevokedWorkloadIsRefused) {

@@ -54,5 +54,23 @@ TEST(AuditContinueTest, ALastLineThatIsNotAnAuditRecordIsRefused) {
                    .ok());
 }
 
+// A forged last line must not make the next seq overflow (INT64_MAX + 1 is
+// undefined behaviour) or go negative.
+TEST(AuditContinueTest, ALastLineWhoseSeqCannotBeFollowedIsRefused) {
+  for (const char* last_line :
+       {R"({"seq":9223372036854775807,"prev":"x"})",
+        R"({"seq":-2,"prev":"x"})"}) {
+    BrokerOptions options;
+    options.trusted_domains = {"example.org"};
+    options.audit_continue_after = last_line;
+    absl::Status status =
+        Broker::Create(options,
+                       *SigningKey::Generate(SigningAlgorithm::kEd25519, "b-1"),
+                       std::make_shared<FakeGate>())
+            .status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << last_line;
+  }
+}
+
 }  // namespace
 }  // namespace writ::broker_testing

@@ -3,6 +3,7 @@
 #include "writ/broker.h"
 
 #include <atomic>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -356,6 +357,36 @@ TEST_F(BrokerTest, AnomalousRiskRevokesTheToken) {
             RefusalCode::kRevoked);
   EXPECT_EQ(MustVerify(Use(child.token, researcher_key_, kResearcher)).code,
             RefusalCode::kRevoked);
+}
+
+// NaN fails every comparison: as a live risk score it would pass both the
+// anomaly threshold and any policy rule denying high risk. It, and an
+// infinite score, are refused as malformed at every step instead.
+TEST_F(BrokerTest, ANonFiniteRiskScoreIsRefusedNotWaivedThrough) {
+  const IssuedToken issued = MintPlanner();
+  for (const double risk : {std::numeric_limits<double>::quiet_NaN(),
+                            std::numeric_limits<double>::infinity(),
+                            -std::numeric_limits<double>::infinity()}) {
+    VerifyRequest use = Use(issued.token, planner_key_, kPlanner);
+    use.risk_score = risk;
+    absl::StatusOr<VerifyResult> verified = broker_->Verify(use);
+    EXPECT_EQ(verified.status().code(), absl::StatusCode::kInvalidArgument)
+        << risk;
+    MintRequest mint = PlannerMint();
+    mint.risk_score = risk;
+    EXPECT_EQ(broker_->Mint(mint).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << risk;
+    DelegateRequest delegate = ToResearcher(issued.token);
+    delegate.risk_score = risk;
+    EXPECT_EQ(broker_->Delegate(delegate).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << risk;
+  }
+  BrokerOptions options;
+  options.revoke_risk_threshold = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(Broker::Create(options, *broker_key_, gate_).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(BrokerTest, PolicyDenyWithRevokeObligationRevokesTheToken) {

@@ -182,6 +182,23 @@ TEST_F(EnginePolicyGateTest, MintIsDeniedForAnotherDestinationHost) {
             absl::StatusCode::kPermissionDenied);
 }
 
+// The policy allows api.example.com only. To RFC 3986 readers (ours, and
+// Python's urlsplit) this destination's host is api.example.com; to WHATWG
+// readers (browsers, Node) the backslash ends the authority and the host is
+// evil.example. A token must not be allowed for one and used for the other.
+TEST_F(EnginePolicyGateTest, ADestinationUrlParsersReadDifferentlyIsRefused) {
+  for (const char* destination :
+       {"https://evil.example\\@api.example.com/v1",
+        "https://evil.example @api.example.com", "https://api.example.com\t"}) {
+    MintRequest request = PlannerMint();
+    request.destination = destination;
+    absl::Status status = broker_->Mint(request).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument)
+        << destination;
+    EXPECT_THAT(status.message(), HasSubstr("backslashes")) << destination;
+  }
+}
+
 TEST_F(EnginePolicyGateTest, DelegationFillsSessionDepth) {
   IssuedToken root = MintPlanner();
   absl::StatusOr<IssuedToken> child = broker_->Delegate(

@@ -115,6 +115,11 @@ INSTANTIATE_TEST_SUITE_P(
             "DuplicateMember",
             R"({"kty":"OKP","kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
             "duplicate member"},
+        // The identity point: R = identity, s = 0 signs every message.
+        BadJwk{
+            "SmallOrderX",
+            R"({"kty":"OKP","crv":"Ed25519","x":"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
+            "small order"},
         // (0, 0) is not on P-256.
         BadJwk{
             "OffCurvePoint",

@@ -73,6 +73,15 @@ class TokenCliTest : public ::testing::Test {
                                tool + " --risk 0.2");
   }
 
+  // The planner's root token for task-42, to planner.jwt.
+  CliRun MintForPlanner() {
+    return Token("mint", std::string("--workload ") + kPlanner +
+                             " --key planner --task task-42 --tool search"
+                             " --tool http.get --destination "
+                             "api.docs.example.com --data-class internal"
+                             " --risk 0.1 --out planner.jwt");
+  }
+
   // keygen for the broker and both agents, a root token for the planner and
   // a search-only token delegated to the researcher.
   void MintAndDelegate() {
@@ -84,11 +93,7 @@ class TokenCliTest : public ::testing::Test {
         Writ("token keygen --state demo --name researcher --alg ES256")
             .exit_code,
         0);
-    CliRun mint = Token("mint", std::string("--workload ") + kPlanner +
-                                 " --key planner --task task-42 --tool search"
-                                 " --tool http.get --destination "
-                                 "api.docs.example.com --data-class internal"
-                                 " --risk 0.1 --out planner.jwt");
+    CliRun mint = MintForPlanner();
     ASSERT_EQ(mint.exit_code, 0) << mint.err;
     EXPECT_THAT(mint.out, HasSubstr(R"("max_uses":3,"depth":0)"));
     EXPECT_THAT(mint.out, HasSubstr(R"("rules":["research"])"));
@@ -198,6 +203,40 @@ TEST_F(TokenCliTest, TokensNeverReachStdoutStderrOrTheAuditLog) {
   ASSERT_FALSE(token.empty());
   EXPECT_THAT(use.out + use.err, Not(HasSubstr(token)));
   EXPECT_THAT(ReadAll(dir_ / "demo/audit.log"), Not(HasSubstr(token)));
+}
+
+// The mode open() is given applies only to a file it creates: an --out
+// file that already exists, world-readable, must not keep that mode once
+// it holds a token.
+TEST_F(TokenCliTest, AnExistingOutFileIsMadeOwnerOnlyBeforeTheTokenGoesIn) {
+  namespace fs = std::filesystem;
+  const fs::path out = dir_ / "planner.jwt";
+  std::ofstream(out) << "an earlier file";
+  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_write |
+                           fs::perms::group_read | fs::perms::others_read);
+  MintAndDelegate();
+  EXPECT_NE(ReadAll(out), "an earlier file");
+  EXPECT_EQ(fs::status(out).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
+// The broker carries on when its audit sink fails; the command must not
+// hand out a token whose minting is in no log. (A directory stands in for
+// a log that cannot be appended to: the tests may run as root, whom file
+// modes do not stop.)
+TEST_F(TokenCliTest, AnAuditLineThatCannotBeWrittenFailsTheCommand) {
+  ASSERT_EQ(
+      Writ("token keygen --state demo --trust-domain example.org").exit_code,
+      0);
+  ASSERT_EQ(Writ("token keygen --state demo --name planner").exit_code, 0);
+  std::filesystem::create_directories(dir_ / "demo/audit.log");
+  CliRun mint = MintForPlanner();
+  EXPECT_EQ(mint.exit_code, 1);
+  EXPECT_THAT(mint.err, HasSubstr("cannot append to the audit log"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "planner.jwt"));
+  CliRun revoke = Writ("token revoke --state demo --task task-42");
+  EXPECT_EQ(revoke.exit_code, 1);
+  EXPECT_THAT(revoke.err, HasSubstr("cannot append to the audit log"));
 }
 
 TEST_F(TokenCliTest, MissingOptionIsAUsageError) {

@@ -254,9 +254,18 @@ void WriteDecision(const GateDecision& decision, internal::JsonWriter& json) {
   StringMember(json, "reason", decision.reason);
 }
 
-int SaveIssued(const Arguments& arguments,
+// Nothing the command did may go unrecorded: a failed audit write fails
+// the command, before a token is saved or a result printed.
+absl::Status AuditWritten(const LoadedBroker& loaded) {
+  return loaded.audit_sink->status();
+}
+
+int SaveIssued(const Arguments& arguments, const LoadedBroker& loaded,
                absl::StatusOr<IssuedToken> issued) {
   if (!issued.ok()) return Fail(issued.status());
+  if (absl::Status status = AuditWritten(loaded); !status.ok()) {
+    return Fail(status);
+  }
   const std::string out = *arguments.Get("--out");
   if (absl::Status status = WritePrivateFile(out, issued->token); !status.ok()) {
     return Fail(status);
@@ -296,7 +305,7 @@ int RunMint(const Arguments& arguments) {
   request.data_class = *arguments.Get("--data-class");
   request.session_id = arguments.Get("--session").value_or("");
   request.risk_score = *risk;
-  return SaveIssued(arguments, loaded->broker->Mint(request));
+  return SaveIssued(arguments, *loaded, loaded->broker->Mint(request));
 }
 
 // What the holder presents: its token with a fresh proof of possession.
@@ -337,7 +346,7 @@ int RunDelegate(const Arguments& arguments) {
   request.data_class = arguments.Get("--data-class").value_or("");
   request.session_id = arguments.Get("--session").value_or("");
   request.risk_score = *risk;
-  return SaveIssued(arguments, loaded->broker->Delegate(request));
+  return SaveIssued(arguments, *loaded, loaded->broker->Delegate(request));
 }
 
 // ---------------------------------------------------------------------------
@@ -399,6 +408,9 @@ int RunVerify(const Arguments& arguments) {
   request.risk_score = *risk;
   absl::StatusOr<VerifyResult> result = loaded->broker->Verify(request);
   if (!result.ok()) return Fail(result.status());
+  if (absl::Status status = AuditWritten(*loaded); !status.ok()) {
+    return Fail(status);
+  }
   PrintVerifyResult(*result);
   return result->allowed ? kExitOk : kExitFailure;
 }
@@ -427,6 +439,9 @@ int RunRevoke(const Arguments& arguments) {
     return Usage("revoke needs --token-id, --task or --workload");
   }
   if (!status.ok()) return Fail(status);
+  if (absl::Status audited = AuditWritten(*loaded); !audited.ok()) {
+    return Fail(audited);
+  }
   std::string text;
   internal::JsonWriter json(&text);
   json.BeginObject();

@@ -184,12 +184,23 @@ absl::Status WritePrivateFile(const std::filesystem::path& path,
                               absl::string_view contents) {
   std::error_code error;
   std::filesystem::create_directories(path.parent_path(), error);
-  const mode_t old_mask = ::umask(077);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-  out.close();
-  ::umask(old_mask);
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path.string()));
+  const int descriptor =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // The mode given to open applies only to a file it creates; one that
+  // already exists (an earlier --out, say) keeps its own, so it is set
+  // before anything secret is written.
+  bool written = descriptor >= 0 && ::fchmod(descriptor, 0600) == 0;
+  for (size_t done = 0; written && done < contents.size();) {
+    const ssize_t count =
+        ::write(descriptor, contents.data() + done, contents.size() - done);
+    if (count < 0 && errno == EINTR) continue;
+    written = count > 0;
+    if (written) done += static_cast<size_t>(count);
+  }
+  if (descriptor >= 0 && ::close(descriptor) != 0) written = false;
+  if (!written) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path.string()));
+  }
   return absl::OkStatus();
 }
 
@@ -210,8 +221,11 @@ absl::Status FileAuditSink::Append(absl::string_view line) {
   std::ofstream out(path_, std::ios::app | std::ios::binary);
   out << line << '\n';
   out.flush();
-  return out ? absl::OkStatus()
-             : absl::UnavailableError("cannot append to the audit log");
+  if (out) return absl::OkStatus();
+  absl::Status failed = absl::UnavailableError(
+      absl::StrCat("cannot append to the audit log ", path_.string()));
+  if (status_.ok()) status_ = failed;
+  return failed;
 }
 
 std::string LastAuditLine(const std::filesystem::path& log) {

@@ -80,14 +80,20 @@ absl::Status WritePrivateFile(const std::filesystem::path& path,
 absl::StatusOr<std::unique_ptr<StateStore>> OpenJournaledStateStore(
     const std::filesystem::path& journal);
 
-// Appends audit lines to a file, one per line.
+// Appends audit lines to a file, one per line. The broker carries on when
+// a line cannot be written (an outcome must not depend on its log), so the
+// sink keeps the first failure for the command to report.
 class FileAuditSink final : public AuditSink {
  public:
   explicit FileAuditSink(std::filesystem::path path) : path_(std::move(path)) {}
   absl::Status Append(absl::string_view line) override;
 
+  // OK, or the first append that failed.
+  const absl::Status& status() const { return status_; }
+
  private:
   std::filesystem::path path_;
+  absl::Status status_;
 };
 
 // The last line of the audit log ("" when there is none), to continue its
