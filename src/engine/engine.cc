@@ -165,7 +165,11 @@ class Engine::Impl {
           internal::NextDecisionId(internal::WallTimeAt(start)), decision,
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
-      if (&policy == state.live.get()) {
+      // A request made for another schema (a caller's mistake, denied
+      // unread) cannot be packed for the writer, which would unpack it as
+      // the live schema's; it is recorded here, without its values.
+      if (&policy == state.live.get() &&
+          &request.schema() == policy.checked().schema.get()) {
         LogPending(state.live, request, json, std::move(context));
       } else {
         LogNow(policy, request, context);
