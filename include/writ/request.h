@@ -74,7 +74,8 @@ class Request {
   ~Request();
 
   // Setters. A value that does not fit the attribute's declared type makes
-  // the attribute unknown and records an error, exactly as JSON input does.
+  // the attribute unknown and records an error, exactly as JSON input does;
+  // so does a NaN or infinite number, which JSON cannot give.
   void SetBool(AttributeHandle attribute, bool value);
   void SetInt(AttributeHandle attribute, int64_t value);
   void SetNumber(AttributeHandle attribute, double value);

@@ -1,4 +1,5 @@
 // Building requests through resolved attribute handles instead of JSON.
+#include <limits>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -70,6 +71,35 @@ TEST(RequestApi, SetterWithAValueOfTheWrongTypeRecordsAnError) {
   ASSERT_EQ(explanation.errors.size(), 2u);
   EXPECT_EQ(explanation.errors[0].attribute, "ip");
   EXPECT_EQ(explanation.errors[1].attribute, "level");
+}
+
+// JSON cannot give a number NaN or an infinity (a number beyond a double's
+// range is an input error), so a setter must not either: NaN satisfies no
+// compare, so a NaN risk score from a broken model would slip past every
+// `deny ... when risk >= ...` guardrail and let an allow decide.
+TEST(RequestApi, ANonFiniteNumberIsUnknownNotPresent) {
+  auto policy = Policy::Compile({{"p.writ", R"(
+schema { tool: string; risk: number; }
+deny risky when risk >= 0.9;
+allow search when tool == "search";
+)"}});
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  const AttributeHandle tool = *(*policy)->FindAttribute("tool");
+  const AttributeHandle risk = *(*policy)->FindAttribute("risk");
+  for (const double value : {std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity()}) {
+    Request request(**policy);
+    request.SetString(tool, "search");
+    request.SetNumber(risk, value);
+    Explanation explanation;
+    EXPECT_EQ((*policy)->Evaluate(request, &explanation).effect, Effect::kDeny) << value;
+    EXPECT_EQ((*policy)->Evaluate(request, nullptr, Evaluator::kReference).effect, Effect::kDeny)
+        << value;
+    ASSERT_EQ(explanation.errors.size(), 1u) << value;
+    EXPECT_EQ(explanation.errors[0].attribute, "risk");
+    EXPECT_EQ(explanation.errors[0].message, "expected number, got a non-finite number");
+  }
 }
 
 TEST(RequestApi, RequestForAnotherPolicyFailsClosed) {
