@@ -67,6 +67,9 @@ class Request {
   absl::Status ReadJson(absl::string_view json,
                         const RequestOptions& options = {});
 
+  // A moved-from request has no schema: ReadJson refuses it
+  // (FailedPrecondition), setters do nothing and every policy denies it.
+  // Assign a request to it to use it again.
   Request(Request&&) noexcept;
   Request& operator=(Request&&) noexcept;
   Request(const Request&);

@@ -158,18 +158,19 @@ class Engine::Impl {
     const Decision decision = policy.Evaluate(request, explanation, options_.evaluator);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     counters_.Add(kDecisions);
+    // A request made for another schema (a caller's mistake; a moved-from
+    // one has none) was denied unread. The shadow must not read it either,
+    // nor the writer, which would unpack its values as the live schema's:
+    // it is recorded here, without its values.
+    const bool read = &request.schema() == policy.checked().schema.get();
     std::optional<internal::ShadowOutcome> shadow =
-        EvaluateShadow(state, request, json, decision);
+        EvaluateShadow(state, read ? &request : nullptr, json, decision);
     if (options_.log != nullptr) {
       internal::RecordContext context{
           internal::NextDecisionId(internal::WallTimeAt(start)), decision,
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
-      // A request made for another schema (a caller's mistake, denied
-      // unread) cannot be packed for the writer, which would unpack it as
-      // the live schema's; it is recorded here, without its values.
-      if (&policy == state.live.get() &&
-          &request.schema() == policy.checked().schema.get()) {
+      if (&policy == state.live.get() && read) {
         LogPending(state.live, request, json, std::move(context));
       } else {
         LogNow(policy, request, context);
@@ -179,20 +180,23 @@ class Engine::Impl {
             &policy == state.live.get() ? state.live_digest : DigestOf(policy)};
   }
 
+  // `request` is null when the deciding policy refused it unread.
   std::optional<internal::ShadowOutcome> EvaluateShadow(
-      const EngineState& state, const Request& request,
+      const EngineState& state, const Request* request,
       const absl::string_view* json, Decision live) const {
     if (state.shadow == nullptr) return std::nullopt;
     const Policy& shadow = *state.shadow;
     // The shadow has its own schema: read the JSON again against it (it may
     // use attributes the live policy does not), or carry the values over.
-    absl::StatusOr<Request> shadow_request =
-        json != nullptr ? Request::FromJson(shadow, *json, options_.request)
-                        : absl::StatusOr<Request>(
-                              internal::RebindRequest(request, shadow));
+    std::optional<absl::StatusOr<Request>> shadow_request;
+    if (json != nullptr) {
+      shadow_request = Request::FromJson(shadow, *json, options_.request);
+    } else if (request != nullptr) {
+      shadow_request = internal::RebindRequest(*request, shadow);
+    }
     // Input the shadow's schema refuses would be refused, i.e. not allowed.
-    const Effect effect = shadow_request.ok()
-                              ? shadow.Evaluate(*shadow_request, nullptr,
+    const Effect effect = shadow_request.has_value() && shadow_request->ok()
+                              ? shadow.Evaluate(**shadow_request, nullptr,
                                                 options_.evaluator).effect
                               : Effect::kDeny;
     counters_.Add(kShadowDecisions);

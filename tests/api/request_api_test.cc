@@ -125,6 +125,23 @@ TEST(RequestApi, RequestForAnotherPolicyFailsClosed) {
   EXPECT_TRUE(rule_ids.empty());
 }
 
+// A moved-from Request holds no schema. Every call must still be safe:
+// reading JSON into it is refused (not a null dereference), setters do
+// nothing, and a policy denies it as a request of no schema of its own.
+TEST(RequestApi, AMovedFromRequestIsRefusedNotDereferenced) {
+  std::shared_ptr<const Policy> policy = Compile();
+  Request request(*policy);
+  Request taken(std::move(request));
+  const absl::Status read = request.ReadJson(R"({"tool": "search"})");
+  EXPECT_EQ(read.code(), absl::StatusCode::kFailedPrecondition) << read;
+  request.SetString(*policy->FindAttribute("tool"), "search");
+  request.ClearAll();
+  EXPECT_EQ(policy->Evaluate(request).effect, Effect::kDeny);
+  // Assigning to it makes it usable again.
+  request = Request(*policy);
+  EXPECT_TRUE(request.ReadJson(R"({"tool": "search"})").ok());
+}
+
 TEST(RequestApi, CompileErrorsComeBackAsStatusAndDiagnostics) {
   std::vector<Diagnostic> diagnostics;
   auto policy = Policy::Compile({{"a.writ", "schema { x: int; }"}, {"b.writ", "allow r when y;"}},
