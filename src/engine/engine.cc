@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -170,10 +171,16 @@ class Engine::Impl {
           internal::NextDecisionId(internal::WallTimeAt(start)), decision,
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
-      if (&policy == state.live.get() && read) {
-        LogPending(state.live, request, json, std::move(context));
-      } else {
-        LogNow(policy, request, context);
+      // Packing or formatting the record may allocate; out of memory, the
+      // record is what gives way (counted as dropped), not the process.
+      try {
+        if (&policy == state.live.get() && read) {
+          LogPending(state.live, request, json, std::move(context));
+        } else {
+          LogNow(policy, request, context);
+        }
+      } catch (const std::bad_alloc&) {
+        counters_.Add(kLogDrops);
       }
     }
     return {decision,
@@ -188,11 +195,17 @@ class Engine::Impl {
     const Policy& shadow = *state.shadow;
     // The shadow has its own schema: read the JSON again against it (it may
     // use attributes the live policy does not), or carry the values over.
+    // Out of memory for that copy, the shadow counts a deny as for input it
+    // refuses: Decide is noexcept, and the shadow is not enforced.
     std::optional<absl::StatusOr<Request>> shadow_request;
-    if (json != nullptr) {
-      shadow_request = Request::FromJson(shadow, *json, options_.request);
-    } else if (request != nullptr) {
-      shadow_request = internal::RebindRequest(*request, shadow);
+    try {
+      if (json != nullptr) {
+        shadow_request = Request::FromJson(shadow, *json, options_.request);
+      } else if (request != nullptr) {
+        shadow_request = internal::RebindRequest(*request, shadow);
+      }
+    } catch (const std::bad_alloc&) {
+      shadow_request.reset();
     }
     // Input the shadow's schema refuses would be refused, i.e. not allowed.
     const Effect effect = shadow_request.has_value() && shadow_request->ok()
