@@ -96,6 +96,13 @@ class Engine::Impl {
   }
 
   void Install(std::shared_ptr<const Policy> policy) {
+    // Null is no policy (a compile's result not checked, say): the last
+    // good one keeps deciding, as for a failed reload, rather than every
+    // later decision dereferencing it.
+    if (policy == nullptr) {
+      reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     Update([&policy](EngineState* state) {
       state->live_digest = DigestOf(*policy);
       state->live = std::move(policy);

@@ -76,6 +76,21 @@ TEST(EngineTest, FailedReloadKeepsTheLastGoodPolicyAndReportsDiagnostics) {
   EXPECT_EQ(engine->stats().reloads_ok, 0u);
 }
 
+// Install(nullptr) (a compile result used unchecked, say) is a reload
+// that failed: the last good policy keeps deciding. It used to publish a
+// null live policy, and the next decision dereferenced it.
+TEST(EngineTest, InstallingNoPolicyKeepsTheLastGoodOne) {
+  std::unique_ptr<Engine> engine = MakeEngine(SearchOnly());
+  const std::shared_ptr<const Policy> good = engine->policy();
+  engine->Install(nullptr);
+  EXPECT_EQ(engine->policy(), good);
+  absl::StatusOr<EngineDecision> decision = engine->EvaluateJson(R"({"tool": "search"})");
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->decision.effect, Effect::kAllow);
+  EXPECT_EQ(engine->stats().reloads_failed, 1u);
+  EXPECT_EQ(engine->stats().reloads_ok, 0u);
+}
+
 TEST(EngineTest, ReloadOfMissingFileFailsAndIsCounted) {
   std::unique_ptr<Engine> engine = MakeEngine(SearchOnly());
   absl::Status reloaded = engine->ReloadFiles({"/nonexistent/policy.writ"});
