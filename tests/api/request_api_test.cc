@@ -61,6 +61,24 @@ TEST(RequestApi, HandlesResolveOnceAndSettersFillTypedSlots) {
   EXPECT_EQ(explanation.missing.size(), 8u);
 }
 
+// A default handle is what `FindAttribute(misspelt).value_or({})` gives. It
+// must set nothing: as slot 0 it set the schema's first attribute, here the
+// one the allow reads, and a typo in an attribute name became an allow.
+TEST(RequestApi, ADefaultHandleSetsNothing) {
+  auto policy = Policy::Compile({{"p.writ", R"(
+schema { user.role: string; tool: string; }
+allow search when tool == "search";
+)"}});
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  Request request(**policy);
+  request.SetString(AttributeHandle{}, "search");
+  request.SetInt(AttributeHandle{}, 1);
+  Explanation explanation;
+  EXPECT_EQ((*policy)->Evaluate(request, &explanation).effect, Effect::kDeny);
+  EXPECT_THAT(explanation.missing, ElementsAre("tool"));
+  EXPECT_TRUE(explanation.errors.empty());
+}
+
 TEST(RequestApi, SetterWithAValueOfTheWrongTypeRecordsAnError) {
   std::shared_ptr<const Policy> policy = Compile();
   Request request(*policy);
