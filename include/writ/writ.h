@@ -116,10 +116,14 @@ writ_status writ_policy_evaluate_json(const writ_policy* policy,
 
 typedef struct writ_engine writ_engine;
 
+/* How durable each batch of log lines is (writ::FileSync). NONE is 0, so a
+ * zero-initialized writ_engine_options logs with NONE: set FLUSH (what the
+ * C++ FileSinkOptions default to) for records that survive a process
+ * crash. */
 typedef enum writ_log_sync {
-  WRIT_LOG_SYNC_NONE = 0,
-  WRIT_LOG_SYNC_FLUSH = 1, /* the default */
-  WRIT_LOG_SYNC_FSYNC = 2
+  WRIT_LOG_SYNC_NONE = 0,  /* left in the C library's buffer */
+  WRIT_LOG_SYNC_FLUSH = 1, /* fflush after each batch */
+  WRIT_LOG_SYNC_FSYNC = 2  /* fflush and fsync after each batch */
 } writ_log_sync;
 
 /* Zero-initialize, then set what you need; zero fields take the defaults. */
