@@ -2,6 +2,7 @@
 // (parse -> check -> compile) and routes evaluation to an evaluator.
 #include "writ/policy.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -93,10 +94,19 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::CompileFiles(
     const std::vector<std::string>& paths, const CompileOptions& options,
     std::vector<Diagnostic>* diagnostics) {
   std::vector<SourceFile> sources;
+  // Each file is read only up to what the byte limit leaves (and one byte
+  // more, to tell "over" from "at"), so an endless or huge file (a device,
+  // a log given by mistake) is refused by Compile's size check below
+  // instead of being read into memory first. The total it reports then
+  // stops one byte past the limit.
+  size_t budget = options.max_source_bytes;
   for (const std::string& path : paths) {
-    absl::StatusOr<std::string> text = internal::ReadFileToString(path);
+    absl::StatusOr<std::string> text = internal::ReadFileToString(path, budget);
     if (!text.ok()) return text.status();
+    const bool over = text->size() > budget;
+    budget -= std::min(budget, text->size());
     sources.push_back({path, std::move(*text)});
+    if (over) break;
   }
   return Compile(std::move(sources), options, diagnostics);
 }
