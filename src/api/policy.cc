@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,8 +44,12 @@ bool HasErrors(const std::vector<Diagnostic>& diagnostics) {
                                                          Explanation* explanation) {
   if (explanation != nullptr) {
     *explanation = Explanation{};
-    explanation->policy = policy.info;
-    explanation->errors.push_back({"", "the request was built for a different policy's schema"});
+    try {
+      explanation->policy = policy.info;
+      explanation->errors.push_back({"", "the request was built for a different policy's schema"});
+    } catch (const std::bad_alloc&) {
+      // Out of memory (Evaluate is noexcept): the deny stands, unexplained.
+    }
   }
   return {Effect::kDeny, false};
 }

@@ -1,7 +1,8 @@
-// Engine::Evaluate is noexcept: running out of memory inside it must not
-// escape as std::bad_alloc (std::terminate, the gateway gone). The enforced
-// decision needs no allocation once warm; what may allocate around it (the
-// shadow's copy of the request, the log record) gives way instead.
+// Engine::Evaluate and Policy::Evaluate are noexcept: running out of memory
+// inside them must not escape as std::bad_alloc (std::terminate, the gateway
+// gone). An evaluator out of memory denies; around an Engine's decision,
+// which needs no allocation once warm, what may allocate (the shadow's copy
+// of the request, the log record) gives way instead.
 //
 // This binary's operator new is replaced by one that fails, on the calling
 // thread only, while a FailingAllocations is in scope.
@@ -98,6 +99,49 @@ TEST(EngineOutOfMemory, ALogRecordThatCannotBeMadeIsCountedAsDropped) {
   EXPECT_EQ(stats.log_drops, 2u);
   EXPECT_EQ(stats.log_records, 1u);
   EXPECT_EQ(recording.Lines().size(), 1u);
+}
+
+// Policy::Evaluate is noexcept with either evaluator. The DAG evaluator
+// fails closed when memory runs out; the reference one (an
+// EngineOptions::evaluator choice) and the deny of a request made for
+// another schema must too, rather than end the process.
+TEST(EvaluateOutOfMemory, TheReferenceEvaluatorFailsClosed) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile(engine_testing::SearchOnly());
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Request request(**policy);
+  request.SetString(*(*policy)->FindAttribute("tool"), "search");
+  ASSERT_EQ((*policy)->Evaluate(request, nullptr, Evaluator::kReference).effect, Effect::kAllow);
+  Explanation explanation;
+  (*policy)->Evaluate(request, &explanation, Evaluator::kReference);  // warm
+  Decision without;
+  Decision with;
+  {
+    FailingAllocations failing;
+    without = (*policy)->Evaluate(request, nullptr, Evaluator::kReference);
+    with = (*policy)->Evaluate(request, &explanation, Evaluator::kReference);
+  }
+  EXPECT_EQ(without.effect, Effect::kDeny);
+  EXPECT_EQ(with.effect, Effect::kDeny);
+  EXPECT_EQ(explanation.decision, Effect::kDeny);
+  EXPECT_TRUE(explanation.determining.empty());
+}
+
+TEST(EvaluateOutOfMemory, ARequestForAnotherSchemaIsDeniedWithoutMemory) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::Compile(engine_testing::SearchOnly());
+  absl::StatusOr<std::shared_ptr<const Policy>> other =
+      Policy::Compile(engine_testing::AllButSearch());
+  ASSERT_TRUE(policy.ok() && other.ok());
+  const Request foreign(**other);
+  Explanation explanation;
+  Decision decision;
+  {
+    FailingAllocations failing;
+    decision = (*policy)->Evaluate(foreign, &explanation);
+  }
+  EXPECT_EQ(decision.effect, Effect::kDeny);
+  EXPECT_EQ(explanation.decision, Effect::kDeny);
 }
 
 }  // namespace
