@@ -26,14 +26,28 @@ void* Allocate(size_t size) {
 }
 }  // namespace
 
-// Plain forms only: the aligned ones keep the library's (aligned_alloc and
-// free), which pair with each other.
+// Every unaligned form, so that what one allocates another frees (with
+// AddressSanitizer, which replaces each form, the nothrow ones would
+// otherwise stay its own). The aligned forms stay the library's, which pair
+// with each other.
 void* operator new(size_t size) { return Allocate(size); }
 void* operator new[](size_t size) { return Allocate(size); }
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return Allocate(size);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t size, const std::nothrow_t& nothrow) noexcept {
+  return operator new(size, nothrow);
+}
 void operator delete(void* pointer) noexcept { std::free(pointer); }
 void operator delete[](void* pointer) noexcept { std::free(pointer); }
 void operator delete(void* pointer, size_t) noexcept { std::free(pointer); }
 void operator delete[](void* pointer, size_t) noexcept { std::free(pointer); }
+void operator delete(void* pointer, const std::nothrow_t&) noexcept { std::free(pointer); }
+void operator delete[](void* pointer, const std::nothrow_t&) noexcept { std::free(pointer); }
 
 namespace writ {
 namespace {
