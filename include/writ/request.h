@@ -98,7 +98,10 @@ class Request {
   absl::string_view text(uint32_t slot) const;
   const internal::ValueDetail& detail(uint32_t slot) const;
   inline internal::ValuesView values() const;  // defined in src/io/value.h
+  // Not for a moved-from request, which has no schema; IsFor is.
   const internal::Schema& schema() const { return *schema_; }
+  // Whether this request was made for `schema` (false when moved from).
+  bool IsFor(const internal::Schema& schema) const { return schema_.get() == &schema; }
   internal::ValueStore mutable_values();
 
  private:

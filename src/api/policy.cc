@@ -126,7 +126,7 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
                           Evaluator evaluator, ExplanationDetail detail) const noexcept {
   // A request built for another policy's schema has its values in other
   // slots: fail closed rather than read them as this schema's.
-  if (&request.schema() != checked_->schema.get()) return DenyForeignRequest(*checked_, explanation);
+  if (!request.IsFor(*checked_->schema)) return DenyForeignRequest(*checked_, explanation);
   if (evaluator == Evaluator::kReference) {
     return internal::ReferenceEvaluate(*checked_, request, explanation, detail);
   }
@@ -135,7 +135,7 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
 
 Decision Policy::EvaluateRuleIds(const Request& request,
                                  std::vector<uint32_t>* determining_rules) const noexcept {
-  if (&request.schema() != checked_->schema.get()) {
+  if (!request.IsFor(*checked_->schema)) {
     if (determining_rules != nullptr) determining_rules->clear();
     return {Effect::kDeny, false};
   }

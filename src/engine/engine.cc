@@ -170,7 +170,7 @@ class Engine::Impl {
     // one has none) was denied unread. The shadow must not read it either,
     // nor the writer, which would unpack its values as the live schema's:
     // it is recorded here, without its values.
-    const bool read = &request.schema() == policy.checked().schema.get();
+    const bool read = request.IsFor(*policy.checked().schema);
     std::optional<internal::ShadowOutcome> shadow =
         EvaluateShadow(state, read ? &request : nullptr, json, decision);
     if (options_.log != nullptr) {
