@@ -86,7 +86,8 @@ struct EngineStats {
 
 class Engine {
  public:
-  // An engine deciding with `policy` (the first generation).
+  // An engine deciding with `policy` (the first generation), which must not
+  // be null.
   static std::unique_ptr<Engine> Create(std::shared_ptr<const Policy> policy,
                                         EngineOptions options = {});
   // Compiles `sources` with options.compile; the status and `diagnostics`
@@ -126,6 +127,7 @@ class Engine {
   absl::Status ReloadFiles(const std::vector<std::string>& paths,
                            std::vector<Diagnostic>* diagnostics = nullptr);
   // Publishes an already compiled policy (counted as a successful reload).
+  // Null changes nothing and is counted as a failed reload.
   void Install(std::shared_ptr<const Policy> policy);
 
   // A shadow policy decides every request too, without being enforced;

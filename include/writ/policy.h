@@ -66,9 +66,16 @@ struct CompileOptions {
 enum class Evaluator { kDag, kReference };
 
 // A handle to one schema attribute, resolved once by name so filling a
-// request on the hot path needs no string hashing.
+// request on the hot path needs no string hashing. It is a slot number and
+// means something only to requests of the policy that resolved it: a
+// setter given a slot past the end of its request's schema does nothing,
+// but one in range sets whatever attribute that slot holds there (if the
+// type fits). After a reload, resolve the handles again against the new
+// snapshot (Engine::policy()). A default-constructed handle names no slot,
+// so `FindAttribute("misspelt").value_or(AttributeHandle{})` sets nothing
+// rather than the schema's first attribute.
 struct AttributeHandle {
-  uint32_t slot = 0;
+  uint32_t slot = UINT32_MAX;
 };
 
 class Policy {

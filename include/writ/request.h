@@ -67,6 +67,9 @@ class Request {
   absl::Status ReadJson(absl::string_view json,
                         const RequestOptions& options = {});
 
+  // A moved-from request has no schema: ReadJson refuses it
+  // (FailedPrecondition), setters do nothing and every policy denies it.
+  // Assign a request to it to use it again.
   Request(Request&&) noexcept;
   Request& operator=(Request&&) noexcept;
   Request(const Request&);
@@ -74,7 +77,8 @@ class Request {
   ~Request();
 
   // Setters. A value that does not fit the attribute's declared type makes
-  // the attribute unknown and records an error, exactly as JSON input does.
+  // the attribute unknown and records an error, exactly as JSON input does;
+  // so does a NaN or infinite number, which JSON cannot give.
   void SetBool(AttributeHandle attribute, bool value);
   void SetInt(AttributeHandle attribute, int64_t value);
   void SetNumber(AttributeHandle attribute, double value);
@@ -94,7 +98,10 @@ class Request {
   absl::string_view text(uint32_t slot) const;
   const internal::ValueDetail& detail(uint32_t slot) const;
   inline internal::ValuesView values() const;  // defined in src/io/value.h
+  // Not for a moved-from request, which has no schema; IsFor is.
   const internal::Schema& schema() const { return *schema_; }
+  // Whether this request was made for `schema` (false when moved from).
+  bool IsFor(const internal::Schema& schema) const { return schema_.get() == &schema; }
   internal::ValueStore mutable_values();
 
  private:

@@ -101,7 +101,9 @@ const char* writ_policy_digest(const writ_policy* policy);
 
 /* Decides one JSON request (SPEC §6). `explanation` (if not NULL) receives
  * the explanation record as one line of JSON; on WRIT_INPUT_ERROR `error`
- * (if not NULL) receives the reason. Each thread reads into a request of its
+ * (if not NULL) receives the reason. On any status but WRIT_OK, `*decision`
+ * (if not NULL) is a deny with an empty digest: not a decision, but never
+ * an earlier call's allow. Each thread reads into a request of its
  * own that it keeps between calls, so a warm call without an explanation
  * allocates nothing; that request holds the last policy's schema until the
  * thread decides for another policy or exits. */
@@ -114,10 +116,14 @@ writ_status writ_policy_evaluate_json(const writ_policy* policy,
 
 typedef struct writ_engine writ_engine;
 
+/* How durable each batch of log lines is (writ::FileSync). NONE is 0, so a
+ * zero-initialized writ_engine_options logs with NONE: set FLUSH (what the
+ * C++ FileSinkOptions default to) for records that survive a process
+ * crash. */
 typedef enum writ_log_sync {
-  WRIT_LOG_SYNC_NONE = 0,
-  WRIT_LOG_SYNC_FLUSH = 1, /* the default */
-  WRIT_LOG_SYNC_FSYNC = 2
+  WRIT_LOG_SYNC_NONE = 0,  /* left in the C library's buffer */
+  WRIT_LOG_SYNC_FLUSH = 1, /* fflush after each batch */
+  WRIT_LOG_SYNC_FSYNC = 2  /* fflush and fsync after each batch */
 } writ_log_sync;
 
 /* Zero-initialize, then set what you need; zero fields take the defaults. */
@@ -127,7 +133,7 @@ typedef struct writ_engine_options {
   /* Rotate the log at this size; 0 means 64 MiB. */
   uint64_t log_max_bytes;
   writ_log_sync log_sync;
-  /* Records the log queue holds before dropping; 0 means 8192. */
+  /* Records the log queue holds before dropping; 0 means 16384. */
   size_t log_queue_capacity;
   /* Request JSON limits; 0 means the default (1 MiB, 1024, 10000). */
   size_t max_request_bytes;

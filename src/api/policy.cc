@@ -2,7 +2,9 @@
 // (parse -> check -> compile) and routes evaluation to an evaluator.
 #include "writ/policy.h"
 
+#include <algorithm>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,8 +44,12 @@ bool HasErrors(const std::vector<Diagnostic>& diagnostics) {
                                                          Explanation* explanation) {
   if (explanation != nullptr) {
     *explanation = Explanation{};
-    explanation->policy = policy.info;
-    explanation->errors.push_back({"", "the request was built for a different policy's schema"});
+    try {
+      explanation->policy = policy.info;
+      explanation->errors.push_back({"", "the request was built for a different policy's schema"});
+    } catch (const std::bad_alloc&) {
+      // Out of memory (Evaluate is noexcept): the deny stands, unexplained.
+    }
   }
   return {Effect::kDeny, false};
 }
@@ -93,10 +99,19 @@ absl::StatusOr<std::shared_ptr<const Policy>> Policy::CompileFiles(
     const std::vector<std::string>& paths, const CompileOptions& options,
     std::vector<Diagnostic>* diagnostics) {
   std::vector<SourceFile> sources;
+  // Each file is read only up to what the byte limit leaves (and one byte
+  // more, to tell "over" from "at"), so an endless or huge file (a device,
+  // a log given by mistake) is refused by Compile's size check below
+  // instead of being read into memory first. The total it reports then
+  // stops one byte past the limit.
+  size_t budget = options.max_source_bytes;
   for (const std::string& path : paths) {
-    absl::StatusOr<std::string> text = internal::ReadFileToString(path);
+    absl::StatusOr<std::string> text = internal::ReadFileToString(path, budget);
     if (!text.ok()) return text.status();
+    const bool over = text->size() > budget;
+    budget -= std::min(budget, text->size());
     sources.push_back({path, std::move(*text)});
+    if (over) break;
   }
   return Compile(std::move(sources), options, diagnostics);
 }
@@ -111,7 +126,7 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
                           Evaluator evaluator, ExplanationDetail detail) const noexcept {
   // A request built for another policy's schema has its values in other
   // slots: fail closed rather than read them as this schema's.
-  if (&request.schema() != checked_->schema.get()) return DenyForeignRequest(*checked_, explanation);
+  if (!request.IsFor(*checked_->schema)) return DenyForeignRequest(*checked_, explanation);
   if (evaluator == Evaluator::kReference) {
     return internal::ReferenceEvaluate(*checked_, request, explanation, detail);
   }
@@ -120,7 +135,7 @@ Decision Policy::Evaluate(const Request& request, Explanation* explanation,
 
 Decision Policy::EvaluateRuleIds(const Request& request,
                                  std::vector<uint32_t>* determining_rules) const noexcept {
-  if (&request.schema() != checked_->schema.get()) {
+  if (!request.IsFor(*checked_->schema)) {
     if (determining_rules != nullptr) determining_rules->clear();
     return {Effect::kDeny, false};
   }

@@ -99,6 +99,13 @@ std::vector<std::string> ToPaths(const char* const* paths, size_t count) {
   return std::vector<std::string>(paths, paths + count);
 }
 
+// What `*out` says until a decision fills it: a refused or invalid call
+// is not a decision, but a caller that reads the effect without checking
+// the status must find a deny, not the allow an earlier call left there.
+void PresetDeny(writ_decision* out) {
+  if (out != nullptr) *out = writ_decision{};
+}
+
 void FillDecision(writ::Decision decision, absl::string_view digest,
                   writ_decision* out) {
   out->effect = decision.effect == writ::Effect::kAllow ? WRIT_ALLOW : WRIT_DENY;
@@ -227,6 +234,7 @@ const char* writ_policy_digest(const writ_policy* policy) {
 writ_status writ_policy_evaluate_json(const writ_policy* policy, const char* json,
                                       size_t json_length, writ_decision* decision,
                                       char** explanation, char** error) {
+  PresetDeny(decision);
   ClearString(explanation);
   ClearString(error);
   if (policy == nullptr || decision == nullptr || (json == nullptr && json_length > 0)) {
@@ -241,8 +249,10 @@ writ_status writ_policy_evaluate_json(const writ_policy* policy, const char* jso
       return WRIT_INPUT_ERROR;
     }
     writ::Explanation* record = explanation != nullptr ? &ThreadExplanation() : nullptr;
-    FillDecision(compiled.Evaluate(request, record), compiled.info().digest, decision);
+    const writ::Decision decided = compiled.Evaluate(request, record);
     if (record != nullptr) SetExplanation(*record, explanation);
+    // Last: if the explanation's string throws, the preset deny stays.
+    FillDecision(decided, compiled.info().digest, decision);
     return WRIT_OK;
   });
 }
@@ -278,6 +288,7 @@ void writ_engine_free(writ_engine* engine) { delete engine; }
 writ_status writ_engine_evaluate_json(const writ_engine* engine, const char* json,
                                       size_t json_length, writ_decision* decision,
                                       char** explanation, char** error) {
+  PresetDeny(decision);
   ClearString(explanation);
   ClearString(error);
   if (engine == nullptr || decision == nullptr || (json == nullptr && json_length > 0)) {
@@ -291,8 +302,8 @@ writ_status writ_engine_evaluate_json(const writ_engine* engine, const char* jso
       SetString(error, result.status().message());
       return WRIT_INPUT_ERROR;
     }
-    FillDecision(result->decision, result->policy_digest.view(), decision);
     SetExplanation(record, explanation);
+    FillDecision(result->decision, result->policy_digest.view(), decision);
     return WRIT_OK;
   });
 }

@@ -198,7 +198,7 @@ void AppendDecisionRecord(const Request& request,
 }
 
 Request& RequestFor(const Policy& policy, std::optional<Request>* request) {
-  if (!request->has_value() || &(*request)->schema() != policy.checked().schema.get()) {
+  if (!request->has_value() || !(*request)->IsFor(*policy.checked().schema)) {
     request->emplace(policy);
   }
   return **request;
@@ -215,6 +215,14 @@ void AppendExplainedRecord(const Policy& policy, const Request& request,
                            const RecordFragments* fragments, std::string* out) {
   policy.Evaluate(request, scratch, evaluator, ExplanationDetail::kWithoutWhyNot);
   KeepEnforcedDecision(context.enforced, scratch);
+  // A request made for another policy's schema was denied unread. Its
+  // values sit in that schema's slots, where this policy's names and
+  // `redact` marks do not apply: written, a redacted value could appear
+  // under an unredacted name. The record gives no input instead.
+  if (!request.IsFor(*policy.checked().schema)) {
+    AppendDecisionRecord(Request(policy), *scratch, context, fingerprint_key, fragments, out);
+    return;
+  }
   AppendDecisionRecord(request, *scratch, context, fingerprint_key, fragments, out);
 }
 

@@ -132,7 +132,8 @@ void AppendDecisionRecord(const Request& request,
 // `*scratch` and appends its record. Explaining again reaches the enforced
 // decision unless the thread runs out of memory (the evaluators then fail
 // closed); a record must never show a decision nobody enforced, so it
-// keeps `context.enforced` and says so in `errors` instead.
+// keeps `context.enforced` and says so in `errors` instead. A request made
+// for another policy's schema is recorded with an empty `input`.
 void AppendExplainedRecord(const Policy& policy, const Request& request,
                            Evaluator evaluator, const RecordContext& context,
                            absl::string_view fingerprint_key, Explanation* scratch,

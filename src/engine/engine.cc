@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -95,6 +96,13 @@ class Engine::Impl {
   }
 
   void Install(std::shared_ptr<const Policy> policy) {
+    // Null is no policy (a compile's result not checked, say): the last
+    // good one keeps deciding, as for a failed reload, rather than every
+    // later decision dereferencing it.
+    if (policy == nullptr) {
+      reloads_failed_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     Update([&policy](EngineState* state) {
       state->live_digest = DigestOf(*policy);
       state->live = std::move(policy);
@@ -158,37 +166,57 @@ class Engine::Impl {
     const Decision decision = policy.Evaluate(request, explanation, options_.evaluator);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     counters_.Add(kDecisions);
+    // A request made for another schema (a caller's mistake; a moved-from
+    // one has none) was denied unread. The shadow must not read it either,
+    // nor the writer, which would unpack its values as the live schema's:
+    // it is recorded here, without its values.
+    const bool read = request.IsFor(*policy.checked().schema);
     std::optional<internal::ShadowOutcome> shadow =
-        EvaluateShadow(state, request, json, decision);
+        EvaluateShadow(state, read ? &request : nullptr, json, decision);
     if (options_.log != nullptr) {
       internal::RecordContext context{
           internal::NextDecisionId(internal::WallTimeAt(start)), decision,
           std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
           std::move(shadow)};
-      if (&policy == state.live.get()) {
-        LogPending(state.live, request, json, std::move(context));
-      } else {
-        LogNow(policy, request, context);
+      // Packing or formatting the record may allocate; out of memory, the
+      // record is what gives way (counted as dropped), not the process.
+      try {
+        if (&policy == state.live.get() && read) {
+          LogPending(state.live, request, json, std::move(context));
+        } else {
+          LogNow(policy, request, context);
+        }
+      } catch (const std::bad_alloc&) {
+        counters_.Add(kLogDrops);
       }
     }
     return {decision,
             &policy == state.live.get() ? state.live_digest : DigestOf(policy)};
   }
 
+  // `request` is null when the deciding policy refused it unread.
   std::optional<internal::ShadowOutcome> EvaluateShadow(
-      const EngineState& state, const Request& request,
+      const EngineState& state, const Request* request,
       const absl::string_view* json, Decision live) const {
     if (state.shadow == nullptr) return std::nullopt;
     const Policy& shadow = *state.shadow;
     // The shadow has its own schema: read the JSON again against it (it may
     // use attributes the live policy does not), or carry the values over.
-    absl::StatusOr<Request> shadow_request =
-        json != nullptr ? Request::FromJson(shadow, *json, options_.request)
-                        : absl::StatusOr<Request>(
-                              internal::RebindRequest(request, shadow));
+    // Out of memory for that copy, the shadow counts a deny as for input it
+    // refuses: Decide is noexcept, and the shadow is not enforced.
+    std::optional<absl::StatusOr<Request>> shadow_request;
+    try {
+      if (json != nullptr) {
+        shadow_request = Request::FromJson(shadow, *json, options_.request);
+      } else if (request != nullptr) {
+        shadow_request = internal::RebindRequest(*request, shadow);
+      }
+    } catch (const std::bad_alloc&) {
+      shadow_request.reset();
+    }
     // Input the shadow's schema refuses would be refused, i.e. not allowed.
-    const Effect effect = shadow_request.ok()
-                              ? shadow.Evaluate(*shadow_request, nullptr,
+    const Effect effect = shadow_request.has_value() && shadow_request->ok()
+                              ? shadow.Evaluate(**shadow_request, nullptr,
                                                 options_.evaluator).effect
                               : Effect::kDeny;
     counters_.Add(kShadowDecisions);

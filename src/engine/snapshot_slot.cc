@@ -1,6 +1,7 @@
 #include "src/engine/snapshot_slot.h"
 
 #include <array>
+#include <new>
 #include <utility>
 
 namespace writ::internal {
@@ -66,7 +67,16 @@ const void* SnapshotSlotBase::Acquire() const {
 
 const void* SnapshotSlotBase::Refresh(ThreadCacheEntry* entry) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entry->snapshot != nullptr) parked_.push_back(std::move(entry->snapshot));
+  // Parking grows parked_, emptied at each Publish: the first Refresh after
+  // a reload allocates. Out of memory, the old snapshot is let go here
+  // instead (Acquire is on the noexcept decision path).
+  if (entry->snapshot != nullptr) {
+    try {
+      parked_.push_back(std::move(entry->snapshot));
+    } catch (const std::bad_alloc&) {
+      entry->snapshot.reset();
+    }
+  }
   entry->snapshot = current_;
   // Read under the mutex, so the pair (generation, snapshot) is consistent.
   entry->generation = generation_.load(std::memory_order_relaxed);

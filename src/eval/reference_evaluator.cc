@@ -1,5 +1,6 @@
 #include "src/eval/reference_evaluator.h"
 
+#include <new>
 #include <optional>
 #include <vector>
 
@@ -102,8 +103,11 @@ Tristate ReferenceEvaluateRule(const CheckedPolicy& policy, const CheckedRule& r
   return Interpreter(policy, request).EvaluateRule(rule);
 }
 
-Decision ReferenceEvaluate(const CheckedPolicy& policy, const Request& request,
-                           Explanation* explanation, ExplanationDetail detail) noexcept {
+namespace {
+
+// ReferenceEvaluate, but free to throw std::bad_alloc.
+Decision Decide(const CheckedPolicy& policy, const Request& request, Explanation* explanation,
+                ExplanationDetail detail) {
   Outcome denies;
   Outcome allows;
   Interpreter interpreter(policy, request);
@@ -130,6 +134,24 @@ Decision ReferenceEvaluate(const CheckedPolicy& policy, const Request& request,
                      detail, explanation);
   }
   return decision;
+}
+
+}  // namespace
+
+Decision ReferenceEvaluate(const CheckedPolicy& policy, const Request& request,
+                           Explanation* explanation, ExplanationDetail detail) noexcept {
+  // Collecting the determining rules allocates. Out of memory, deny, as
+  // the DAG evaluator does, rather than let bad_alloc reach noexcept.
+  try {
+    return Decide(policy, request, explanation, detail);
+  } catch (const std::bad_alloc&) {
+    if (explanation != nullptr) {
+      explanation->determining.clear();
+      explanation->decision = Effect::kDeny;
+      explanation->default_applied = false;
+    }
+    return {Effect::kDeny, false};
+  }
 }
 
 }  // namespace writ::internal

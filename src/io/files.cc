@@ -116,14 +116,14 @@ absl::StatusOr<bool> InputFile::ReadLine(size_t limit, std::string* line) {
   }
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t limit) {
   absl::StatusOr<InputFile> file = InputFile::Open(path);
   if (!file.ok()) return file.status();
-  return file->ReadAll();
+  return file->ReadAll(limit);
 }
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  absl::StatusOr<std::string> contents = ReadWholeFile(path);
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t limit) {
+  absl::StatusOr<std::string> contents = ReadWholeFile(path, limit);
   if (contents.ok()) return contents;
   const absl::Status& status = contents.status();
   if (absl::IsNotFound(status)) return absl::NotFoundError(absl::StrCat("no such file: ", path));

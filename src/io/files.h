@@ -56,13 +56,16 @@ class InputFile {
   size_t position_ = 0;  // next unread byte of buffer_
 };
 
-// The whole file as bytes; errors as InputFile::Open's, without the path.
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+// The whole file as bytes (at most limit + 1, as ReadAll); errors as
+// InputFile::Open's, without the path.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
+                                          size_t limit = kNoReadLimit);
 
-// The whole file as bytes. NotFound names the path when the file does not
-// exist; a directory is InvalidArgument; other failures carry the OS reason
-// (for example PermissionDenied).
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+// The whole file as bytes (at most limit + 1, as ReadAll). NotFound names
+// the path when the file does not exist; a directory is InvalidArgument;
+// other failures carry the OS reason (for example PermissionDenied).
+absl::StatusOr<std::string> ReadFileToString(const std::string& path,
+                                             size_t limit = kNoReadLimit);
 
 }  // namespace writ::internal
 

@@ -42,6 +42,10 @@ absl::StatusOr<Request> Request::FromJson(const Policy& policy,
 
 absl::Status Request::ReadJson(absl::string_view json,
                                const RequestOptions& options) {
+  // Moving a request takes its schema; the source has none to read by.
+  if (schema_ == nullptr) {
+    return absl::FailedPreconditionError("the request was moved from; assign one to it first");
+  }
   return internal::FillRequestFromJson(*schema_, json, options, mutable_values());
 }
 

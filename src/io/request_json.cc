@@ -482,6 +482,13 @@ void AssignNumber(const Schema& schema, uint32_t slot, double input, const Value
   // Not even 5.0 for an int: whether a number has a fraction is a property
   // of the sender's encoder, and accepting some would make typing flaky.
   if (!HasKind(attribute, TypeKind::kNumber, "number", target)) return;
+  // JSON has no NaN or infinity, so only a setter can give one. NaN
+  // satisfies no compare: present, it would slip past every `deny ... when
+  // x >= c` guardrail; unknown, such a deny applies as indeterminate.
+  if (!std::isfinite(input)) {
+    MarkWrongType(attribute, target, "a non-finite number");
+    return;
+  }
   target.value().number = input;
   MarkPresent(target);
 }

@@ -1,4 +1,5 @@
 // Building requests through resolved attribute handles instead of JSON.
+#include <limits>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -60,6 +61,24 @@ TEST(RequestApi, HandlesResolveOnceAndSettersFillTypedSlots) {
   EXPECT_EQ(explanation.missing.size(), 8u);
 }
 
+// A default handle is what `FindAttribute(misspelt).value_or({})` gives. It
+// must set nothing: as slot 0 it set the schema's first attribute, here the
+// one the allow reads, and a typo in an attribute name became an allow.
+TEST(RequestApi, ADefaultHandleSetsNothing) {
+  auto policy = Policy::Compile({{"p.writ", R"(
+schema { user.role: string; tool: string; }
+allow search when tool == "search";
+)"}});
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  Request request(**policy);
+  request.SetString(AttributeHandle{}, "search");
+  request.SetInt(AttributeHandle{}, 1);
+  Explanation explanation;
+  EXPECT_EQ((*policy)->Evaluate(request, &explanation).effect, Effect::kDeny);
+  EXPECT_THAT(explanation.missing, ElementsAre("tool"));
+  EXPECT_TRUE(explanation.errors.empty());
+}
+
 TEST(RequestApi, SetterWithAValueOfTheWrongTypeRecordsAnError) {
   std::shared_ptr<const Policy> policy = Compile();
   Request request(*policy);
@@ -70,6 +89,35 @@ TEST(RequestApi, SetterWithAValueOfTheWrongTypeRecordsAnError) {
   ASSERT_EQ(explanation.errors.size(), 2u);
   EXPECT_EQ(explanation.errors[0].attribute, "ip");
   EXPECT_EQ(explanation.errors[1].attribute, "level");
+}
+
+// JSON cannot give a number NaN or an infinity (a number beyond a double's
+// range is an input error), so a setter must not either: NaN satisfies no
+// compare, so a NaN risk score from a broken model would slip past every
+// `deny ... when risk >= ...` guardrail and let an allow decide.
+TEST(RequestApi, ANonFiniteNumberIsUnknownNotPresent) {
+  auto policy = Policy::Compile({{"p.writ", R"(
+schema { tool: string; risk: number; }
+deny risky when risk >= 0.9;
+allow search when tool == "search";
+)"}});
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  const AttributeHandle tool = *(*policy)->FindAttribute("tool");
+  const AttributeHandle risk = *(*policy)->FindAttribute("risk");
+  for (const double value : {std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity()}) {
+    Request request(**policy);
+    request.SetString(tool, "search");
+    request.SetNumber(risk, value);
+    Explanation explanation;
+    EXPECT_EQ((*policy)->Evaluate(request, &explanation).effect, Effect::kDeny) << value;
+    EXPECT_EQ((*policy)->Evaluate(request, nullptr, Evaluator::kReference).effect, Effect::kDeny)
+        << value;
+    ASSERT_EQ(explanation.errors.size(), 1u) << value;
+    EXPECT_EQ(explanation.errors[0].attribute, "risk");
+    EXPECT_EQ(explanation.errors[0].message, "expected number, got a non-finite number");
+  }
 }
 
 TEST(RequestApi, RequestForAnotherPolicyFailsClosed) {
@@ -93,6 +141,23 @@ TEST(RequestApi, RequestForAnotherPolicyFailsClosed) {
   std::vector<uint32_t> rule_ids = {3};
   EXPECT_EQ(second->EvaluateRuleIds(*request, &rule_ids).effect, Effect::kDeny);
   EXPECT_TRUE(rule_ids.empty());
+}
+
+// A moved-from Request holds no schema. Every call must still be safe:
+// reading JSON into it is refused (not a null dereference), setters do
+// nothing, and a policy denies it as a request of no schema of its own.
+TEST(RequestApi, AMovedFromRequestIsRefusedNotDereferenced) {
+  std::shared_ptr<const Policy> policy = Compile();
+  Request request(*policy);
+  Request taken(std::move(request));
+  const absl::Status read = request.ReadJson(R"({"tool": "search"})");
+  EXPECT_EQ(read.code(), absl::StatusCode::kFailedPrecondition) << read;
+  request.SetString(*policy->FindAttribute("tool"), "search");
+  request.ClearAll();
+  EXPECT_EQ(policy->Evaluate(request).effect, Effect::kDeny);
+  // Assigning to it makes it usable again.
+  request = Request(*policy);
+  EXPECT_TRUE(request.ReadJson(R"({"tool": "search"})").ok());
 }
 
 TEST(RequestApi, CompileErrorsComeBackAsStatusAndDiagnostics) {

@@ -70,6 +70,42 @@ static void TestPolicyCompileAndEvaluate(void) {
   writ_policy_free(policy);
 }
 
+/* A refused request is not a decision, but a caller that reads the effect
+ * without the status must find a deny there, never the allow a previous
+ * call left in the same struct. */
+static void TestARefusedRequestLeavesADenyNotTheLastAllow(void) {
+  writ_source source = Source("c.writ", kSearchOnly);
+  writ_policy* policy = NULL;
+  writ_engine* engine = NULL;
+  CHECK(writ_policy_compile(&source, 1, &policy, NULL) == WRIT_OK);
+  CHECK(writ_engine_create(&source, 1, NULL, &engine, NULL) == WRIT_OK);
+  const char* good = "{\"tool\": \"search\"}";
+  const char* bad = "{\"tool\": ";
+  writ_decision decision;
+
+  CHECK(writ_policy_evaluate_json(policy, good, strlen(good), &decision, NULL, NULL) == WRIT_OK);
+  CHECK(decision.effect == WRIT_ALLOW);
+  CHECK(writ_policy_evaluate_json(policy, bad, strlen(bad), &decision, NULL, NULL) ==
+        WRIT_INPUT_ERROR);
+  CHECK(decision.effect == WRIT_DENY && decision.policy_digest[0] == '\0');
+
+  CHECK(Decide(engine, good, &decision) == WRIT_OK);
+  CHECK(decision.effect == WRIT_ALLOW);
+  CHECK(Decide(engine, bad, &decision) == WRIT_INPUT_ERROR);
+  CHECK(decision.effect == WRIT_DENY && decision.policy_digest[0] == '\0');
+
+  CHECK(Decide(engine, good, &decision) == WRIT_OK);
+  CHECK(writ_engine_evaluate_json(engine, NULL, 3, &decision, NULL, NULL) ==
+        WRIT_INVALID_ARGUMENT);
+  CHECK(decision.effect == WRIT_DENY);
+  CHECK(writ_policy_evaluate_json(policy, good, strlen(good), &decision, NULL, NULL) == WRIT_OK);
+  CHECK(writ_policy_evaluate_json(NULL, good, strlen(good), &decision, NULL, NULL) ==
+        WRIT_INVALID_ARGUMENT);
+  CHECK(decision.effect == WRIT_DENY);
+  writ_engine_free(engine);
+  writ_policy_free(policy);
+}
+
 static void TestCompileErrorsComeWithDiagnostics(void) {
   writ_source source = Source("broken.writ", kBroken);
   writ_policy* policy = NULL;
@@ -172,6 +208,7 @@ static void TestEngineFromFiles(void) {
 
 int main(void) {
   TestPolicyCompileAndEvaluate();
+  TestARefusedRequestLeavesADenyNotTheLastAllow();
   TestCompileErrorsComeWithDiagnostics();
   TestEngineReloadShadowAndLog();
   TestEngineFromFiles();

@@ -450,6 +450,41 @@ TEST(EngineLogTest, InputErrorsNeverQuoteRedactedValues) {
   EXPECT_THAT(std::string(broken.status().message()), Not(HasSubstr(kSecret)));
 }
 
+// Engine::Evaluate given a request built for another policy's schema (an
+// embedder's mistake) denies it unread; its record must not read it either:
+// its values sit in the other schema's slots, where this policy's attribute
+// names and `redact` marks do not apply, so a redacted value could come out
+// under an unredacted name (and a larger schema's slots are past the end).
+// Both record paths: the live policy's (queued, formatted by the writer)
+// and an older snapshot's (formatted on the deciding thread).
+TEST(EngineLogTest, ARequestBuiltForAnotherPolicyIsLoggedWithoutItsValues) {
+  LoggingEngine logging = MakeLoggingEngine(engine_testing::SearchOnly("1"));
+  absl::StatusOr<std::shared_ptr<const Policy>> other = Policy::Compile(
+      {{"other.writ", "schema { a: string redact; b: string redact; c: string redact; }\n"
+                      "allow any when a == \"x\";\n"}});
+  ASSERT_TRUE(other.ok()) << other.status();
+  Request foreign(**other);
+  for (const char* path : {"a", "b", "c"}) {
+    foreign.SetString(*(*other)->FindAttribute(path), absl::StrCat(kSecret, "-", path));
+  }
+  const std::shared_ptr<const Policy> first = logging.engine->policy();
+  EXPECT_EQ(logging.engine->Evaluate(*first, foreign).decision.effect, Effect::kDeny);
+  ASSERT_TRUE(logging.engine->Reload(engine_testing::SearchOnly("2")).ok());
+  EXPECT_EQ(logging.engine->Evaluate(*first, foreign).decision.effect, Effect::kDeny);
+
+  const std::string log = LogOf(logging);
+  EXPECT_THAT(log, Not(HasSubstr(kSecret)));
+  simdjson::dom::parser parser;
+  int records = 0;
+  for (simdjson::dom::element record : parser.parse_many(log)) {
+    ++records;
+    EXPECT_EQ(record["decision"].get_string().value(), "deny");
+    EXPECT_EQ(record["input"].get_object().value().size(), 0u) << record;
+    EXPECT_THAT(simdjson::to_string(record["errors"]), HasSubstr("different policy's schema"));
+  }
+  EXPECT_EQ(records, 2);
+}
+
 TEST(EngineLogTest, ShadowOutcomeIsRecorded) {
   LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
   ASSERT_TRUE(logging.engine

@@ -76,6 +76,21 @@ TEST(EngineTest, FailedReloadKeepsTheLastGoodPolicyAndReportsDiagnostics) {
   EXPECT_EQ(engine->stats().reloads_ok, 0u);
 }
 
+// Install(nullptr) (a compile result used unchecked, say) is a reload
+// that failed: the last good policy keeps deciding. It used to publish a
+// null live policy, and the next decision dereferenced it.
+TEST(EngineTest, InstallingNoPolicyKeepsTheLastGoodOne) {
+  std::unique_ptr<Engine> engine = MakeEngine(SearchOnly());
+  const std::shared_ptr<const Policy> good = engine->policy();
+  engine->Install(nullptr);
+  EXPECT_EQ(engine->policy(), good);
+  absl::StatusOr<EngineDecision> decision = engine->EvaluateJson(R"({"tool": "search"})");
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->decision.effect, Effect::kAllow);
+  EXPECT_EQ(engine->stats().reloads_failed, 1u);
+  EXPECT_EQ(engine->stats().reloads_ok, 0u);
+}
+
 TEST(EngineTest, ReloadOfMissingFileFailsAndIsCounted) {
   std::unique_ptr<Engine> engine = MakeEngine(SearchOnly());
   absl::Status reloaded = engine->ReloadFiles({"/nonexistent/policy.writ"});
@@ -195,6 +210,35 @@ TEST(EngineTest, ReloadKeepsTheShadow) {
   ASSERT_TRUE(engine->SetShadow(AllButSearch()).ok());
   ASSERT_TRUE(engine->Reload(SearchOnly("2")).ok());
   EXPECT_NE(engine->shadow(), nullptr);
+}
+
+// A request the deciding policy refuses unread (built for another schema,
+// or moved from and so of none) is refused by the shadow and the log too:
+// neither may read it by a schema (a moved-from one was dereferenced).
+TEST(EngineTest, ARequestOfNoSchemaIsDeniedByTheShadowAndTheLogToo) {
+  engine_testing::MemoryLog recording;
+  EngineOptions options;
+  options.log = std::make_shared<DecisionLog>(
+      std::make_unique<engine_testing::MemorySink>(&recording));
+  std::unique_ptr<Engine> engine = MakeEngine(SearchOnly(), std::move(options));
+  ASSERT_TRUE(engine->SetShadow(AllButSearch()).ok());  // `default allow`
+  std::shared_ptr<const Policy> snapshot = engine->policy();
+  Request request(*snapshot);
+  request.SetString(*snapshot->FindAttribute("tool"), "mail");
+  const Request taken(std::move(request));
+  EXPECT_EQ(engine->Evaluate(*snapshot, request).decision.effect, Effect::kDeny);
+  std::shared_ptr<const Policy> other = *Policy::Compile(AllButSearch());
+  EXPECT_EQ(engine->Evaluate(*snapshot, Request(*other)).decision.effect, Effect::kDeny);
+  EXPECT_EQ(engine->stats().shadow_decisions, 2u);
+  EXPECT_EQ(engine->stats().shadow_disagreements, 0u);
+  engine->FlushLog();
+  const std::vector<std::string> lines = recording.Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  for (const std::string& line : lines) {
+    EXPECT_THAT(line, HasSubstr(R"("decision":"deny")"));
+    EXPECT_THAT(line, HasSubstr(R"("input":{})"));
+    EXPECT_THAT(line, HasSubstr(R"("shadow":{"decision":"deny")"));
+  }
 }
 
 TEST(EngineTest, TwoEnginesOnOneThreadKeepTheirOwnPolicies) {

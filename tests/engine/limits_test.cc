@@ -45,6 +45,27 @@ TEST(CompileLimitsTest, SourceOverTheByteLimitIsRefused) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("over the limit of 64"));
 }
 
+// The byte limit bounds what is read, not only what is compiled: a policy
+// path naming an endless file (a device; a log given by mistake) used to
+// be read whole, that is until memory ran out, before the size was checked.
+TEST(CompileLimitsTest, AnEndlessSourceFileIsRefusedAtTheByteLimit) {
+  CompileOptions options;
+  options.max_source_bytes = 1 << 16;
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      Policy::CompileFiles({"/dev/zero"}, options);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(policy.status().message()), HasSubstr("over the limit of 65536"));
+  // With files before it that used some of the budget, and from an Engine.
+  const std::string first = absl::StrCat(WRIT_SOURCE_DIR, "/policies/agent-gateway/schema.writ");
+  EngineOptions engine_options;
+  engine_options.compile = options;
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::CreateFromFiles({first, "/dev/zero"}, engine_options);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_THAT(std::string(engine.status().message()), HasSubstr("over the limit of 65536"));
+}
+
 TEST(CompileLimitsTest, ExpressionDeeperThanTheLimitIsADiagnostic) {
   CompileOptions options;
   options.max_expression_depth = 8;
