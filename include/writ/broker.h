@@ -152,7 +152,7 @@ struct TaskContext {
 // Obligations the broker enforces when the policy allows.
 struct GateObligations {
   std::optional<absl::Duration> max_ttl;  // caps the token's lifetime
-  std::optional<int64_t> max_uses;        // caps the token's uses
+  std::optional<int64_t> max_uses;        // caps the token's uses; 0 or less: none, no token
   std::optional<int64_t> max_failures;    // per task, before it is revoked
   bool revoke = false;  // on a deny: revoke the token (and its descendants)
 };

@@ -163,8 +163,21 @@ absl::Duration Shortest(absl::Duration a, std::optional<absl::Duration> b) {
   return b.has_value() ? std::min(a, *b) : a;
 }
 
+// An obligation of max_uses = 0 (or less) grants no use. Read as "no
+// limit" (0 is how a token without a limit says so), a policy meaning "not
+// one use" would have minted an unlimited token; it is refused instead, as
+// a max_ttl that leaves no lifetime is.
+absl::Status CheckUsesGranted(const GateObligations& obligations) {
+  if (!obligations.max_uses.has_value() || *obligations.max_uses > 0) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "the allowed uses are zero (obligation max_uses = ", *obligations.max_uses, ")"));
+}
+
+// The tighter of a token's limit (0: none) and a positive obligation.
 int64_t FewestUses(int64_t a, std::optional<int64_t> b) {
-  if (!b.has_value() || *b <= 0) return a;
+  if (!b.has_value()) return a;
   return a == 0 ? *b : std::min(a, *b);
 }
 
@@ -701,6 +714,9 @@ absl::StatusOr<IssuedToken> BrokerImpl::Mint(const MintRequest& request) {
   if (lifetime < absl::Seconds(1)) {
     return refuse(absl::PermissionDeniedError("the allowed lifetime is zero"));
   }
+  if (absl::Status status = CheckUsesGranted(decision->obligations); !status.ok()) {
+    return refuse(status);
+  }
   TokenClaims claims;
   claims.subject = workload->str();
   claims.audience = request.destination;
@@ -813,6 +829,9 @@ absl::StatusOr<IssuedToken> BrokerImpl::Delegate(
   if (lifetime < absl::Seconds(1)) {
     return refuse(parent.task_id,
                   absl::PermissionDeniedError("the allowed lifetime is zero"));
+  }
+  if (absl::Status status = CheckUsesGranted(decision->obligations); !status.ok()) {
+    return refuse(parent.task_id, status);
   }
   TokenClaims claims;
   claims.subject = parent.subject;

@@ -326,6 +326,23 @@ TEST_F(AttackTest, DelegationDoesNotMultiplyAUseLimit) {
             RefusalCode::kUseLimitExceeded);
 }
 
+// max_uses = 0 grants no use. 0 is also how a token says "no limit", and
+// the obligation was once read that way: a policy meaning "not one use"
+// minted and delegated unlimited tokens.
+TEST_F(AttackTest, AnObligationOfNoUsesMintsNothing) {
+  for (const int64_t uses : {0, -1}) {
+    AllowUses(uses);
+    absl::Status status = broker_->Mint(PlannerMint()).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << uses;
+    EXPECT_THAT(status.message(), HasSubstr("the allowed uses are zero"));
+    status = broker_->Delegate(ToResearcher(issued_.token)).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << uses;
+    EXPECT_THAT(status.message(), HasSubstr("the allowed uses are zero"));
+  }
+  AllowUses(1);
+  EXPECT_EQ(MintPlanner().max_uses, 1);
+}
+
 TEST_F(AttackTest, ScopeWideningIsRefused) {
   absl::Status status =
       broker_->Delegate(ToResearcher(issued_.token, {"search", "delete"}))
