@@ -32,6 +32,23 @@ void WriteStringArray(const std::vector<std::string>& items,
   json.EndArray();
 }
 
+// The most of a caller-given name (a workload or a task id) a line keeps:
+// a valid SPIFFE ID has at most 2,048 bytes, a task id 256. A refusal is
+// logged with what the caller sent, before or because it was found
+// invalid, and without a bound a megabyte there made a megabyte line.
+constexpr size_t kMaxNameBytes = 2048;
+
+// `name`, or its first kMaxNameBytes (not ending inside a UTF-8 sequence)
+// and how long it was.
+std::string Bounded(absl::string_view name) {
+  if (name.size() <= kMaxNameBytes) return std::string(name);
+  size_t keep = kMaxNameBytes;
+  for (int i = 0; i < 3 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80; ++i) {
+    --keep;
+  }
+  return absl::StrCat(name.substr(0, keep), "...(", name.size(), " bytes)");
+}
+
 }  // namespace
 
 std::string Fingerprint(absl::string_view secret) { return HexSha256(secret); }
@@ -49,8 +66,8 @@ std::string AuditLog::Format(const AuditEvent& event, absl::Time time) const {
   if (!event.code.empty()) {
     StringMember(json, "code", event.code);
   }
-  StringMember(json, "workload", event.workload);
-  StringMember(json, "task", event.task_id);
+  StringMember(json, "workload", Bounded(event.workload));
+  StringMember(json, "task", Bounded(event.task_id));
   StringMember(json, "token", event.token_id);
   json.Key("parents");
   WriteStringArray(event.parents, json);

@@ -120,6 +120,23 @@ TEST(AuditLogTest, ReportsGarbage) {
 // The leak test: a busy session with every kind of event and refusal, then
 // every audit line and every message is searched for every token and proof
 // (and for their signature parts, which alone would identify them).
+// A refusal is logged with the workload and task id the caller sent, valid
+// or not: a megabyte of either made a megabyte line. Each keeps 2 KB and
+// says how long it was; the line still verifies.
+TEST_F(BrokerTest, AnOverlongWorkloadOrTaskIsLoggedCut) {
+  MintRequest request = PlannerMint();
+  request.workload = "spiffe://example.org/" + std::string(1 << 20, 'w');
+  request.task_id = std::string(1 << 20, 't');
+  EXPECT_FALSE(broker_->Mint(request).ok());
+  ASSERT_FALSE(sink_.lines.empty());
+  const std::string& line = sink_.lines.back();
+  EXPECT_LT(line.size(), 6000u);
+  EXPECT_THAT(line, HasSubstr("...(1048597 bytes)"));
+  EXPECT_THAT(line, HasSubstr("...(1048576 bytes)"));
+  EXPECT_THAT(line, HasSubstr("\"workload\":\"spiffe://example.org/www"));
+  EXPECT_TRUE(VerifyAuditLog(sink_.Text(), "audit-key").ok());
+}
+
 TEST_F(BrokerTest, NoAuditLineOrMessageContainsATokenOrProof) {
   const IssuedToken root = MintPlanner();
   const IssuedToken child = DelegateToResearcher(root.token);
