@@ -103,6 +103,7 @@ constexpr size_t kMaxIdentifierBytes = 256;
 constexpr size_t kMaxDestinationBytes = 2048;
 // "Minutes, never hours": the cap itself is capped.
 constexpr absl::Duration kLongestAllowedCap = absl::Hours(1);
+constexpr absl::Duration kLongestClockSkew = absl::Minutes(5);
 
 // A token whose signature, claims, time, holder, proof and revocation
 // status all checked out.
@@ -191,7 +192,7 @@ absl::Status ValidateOptions(const BrokerOptions& options) {
         "max_token_lifetime must be positive and at most one hour");
   }
   if (options.clock_skew < absl::ZeroDuration() ||
-      options.clock_skew > absl::Minutes(5) ||
+      options.clock_skew > kLongestClockSkew ||
       options.proof_max_age <= absl::ZeroDuration() ||
       options.proof_max_age > absl::Minutes(10)) {
     return absl::InvalidArgumentError(
@@ -892,11 +893,12 @@ absl::Status BrokerImpl::RevokeToken(absl::string_view token_id,
   if (!IsValidIdentifier(token_id)) {
     return absl::InvalidArgumentError("malformed token id");
   }
-  // No token outlives the cap, so neither need its revocation.
-  return Revoke(
-      RevocationKind::kToken, token_id,
-      clock_.Now() + options_.max_token_lifetime + options_.clock_skew,
-      "revoke", reason);
+  // No token outlives the longest cap any broker accepts, so neither need
+  // its revocation. Not this broker's cap: the token may have been minted
+  // under a longer one (before a restart with new options over the same
+  // store), and a revocation forgotten before the token expires revives it.
+  return Revoke(RevocationKind::kToken, token_id,
+                clock_.Now() + kLongestAllowedCap + kLongestClockSkew, "revoke", reason);
 }
 
 absl::Status BrokerImpl::RevokeTask(absl::string_view task_id,

@@ -120,6 +120,36 @@ TEST_F(BrokerTest, MintHonoursTtlAndUseObligations) {
   EXPECT_EQ(MustVerify(Use(issued.token, planner_key_, kPlanner)).use_count, 2);
 }
 
+// A revocation lasts as long as any token can. A broker restarted with a
+// lower cap over the same store once kept a revocation only for its own cap
+// (5 minutes here), and a token minted for an hour under the old cap was
+// accepted again once that revocation had expired.
+TEST_F(BrokerTest, ARevocationOutlivesAnyTokenWhateverTheCurrentCap) {
+  const std::shared_ptr<StateStore> store = NewInMemoryStateStore(&clock_);
+  const SigningKey key = *SigningKey::Generate(SigningAlgorithm::kEd25519, "broker-2");
+  auto broker_with_cap = [&](absl::Duration cap) {
+    BrokerOptions options;
+    options.trusted_domains = {"example.org"};
+    options.clock = &clock_;
+    options.state_store = store;
+    options.max_token_lifetime = cap;
+    return *Broker::Create(options, key, gate_);
+  };
+  MintRequest request = PlannerMint();
+  request.lifetime = absl::Hours(1);
+  const absl::StatusOr<IssuedToken> issued = broker_with_cap(absl::Hours(1))->Mint(request);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  Remember(issued->token);
+  broker_ = broker_with_cap(absl::Minutes(5));
+  ASSERT_TRUE(broker_->RevokeToken(issued->token_id, "compromised").ok());
+  clock_.Advance(absl::Minutes(20));
+  // More revocations grow the table, and a rebuild forgets what expired.
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_TRUE(broker_->RevokeToken(absl::StrCat("other-", i), "test").ok());
+  }
+  EXPECT_EQ(MustVerify(Use(issued->token, planner_key_, kPlanner)).code, RefusalCode::kRevoked);
+}
+
 TEST_F(BrokerTest, MintLifetimeIsTheShortestOfCapRequestAndObligation) {
   MintRequest request = PlannerMint();
   request.lifetime = absl::Hours(5);  // asks for hours, gets the cap
