@@ -239,6 +239,28 @@ TEST_F(TokenCliTest, AnAuditLineThatCannotBeWrittenFailsTheCommand) {
   EXPECT_THAT(revoke.err, HasSubstr("cannot append to the audit log"));
 }
 
+// A key name is a file name inside DIR/keys, never a path: "../x" left the
+// state directory and "/x" replaced it (std::filesystem's `/` takes an
+// absolute right side), so keygen wrote, and mint read, keys anywhere.
+TEST_F(TokenCliTest, AKeyNameCannotLeaveTheKeyDirectory) {
+  ASSERT_EQ(Writ("token keygen --state demo --trust-domain example.org").exit_code, 0);
+  for (const std::string& name :
+       std::vector<std::string>{"../escaped", (dir_ / "absolute").string(), ".hidden", ""}) {
+    const CliRun keygen = Writ("token keygen --state demo --name '" + name + "'");
+    EXPECT_EQ(keygen.exit_code, 2) << name;
+    EXPECT_THAT(keygen.err, HasSubstr("a key name is 1-64 letters")) << name;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "demo/escaped.pem"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "absolute.pem"));
+  const CliRun mint = Token("mint", std::string("--workload ") + kPlanner +
+                                        " --key ../../planner --task task-42 --tool search"
+                                        " --destination api.docs.example.com"
+                                        " --data-class internal --out planner.jwt");
+  EXPECT_EQ(mint.exit_code, 1);
+  EXPECT_THAT(mint.err, HasSubstr("a key name is 1-64 letters"));
+  EXPECT_EQ(Writ("token keygen --state demo --name planner-2.v1_a").exit_code, 0);
+}
+
 TEST_F(TokenCliTest, MissingOptionIsAUsageError) {
   EXPECT_EQ(Writ("token mint --state demo").exit_code, 2);
   EXPECT_EQ(Writ("token").exit_code, 2);

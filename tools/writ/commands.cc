@@ -74,7 +74,7 @@ const std::vector<Command>& AllCommands() {
        "Task credentials by hand: keys, mint, delegate, verify (re-asks the policy), revoke.",
        {{"--state", true, "directory of keys, revocations, use counts and the audit log"},
         {"--trust-domain", true, "keygen (broker): a trusted SPIFFE trust domain (repeat)"},
-        {"--name", true, "keygen: make a workload key named NAME instead of the broker's"},
+        {"--name", true, "keygen: make a workload key named NAME (letters, digits, . _ -) instead of the broker's"},
         {"--alg", true, "keygen: Ed25519 (default) or ES256"},
         {"--workload", true, "SPIFFE ID of the requester / presenter (revoke: of the workload)"},
         {"--key", true, "name of that workload's key (from keygen --name)"},

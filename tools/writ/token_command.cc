@@ -106,7 +106,9 @@ absl::StatusOr<SigningKey> LoadKey(const std::filesystem::path& path) {
 
 absl::StatusOr<SigningKey> LoadWorkloadKey(const Arguments& arguments,
                                            absl::string_view option) {
-  return LoadKey(State(arguments).WorkloadKey(*arguments.Get(option)));
+  absl::StatusOr<std::filesystem::path> path = State(arguments).WorkloadKey(*arguments.Get(option));
+  if (!path.ok()) return path.status();
+  return LoadKey(*path);
 }
 
 absl::Status SaveNewKey(const std::filesystem::path& path,
@@ -131,11 +133,12 @@ int RunKeygen(const Arguments& arguments) {
   absl::StatusOr<SigningAlgorithm> algorithm = AlgorithmOption(arguments);
   if (!algorithm.ok()) return Usage(algorithm.status().message());
   if (std::optional<std::string> name = arguments.Get("--name")) {
-    const std::filesystem::path path = state.WorkloadKey(*name);
-    if (absl::Status status = SaveNewKey(path, *algorithm); !status.ok()) {
+    absl::StatusOr<std::filesystem::path> path = state.WorkloadKey(*name);
+    if (!path.ok()) return Usage(path.status().message());
+    if (absl::Status status = SaveNewKey(*path, *algorithm); !status.ok()) {
       return Fail(status);
     }
-    absl::StatusOr<SigningKey> key = LoadKey(path);
+    absl::StatusOr<SigningKey> key = LoadKey(*path);
     if (!key.ok()) return Fail(key.status());
     PrintJson(key->PublicJwk());
     return kExitOk;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -235,6 +237,21 @@ std::string LastAuditLine(const std::filesystem::path& log) {
     if (!line.empty()) last = line;
   }
   return last;
+}
+
+absl::StatusOr<std::filesystem::path> StateFiles::WorkloadKey(absl::string_view name) const {
+  const bool valid =
+      !name.empty() && name.size() <= 64 && name.front() != '.' &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+               c == '-';
+      });
+  if (!valid) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a key name is 1-64 letters, digits, '.', '_' or '-', not starting with '.': '", name,
+        "'"));
+  }
+  return directory / "keys" / absl::StrCat(name, ".pem");
 }
 
 }  // namespace writ::cli

@@ -42,9 +42,10 @@ struct StateFiles {
   std::filesystem::path Journal() const { return directory / "state.journal"; }
   std::filesystem::path AuditLog() const { return directory / "audit.log"; }
   std::filesystem::path Lock() const { return directory / "lock"; }
-  std::filesystem::path WorkloadKey(absl::string_view name) const {
-    return directory / "keys" / (std::string(name) + ".pem");
-  }
+  // DIR/keys/NAME.pem. A name is 1-64 letters, digits, '.', '_' or '-',
+  // not starting with '.': joined as given, "../x" left the directory and
+  // "/x" replaced it (std::filesystem's `/` takes an absolute right side).
+  absl::StatusOr<std::filesystem::path> WorkloadKey(absl::string_view name) const;
 };
 
 // An exclusive lock on a state directory (DIR/lock), released when
