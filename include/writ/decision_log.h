@@ -91,7 +91,8 @@ struct DecisionLogOptions {
   size_t queue_capacity = 16384;
   // The longest a queued record waits before the writer takes it (when the
   // queue fills faster, sooner). Bounds how stale the file is, not what is
-  // kept: Flush() and destruction write everything regardless.
+  // kept: Flush() and destruction write everything regardless. At least
+  // 1 ms is used (0 or less would have the writer spin).
   std::chrono::milliseconds max_delay{10};
   // A secret for fingerprinting `redact` attributes in the Engine's
   // records. Empty: a value is written as "sha256:" + its SHA-256, which

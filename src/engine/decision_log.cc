@@ -323,7 +323,9 @@ class DecisionLog::Queue {
  public:
   Queue(std::unique_ptr<LogSink> sink, const DecisionLogOptions& options)
       : sink_(std::move(sink)),
-        max_delay_(options.max_delay),
+        // At least 1 ms: with 0 or less, each wait returned at once and the
+        // writer spun a core while the queue sat empty.
+        max_delay_(std::max(options.max_delay, std::chrono::milliseconds(1))),
         fingerprint_key_(options.fingerprint_key) {
     const size_t capacity = std::max<size_t>(1, options.queue_capacity);
     const size_t ring_count = RingCount(capacity);

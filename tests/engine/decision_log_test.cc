@@ -1,5 +1,7 @@
 #include "writ/decision_log.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -158,6 +160,35 @@ TEST(DecisionLogTest, AQuietLogIsWrittenWithinItsMaxDelayWithoutAFlush) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(recording.text(), "lonely\n");
+}
+
+// The process's CPU time, user and system.
+std::chrono::microseconds ProcessCpuTime() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+// A max_delay of 0 or less is taken as 1 ms. Taken as given, each of the
+// writer's waits returned at once and it spun a core while the queue sat
+// empty: a 400 ms idle stretch cost ~400 ms of CPU. This bounds what the
+// process spends, not how fast anything is: with 1 ms rounds it is a few
+// milliseconds, and a spinning writer exceeds the bound unless another
+// process takes most of its core.
+TEST(DecisionLogTest, AZeroOrNegativeMaxDelayDoesNotSpinTheWriter) {
+  for (const int delay : {0, -5}) {
+    engine_testing::MemoryLog recording;
+    DecisionLogOptions options;
+    options.max_delay = std::chrono::milliseconds(delay);
+    DecisionLog log(std::make_unique<RecordingSink>(&recording), options);
+    std::string line = "written";
+    ASSERT_TRUE(log.Submit(&line));
+    const std::chrono::microseconds before = ProcessCpuTime();
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    EXPECT_LT(ProcessCpuTime() - before, std::chrono::milliseconds(150)) << delay;
+    EXPECT_EQ(recording.text(), "written\n") << delay;
+  }
 }
 
 TEST(DecisionLogTest, DestructionWritesWhatIsQueued) {
