@@ -107,7 +107,7 @@ struct DecisionLogOptions {
 // Counters of a DecisionLog; each is monotonic.
 struct DecisionLogStats {
   uint64_t submitted = 0;    // records accepted into the queue
-  uint64_t written = 0;      // records handed to the sink successfully
+  uint64_t written = 0;      // records the sink wrote and then flushed
   uint64_t dropped = 0;      // records refused because the queue was full
   uint64_t sink_errors = 0;  // failed Write or Flush calls on the sink
 };

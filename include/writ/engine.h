@@ -82,6 +82,11 @@ struct EngineStats {
   uint64_t shadow_disagreements = 0;   // ... where the shadow's effect differed
   uint64_t log_records = 0;      // decision records handed to the log
   uint64_t log_drops = 0;        // records the log's full queue refused
+  // From the log itself (DecisionLog::stats), so that an embedder who
+  // handed the log over (the C API) still sees it fail: records the sink
+  // accepted, and its failed writes or flushes (records in them are lost).
+  uint64_t log_written = 0;
+  uint64_t log_write_errors = 0;
 };
 
 class Engine {

@@ -150,6 +150,10 @@ typedef struct writ_engine_stats {
   uint64_t shadow_disagreements;
   uint64_t log_records;
   uint64_t log_drops;
+  /* Records the log file took, and its failed writes or flushes (a full
+   * disk, say: the records in them are lost). */
+  uint64_t log_written;
+  uint64_t log_write_errors;
 } writ_engine_stats;
 
 /* `options` may be NULL for the defaults. */

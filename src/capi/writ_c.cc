@@ -355,6 +355,8 @@ writ_status writ_engine_stats_get(const writ_engine* engine, writ_engine_stats* 
   stats->shadow_disagreements = current.shadow_disagreements;
   stats->log_records = current.log_records;
   stats->log_drops = current.log_drops;
+  stats->log_written = current.log_written;
+  stats->log_write_errors = current.log_write_errors;
   return WRIT_OK;
 }
 

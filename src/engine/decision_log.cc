@@ -513,14 +513,16 @@ class DecisionLog::Queue {
     reported_drops_ = dropped;
   }
 
+  // A batch counts as written only once its flush succeeded too: a file
+  // sink's Write fills a buffer, and on a full disk it is the flush that
+  // fails, with the batch's records lost.
   void Write(const std::string& buffer, size_t records) {
     if (buffer.empty()) return;
-    if (sink_->Write(buffer).ok()) {
-      written_.fetch_add(records, std::memory_order_relaxed);
-    } else {
-      sink_errors_.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (!sink_->Flush().ok()) sink_errors_.fetch_add(1, std::memory_order_relaxed);
+    const bool written = sink_->Write(buffer).ok();
+    const bool flushed = sink_->Flush().ok();
+    if (written && flushed) written_.fetch_add(records, std::memory_order_relaxed);
+    const int errors = !written + !flushed;
+    if (errors > 0) sink_errors_.fetch_add(errors, std::memory_order_relaxed);
   }
 
   const std::unique_ptr<LogSink> sink_;  // used by the writer thread only

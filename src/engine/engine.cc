@@ -133,6 +133,9 @@ class Engine::Impl {
     // the records too was one more locked add per decision.
     if (options_.log != nullptr) {
       stats.log_records = std::max(stats.decisions, stats.log_drops) - stats.log_drops;
+      const DecisionLogStats log = options_.log->stats();
+      stats.log_written = log.written;
+      stats.log_write_errors = log.sink_errors;
     }
     return stats;
   }

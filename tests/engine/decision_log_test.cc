@@ -203,6 +203,22 @@ TEST(DecisionLogTest, DestructionWritesWhatIsQueued) {
   EXPECT_EQ(recording.Lines().size(), 100u);
 }
 
+// A file sink buffers what Write gives it; on a full disk the flush fails
+// and the batch is lost: not counted as written.
+TEST(DecisionLogTest, ABatchWhoseFlushFailsIsNotCountedAsWritten) {
+  class FlushFails : public LogSink {
+   public:
+    absl::Status Write(absl::string_view) override { return absl::OkStatus(); }
+    absl::Status Flush() override { return absl::ResourceExhaustedError("no space"); }
+  };
+  DecisionLog log(std::make_unique<FlushFails>());
+  std::string line = "x";
+  ASSERT_TRUE(log.Submit(&line));
+  log.Flush();
+  EXPECT_EQ(log.stats().written, 0u);
+  EXPECT_EQ(log.stats().sink_errors, 1u);
+}
+
 TEST(DecisionLogTest, SinkErrorsAreCountedAndTheWriterGoesOn) {
   DecisionLog log(std::make_unique<FailingSink>());
   std::string line = "x";

@@ -497,6 +497,33 @@ TEST(EngineLogTest, ShadowOutcomeIsRecorded) {
                                           R"(","agrees":false})")));
 }
 
+// A log that cannot write loses records; the engine's stats say so, for an
+// embedder who handed the log over (the C API) and cannot ask it.
+TEST(EngineLogTest, AFailingLogSinkShowsInTheEnginesStats) {
+  class FullDisk : public LogSink {
+   public:
+    absl::Status Write(absl::string_view) override { return absl::ResourceExhaustedError("full"); }
+    absl::Status Flush() override { return absl::OkStatus(); }
+  };
+  EngineOptions options;
+  options.log = std::make_shared<DecisionLog>(std::make_unique<FullDisk>());
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(RedactingPolicy(), std::move(options));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  ASSERT_TRUE((*engine)->EvaluateJson(R"({"tool": "search"})").ok());
+  (*engine)->FlushLog();
+  EXPECT_EQ((*engine)->stats().log_written, 0u);
+  EXPECT_GE((*engine)->stats().log_write_errors, 1u);
+
+  LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(logging.engine->EvaluateJson(R"({"tool": "search"})").ok());
+  }
+  logging.engine->FlushLog();
+  EXPECT_EQ(logging.engine->stats().log_written, 3u);
+  EXPECT_EQ(logging.engine->stats().log_write_errors, 0u);
+}
+
 TEST(EngineLogTest, EveryDecisionIsLoggedOrCounted) {
   LoggingEngine logging = MakeLoggingEngine(RedactingPolicy());
   for (int i = 0; i < 1000; ++i) {
