@@ -14,6 +14,7 @@
 #include "src/broker/crypto.h"
 #include "src/broker/json_util.h"
 #include "src/internal/json_writer.h"
+#include "src/internal/utf8.h"
 
 namespace writ {
 namespace broker_internal {
@@ -43,9 +44,7 @@ constexpr size_t kMaxNameBytes = 2048;
 std::string Bounded(absl::string_view name) {
   if (name.size() <= kMaxNameBytes) return std::string(name);
   size_t keep = kMaxNameBytes;
-  for (int i = 0; i < 3 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80; ++i) {
-    --keep;
-  }
+  for (int i = 0; i < 3 && internal::IsUtf8ContinuationByte(name[keep]); ++i) --keep;
   return absl::StrCat(name.substr(0, keep), "...(", name.size(), " bytes)");
 }
 

@@ -19,6 +19,7 @@ namespace writ::broker_testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Ten chained lines from the log itself, with or without a MAC key.
 std::vector<std::string> MakeLog(const std::string& key) {
@@ -126,7 +127,9 @@ TEST(AuditLogTest, ReportsGarbage) {
 TEST_F(BrokerTest, AnOverlongWorkloadOrTaskIsLoggedCut) {
   MintRequest request = PlannerMint();
   request.workload = "spiffe://example.org/" + std::string(1 << 20, 'w');
-  request.task_id = std::string(1 << 20, 't');
+  // Byte 2,048 is the second of an 'é': the cut keeps the 'é' out whole
+  // rather than half of it (which the line would show as U+FFFD).
+  request.task_id = std::string(2047, 't') + "\xc3\xa9" + std::string((1 << 20) - 2049, 't');
   EXPECT_FALSE(broker_->Mint(request).ok());
   ASSERT_FALSE(sink_.lines.empty());
   const std::string& line = sink_.lines.back();
@@ -134,6 +137,9 @@ TEST_F(BrokerTest, AnOverlongWorkloadOrTaskIsLoggedCut) {
   EXPECT_THAT(line, HasSubstr("...(1048597 bytes)"));
   EXPECT_THAT(line, HasSubstr("...(1048576 bytes)"));
   EXPECT_THAT(line, HasSubstr("\"workload\":\"spiffe://example.org/www"));
+  EXPECT_THAT(line, HasSubstr("tt...(1048576 bytes)"));
+  EXPECT_THAT(line, Not(HasSubstr("\xef\xbf\xbd")));
+  EXPECT_THAT(line, Not(HasSubstr("\\ufffd")));
   EXPECT_TRUE(VerifyAuditLog(sink_.Text(), "audit-key").ok());
 }
 
