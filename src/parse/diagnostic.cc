@@ -97,6 +97,23 @@ void AppendColumns(absl::string_view line, size_t begin, size_t end, char fill,
   }
 }
 
+// The 0-based byte of a 1-based column, in a line of `size` bytes (a
+// column past its end is the end).
+size_t ByteOffset(int column, size_t size) {
+  return std::min(static_cast<size_t>(std::max(column, 1) - 1), size);
+}
+
+// `position` moved past the continuation bytes there (at most three: more
+// are invalid UTF-8, cut anywhere), not beyond `limit`: where a cut of
+// `text` may start or end without splitting a code point.
+size_t PastContinuationBytes(absl::string_view text, size_t position, size_t limit) {
+  for (int i = 0; i < 3 && position < limit && internal::IsUtf8ContinuationByte(text[position]);
+       ++i) {
+    ++position;
+  }
+  return position;
+}
+
 // The source line as shown, and the caret line under it. Columns are byte
 // columns (docs/design.md), but the caret is padded by what the terminal
 // shows: one space per code point (two for a wide one), tabs as tabs. A
@@ -111,16 +128,12 @@ struct Excerpt {
 
 Excerpt MakeExcerpt(absl::string_view source_line, int column, int end_column) {
   const size_t size = source_line.size();
-  const size_t offset = std::min(static_cast<size_t>(std::max(column, 1) - 1), size);
+  const size_t offset = ByteOffset(column, size);
   const bool whole = size <= 2 * kExcerptContext;
   size_t begin = !whole && offset > kExcerptContext ? offset - kExcerptContext : 0;
-  // A code point has at most three continuation bytes; more are invalid
-  // UTF-8, cut anywhere.
-  for (int i = 0; i < 3 && begin < offset && internal::IsUtf8ContinuationByte(source_line[begin]); ++i) {
-    ++begin;
-  }
+  begin = PastContinuationBytes(source_line, begin, offset);
   size_t end = whole ? size : std::min(offset + kExcerptContext, size);
-  for (int i = 0; i < 3 && end < size && internal::IsUtf8ContinuationByte(source_line[end]); ++i) ++end;
+  end = PastContinuationBytes(source_line, end, size);
 
   Excerpt excerpt;
   if (begin > 0) {
@@ -156,13 +169,9 @@ void KeepSourceLine(absl::string_view line_text, Diagnostic* diagnostic) {
   static_assert(kKeptSourceContext > kExcerptContext + 4,
                 "the part kept reaches past what is shown, so the display still ends in '...' "
                 "exactly when the line goes on");
-  const size_t offset =
-      std::min(static_cast<size_t>(std::max(diagnostic->column, 1) - 1), line_text.size());
+  const size_t offset = ByteOffset(diagnostic->column, line_text.size());
   size_t begin = offset > kKeptSourceContext ? offset - kKeptSourceContext : 0;
-  for (int i = 0; i < 3 && begin < offset && internal::IsUtf8ContinuationByte(line_text[begin]);
-       ++i) {
-    ++begin;
-  }
+  begin = PastContinuationBytes(line_text, begin, offset);
   const size_t end = std::min(offset + kKeptSourceContext, line_text.size());
   diagnostic->source_line = std::string(line_text.substr(begin, end - begin));
   diagnostic->source_line_column = static_cast<int>(begin) + 1;
