@@ -91,8 +91,8 @@ struct EngineStats {
 
 class Engine {
  public:
-  // An engine deciding with `policy` (the first generation), which must not
-  // be null.
+  // An engine deciding with `policy` (the first generation); null when
+  // `policy` is null.
   static std::unique_ptr<Engine> Create(std::shared_ptr<const Policy> policy,
                                         EngineOptions options = {});
   // Compiles `sources` with options.compile; the status and `diagnostics`
@@ -113,9 +113,11 @@ class Engine {
   // concurrent reload can never mix two schemas. An input error (not JSON,
   // not an object, an attribute given twice, over a RequestOptions limit)
   // is InvalidArgument and counted; it is not a decision — a gateway that
-  // must answer should deny. `explanation`, when given, gets the record.
+  // must answer should deny. Out of memory while reading, the request is
+  // refused the same way (ResourceExhausted), never thrown. `explanation`,
+  // when given, gets the record.
   absl::StatusOr<EngineDecision> EvaluateJson(
-      absl::string_view json, Explanation* explanation = nullptr) const;
+      absl::string_view json, Explanation* explanation = nullptr) const noexcept;
 
   // Decides a Request the caller filled with handles. The request must have
   // been made for `policy`, a snapshot from policy(): holding the snapshot

@@ -70,15 +70,25 @@ class Engine::Impl {
   Impl(std::shared_ptr<const Policy> policy, EngineOptions options)
       : options_(std::move(options)), slot_(MakeInitialState(std::move(policy))) {}
 
+  // Reading the JSON may allocate (the thread's request for a new policy, a
+  // string longer than any before it, the error's message). Out of memory,
+  // the request is refused as unread input rather than ending the process;
+  // the status returned then is out_of_memory_, made when the engine was,
+  // since making one with a message would allocate again.
   absl::StatusOr<EngineDecision> EvaluateJson(absl::string_view json,
-                                              Explanation* explanation) const {
+                                              Explanation* explanation) const noexcept {
     const EngineState& state = slot_.Acquire();
-    Request& request = internal::ThreadRequestFor(*state.live);
-    if (absl::Status read = request.ReadJson(json, options_.request); !read.ok()) {
+    try {
+      Request& request = internal::ThreadRequestFor(*state.live);
+      if (absl::Status read = request.ReadJson(json, options_.request); !read.ok()) {
+        counters_.Add(kInputErrors);
+        return read;
+      }
+      return Decide(state, *state.live, request, &json, explanation);
+    } catch (const std::bad_alloc&) {
       counters_.Add(kInputErrors);
-      return read;
+      return out_of_memory_;
     }
-    return Decide(state, *state.live, request, &json, explanation);
   }
 
   EngineDecision Evaluate(const Policy& policy, const Request& request,
@@ -274,6 +284,8 @@ class Engine::Impl {
   }
 
   const EngineOptions options_;
+  const absl::Status out_of_memory_ = absl::ResourceExhaustedError(
+      "out of memory while reading the request; it was not decided");
   internal::SnapshotSlot<EngineState> slot_;
   std::mutex update_mutex_;
   mutable internal::ShardedCounters<kCounterCount> counters_;
@@ -286,6 +298,9 @@ Engine::~Engine() = default;
 
 std::unique_ptr<Engine> Engine::Create(std::shared_ptr<const Policy> policy,
                                        EngineOptions options) {
+  // No policy to decide with (an unchecked compile result, say): no engine,
+  // rather than one whose first decision dereferences null.
+  if (policy == nullptr) return nullptr;
   return std::unique_ptr<Engine>(
       new Engine(std::make_unique<Impl>(std::move(policy), std::move(options))));
 }
@@ -309,7 +324,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::CreateFromFiles(
 }
 
 absl::StatusOr<EngineDecision> Engine::EvaluateJson(
-    absl::string_view json, Explanation* explanation) const {
+    absl::string_view json, Explanation* explanation) const noexcept {
   return impl_->EvaluateJson(json, explanation);
 }
 

@@ -91,6 +91,12 @@ TEST(EngineTest, InstallingNoPolicyKeepsTheLastGoodOne) {
   EXPECT_EQ(engine->stats().reloads_ok, 0u);
 }
 
+// Engine::Create(policy) with no policy (a compile result not checked)
+// gives no engine, rather than one that dereferences null when made.
+TEST(EngineTest, CreatingWithNoPolicyGivesNoEngine) {
+  EXPECT_EQ(Engine::Create(std::shared_ptr<const Policy>()), nullptr);
+}
+
 TEST(EngineTest, ReloadOfMissingFileFailsAndIsCounted) {
   std::unique_ptr<Engine> engine = MakeEngine(SearchOnly());
   absl::Status reloaded = engine->ReloadFiles({"/nonexistent/policy.writ"});

@@ -115,6 +115,37 @@ TEST(EngineOutOfMemory, ALogRecordThatCannotBeMadeIsCountedAsDropped) {
   EXPECT_EQ(recording.Lines().size(), 1u);
 }
 
+// EvaluateJson is noexcept: reading the JSON allocates the thread's request
+// for a policy it has not read for yet, and longer strings than before. Out
+// of memory there, the request is refused as input, not thrown.
+TEST(EngineOutOfMemory, AJsonRequestThatCannotBeReadIsRefusedNotThrown) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(engine_testing::SearchOnly());
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  const std::string search = R"({"tool": "search"})";
+  const std::string long_tool = R"({"tool": ")" + std::string(4096, 'x') + R"("})";
+  ASSERT_TRUE((*engine)->EvaluateJson(search).ok());  // the thread's request exists
+  absl::StatusOr<EngineDecision> longer;
+  {
+    FailingAllocations failing;
+    longer = (*engine)->EvaluateJson(long_tool);
+  }
+  EXPECT_EQ(longer.status().code(), absl::StatusCode::kResourceExhausted);
+  // A policy this thread has not read a request for yet.
+  ASSERT_TRUE((*engine)->Reload(engine_testing::SearchOnly("2")).ok());
+  absl::StatusOr<EngineDecision> first;
+  {
+    FailingAllocations failing;
+    first = (*engine)->EvaluateJson(search);
+  }
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kResourceExhausted);
+  absl::StatusOr<EngineDecision> after = (*engine)->EvaluateJson(search);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->decision.effect, Effect::kAllow);
+  const EngineStats stats = (*engine)->stats();
+  EXPECT_EQ(stats.decisions, 2u);
+  EXPECT_EQ(stats.input_errors, 2u);
+}
+
 // Policy::Evaluate is noexcept with either evaluator. The DAG evaluator
 // fails closed when memory runs out; the reference one (an
 // EngineOptions::evaluator choice) and the deny of a request made for
