@@ -225,7 +225,8 @@ SignedData Parse(absl::string_view jws) {
 bool BareSignatureCheck(const SigningKey& key, const SignedData& data) {
   return broker_internal::VerifySignature(
       *broker_internal::SigningKeyAccess::Get(key).private_key,
-      key.algorithm(), data.signing_input, data.signature);
+      key.algorithm(), data.signing_input, data.signature,
+      broker_internal::SignatureForms::kAny);
 }
 
 // Bare signature checks: the token's, and with `with_proof` a proof's too.

@@ -70,6 +70,26 @@ const EVP_MD* DigestFor(SigningAlgorithm algorithm) {
   return algorithm == SigningAlgorithm::kEs256 ? EVP_sha256() : nullptr;
 }
 
+// The order n of P-256's group, and floor(n / 2), big-endian. An ECDSA
+// signature (r, s) verifies exactly when (r, n - s) does, so every
+// signature has a second spelling; the "low-s" one (s <= n / 2) is the
+// canonical of the two (as Bitcoin's BIP 62 and libsecp256k1 define it).
+constexpr unsigned char kP256Order[kP256CoordinateBytes] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+    0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
+constexpr unsigned char kP256HalfOrder[kP256CoordinateBytes] = {
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b,
+    0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8};
+
+// Whether the 32-byte big-endian `s` is the low one of its pair.
+bool IsLowS(const unsigned char* s) {
+  return std::memcmp(s, kP256HalfOrder, kP256CoordinateBytes) <= 0;
+}
+
+// DER to JOSE form, with s made low: the broker then issues one spelling
+// of each token, the one VerifySignature's kCanonical accepts.
 absl::StatusOr<std::string> DerToRawEcdsa(absl::string_view der) {
   const unsigned char* cursor = Bytes(der);
   std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(
@@ -80,9 +100,18 @@ absl::StatusOr<std::string> DerToRawEcdsa(absl::string_view der) {
   ECDSA_SIG_get0(sig.get(), &r, &s);
   std::string raw(2 * kP256CoordinateBytes, '\0');
   unsigned char* out = reinterpret_cast<unsigned char*>(raw.data());
+  unsigned char* out_s = out + kP256CoordinateBytes;
   if (BN_bn2binpad(r, out, kP256CoordinateBytes) < 0 ||
-      BN_bn2binpad(s, out + kP256CoordinateBytes, kP256CoordinateBytes) < 0) {
+      BN_bn2binpad(s, out_s, kP256CoordinateBytes) < 0) {
     return OpenSslError("encoding ECDSA signature");
+  }
+  if (!IsLowS(out_s)) {
+    std::unique_ptr<BIGNUM, decltype(&BN_free)> low(
+        BN_bin2bn(kP256Order, kP256CoordinateBytes, nullptr), &BN_free);
+    if (low == nullptr || BN_sub(low.get(), low.get(), s) != 1 ||
+        BN_bn2binpad(low.get(), out_s, kP256CoordinateBytes) < 0) {
+      return OpenSslError("making an ECDSA signature's s low");
+    }
   }
   return raw;
 }
@@ -206,11 +235,17 @@ absl::StatusOr<std::string> Sign(const EVP_PKEY& key,
 }
 
 bool VerifySignature(const EVP_PKEY& key, SigningAlgorithm algorithm,
-                     absl::string_view data, absl::string_view signature) {
+                     absl::string_view data, absl::string_view signature,
+                     SignatureForms forms) {
   absl::StatusOr<SigningAlgorithm> key_algorithm = AlgorithmOfKey(key);
   if (!key_algorithm.ok() || *key_algorithm != algorithm) return false;
   std::string der;
   if (algorithm == SigningAlgorithm::kEs256) {
+    if (forms == SignatureForms::kCanonicalOnly &&
+        (signature.size() != 2 * kP256CoordinateBytes ||
+         !IsLowS(Bytes(signature) + kP256CoordinateBytes))) {
+      return false;
+    }
     der = RawToDerEcdsa(signature);
     if (der.empty()) return false;
     signature = der;

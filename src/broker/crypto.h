@@ -33,15 +33,25 @@ absl::StatusOr<EvpPkeyPtr> GenerateKeyPair(SigningAlgorithm algorithm);
 // key type or curve.
 absl::StatusOr<SigningAlgorithm> AlgorithmOfKey(const EVP_PKEY& key);
 
-// Signs `data` and returns the signature in JOSE form.
+// Signs `data` and returns the signature in JOSE form (ES256: low s).
 absl::StatusOr<std::string> Sign(const EVP_PKEY& key,
                                  SigningAlgorithm algorithm,
                                  absl::string_view data);
 
+// Which spellings of a valid signature VerifySignature accepts. ECDSA
+// signatures come in pairs, (r, s) and (r, n - s), both valid; Sign makes
+// the low-s one. The broker's own tokens must be that one, so that a token
+// has one spelling (one audit fingerprint); a workload's proof, signed by
+// whatever library the workload uses, may be either (its replay check is
+// keyed by its jti, not its bytes). Ed25519 has one spelling already
+// (OpenSSL refuses s >= L).
+enum class SignatureForms { kCanonicalOnly, kAny };
+
 // True iff `signature` (JOSE form) is `key`'s signature of `data` under
-// `algorithm`. The key must be of that algorithm.
+// `algorithm`, in one of `forms`. The key must be of that algorithm.
 bool VerifySignature(const EVP_PKEY& key, SigningAlgorithm algorithm,
-                     absl::string_view data, absl::string_view signature);
+                     absl::string_view data, absl::string_view signature,
+                     SignatureForms forms);
 
 // Public key from JWK coordinates: Ed25519 x (32 bytes), or P-256 x and y
 // (32 bytes each, a point on the curve).

@@ -155,7 +155,7 @@ absl::StatusOr<std::string> SignCompactJws(const SigningKey& key,
 }
 
 Check VerifyCompactJws(const CompactJws& jws, SigningAlgorithm key_algorithm,
-                       const EVP_PKEY& public_key) {
+                       const EVP_PKEY& public_key, SignatureForms forms) {
   SigningAlgorithm algorithm;
   Check check = AlgorithmFromName(jws.header.alg, &algorithm);
   if (!check.ok()) return check;
@@ -166,7 +166,7 @@ Check VerifyCompactJws(const CompactJws& jws, SigningAlgorithm key_algorithm,
                                     SigningAlgorithmName(key_algorithm), "\""));
   }
   if (!VerifySignature(public_key, algorithm, jws.signing_input,
-                       jws.signature)) {
+                       jws.signature, forms)) {
     return Check::Fail(RefusalCode::kBadSignature, "signature does not verify");
   }
   return Check::Pass();
@@ -226,8 +226,10 @@ Check KeyRing::Verify(absl::string_view token, absl::string_view expected_typ,
     return Check::Fail(RefusalCode::kUnknownKey,
                        "token's \"kid\" names no key of this broker");
   }
+  // Only the spelling Sign makes: one token, one audit fingerprint.
   check = VerifyCompactJws(*out, key->algorithm(),
-                           *SigningKeyAccess::Get(*key).private_key);
+                           *SigningKeyAccess::Get(*key).private_key,
+                           SignatureForms::kCanonicalOnly);
   if (!check.ok()) return check;
   // typ is checked after the signature, so that what it says is known to
   // come from us: a signed token of another type (a proof) is not a token.

@@ -73,9 +73,9 @@ absl::StatusOr<std::string> SignCompactJws(const SigningKey& key,
                                            absl::string_view payload);
 
 // Checks `jws`'s alg against the allow-list and `key`'s algorithm, then
-// its signature with `public_key`.
+// its signature with `public_key` (in one of `forms`: crypto.h).
 Check VerifyCompactJws(const CompactJws& jws, SigningAlgorithm key_algorithm,
-                       const EVP_PKEY& public_key);
+                       const EVP_PKEY& public_key, SignatureForms forms);
 
 // The broker's signing keys. The newest is active (signs); all keys still
 // in the ring verify. Not thread-safe: the broker guards it.

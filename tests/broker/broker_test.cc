@@ -14,11 +14,13 @@
 #include "src/broker/base64url.h"
 #include "src/broker/json_util.h"
 #include "tests/broker/broker_test_util.h"
+#include "tests/broker/ecdsa_spelling.h"
 
 namespace writ::broker_testing {
 namespace {
 
 using broker_internal::Base64UrlDecode;
+using broker_internal::Base64UrlEncode;
 using broker_internal::FindMember;
 using broker_internal::JsonObject;
 using broker_internal::ParseJsonObject;
@@ -67,6 +69,23 @@ TEST_F(BrokerTest, Es256BrokerKeysWorkToo) {
   const IssuedToken issued = MintPlanner();
   EXPECT_EQ(*RequiredString(Part(issued.token, 0), "alg"), "ES256");
   EXPECT_TRUE(MustVerify(Use(issued.token, planner_key_, kPlanner)).allowed);
+}
+
+// A workload signs its proofs with whatever library it has, and ECDSA
+// libraries make either spelling of a signature, (r, s) or (r, n - s): the
+// broker accepts both in a proof (its replay check is keyed by the proof's
+// jti), while a token must be in the one spelling the broker makes
+// (KeyRingTest.RefusesTheOtherSpellingOfAnEs256Token).
+TEST_F(BrokerTest, AWorkloadsEs256ProofIsAcceptedInEitherSpelling) {
+  const SigningKey workload_key = *SigningKey::Generate(SigningAlgorithm::kEs256, "planner-ec");
+  absl::StatusOr<IssuedToken> issued = broker_->Mint(PlannerMintRequest(workload_key));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  VerifyRequest request = Use(issued->token, workload_key, kPlanner);
+  std::vector<std::string> parts = absl::StrSplit(request.presentation.proof, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  parts[2] = Base64UrlEncode(broker_testing::OtherSpelling(*Base64UrlDecode(parts[2])));
+  request.presentation.proof = absl::StrJoin(parts, ".");
+  EXPECT_TRUE(MustVerify(request).allowed);
 }
 
 TEST_F(BrokerTest, VerifyAllowsTheHolderAndAsksThePolicyWithLiveContext) {

@@ -1,6 +1,7 @@
 #include "src/broker/jws.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -9,11 +10,14 @@
 #include "src/broker/base64url.h"
 #include "src/broker/crypto.h"
 #include "src/broker/signing_key_impl.h"
+#include "tests/broker/ecdsa_spelling.h"
 
 namespace writ::broker_internal {
 namespace {
 
 using ::testing::HasSubstr;
+using ::writ::broker_testing::HasLowS;
+using ::writ::broker_testing::OtherSpelling;
 
 // RFC 8037 Appendix A.1 (private key) and A.4 (the signed example).
 constexpr char kRfc8037Seed[] = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
@@ -49,9 +53,10 @@ TEST(JwsTest, TheRfc8037ExampleIsRefusedForItsLegacyAlgName) {
   ASSERT_TRUE(ParseCompactJws(kRfc8037Jws, &jws).ok());
   EXPECT_TRUE(VerifySignature(*SigningKeyAccess::Get(key).private_key,
                               SigningAlgorithm::kEd25519, jws.signing_input,
-                              jws.signature));
-  const Check check = VerifyCompactJws(jws, SigningAlgorithm::kEd25519,
-                                       *SigningKeyAccess::Get(key).private_key);
+                              jws.signature, SignatureForms::kCanonicalOnly));
+  const Check check =
+      VerifyCompactJws(jws, SigningAlgorithm::kEd25519,
+                       *SigningKeyAccess::Get(key).private_key, SignatureForms::kAny);
   EXPECT_EQ(check.code, RefusalCode::kBadAlgorithm);
   EXPECT_THAT(check.reason, HasSubstr("RFC 9864"));
 }
@@ -69,7 +74,8 @@ TEST(JwsTest, Es256SignaturesAreRawRAndS) {
     EXPECT_EQ(signature->size(), 64u);
     EXPECT_TRUE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
                                 SigningAlgorithm::kEs256,
-                                absl::StrCat("message ", i), *signature));
+                                absl::StrCat("message ", i), *signature,
+                                SignatureForms::kCanonicalOnly));
   }
 }
 
@@ -80,15 +86,45 @@ TEST(JwsTest, Es256RefusesDerEncodedSignatures) {
   std::string raw = *Sign(*SigningKeyAccess::Get(*key).private_key,
                           SigningAlgorithm::kEs256, "m");
   EXPECT_TRUE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
-                              SigningAlgorithm::kEs256, "m", raw));
+                              SigningAlgorithm::kEs256, "m", raw, SignatureForms::kAny));
   // A DER SEQUENCE of the same r and s is another spelling: refused.
   std::string der =
       "\x30\x44\x02\x20" + raw.substr(0, 32) + "\x02\x20" + raw.substr(32);
   EXPECT_FALSE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
-                               SigningAlgorithm::kEs256, "m", der));
+                               SigningAlgorithm::kEs256, "m", der, SignatureForms::kAny));
   EXPECT_FALSE(VerifySignature(*SigningKeyAccess::Get(*key).private_key,
                                SigningAlgorithm::kEs256, "m",
-                               raw.substr(0, 63)));
+                               raw.substr(0, 63), SignatureForms::kAny));
+}
+
+// ECDSA signatures come in pairs, (r, s) and (r, n - s), both valid. The
+// broker signs with the low s only, so that a token it issues has one
+// spelling and one audit fingerprint.
+TEST(JwsTest, Es256SignaturesAreMadeWithTheLowS) {
+  absl::StatusOr<SigningKey> key = SigningKey::Generate(SigningAlgorithm::kEs256, "ec");
+  ASSERT_TRUE(key.ok());
+  for (int i = 0; i < 64; ++i) {
+    const std::string message = absl::StrCat("message ", i);
+    absl::StatusOr<std::string> signature =
+        Sign(*SigningKeyAccess::Get(*key).private_key, SigningAlgorithm::kEs256, message);
+    ASSERT_TRUE(signature.ok());
+    EXPECT_TRUE(HasLowS(*signature)) << i;
+    EXPECT_FALSE(HasLowS(OtherSpelling(*signature))) << i;
+  }
+}
+
+TEST(JwsTest, TheHighSSpellingVerifiesOnlyWhereAnySpellingIsAccepted) {
+  absl::StatusOr<SigningKey> key = SigningKey::Generate(SigningAlgorithm::kEs256, "ec");
+  ASSERT_TRUE(key.ok());
+  const EVP_PKEY& public_key = *SigningKeyAccess::Get(*key).private_key;
+  const std::string low = *Sign(public_key, SigningAlgorithm::kEs256, "m");
+  const std::string high = OtherSpelling(low);
+  EXPECT_TRUE(VerifySignature(public_key, SigningAlgorithm::kEs256, "m", low,
+                              SignatureForms::kCanonicalOnly));
+  EXPECT_TRUE(VerifySignature(public_key, SigningAlgorithm::kEs256, "m", high,
+                              SignatureForms::kAny));
+  EXPECT_FALSE(VerifySignature(public_key, SigningAlgorithm::kEs256, "m", high,
+                               SignatureForms::kCanonicalOnly));
 }
 
 class KeyRingTest : public ::testing::Test {
@@ -131,6 +167,21 @@ TEST_F(KeyRingTest, VerifiesTokensOfBothAlgorithms) {
   EXPECT_EQ(jws.payload, R"({"sub":"a"})");
   check = ring.Verify(Token(*ec_), "t+jwt", &jws);
   EXPECT_TRUE(check.ok()) << check.reason;
+}
+
+// A token the broker issued, re-spelled with the high s: the signature is
+// valid ECDSA, but not a spelling the broker makes, so it is refused
+// (it would otherwise be one token under two audit fingerprints).
+TEST_F(KeyRingTest, RefusesTheOtherSpellingOfAnEs256Token) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ec_).ok());
+  const std::string token = Token(*ec_);
+  ASSERT_TRUE(Verify(ring, token).ok());
+  const std::vector<std::string> parts = absl::StrSplit(token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  const std::string respelled = absl::StrCat(
+      parts[0], ".", parts[1], ".", Base64UrlEncode(OtherSpelling(*Base64UrlDecode(parts[2]))));
+  EXPECT_EQ(Verify(ring, respelled).code, RefusalCode::kBadSignature);
 }
 
 TEST_F(KeyRingTest, RotationKeepsOldKeysVerifyingUntilRetired) {

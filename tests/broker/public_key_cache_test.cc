@@ -36,7 +36,8 @@ bool Verifies(const EVP_PKEY& public_key, const SigningKey& signer) {
   const std::string signature =
       *Sign(*SigningKeyAccess::Get(signer).private_key, signer.algorithm(),
             data);
-  return VerifySignature(public_key, signer.algorithm(), data, signature);
+  return VerifySignature(public_key, signer.algorithm(), data, signature,
+                         SignatureForms::kAny);
 }
 
 class PublicKeyCacheTest : public ::testing::TestWithParam<SigningAlgorithm> {
