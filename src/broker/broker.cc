@@ -283,8 +283,14 @@ class BrokerImpl final : public Broker {
   absl::StatusOr<Check> CheckUse(const VerifyRequest& request,
                                  const TokenClaims& claims, absl::Time now,
                                  VerifyResult* result);
+  absl::StatusOr<Check> CountUse(const TokenClaims& claims, VerifyResult* result);
   absl::Status AfterRefusal(const TokenClaims& claims,
                             const VerifyResult& result, bool* revoked);
+  // How long state about a token that expires at `expires_at` (a claim's
+  // seconds) must be kept: until no verifier can accept it any more.
+  absl::Time KeptUntil(int64_t expires_at) const {
+    return absl::FromUnixSeconds(expires_at) + options_.clock_skew;
+  }
 
   // -- issuing
   absl::StatusOr<GateDecision> AskGate(const TaskContext& context);
@@ -489,16 +495,34 @@ absl::StatusOr<Check> BrokerImpl::CheckUse(const VerifyRequest& request,
         absl::StrCat("policy denied", decision.reason.empty() ? "" : ": ",
                      decision.reason));
   }
+  return CountUse(claims, result);
+}
+
+// Counts a use toward the token's own limit, then toward each limited
+// ancestor's, nearest first, and refuses at the first limit passed. A
+// refused use stays counted in the counts before it; those belong to the
+// token and to ancestors below the spent one, and every token under a
+// spent limit is refused from then on anyway, so no token outside it
+// loses a use.
+absl::StatusOr<Check> BrokerImpl::CountUse(const TokenClaims& claims, VerifyResult* result) {
   if (claims.max_uses > 0) {
-    WRIT_ASSIGN_OR_RETURN(
-        result->use_count,
-        state_->IncrementUses(
-            claims.use_counter_id(),
-            absl::FromUnixSeconds(claims.expires_at) + options_.clock_skew));
+    WRIT_ASSIGN_OR_RETURN(result->use_count,
+                          state_->IncrementUses(claims.token_id, KeptUntil(claims.expires_at)));
     if (result->use_count > claims.max_uses) {
+      return Check::Fail(RefusalCode::kUseLimitExceeded,
+                         absl::StrCat("the token's ", claims.max_uses, " use(s) are spent"));
+    }
+  }
+  for (auto limit = claims.use_limits_above.rbegin(); limit != claims.use_limits_above.rend();
+       ++limit) {
+    WRIT_ASSIGN_OR_RETURN(const int64_t count,
+                          state_->IncrementUses(limit->token_id, KeptUntil(limit->expires_at)));
+    if (count > limit->max_uses) {
       return Check::Fail(
           RefusalCode::kUseLimitExceeded,
-          absl::StrCat("the token's ", claims.max_uses, " use(s) are spent"));
+          absl::StrCat("the ", limit->max_uses,
+                       " use(s) of the token it was delegated from (jti ", limit->token_id,
+                       ") are spent"));
     }
   }
   return Check::Pass();
@@ -508,8 +532,7 @@ absl::StatusOr<Check> BrokerImpl::CheckUse(const VerifyRequest& request,
 absl::Status BrokerImpl::AfterRefusal(const TokenClaims& claims,
                                       const VerifyResult& result,
                                       bool* revoked) {
-  const absl::Time token_dies =
-      absl::FromUnixSeconds(claims.expires_at) + options_.clock_skew;
+  const absl::Time token_dies = KeptUntil(claims.expires_at);
   if (result.decision.has_value() && result.decision->obligations.revoke) {
     WRIT_RETURN_IF_ERROR(Revoke(RevocationKind::kToken, claims.token_id,
                                 token_dies, "revoke",
@@ -549,8 +572,7 @@ absl::StatusOr<VerifyResult> BrokerImpl::Verify(const VerifyRequest& request) {
   }
   if (check.ok() && request.risk_score >= options_.revoke_risk_threshold) {
     WRIT_RETURN_IF_ERROR(Revoke(
-        RevocationKind::kToken, claims.token_id,
-        absl::FromUnixSeconds(claims.expires_at) + options_.clock_skew,
+        RevocationKind::kToken, claims.token_id, KeptUntil(claims.expires_at),
         "revoke", "anomaly: risk score reached the revocation threshold"));
     result.triggered_revocation = true;
     check = Check::Fail(RefusalCode::kRevoked,
@@ -845,9 +867,13 @@ absl::StatusOr<IssuedToken> BrokerImpl::Delegate(
   claims.data_class = data_class;
   claims.key_thumbprint = broker_internal::JwkThumbprint(*key);
   claims.max_uses = FewestUses(parent.max_uses, decision->obligations.max_uses);
-  // A use-limited parent lends its own count, not a copy of its limit:
-  // otherwise each of any number of children would get the whole limit.
-  if (parent.max_uses > 0) claims.use_budget_id = parent.use_counter_id();
+  // A use-limited parent's limit holds for its children's uses too, not a
+  // copy of it for each: otherwise each of any number of children would
+  // get the whole limit.
+  claims.use_limits_above = parent.use_limits_above;
+  if (parent.max_uses > 0) {
+    claims.use_limits_above.push_back({parent.token_id, parent.max_uses, parent.expires_at});
+  }
   claims.actors.push_back(child->str());
   claims.actors.insert(claims.actors.end(), parent.actors.begin(),
                        parent.actors.end());

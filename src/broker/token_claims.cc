@@ -1,5 +1,7 @@
 #include "src/broker/token_claims.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +64,51 @@ absl::StatusOr<std::vector<std::string>> ReadAncestors(
   return ancestors;
 }
 
+absl::StatusOr<AncestorUseLimit> ReadAncestorUseLimit(const JsonValue& item) {
+  const auto* object = std::get_if<JsonObject>(&item.value);
+  if (object == nullptr) return InvalidClaims("\"use_limits_above\" must hold objects");
+  AncestorUseLimit limit;
+  absl::StatusOr<std::string> id = RequiredString(*object, "jti");
+  absl::StatusOr<int64_t> max_uses = RequiredInt(*object, "max_uses");
+  absl::StatusOr<int64_t> expires_at = RequiredInt(*object, "exp");
+  for (const absl::Status& status : {id.status(), max_uses.status(), expires_at.status()}) {
+    if (!status.ok()) return InvalidClaims(absl::StrCat("use_limits_above: ", status.message()));
+  }
+  if (*max_uses <= 0) return InvalidClaims("use_limits_above: \"max_uses\" must be positive");
+  return AncestorUseLimit{*std::move(id), *max_uses, *expires_at};
+}
+
+// Each limit names one of the token's ancestors, in their order. A token
+// from a broker before use_limits_above (writ 0.3.0 and older) names, in
+// "uses_of", the ancestor whose count it shared under its own max_uses.
+absl::StatusOr<std::vector<AncestorUseLimit>> ReadUseLimitsAbove(const JsonObject& object,
+                                                                 const TokenClaims& claims) {
+  std::vector<AncestorUseLimit> limits;
+  absl::StatusOr<std::optional<std::string>> shared = OptionalString(object, "uses_of");
+  if (!shared.ok()) return InvalidClaims(shared.status().message());
+  if (shared->has_value()) {
+    if (claims.max_uses <= 0) return InvalidClaims("\"uses_of\" without \"max_uses\"");
+    limits.push_back({**shared, claims.max_uses, claims.expires_at});
+  }
+  if (const JsonValue* value = FindMember(object, "use_limits_above")) {
+    const auto* items = std::get_if<JsonArray>(&value->value);
+    if (items == nullptr) return InvalidClaims("\"use_limits_above\" must be an array");
+    for (const JsonValue& item : *items) {
+      WRIT_ASSIGN_OR_RETURN(AncestorUseLimit limit, ReadAncestorUseLimit(item));
+      limits.push_back(std::move(limit));
+    }
+  }
+  auto ancestor = claims.ancestors.begin();
+  for (const AncestorUseLimit& limit : limits) {
+    ancestor = std::find(ancestor, claims.ancestors.end(), limit.token_id);
+    if (ancestor == claims.ancestors.end()) {
+      return InvalidClaims("a use limit names no ancestor, or is out of order");
+    }
+    ++ancestor;
+  }
+  return limits;
+}
+
 absl::StatusOr<std::string> ReadKeyThumbprint(const JsonObject& claims) {
   const JsonValue* cnf = FindMember(claims, "cnf");
   const auto* cnf_object =
@@ -114,8 +161,17 @@ std::string TokenClaimsToJson(const TokenClaims& claims) {
   if (claims.max_uses > 0) {
     IntMember(json, "max_uses", claims.max_uses);
   }
-  if (!claims.use_budget_id.empty()) {
-    StringMember(json, "uses_of", claims.use_budget_id);
+  if (!claims.use_limits_above.empty()) {
+    json.Key("use_limits_above");
+    json.BeginArray();
+    for (const AncestorUseLimit& limit : claims.use_limits_above) {
+      json.BeginObject();
+      StringMember(json, "jti", limit.token_id);
+      IntMember(json, "max_uses", limit.max_uses);
+      IntMember(json, "exp", limit.expires_at);
+      json.EndObject();
+    }
+    json.EndArray();
   }
   if (!claims.actors.empty()) {
     json.Key("act");
@@ -157,17 +213,12 @@ absl::StatusOr<TokenClaims> ParseTokenClaims(absl::string_view json) {
   if (!max_uses.ok()) return InvalidClaims(max_uses.status().message());
   claims.max_uses = max_uses->value_or(0);
   if (claims.max_uses < 0) return InvalidClaims("\"max_uses\" is negative");
-  absl::StatusOr<std::optional<std::string>> use_budget_id =
-      OptionalString(object, "uses_of");
-  if (!use_budget_id.ok()) {
-    return InvalidClaims(use_budget_id.status().message());
-  }
-  claims.use_budget_id = use_budget_id->value_or("");
   WRIT_ASSIGN_OR_RETURN(claims.actors, ReadActChain(object));
   WRIT_ASSIGN_OR_RETURN(claims.ancestors, ReadAncestors(object));
   if (claims.actors.size() != claims.ancestors.size()) {
     return InvalidClaims("\"act\" chain and \"ancestors\" differ in length");
   }
+  WRIT_ASSIGN_OR_RETURN(claims.use_limits_above, ReadUseLimitsAbove(object, claims));
   if (claims.token_id.empty() || claims.task_id.empty() ||
       claims.key_thumbprint.empty()) {
     return InvalidClaims("\"jti\", \"task_id\" and \"cnf.jkt\" must be set");

@@ -4,7 +4,8 @@
 //    "aud":"https://api.example.com","iat":..,"nbf":..,"exp":..,
 //    "jti":"<128-bit random>","scope":"search fetch","task_id":"t-42",
 //    "data_class":"internal","cnf":{"jkt":"<RFC 7638 thumbprint>"},
-//    "max_uses":3,"uses_of":"<jti whose use count this token shares>",
+//    "max_uses":3,
+//    "use_limits_above":[{"jti":"<root jti>","max_uses":5,"exp":..}],
 //    "act":{"sub":"spiffe://example.org/sub-agent"},
 //    "ancestors":["<root jti>"]}
 //
@@ -13,8 +14,12 @@
 // the holder of a delegated token is the outermost act's sub. `ancestors`
 // lists the jti of every token above this one, root first, which lets a
 // verifier refuse a token whose ancestor was revoked with a lookup per hop
-// and no parent table. max_uses, uses_of and act/ancestors are left out
-// when zero or empty.
+// and no parent table. `use_limits_above` lists the use-limited tokens
+// above this one, root first, with their limits and lifetimes: a use of
+// this token counts toward each of them as well as toward its own, so the
+// uses below a limited token, every delegate's included, stay within its
+// limit with a counter lookup per limited hop. max_uses,
+// use_limits_above and act/ancestors are left out when zero or empty.
 #ifndef WRIT_SRC_BROKER_TOKEN_CLAIMS_H_
 #define WRIT_SRC_BROKER_TOKEN_CLAIMS_H_
 
@@ -26,6 +31,15 @@
 #include "absl/strings/string_view.h"
 
 namespace writ::broker_internal {
+
+// A use limit of a token above this one (see use_limits_above above).
+struct AncestorUseLimit {
+  std::string token_id;
+  int64_t max_uses = 0;    // > 0
+  int64_t expires_at = 0;  // the ancestor's exp: its count is kept as long
+
+  friend bool operator==(const AncestorUseLimit&, const AncestorUseLimit&) = default;
+};
 
 struct TokenClaims {
   std::string issuer;
@@ -39,12 +53,11 @@ struct TokenClaims {
   std::string task_id;
   std::string data_class;
   std::string key_thumbprint;  // cnf.jkt
-  int64_t max_uses = 0;        // 0: no limit
-  // The token whose use count this one's uses add to, when it is not this
-  // token itself: a token delegated from a use-limited one shares its
-  // parent's count, so that delegating again and again cannot multiply the
-  // uses the limit allows. Empty: its own count.
-  std::string use_budget_id;
+  int64_t max_uses = 0;        // 0: no limit; this token's uses and its delegates'
+  // The use-limited tokens above this one, root first: each use of this
+  // token counts toward each of their limits too, so that delegating again
+  // and again cannot multiply the uses a limit allows.
+  std::vector<AncestorUseLimit> use_limits_above;
   // Delegates, current holder first (the act chain, outermost first).
   std::vector<std::string> actors;
   // Token ids above this one, root first. Same length as `actors`.
@@ -54,9 +67,6 @@ struct TokenClaims {
     return actors.empty() ? subject : actors.front();
   }
   int depth() const { return static_cast<int>(ancestors.size()); }
-  const std::string& use_counter_id() const {
-    return use_budget_id.empty() ? token_id : use_budget_id;
-  }
 };
 
 std::string TokenClaimsToJson(const TokenClaims& claims);

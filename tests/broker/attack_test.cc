@@ -326,6 +326,61 @@ TEST_F(AttackTest, DelegationDoesNotMultiplyAUseLimit) {
             RefusalCode::kUseLimitExceeded);
 }
 
+// A child's own limit, tighter than its parent's, is its own: its uses are
+// counted toward both, but the parent's earlier uses do not eat into the
+// child's. (With one shared count, a 2-use child of a 10-use token used 5
+// times had no use at all.)
+TEST_F(AttackTest, AChildWithATighterLimitGetsItsOwnUsesWithinItsParents) {
+  AllowUses(10);
+  const IssuedToken parent = MintPlanner();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(MustVerify(Use(parent.token, planner_key_, kPlanner)).allowed) << i;
+  }
+  AllowUses(2);
+  const IssuedToken child = DelegateToResearcher(parent.token);
+  ASSERT_EQ(child.max_uses, 2);
+  EXPECT_TRUE(MustVerify(Use(child.token, researcher_key_, kResearcher)).allowed);
+  EXPECT_TRUE(MustVerify(Use(child.token, researcher_key_, kResearcher)).allowed);
+  EXPECT_EQ(MustVerify(Use(child.token, researcher_key_, kResearcher)).code,
+            RefusalCode::kUseLimitExceeded);
+  // 10 - 5 - 2: the child's two uses counted toward the parent's limit,
+  // its refused third did not.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(MustVerify(Use(parent.token, planner_key_, kPlanner)).allowed) << i;
+  }
+  EXPECT_EQ(MustVerify(Use(parent.token, planner_key_, kPlanner)).code,
+            RefusalCode::kUseLimitExceeded);
+}
+
+// Every use below a limited token counts toward its limit, however deep:
+// a grandchild's uses count toward the root's limit, not only toward its
+// own parent's, so siblings at every level share what the root allows.
+TEST_F(AttackTest, UsesBelowAChildCountTowardEveryLimitAbove) {
+  AllowUses(3);
+  const IssuedToken root = MintPlanner();
+  const IssuedToken first = DelegateToResearcher(root.token);
+  const IssuedToken second = DelegateToResearcher(root.token);
+  DelegateRequest request;
+  request.parent = Present(first.token, researcher_key_, kResearcher, kBrokerUrl);
+  request.child_workload = kPlanner;
+  request.child_workload_key = planner_key_.PublicJwk();
+  request.tools = {"search"};
+  request.session_id = "session-1";
+  absl::StatusOr<IssuedToken> grandchild = broker_->Delegate(request);
+  ASSERT_TRUE(grandchild.ok()) << grandchild.status();
+  Remember(grandchild->token);
+  EXPECT_TRUE(MustVerify(Use(grandchild->token, planner_key_, kPlanner)).allowed);
+  EXPECT_TRUE(MustVerify(Use(grandchild->token, planner_key_, kPlanner)).allowed);
+  EXPECT_TRUE(MustVerify(Use(second.token, researcher_key_, kResearcher)).allowed);
+  const VerifyResult over = MustVerify(Use(second.token, researcher_key_, kResearcher));
+  EXPECT_EQ(over.code, RefusalCode::kUseLimitExceeded);
+  EXPECT_THAT(over.reason, HasSubstr(root.token_id));
+  EXPECT_EQ(MustVerify(Use(root.token, planner_key_, kPlanner)).code,
+            RefusalCode::kUseLimitExceeded);
+  EXPECT_EQ(MustVerify(Use(first.token, researcher_key_, kResearcher)).code,
+            RefusalCode::kUseLimitExceeded);
+}
+
 // max_uses = 0 grants no use. 0 is also how a token says "no limit", and
 // the obligation was once read that way: a policy meaning "not one use"
 // minted and delegated unlimited tokens.
