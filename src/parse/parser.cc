@@ -125,15 +125,6 @@ bool ParseInt64(absl::string_view digits, int64_t* value) {
   return error == std::errc() && end == digits.data() + digits.size();
 }
 
-int64_t DurationUnitSeconds(char unit) {
-  switch (unit) {
-    case 'm': return 60;
-    case 'h': return 3600;
-    case 'd': return 86400;
-    default: return 1;
-  }
-}
-
 // ---------------------------------------------------------- AST builder --
 
 // What an action hands the builder: the text its rule matched and where
@@ -752,6 +743,15 @@ LineIndex::LineIndex(absl::string_view text) : text_(text), starts_{0} {
 absl::string_view LineIndex::Line(uint32_t line) const {
   if (line > starts_.size()) return "";
   return SourceLine(text_.substr(line == 0 ? 0 : starts_[line - 1]), 1);
+}
+
+int64_t DurationUnitSeconds(char unit) {
+  switch (unit) {
+    case 'm': return 60;
+    case 'h': return 3600;
+    case 'd': return 86400;
+    default: return 1;
+  }
 }
 
 bool UnescapeStringLiteral(absl::string_view token, std::string* value,
