@@ -143,8 +143,8 @@ class Analyzer {
                         const std::string& what) {
     if (!forms_.TakeOverBudget()) return;
     NoteSkipped(location, span, check, what,
-                absl::StrCat("its condition is too large to analyse (over ", kMaxLiterals,
-                             " atoms in normal form)"));
+                absl::StrCat("its condition is too large to analyse (over ", kMaxTerms,
+                             " terms or ", kMaxLiterals, " atoms in normal form)"));
   }
 
   void CheckUnsatisfiableLets() {

@@ -467,15 +467,22 @@ Dnf NormalForms::OfRule(const CheckedRule& rule, bool negated) {
   return And(rule.when ? when : Dnf{Term{}}, rule.unless ? unless : Dnf{Term{}});
 }
 
-// The term cap first: past it, Conjoin and Disjoin weaken silently, as
-// they always have.
+// The term cap first: past it, Conjoin and Disjoin weaken the form, and
+// that is over budget too, or a warning would go missing with no N002 to
+// say so (`a == 1 and <512 terms> and a == 2` lost its `a == 1`).
 Dnf NormalForms::And(Dnf a, const Dnf& b) {
-  if (a.size() * b.size() <= kMaxTerms && OverLiteralCap(a, b, /*product=*/true)) return a.size() <= b.size() ? std::move(a) : b;
+  if (a.size() * b.size() > kMaxTerms) {
+    over_budget_ = true;
+  } else if (OverLiteralCap(a, b, /*product=*/true)) {
+    return a.size() <= b.size() ? std::move(a) : b;
+  }
   return Conjoin(std::move(a), b);
 }
 
 Dnf NormalForms::Or(Dnf a, const Dnf& b) {
-  if (a.size() + b.size() <= kMaxTerms && OverLiteralCap(a, b, /*product=*/false)) {
+  if (a.size() + b.size() > kMaxTerms) {
+    over_budget_ = true;
+  } else if (OverLiteralCap(a, b, /*product=*/false)) {
     return {Term{}};
   }
   return Disjoin(std::move(a), b);
