@@ -221,6 +221,28 @@ TEST(Analyzer, AFormWeakenedAtTheTermCapIsNotedAsSkipped) {
   EXPECT_THAT(CodesFor(never_true(9)), ElementsAreArray({"N002"}));
 }
 
+// A let past the budget is noted once: the lets built on it, whose own
+// connectives stay within it, are not noted again (they were, once each).
+// The rule naming them is: its own check was skipped.
+TEST(Analyzer, ALetOverBudgetIsNotedOnceNotAgainForEachLetBuiltOnIt) {
+  std::string big = "approved";
+  for (int i = 0; i < 9; ++i) {
+    absl::StrAppend(&big, " and (tool == \"t", i, "\" or host == \"h", i, "\")");
+  }
+  const std::string text = absl::StrCat(kSchema, "let big = ", big,
+                                        ";\nlet l1 = big and n > 1;\nlet l2 = l1 or n < 0;\n"
+                                        "let l3 = l2 and l1;\nallow a when l3;\n");
+  const std::shared_ptr<const Policy> policy = MustCompile(text);
+  ASSERT_NE(policy, nullptr);
+  std::vector<std::string> noted;
+  for (const Diagnostic& diagnostic : AnalyzePolicy(policy->checked(), {text}, {})) {
+    EXPECT_EQ(diagnostic.code, "N002") << diagnostic.message;
+    noted.push_back(diagnostic.message.substr(0, diagnostic.message.find(':')));
+  }
+  EXPECT_THAT(noted, ElementsAreArray({"W001 (never true) was not checked for let 'big'",
+                                       "W001 (never true) was not checked for allow rule 'a'"}));
+}
+
 TEST(Analyzer, NinetyThousandDuplicateRulesEachGetTheirWarningInLinearTime) {
   std::string body;
   for (int i = 0; i < 90000; ++i) body += absl::StrCat("allow a", i, " when approved;\n");
