@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "src/parse/parser.h"
+#include "src/parse/printer.h"
 #include "src/parse/tokens.h"
 #include "tests/testing/cli_runner.h"
 #include "writ/policy.h"
@@ -250,6 +252,62 @@ TEST(FormatLaws, HoldForGeneratedPolicies) {
     ASSERT_FALSE(SyntaxFingerprint(text).empty()) << "generator bug, seed " << seed << ":\n"
                                                   << text;
     ExpectFormatLaws(text, absl::StrCat("generated policy ", seed));
+  }
+}
+
+// The structure of a condition without what its canonical text drops:
+// parentheses, and the nesting of an `and` (`or`) directly in another.
+std::string ConditionStructure(const internal::ExprNode& expr) {
+  using Kind = internal::ExprNode::Kind;
+  if (expr.kind == Kind::kGroup) return ConditionStructure(expr.children[0]);
+  std::string out = absl::StrCat("(", static_cast<int>(expr.kind), " ", expr.path);
+  if (expr.kind == Kind::kComparison) {
+    absl::StrAppend(&out, " ", internal::OperatorSpelling(expr.op), " ",
+                    internal::PrintOperand(*expr.operand));
+  }
+  std::vector<const internal::ExprNode*> pending;
+  for (auto it = expr.children.rbegin(); it != expr.children.rend(); ++it) pending.push_back(&*it);
+  while (!pending.empty()) {
+    const internal::ExprNode* child = pending.back();
+    pending.pop_back();
+    while (child->kind == Kind::kGroup) child = &child->children[0];
+    if ((expr.kind == Kind::kAnd || expr.kind == Kind::kOr) && child->kind == expr.kind) {
+      for (auto it = child->children.rbegin(); it != child->children.rend(); ++it) {
+        pending.push_back(&*it);
+      }
+      continue;
+    }
+    out += ConditionStructure(*child);
+  }
+  return out + ")";
+}
+
+// why_not's conditions are PrintExpr's text (SPEC §5: single spaces,
+// minimal parentheses). For every condition of generated policies that
+// text must read back as the same condition, and print as itself.
+TEST(CanonicalConditions, ReadBackAsTheSameConditionForGeneratedPolicies) {
+  for (uint32_t seed = 1; seed <= 500; ++seed) {
+    internal::FileAst ast;
+    std::vector<Diagnostic> diagnostics;
+    ASSERT_TRUE(internal::ParseFile(0, "g.writ", PolicyGenerator(seed).Generate(), {}, &ast,
+                                    &diagnostics));
+    std::vector<const internal::ExprNode*> conditions;
+    for (const internal::LetNode& let : ast.lets) conditions.push_back(&let.expr);
+    for (const internal::RuleNode& rule : ast.rules) {
+      if (rule.when) conditions.push_back(&*rule.when);
+      if (rule.unless) conditions.push_back(&*rule.unless);
+    }
+    for (const internal::ExprNode* condition : conditions) {
+      const std::string printed = internal::PrintExpr(*condition);
+      internal::FileAst reread;
+      ASSERT_TRUE(internal::ParseFile(0, "c.writ", absl::StrCat("allow r when ", printed, ";"),
+                                      {}, &reread, &diagnostics))
+          << "seed " << seed << ": " << printed;
+      const internal::ExprNode& again = *reread.rules[0].when;
+      EXPECT_EQ(internal::PrintExpr(again), printed) << "seed " << seed;
+      EXPECT_EQ(ConditionStructure(again), ConditionStructure(*condition))
+          << "seed " << seed << ": " << printed;
+    }
   }
 }
 
