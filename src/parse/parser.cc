@@ -230,7 +230,9 @@ class AstBuilder {
     PushExpression(kKind, match);
   }
   void HasPath(const Matched& match) {
-    PushExpression(ExprNode::Kind::kHas, match).path = std::string(match.text);
+    ExprNode& has = PushExpression(ExprNode::Kind::kHas, match);
+    has.path = std::string(match.text);
+    has.path_location = Location(match);
   }
   // A `has` test is located at its keyword, not at its path.
   void EndHas(const Matched& match) { expressions_.back().location = Location(match); }
