@@ -716,6 +716,18 @@ size_t FirstInvalidUtf8(absl::string_view text) {
 
 constexpr absl::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
 
+// The offset of the first carriage return not followed by a line feed, or
+// npos. The grammar ends a comment only at "\n" or "\r\n", while an editor
+// shows a lone CR as a line break: `# note<CR>deny r;` looked like a rule
+// and was silently part of the comment (and `writ fmt`, whose tokenizer
+// ends comments at CR, refused the file as its own bug).
+size_t FirstLoneCarriageReturn(absl::string_view text) {
+  for (size_t at = text.find('\r'); at != absl::string_view::npos; at = text.find('\r', at + 1)) {
+    if (at + 1 == text.size() || text[at + 1] != '\n') return at;
+  }
+  return absl::string_view::npos;
+}
+
 TextPosition PositionOfOffset(absl::string_view text, size_t offset) {
   const LineAndColumn place = LineAndColumnOf(text, offset);
   return {offset, place.line, place.column};
@@ -815,6 +827,11 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
   }
   if (const size_t bad = FirstInvalidUtf8(text); bad != absl::string_view::npos) {
     return report(PositionOfOffset(text, bad), "invalid UTF-8 byte in policy source");
+  }
+  if (const size_t cr = FirstLoneCarriageReturn(text); cr != absl::string_view::npos) {
+    return report(PositionOfOffset(text, cr),
+                  "a carriage return not followed by a line feed is not allowed (end lines "
+                  "with \"\\n\" or \"\\r\\n\")");
   }
   ParserState state(file_index, file_name, text);
   state.max_depth = options.max_expression_depth;

@@ -566,6 +566,19 @@ TEST(Grammar, ByteOrderMarkIsRefusedWithAClearMessage) {
   EXPECT_TRUE(Parse("schema { s: string; }\n").ok);
 }
 
+// A lone CR ends a line in an editor but not a writ comment: the rule after
+// it was silently commented out. It is refused where it stands; CRLF is
+// still a line end.
+TEST(Grammar, LoneCarriageReturnIsRefusedRatherThanHidingCodeInAComment) {
+  EXPECT_EQ(ErrorLine("schema { s: string; }  # note\rdeny r;\n"),
+            "p.writ:1:30: error: a carriage return not followed by a line feed is not "
+            "allowed (end lines with \"\\n\" or \"\\r\\n\")");
+  EXPECT_FALSE(Parse("schema { s: string; }\r").ok);
+  ParseResult crlf = Parse("schema { s: string; }  # note\r\ndeny r;\r\n");
+  ASSERT_TRUE(crlf.ok) << crlf.FirstError();
+  EXPECT_EQ(crlf.ast.rules.size(), 1u);
+}
+
 // The limit and its message agree: max_depth levels of parentheses or
 // `not` parse, one more is "nested deeper than max_depth levels", at the
 // '(' or `not` that goes past it.
