@@ -76,6 +76,13 @@ TEST(FormatLayout, SpacesOperatorsBreaksLongRulesAndWrapsLists) {
             "  because \"why\";\n");
 }
 
+// Form feeds and vertical tabs are blanks to the parser, so the layout
+// drops them like any other blank instead of printing them as tokens.
+TEST(FormatLayout, FormFeedAndVerticalTabAreBlanksNotTokens) {
+  EXPECT_EQ(Format("schema { a: int; }\f\nallow r when\va == 1;\v\n"),
+            "schema {\n  a: int;\n}\nallow r when a == 1;\n");
+}
+
 TEST(FormatLayout, KeepsCommentsInPlaceAndOneBlankLine) {
   const std::string input =
       "# header comment\n\n\n\n"
