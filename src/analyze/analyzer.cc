@@ -143,8 +143,8 @@ class Analyzer {
                         const std::string& what) {
     if (!forms_.TakeOverBudget()) return;
     NoteSkipped(location, span, check, what,
-                absl::StrCat("its condition is too large to analyse (over ", kMaxLiterals,
-                             " atoms in normal form)"));
+                absl::StrCat("its condition is too large to analyse (over ", kMaxTerms,
+                             " terms or ", kMaxLiterals, " atoms in normal form)"));
   }
 
   void CheckUnsatisfiableLets() {
@@ -152,8 +152,11 @@ class Analyzer {
       forms_.TakeOverBudget();
       const Dnf dnf = forms_.Of(let.expr, false);
       if (MaybeSatisfiable(policy_, dnf)) {
-        NoteIfOverBudget(let.location, Span::kToken, "W001 (never true)",
-                         absl::StrCat("let '", let.name, "'"));
+        // Over budget only through a let it names: that let's note says it.
+        if (forms_.WeakenedOutsideLets()) {
+          NoteIfOverBudget(let.location, Span::kToken, "W001 (never true)",
+                           absl::StrCat("let '", let.name, "'"));
+        }
         continue;
       }
       Report(let.location,

@@ -419,7 +419,7 @@ NormalForms::NormalForms(const CheckedPolicy& policy)
 
 bool NormalForms::TakeOverBudget() {
   const bool over = over_budget_;
-  over_budget_ = false;
+  over_budget_ = weakened_outside_lets_ = false;
   return over;
 }
 
@@ -427,7 +427,7 @@ bool NormalForms::OverLiteralCap(const Dnf& a, const Dnf& b, bool product) {
   const size_t literals = product ? a.size() * LiteralCount(b) + b.size() * LiteralCount(a)
                                   : LiteralCount(a) + LiteralCount(b);
   if (literals <= kMaxLiterals) return false;
-  over_budget_ = true;
+  MarkWeakened();
   return true;
 }
 
@@ -467,15 +467,22 @@ Dnf NormalForms::OfRule(const CheckedRule& rule, bool negated) {
   return And(rule.when ? when : Dnf{Term{}}, rule.unless ? unless : Dnf{Term{}});
 }
 
-// The term cap first: past it, Conjoin and Disjoin weaken silently, as
-// they always have.
+// The term cap first: past it, Conjoin and Disjoin weaken the form, and
+// that is over budget too, or a warning would go missing with no N002 to
+// say so (`a == 1 and <512 terms> and a == 2` lost its `a == 1`).
 Dnf NormalForms::And(Dnf a, const Dnf& b) {
-  if (a.size() * b.size() <= kMaxTerms && OverLiteralCap(a, b, /*product=*/true)) return a.size() <= b.size() ? std::move(a) : b;
+  if (a.size() * b.size() > kMaxTerms) {
+    MarkWeakened();
+  } else if (OverLiteralCap(a, b, /*product=*/true)) {
+    return a.size() <= b.size() ? std::move(a) : b;
+  }
   return Conjoin(std::move(a), b);
 }
 
 Dnf NormalForms::Or(Dnf a, const Dnf& b) {
-  if (a.size() + b.size() <= kMaxTerms && OverLiteralCap(a, b, /*product=*/false)) {
+  if (a.size() + b.size() > kMaxTerms) {
+    MarkWeakened();
+  } else if (OverLiteralCap(a, b, /*product=*/false)) {
     return {Term{}};
   }
   return Disjoin(std::move(a), b);
@@ -489,10 +496,12 @@ Dnf NormalForms::OfLet(uint32_t let, bool negated) {
   std::optional<LetForm>& form = lets_[negated ? 1 : 0][let];
   if (!form.has_value()) {
     ++let_expansions_;
+    const bool outer_weakened_outside_lets = weakened_outside_lets_;
     const bool outer_over_budget = TakeOverBudget();
     Dnf dnf = Of(policy_.lets[let].expr, negated);
     form = LetForm{std::move(dnf), TakeOverBudget()};
     over_budget_ = outer_over_budget;
+    weakened_outside_lets_ = outer_weakened_outside_lets;
   }
   over_budget_ = over_budget_ || form->over_budget;
   return form->dnf;

@@ -82,6 +82,12 @@ class NormalForms {
   // satisfiable" answer about such a form says nothing.
   bool TakeOverBudget();
 
+  // Whether a form built since the last TakeOverBudget was weakened in its
+  // own connectives, not only inside a let it names. A let over budget only
+  // because it names one that is has nothing of its own to note: the first
+  // let past the cap is noted, not every let built on it. Does not clear.
+  bool WeakenedOutsideLets() const { return weakened_outside_lets_; }
+
   // How many let bodies have been put in normal form: at most two per let
   // (one per polarity). Tests read it to see that lets are shared.
   size_t let_expansions() const { return let_expansions_; }
@@ -98,11 +104,13 @@ class NormalForms {
   Dnf And(Dnf a, const Dnf& b);
   Dnf Or(Dnf a, const Dnf& b);
   bool OverLiteralCap(const Dnf& a, const Dnf& b, bool product);
+  void MarkWeakened() { over_budget_ = weakened_outside_lets_ = true; }
 
   const CheckedPolicy& policy_;
   std::vector<std::optional<LetForm>> lets_[2];  // [negated][let]
   size_t let_expansions_ = 0;
-  bool over_budget_ = false;
+  bool over_budget_ = false;            // weakened anywhere, in lets too
+  bool weakened_outside_lets_ = false;  // weakened in a connective of its own
 };
 
 // Every term of a and of b, pairwise conjoined (capped like NormalForms).

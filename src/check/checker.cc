@@ -486,7 +486,7 @@ class Checker {
       case Kind::kOr:
         return CheckConnective(node, references);
       case Kind::kHas: {
-        std::optional<uint32_t> slot = ResolveAttribute(node.path, node.location);
+        std::optional<uint32_t> slot = ResolveAttribute(node.path, node.path_location);
         if (!slot.has_value()) return std::nullopt;
         references->slots.push_back(*slot);
         expr.kind = ExprKind::kHas;

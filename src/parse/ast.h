@@ -59,6 +59,7 @@ struct ExprNode {
   std::optional<OperandNode> operand;  // kComparison
   std::vector<ExprNode> children;
   SourceLocation location;  // first token
+  SourceLocation path_location;  // kHas: its path (an unknown one is reported there)
 };
 
 struct HeaderNode {

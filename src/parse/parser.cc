@@ -125,15 +125,6 @@ bool ParseInt64(absl::string_view digits, int64_t* value) {
   return error == std::errc() && end == digits.data() + digits.size();
 }
 
-int64_t DurationUnitSeconds(char unit) {
-  switch (unit) {
-    case 'm': return 60;
-    case 'h': return 3600;
-    case 'd': return 86400;
-    default: return 1;
-  }
-}
-
 // ---------------------------------------------------------- AST builder --
 
 // What an action hands the builder: the text its rule matched and where
@@ -239,7 +230,9 @@ class AstBuilder {
     PushExpression(kKind, match);
   }
   void HasPath(const Matched& match) {
-    PushExpression(ExprNode::Kind::kHas, match).path = std::string(match.text);
+    ExprNode& has = PushExpression(ExprNode::Kind::kHas, match);
+    has.path = std::string(match.text);
+    has.path_location = Location(match);
   }
   // A `has` test is located at its keyword, not at its path.
   void EndHas(const Matched& match) { expressions_.back().location = Location(match); }
@@ -723,6 +716,18 @@ size_t FirstInvalidUtf8(absl::string_view text) {
 
 constexpr absl::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
 
+// The offset of the first carriage return not followed by a line feed, or
+// npos. The grammar ends a comment only at "\n" or "\r\n", while an editor
+// shows a lone CR as a line break: `# note<CR>deny r;` looked like a rule
+// and was silently part of the comment (and `writ fmt`, whose tokenizer
+// ends comments at CR, refused the file as its own bug).
+size_t FirstLoneCarriageReturn(absl::string_view text) {
+  for (size_t at = text.find('\r'); at != absl::string_view::npos; at = text.find('\r', at + 1)) {
+    if (at + 1 == text.size() || text[at + 1] != '\n') return at;
+  }
+  return absl::string_view::npos;
+}
+
 TextPosition PositionOfOffset(absl::string_view text, size_t offset) {
   const LineAndColumn place = LineAndColumnOf(text, offset);
   return {offset, place.line, place.column};
@@ -752,6 +757,15 @@ LineIndex::LineIndex(absl::string_view text) : text_(text), starts_{0} {
 absl::string_view LineIndex::Line(uint32_t line) const {
   if (line > starts_.size()) return "";
   return SourceLine(text_.substr(line == 0 ? 0 : starts_[line - 1]), 1);
+}
+
+int64_t DurationUnitSeconds(char unit) {
+  switch (unit) {
+    case 'm': return 60;
+    case 'h': return 3600;
+    case 'd': return 86400;
+    default: return 1;
+  }
 }
 
 bool UnescapeStringLiteral(absl::string_view token, std::string* value,
@@ -813,6 +827,11 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
   }
   if (const size_t bad = FirstInvalidUtf8(text); bad != absl::string_view::npos) {
     return report(PositionOfOffset(text, bad), "invalid UTF-8 byte in policy source");
+  }
+  if (const size_t cr = FirstLoneCarriageReturn(text); cr != absl::string_view::npos) {
+    return report(PositionOfOffset(text, cr),
+                  "a carriage return not followed by a line feed is not allowed (end lines "
+                  "with \"\\n\" or \"\\r\\n\")");
   }
   ParserState state(file_index, file_name, text);
   state.max_depth = options.max_expression_depth;

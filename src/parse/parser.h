@@ -50,6 +50,9 @@ class LineIndex {
 inline constexpr size_t kKeptSourceContext = 512;
 void KeepSourceLine(absl::string_view line_text, Diagnostic* diagnostic);
 
+// Seconds in one DURATION unit: 's', 'm', 'h' or 'd'.
+int64_t DurationUnitSeconds(char unit);
+
 // Decodes a string literal token (with its quotes) into its value; false
 // with `error` set on an invalid \u{...} (surrogate or above U+10FFFF), and
 // `error_offset`, if given, set to the byte offset in `token` of that

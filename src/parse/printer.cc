@@ -1,9 +1,11 @@
 #include "src/parse/printer.h"
 
+#include <charconv>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "src/parse/parser.h"
 
 namespace writ::internal {
 namespace {
@@ -39,13 +41,42 @@ void AppendQuoted(absl::string_view value, std::string* out) {
   out->push_back('"');
 }
 
+// A number by its value, not its spelling, so `0.80`, `0.8` and `8e-1`
+// print alike (SPEC §5: the condition is re-printed canonically): the
+// shortest text that reads back as the same double, with ".0" added when
+// that text is all digits, so it still reads as a NUMBER and not an INT.
+void AppendNumber(double value, std::string* out) {
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  (void)error;  // 32 bytes hold any double's shortest form
+  const absl::string_view text(buffer, static_cast<size_t>(end - buffer));
+  out->append(text.data(), text.size());
+  if (text.find_first_of(".eE") == absl::string_view::npos) out->append(".0");
+}
+
 void AppendLiteral(const LiteralNode& literal, std::string* out) {
+  using Kind = LiteralNode::Kind;
   switch (literal.kind) {
-    case LiteralNode::Kind::kString: AppendQuoted(literal.string_value, out); return;
-    case LiteralNode::Kind::kBool: out->append(literal.bool_value ? "true" : "false"); return;
-    case LiteralNode::Kind::kName: out->append(literal.string_value); return;
-    default: out->append(literal.text); return;  // numbers and durations as written
+    case Kind::kString: AppendQuoted(literal.string_value, out); return;
+    case Kind::kBool: out->append(literal.bool_value ? "true" : "false"); return;
+    case Kind::kName: out->append(literal.string_value); return;
+    case Kind::kNumber: AppendNumber(literal.number_value, out); return;
+    case Kind::kInt:
+    case Kind::kDuration:
+      // Out of range is a compile error reported elsewhere: keep its text.
+      if (literal.out_of_range) break;
+      if (literal.kind == Kind::kInt) {
+        absl::StrAppend(out, literal.int_value);  // `007` and `-0` as 7 and 0
+      } else {
+        // The unit as written (`60s` is not rewritten as `1m`), the amount
+        // without leading zeros.
+        const char unit = literal.text.back();
+        absl::StrAppend(out, literal.int_value / DurationUnitSeconds(unit),
+                        absl::string_view(&unit, 1));
+      }
+      return;
   }
+  out->append(literal.text);
 }
 
 void AppendOperand(const OperandNode& operand, std::string* out) {

@@ -85,7 +85,9 @@ std::vector<Token> Tokenize(absl::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
-    if (c == '\n' || c == ' ' || c == '\t' || c == '\r') {
+    // The grammar's blanks (pegtl::space): a form feed or vertical tab read
+    // as a token was copied into `writ fmt`'s output.
+    if (c == '\n' || c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
       if (c == '\n') {
         ++line;
         column = 1;

@@ -175,6 +175,17 @@ TEST_F(WritTestCommand, MalformedCaseExitsOneNamingTheCase) {
   EXPECT_THAT(result.err, HasSubstr("case 2: \"expect\" must be \"allow\" or \"deny\""));
 }
 
+// "rule" for "rules" must not make the case pass without comparing the
+// determining rules: the actual set here is [search], not [never_hit].
+TEST_F(WritTestCommand, MisspeltCaseKeyExitsOneInsteadOfBeingIgnored) {
+  const CliResult result = RunCases(R"({"cases": [
+    {"name": "typo", "request": {"tool": "search", "risk": 0.1}, "expect": "allow",
+     "rule": ["never_hit"]}]})");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("case 1: unknown key \"rule\""));
+  EXPECT_THAT(result.out, Not(HasSubstr("1 passed")));
+}
+
 TEST_F(WritTestCommand, CasesFileWithoutCasesArrayExitsOne) {
   const CliResult result = RunCases(R"({"tests": []})");
   EXPECT_EQ(result.exit_code, 1);

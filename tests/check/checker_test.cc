@@ -81,11 +81,18 @@ TEST_P(CompileErrors, AreReportedAtTheOffendingToken) {
   EXPECT_EQ(OnlyError(GetParam().rules), GetParam().error);
 }
 
+// SPEC §7: a diagnostic points at the offending token. After `has` that
+// is the path, not the keyword (it was the keyword, underlined as `has`).
+TEST(Diagnostics, UnknownAttributeAfterHasIsReportedAtThePathNotTheKeyword) {
+  EXPECT_EQ(OnlyError("deny r when not  has   host.nme;"),
+            "r.writ:1:24: error: unknown attribute 'host.nme'");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Checker, CompileErrors,
     ::testing::Values(
         BadPolicy{"allow r when nope == 1;", "r.writ:1:14: error: unknown attribute 'nope'"},
-        BadPolicy{"allow r when has nope;", "r.writ:1:14: error: unknown attribute 'nope'"},
+        BadPolicy{"allow r when has nope;", "r.writ:1:18: error: unknown attribute 'nope'"},
         BadPolicy{"allow r when nope;", "r.writ:1:14: error: unknown attribute or let 'nope'"},
         BadPolicy{"allow r when port == \"80\";",
                   "r.writ:1:22: error: type mismatch: 'port' is int but \"80\" is a string"},

@@ -205,13 +205,27 @@ TEST(Grammar, SyntaxErrorAddsNoItems) {
   ASSERT_EQ(result.diagnostics.size(), 1u);
 }
 
+// The canonical text of the `when` of the one rule in `text`.
+std::string PrintedWhen(const std::string& text) {
+  ParseResult result = Parse(text);
+  EXPECT_TRUE(result.ok) << result.FirstError();
+  return result.ok ? PrintExpr(*result.ast.rules[0].when) : "";
+}
+
 TEST(Printer, PrintsCanonicallyWithMinimalParentheses) {
-  ParseResult result = Parse(
-      "allow r when ((a))  and (b or  not (c and d)) and x   in [ 1,2 ] and "
-      "s == \"q\\\"\" and (e and f);");
-  ASSERT_TRUE(result.ok) << result.FirstError();
-  EXPECT_EQ(PrintExpr(*result.ast.rules[0].when),
+  EXPECT_EQ(PrintedWhen("allow r when ((a))  and (b or  not (c and d)) and x   in [ 1,2 ] and "
+                        "s == \"q\\\"\" and (e and f);"),
             "a and (b or not (c and d)) and x in [1, 2] and s == \"q\\\"\" and e and f");
+}
+
+// why_not's `condition` is the conjunct re-printed canonically (SPEC §5):
+// a literal by its value, so two spellings of one condition print alike,
+// and a number stays a NUMBER (`1e3` is not printed as the INT `1000`).
+TEST(Printer, PrintsNumberIntAndDurationLiteralsByValueNotAsWritten) {
+  EXPECT_EQ(PrintedWhen("allow r when a >= 0.80 and b < 1e3 and c > -1.50E+2 and d == 007 and "
+                        "e == -0 and f in [2.50, 0010] and g < 090s and h < 05m and i > 0.0;"),
+            "a >= 0.8 and b < 1000.0 and c > -150.0 and d == 7 and e == 0 and "
+            "f in [2.5, 10] and g < 90s and h < 5m and i > 0.0");
 }
 
 struct BadInput {
@@ -550,6 +564,19 @@ TEST(Grammar, ByteOrderMarkIsRefusedWithAClearMessage) {
             "\xef\xbb\xbfschema { s: string; }\n"
             "^\n");
   EXPECT_TRUE(Parse("schema { s: string; }\n").ok);
+}
+
+// A lone CR ends a line in an editor but not a writ comment: the rule after
+// it was silently commented out. It is refused where it stands; CRLF is
+// still a line end.
+TEST(Grammar, LoneCarriageReturnIsRefusedRatherThanHidingCodeInAComment) {
+  EXPECT_EQ(ErrorLine("schema { s: string; }  # note\rdeny r;\n"),
+            "p.writ:1:30: error: a carriage return not followed by a line feed is not "
+            "allowed (end lines with \"\\n\" or \"\\r\\n\")");
+  EXPECT_FALSE(Parse("schema { s: string; }\r").ok);
+  ParseResult crlf = Parse("schema { s: string; }  # note\r\ndeny r;\r\n");
+  ASSERT_TRUE(crlf.ok) << crlf.FirstError();
+  EXPECT_EQ(crlf.ast.rules.size(), 1u);
 }
 
 // The limit and its message agree: max_depth levels of parentheses or

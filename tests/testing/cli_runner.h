@@ -45,10 +45,14 @@ inline std::string ShellQuote(const std::string& word) {
   return quoted + "'";
 }
 
-// Runs `writ ARGS...` from the source tree, stdin from /dev/null.
-inline CliResult RunWrit(const std::vector<std::string>& args) {
+// Runs `writ ARGS...` from the source tree, stdin from /dev/null; with
+// `memory_limit_mb`, under that much virtual memory (`ulimit -v`), so a
+// test can see a run that would need far more fail.
+inline CliResult RunWrit(const std::vector<std::string>& args, int memory_limit_mb = 0) {
   const std::filesystem::path dir = MakeTempDir();
-  std::string command = "cd " + ShellQuote(WRIT_SOURCE_DIR) + " && " + ShellQuote(WRIT_CLI_PATH);
+  std::string command = "cd " + ShellQuote(WRIT_SOURCE_DIR) + " && ";
+  if (memory_limit_mb > 0) command += "ulimit -v " + std::to_string(memory_limit_mb * 1024) + " && ";
+  command += ShellQuote(WRIT_CLI_PATH);
   for (const std::string& arg : args) command += " " + ShellQuote(arg);
   command += " </dev/null >" + ShellQuote((dir / "out").string()) + " 2>" +
              ShellQuote((dir / "err").string());

@@ -73,11 +73,29 @@ std::optional<std::string> ReadExpectedRules(simdjson::dom::object object,
   return std::nullopt;
 }
 
+// A key a case does not have, or nullopt. A misspelt optional key would
+// otherwise be ignored and weaken the case unseen: with "rule": ["a"] the
+// determining rules were never compared and the case passed.
+std::optional<std::string> FindUnknownCaseKey(simdjson::dom::object object) {
+  for (simdjson::dom::key_value_pair field : object) {
+    if (field.key != "name" && field.key != "request" && field.key != "expect" &&
+        field.key != "rules") {
+      return absl::StrCat("unknown key \"", std::string(field.key),
+                          "\" (a case has \"name\", \"request\", \"expect\" and \"rules\")");
+    }
+  }
+  return std::nullopt;
+}
+
 // One element of "cases"; nullopt and `error` set when it is malformed.
 std::optional<TestCase> ReadCase(simdjson::dom::element element, std::string* error) {
   simdjson::dom::object object;
   if (element.get_object().get(object) != simdjson::SUCCESS) {
     *error = "is not an object";
+    return std::nullopt;
+  }
+  if (std::optional<std::string> problem = FindUnknownCaseKey(object)) {
+    *error = *problem;
     return std::nullopt;
   }
   TestCase test_case;
