@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${WRIT_FUZZ_SECONDS:-60}}
 build_dir=${WRIT_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${WRIT_JOBS:-2}
-targets=(policy request differential regex)
+targets=(policy request differential regex token)
 
 if ! command -v clang++ >/dev/null; then
   echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2
@@ -31,7 +31,7 @@ generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 CC=clang CXX=clang++ cmake -S . -B "$build_dir" "${generator[@]}" \
   -DCMAKE_BUILD_TYPE=Release -DWRIT_BUILD_FUZZERS=ON \
-  -DWRIT_BUILD_TESTS=OFF -DWRIT_BUILD_BENCHMARKS=OFF -DWRIT_BUILD_BROKER=OFF \
+  -DWRIT_BUILD_TESTS=OFF -DWRIT_BUILD_BENCHMARKS=OFF -DWRIT_BUILD_BROKER=ON \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" >/dev/null
 cmake --build "$build_dir" -j "$jobs" --target "${targets[@]/#/fuzz_}"
 

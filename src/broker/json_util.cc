@@ -28,7 +28,7 @@ absl::StatusOr<JsonValue> ConvertObject(simdjson::dom::object object,
     }
     absl::StatusOr<JsonValue> value = Convert(field.value, what, depth + 1);
     if (!value.ok()) return value.status();
-    members.emplace_back(std::string(field.key), *std::move(value));
+    members.push_back(JsonMember{std::string(field.key), *std::move(value)});
   }
   return JsonValue{std::move(members)};
 }
@@ -90,8 +90,8 @@ absl::StatusOr<JsonObject> ParseJsonObject(absl::string_view json,
 }
 
 const JsonValue* FindMember(const JsonObject& object, absl::string_view name) {
-  for (const auto& [member, value] : object) {
-    if (member == name) return &value;
+  for (const JsonMember& member : object) {
+    if (member.name == name) return &member.value;
   }
   return nullptr;
 }

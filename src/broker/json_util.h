@@ -24,14 +24,24 @@
 namespace writ::broker_internal {
 
 struct JsonValue;
+struct JsonMember;
 using JsonArray = std::vector<JsonValue>;
 // Members in document order; names are unique.
-using JsonObject = std::vector<std::pair<std::string, JsonValue>>;
+using JsonObject = std::vector<JsonMember>;
 
 struct JsonValue {
   std::variant<std::nullptr_t, bool, int64_t, double, std::string, JsonArray,
                JsonObject>
       value;
+};
+
+// A struct rather than a std::pair: the variant above names a vector of
+// members while JsonValue is still incomplete, which a vector of a struct
+// declared later allows and one of std::pair<std::string, JsonValue> does
+// not (clang with libstdc++ refuses to compile it, gcc lets it pass).
+struct JsonMember {
+  std::string name;
+  JsonValue value;
 };
 
 inline constexpr int kMaxJsonDepth = 16;
