@@ -259,8 +259,9 @@ class RequestReader {
       } else if (simdjson::dom::object nested;
                  member.value.get_object().get(nested) == simdjson::SUCCESS) {
         status = ReadObject(nested, found->object);
+      } else if (!member.value.is_null()) {  // null: absent, as for a leaf
+        status = MarkObjectWrongType(found->object, member.value.type());
       }
-      // A path's prefix given anything but an object is ignored.
       if (!status.ok()) return status;
     }
     return absl::OkStatus();
@@ -302,6 +303,45 @@ class RequestReader {
     }
   }
 
+  // A path's prefix given a scalar or an array (`{"destination": 5}` when
+  // the schema has destination.host): the request gives every attribute
+  // under it, each with a value of the wrong type (SPEC §6), so each is
+  // unknown with an `errors` entry rather than silently missing. Each counts
+  // as given, so the same attribute given again elsewhere in the document
+  // is given twice. Off the common path: only a malformed request gets here.
+  absl::Status MarkObjectWrongType(uint32_t schema_object,
+                                   simdjson::dom::element_type given) {
+    // (object, segments between it and the prefix given), walked without
+    // recursion: a schema path may have any number of segments.
+    std::vector<std::pair<uint32_t, size_t>> pending = {{schema_object, 1}};
+    while (!pending.empty()) {
+      const auto [object, depth] = pending.back();
+      pending.pop_back();
+      for (const Schema::Member& member : schema_.objects[object].members) {
+        if (member.object != Schema::kNoIndex) pending.emplace_back(member.object, depth + 1);
+        if (member.slot == Schema::kNoIndex) continue;
+        if (scratch_.given[member.slot]) return GivenTwice(member.slot);
+        scratch_.given[member.slot] = 1;
+        const AttributeInfo& attribute = schema_.attributes[member.slot];
+        MarkWrongTypeWithMessage(Target{store_, member.slot}, "expected an object for '",
+                                 PathPrefix(attribute.path, depth), "', got ",
+                                 JsonKindName(given));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // `path` without its last `segments` dot-separated segments.
+  static absl::string_view PathPrefix(absl::string_view path, size_t segments) {
+    for (size_t i = 0; i < segments; ++i) path = path.substr(0, path.rfind('.'));
+    return path;
+  }
+
+  absl::Status GivenTwice(uint32_t slot) const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute '", schema_.attributes[slot].path, "' is given twice"));
+  }
+
   const Schema::Member* MemberAt(uint32_t schema_object, uint32_t index) const {
     if (schema_object >= schema_.objects.size()) return nullptr;
     const std::vector<Schema::Member>& members = schema_.objects[schema_object].members;
@@ -309,10 +349,7 @@ class RequestReader {
   }
 
   absl::Status ReadAttribute(uint32_t slot, simdjson::dom::element element) {
-    if (scratch_.given[slot]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "attribute '", schema_.attributes[slot].path, "' is given twice"));
-    }
+    if (scratch_.given[slot]) return GivenTwice(slot);
     scratch_.given[slot] = 1;
     const Target target{store_, slot};
     using simdjson::dom::element_type;

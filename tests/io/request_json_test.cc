@@ -256,10 +256,43 @@ TEST_F(RequestJson, KeysNotInTheSchemaAreIgnored) {
   ExpectAbsent("tool");  // keys are case-sensitive
 }
 
-TEST_F(RequestJson, APrefixGivenAScalarIsIgnored) {
-  Parse(R"({"destination": "example.com", "session": [1, 2]})");
-  ExpectAbsent("destination.host");
-  ExpectAbsent("session.age");
+// SPEC §6: a value of the wrong type makes its attribute unknown with an
+// `errors` entry. A scalar or an array where the schema has an object gives
+// every attribute under it such a value; ignoring it passed a malformed
+// request off as one that lacked those attributes.
+TEST_F(RequestJson, AScalarWhereAnObjectIsExpectedMakesEveryAttributeUnderItWrongTyped) {
+  Parse(R"({"destination": "example.com", "session": [1, 2], "a": {"b": 5}, "tool": "t"})");
+  for (const char* path : {"destination.host", "destination.ip", "destination.port"}) {
+    ExpectWrongType(path, "expected an object for 'destination', got string");
+  }
+  ExpectWrongType("session.human_approved", "expected an object for 'session', got array");
+  ExpectWrongType("session.age", "expected an object for 'session', got array");
+  ExpectWrongType("a.b.c.d", "expected an object for 'a.b', got int");
+  EXPECT_EQ(At("tool").text, "t");
+  ExpectAbsent("risk.score");
+}
+
+TEST_F(RequestJson, AScalarForADottedPrefixNamesThatPrefix) {
+  Parse(R"({"a.b.c": true, "secret": 7})");
+  ExpectWrongType("a.b.c.d", "expected an object for 'a.b.c', got bool");
+  // No value is quoted, so a redacted attribute's message is the same.
+  ExpectWrongType("secret.token", "expected an object for 'secret', got int");
+}
+
+TEST_F(RequestJson, NullWhereAnObjectIsExpectedMeansAbsent) {
+  Parse(R"({"destination": null, "destination.host": "h"})");
+  EXPECT_EQ(At("destination.host").text, "h");
+  ExpectAbsent("destination.port");
+}
+
+TEST_F(RequestJson, AScalarPrefixAndAnAttributeUnderItAreGivenTwice) {
+  for (const char* json : {R"({"destination": 5, "destination.host": "h"})",
+                           R"({"destination": {"host": "h"}, "destination": 5})"}) {
+    const absl::Status status = ParseStatus(json);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(status.message(), HasSubstr("attribute 'destination.host' is given twice"))
+        << json;
+  }
 }
 
 TEST_F(RequestJson, DeepNestingBeyondTheSchemaIsIgnored) {
@@ -958,12 +991,12 @@ TEST(RequestJsonProperty, EverySpellingOfAPathLandsInItsSlot) {
       members.push_back(spell(schema.attributes[slot].path, absl::StrCat(expected[slot])));
     }
     // Unknown members: a new key, a known object holding an unknown key, a
-    // known object given a scalar (ignored), a known path one level too deep.
+    // known object given null (absent), a known path one level too deep.
     members.push_back(R"("zz": 1)");
     members.push_back(absl::StrCat("\"", schema.attributes[0].path, ".zz\": 5"));
     if (schema.attributes[0].path.find('.') != std::string::npos) {
       const std::string& path = schema.attributes[0].path;
-      members.push_back(absl::StrCat("\"", path.substr(0, path.find('.')), "\": 7"));
+      members.push_back(absl::StrCat("\"", path.substr(0, path.find('.')), "\": null"));
     }
     std::shuffle(members.begin(), members.end(), random);
     const std::string json = absl::StrCat("{", absl::StrJoin(members, ", "), "}");
