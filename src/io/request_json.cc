@@ -218,6 +218,11 @@ struct ParseScratch {
   std::vector<uint64_t> place_at_member;
   // A document whose wide integers were rewritten (json_numbers.h).
   std::string rewritten;
+  // Per object of the schema's tree: the JSON object (numbered by
+  // objects_read, never reset, so no document's numbers match another's)
+  // that last held a key leading to it. See ReadObject.
+  std::vector<uint64_t> object_reached_from;
+  uint64_t objects_read = 0;
 };
 
 constexpr uint64_t kNoPlace = std::numeric_limits<uint64_t>::max();
@@ -244,6 +249,7 @@ class RequestReader {
   // Reads the members of `object`, which the schema's tree holds as
   // schema_.objects[schema_object].
   absl::Status ReadObject(simdjson::dom::object object, uint32_t schema_object) {
+    const uint64_t this_object = ++scratch_.objects_read;
     for (simdjson::dom::key_value_pair member : object) {
       if (++members_read_ > max_members_) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -253,15 +259,10 @@ class RequestReader {
       const Schema::Member* found =
           Find(schema_object, ToAbsl(member.key), members_read_ - 1);
       if (found == nullptr) continue;  // not in the schema: ignored
-      absl::Status status = absl::OkStatus();
-      if (found->slot != Schema::kNoIndex) {
-        status = ReadAttribute(found->slot, member.value);
-      } else if (simdjson::dom::object nested;
-                 member.value.get_object().get(nested) == simdjson::SUCCESS) {
-        status = ReadObject(nested, found->object);
-      } else if (!member.value.is_null()) {  // null: absent, as for a leaf
-        status = MarkObjectWrongType(found->object, member.value.type());
-      }
+      const absl::Status status =
+          found->slot != Schema::kNoIndex
+              ? ReadAttribute(found->slot, member.value)  // twice: given twice
+              : ReadObjectMember(found->object, member, this_object);
       if (!status.ok()) return status;
     }
     return absl::OkStatus();
@@ -301,6 +302,28 @@ class RequestReader {
       schema_object = member.object;
       key.remove_prefix(dot + 1);
     }
+  }
+
+  // A member of JSON object `containing_object` whose key leads to object
+  // `schema_object` of the schema's tree.
+  absl::Status ReadObjectMember(uint32_t schema_object, simdjson::dom::key_value_pair member,
+                                uint64_t containing_object) {
+    // The tree has one path from here to an object, so only the same key
+    // (after unescaping) leads to it twice from one JSON object:
+    // {"destination": {...}, "destination": {...}}. JSON parsers differ on
+    // that (last wins, first wins, merged), so a gateway acting on the
+    // request could read other values than the ones decided on.
+    uint64_t& reached_from = scratch_.object_reached_from[schema_object];
+    if (reached_from == containing_object) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the key '", ToAbsl(member.key), "' is given twice in one object"));
+    }
+    reached_from = containing_object;
+    if (simdjson::dom::object nested; member.value.get_object().get(nested) == simdjson::SUCCESS) {
+      return ReadObject(nested, schema_object);
+    }
+    if (member.value.is_null()) return absl::OkStatus();  // absent, as for a leaf
+    return MarkObjectWrongType(schema_object, member.value.type());
   }
 
   // A path's prefix given a scalar or an array (`{"destination": 5}` when
@@ -655,6 +678,9 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
         "a request must be a JSON object, not ", JsonKindName(root.type())));
   }
   scratch.given.assign(schema.attributes.size(), 0);
+  if (scratch.object_reached_from.size() < schema.objects.size()) {
+    scratch.object_reached_from.resize(schema.objects.size(), 0);
+  }
   return RequestReader(schema, options.max_members, store, &scratch)
       .ReadObject(object, /*schema_object=*/0);
 }
