@@ -37,6 +37,9 @@ struct RequestOptions {
   // object is depth 1. Nesting costs no stack (the parser is iterative and
   // the reader only descends into objects that lead to schema attributes),
   // so this bounds the parser's memory; the default is simdjson's own.
+  // Taken as at most max_json_bytes (no document under it nests deeper)
+  // and 2^20 (the parser's stack is allocated up front, ~9 MB at 2^20), so
+  // SIZE_MAX may stand for "no limit".
   size_t max_depth = 1024;
   // Object members read: the top level's plus those of nested objects that
   // lead to schema attributes, members the schema ignores included.

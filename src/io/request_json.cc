@@ -479,6 +479,18 @@ class RequestReader {
   ParseScratch& scratch_;
 };
 
+// The nesting the parser is set to refuse beyond: RequestOptions::max_depth,
+// but no more than a document under max_json_bytes can reach (a level takes
+// a byte at least) nor kMostParserDepth. simdjson allocates its depth stack
+// up front, 9 bytes a level on each thread: max_depth = SIZE_MAX, meant as
+// "no limit", overflowed the parser's + 1 and refused every request, one
+// just below it threw std::bad_array_new_length out of Request::FromJson,
+// and 2^28 took 2.4 GB a thread.
+constexpr size_t kMostParserDepth = size_t{1} << 20;
+size_t ParserMaxDepth(const RequestOptions& options) {
+  return std::min({options.max_depth, options.max_json_bytes, kMostParserDepth});
+}
+
 // Makes the per-thread parser refuse documents nested deeper than
 // `max_depth`; simdjson keeps the depth when it grows its buffers. Its own
 // count refuses a document whose depth reaches its limit, hence the + 1.
@@ -652,7 +664,8 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
   }
 
   ParseScratch& scratch = ThreadScratch();
-  if (absl::Status status = LimitParserDepth(options.max_depth, &scratch.parser);
+  const size_t max_depth = ParserMaxDepth(options);
+  if (absl::Status status = LimitParserDepth(max_depth, &scratch.parser);
       !status.ok()) {
     return status;
   }
@@ -668,7 +681,7 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
   }
   if (error == simdjson::DEPTH_ERROR) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "request nests objects and arrays deeper than ", options.max_depth,
+        "request nests objects and arrays deeper than ", max_depth,
         " levels (RequestOptions::max_depth)"));
   }
   if (error != simdjson::SUCCESS) return InvalidJson(json, error);
