@@ -52,9 +52,11 @@ class Request {
   explicit Request(const Policy& policy);
 
   // Parses a JSON request as SPEC §6. Wrong-typed attribute values are not
-  // failures (they become unknown plus an `errors` entry); a document that
-  // is not a JSON object, is not valid JSON or gives an attribute twice is
-  // InvalidArgument.
+  // failures (they become unknown plus an `errors` entry; so do the
+  // attributes under a scalar or array given where the schema has an
+  // object); a document that is not a JSON object, is not valid JSON, gives
+  // an attribute twice or gives a key the schema reads twice in one object
+  // is InvalidArgument.
   static absl::StatusOr<Request> FromJson(const Policy& policy,
                                           absl::string_view json);
   // As above, with explicit limits; a document over a limit is
