@@ -37,6 +37,9 @@ struct RequestOptions {
   // object is depth 1. Nesting costs no stack (the parser is iterative and
   // the reader only descends into objects that lead to schema attributes),
   // so this bounds the parser's memory; the default is simdjson's own.
+  // Taken as at most max_json_bytes (no document under it nests deeper)
+  // and 2^20 (the parser's stack is allocated up front, ~9 MB at 2^20), so
+  // SIZE_MAX may stand for "no limit".
   size_t max_depth = 1024;
   // Object members read: the top level's plus those of nested objects that
   // lead to schema attributes, members the schema ignores included.
@@ -49,9 +52,11 @@ class Request {
   explicit Request(const Policy& policy);
 
   // Parses a JSON request as SPEC §6. Wrong-typed attribute values are not
-  // failures (they become unknown plus an `errors` entry); a document that
-  // is not a JSON object, is not valid JSON or gives an attribute twice is
-  // InvalidArgument.
+  // failures (they become unknown plus an `errors` entry; so do the
+  // attributes under a scalar or array given where the schema has an
+  // object); a document that is not a JSON object, is not valid JSON, gives
+  // an attribute twice or gives a key the schema reads twice in one object
+  // is InvalidArgument.
   static absl::StatusOr<Request> FromJson(const Policy& policy,
                                           absl::string_view json);
   // As above, with explicit limits; a document over a limit is

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "src/internal/utf8.h"
 
 namespace writ::internal {
@@ -43,11 +44,20 @@ class Scanner {
   explicit Scanner(absl::string_view json) : json_(json) {}
 
   std::optional<JsonSyntaxError> Scan() {
+    // A file saved by some Windows editors starts with one. RFC 8259 §8.1
+    // lets a reader refuse it, as simdjson does; "expected a value" at 1:1
+    // would not say what to remove.
+    if (absl::StartsWith(json_, "\xef\xbb\xbf")) {
+      return Fault("a UTF-8 byte-order mark (JSON text must not start with one)");
+    }
     while (true) {
       while (at_ < json_.size() && IsJsonSpace(json_[at_])) ++at_;
       if (at_ == json_.size()) {
         if (open_.empty() && expect_ == Expect::kCommaOrEnd) return std::nullopt;
-        return Fault(json_.empty() ? "an empty document" : "the document ends early");
+        // Nothing but whitespace (a blank line of --jsonl input, CRLF's
+        // "\r" included) is empty, not cut short.
+        const bool nothing_read = open_.empty() && expect_ == Expect::kValue;
+        return Fault(nothing_read ? "an empty document" : "the document ends early");
       }
       if (!Step()) return error_;
     }

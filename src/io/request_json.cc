@@ -218,6 +218,11 @@ struct ParseScratch {
   std::vector<uint64_t> place_at_member;
   // A document whose wide integers were rewritten (json_numbers.h).
   std::string rewritten;
+  // Per object of the schema's tree: the JSON object (numbered by
+  // objects_read, never reset, so no document's numbers match another's)
+  // that last held a key leading to it. See ReadObject.
+  std::vector<uint64_t> object_reached_from;
+  uint64_t objects_read = 0;
 };
 
 constexpr uint64_t kNoPlace = std::numeric_limits<uint64_t>::max();
@@ -244,6 +249,7 @@ class RequestReader {
   // Reads the members of `object`, which the schema's tree holds as
   // schema_.objects[schema_object].
   absl::Status ReadObject(simdjson::dom::object object, uint32_t schema_object) {
+    const uint64_t this_object = ++scratch_.objects_read;
     for (simdjson::dom::key_value_pair member : object) {
       if (++members_read_ > max_members_) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -253,14 +259,10 @@ class RequestReader {
       const Schema::Member* found =
           Find(schema_object, ToAbsl(member.key), members_read_ - 1);
       if (found == nullptr) continue;  // not in the schema: ignored
-      absl::Status status = absl::OkStatus();
-      if (found->slot != Schema::kNoIndex) {
-        status = ReadAttribute(found->slot, member.value);
-      } else if (simdjson::dom::object nested;
-                 member.value.get_object().get(nested) == simdjson::SUCCESS) {
-        status = ReadObject(nested, found->object);
-      }
-      // A path's prefix given anything but an object is ignored.
+      const absl::Status status =
+          found->slot != Schema::kNoIndex
+              ? ReadAttribute(found->slot, member.value)  // twice: given twice
+              : ReadObjectMember(found->object, member, this_object);
       if (!status.ok()) return status;
     }
     return absl::OkStatus();
@@ -302,6 +304,67 @@ class RequestReader {
     }
   }
 
+  // A member of JSON object `containing_object` whose key leads to object
+  // `schema_object` of the schema's tree.
+  absl::Status ReadObjectMember(uint32_t schema_object, simdjson::dom::key_value_pair member,
+                                uint64_t containing_object) {
+    // The tree has one path from here to an object, so only the same key
+    // (after unescaping) leads to it twice from one JSON object:
+    // {"destination": {...}, "destination": {...}}. JSON parsers differ on
+    // that (last wins, first wins, merged), so a gateway acting on the
+    // request could read other values than the ones decided on.
+    uint64_t& reached_from = scratch_.object_reached_from[schema_object];
+    if (reached_from == containing_object) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the key '", ToAbsl(member.key), "' is given twice in one object"));
+    }
+    reached_from = containing_object;
+    if (simdjson::dom::object nested; member.value.get_object().get(nested) == simdjson::SUCCESS) {
+      return ReadObject(nested, schema_object);
+    }
+    if (member.value.is_null()) return absl::OkStatus();  // absent, as for a leaf
+    return MarkObjectWrongType(schema_object, member.value.type());
+  }
+
+  // A path's prefix given a scalar or an array (`{"destination": 5}` when
+  // the schema has destination.host): the request gives every attribute
+  // under it, each with a value of the wrong type (SPEC §6), so each is
+  // unknown with an `errors` entry rather than silently missing. Each counts
+  // as given, so the same attribute given again elsewhere in the document
+  // is given twice. Off the common path: only a malformed request gets here.
+  absl::Status MarkObjectWrongType(uint32_t schema_object,
+                                   simdjson::dom::element_type given) {
+    // (object, segments between it and the prefix given), walked without
+    // recursion: a schema path may have any number of segments.
+    std::vector<std::pair<uint32_t, size_t>> pending = {{schema_object, 1}};
+    while (!pending.empty()) {
+      const auto [object, depth] = pending.back();
+      pending.pop_back();
+      for (const Schema::Member& member : schema_.objects[object].members) {
+        if (member.object != Schema::kNoIndex) pending.emplace_back(member.object, depth + 1);
+        if (member.slot == Schema::kNoIndex) continue;
+        if (scratch_.given[member.slot]) return GivenTwice(member.slot);
+        scratch_.given[member.slot] = 1;
+        const AttributeInfo& attribute = schema_.attributes[member.slot];
+        MarkWrongTypeWithMessage(Target{store_, member.slot}, "expected an object for '",
+                                 PathPrefix(attribute.path, depth), "', got ",
+                                 JsonKindName(given));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // `path` without its last `segments` dot-separated segments.
+  static absl::string_view PathPrefix(absl::string_view path, size_t segments) {
+    for (size_t i = 0; i < segments; ++i) path = path.substr(0, path.rfind('.'));
+    return path;
+  }
+
+  absl::Status GivenTwice(uint32_t slot) const {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute '", schema_.attributes[slot].path, "' is given twice"));
+  }
+
   const Schema::Member* MemberAt(uint32_t schema_object, uint32_t index) const {
     if (schema_object >= schema_.objects.size()) return nullptr;
     const std::vector<Schema::Member>& members = schema_.objects[schema_object].members;
@@ -309,10 +372,7 @@ class RequestReader {
   }
 
   absl::Status ReadAttribute(uint32_t slot, simdjson::dom::element element) {
-    if (scratch_.given[slot]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "attribute '", schema_.attributes[slot].path, "' is given twice"));
-    }
+    if (scratch_.given[slot]) return GivenTwice(slot);
     scratch_.given[slot] = 1;
     const Target target{store_, slot};
     using simdjson::dom::element_type;
@@ -418,6 +478,18 @@ class RequestReader {
   const ValueStore& store_;
   ParseScratch& scratch_;
 };
+
+// The nesting the parser is set to refuse beyond: RequestOptions::max_depth,
+// but no more than a document under max_json_bytes can reach (a level takes
+// a byte at least) nor kMostParserDepth. simdjson allocates its depth stack
+// up front, 9 bytes a level on each thread: max_depth = SIZE_MAX, meant as
+// "no limit", overflowed the parser's + 1 and refused every request, one
+// just below it threw std::bad_array_new_length out of Request::FromJson,
+// and 2^28 took 2.4 GB a thread.
+constexpr size_t kMostParserDepth = size_t{1} << 20;
+size_t ParserMaxDepth(const RequestOptions& options) {
+  return std::min({options.max_depth, options.max_json_bytes, kMostParserDepth});
+}
 
 // Makes the per-thread parser refuse documents nested deeper than
 // `max_depth`; simdjson keeps the depth when it grows its buffers. Its own
@@ -592,7 +664,8 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
   }
 
   ParseScratch& scratch = ThreadScratch();
-  if (absl::Status status = LimitParserDepth(options.max_depth, &scratch.parser);
+  const size_t max_depth = ParserMaxDepth(options);
+  if (absl::Status status = LimitParserDepth(max_depth, &scratch.parser);
       !status.ok()) {
     return status;
   }
@@ -608,7 +681,7 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
   }
   if (error == simdjson::DEPTH_ERROR) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "request nests objects and arrays deeper than ", options.max_depth,
+        "request nests objects and arrays deeper than ", max_depth,
         " levels (RequestOptions::max_depth)"));
   }
   if (error != simdjson::SUCCESS) return InvalidJson(json, error);
@@ -618,6 +691,9 @@ absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
         "a request must be a JSON object, not ", JsonKindName(root.type())));
   }
   scratch.given.assign(schema.attributes.size(), 0);
+  if (scratch.object_reached_from.size() < schema.objects.size()) {
+    scratch.object_reached_from.resize(schema.objects.size(), 0);
+  }
   return RequestReader(schema, options.max_members, store, &scratch)
       .ReadObject(object, /*schema_object=*/0);
 }

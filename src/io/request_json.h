@@ -25,7 +25,8 @@ namespace writ::internal {
 // Parses `json` as a request for `schema` into `store` (resized to the
 // schema and reset to absent first, keeping its buffers). InvalidArgument when the document is not valid JSON, is not an
 // object, or gives one attribute twice (nested and dotted, or a repeated
-// key); the slots are then unspecified. Thread-safe: each thread parses with
+// key) or a key the schema reads twice in one object; the slots are then
+// unspecified. Thread-safe: each thread parses with
 // its own scratch state.
 absl::Status FillRequestFromJson(const Schema& schema, absl::string_view json,
                                  const ValueStore& store);

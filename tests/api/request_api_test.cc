@@ -120,6 +120,34 @@ allow search when tool == "search";
   }
 }
 
+// SPEC §6: `{"destination": 5}` under a schema with destination.* gives
+// those attributes a value of the wrong type. Each is listed in `errors`
+// (sorted, read by a rule or not) and not in `missing`, `has` is false for
+// it, and both evaluators say so alike.
+TEST(RequestApi, AScalarWhereAnObjectIsExpectedListsEveryAttributeUnderItInErrors) {
+  auto policy = Policy::Compile({{"p.writ", R"(
+schema { tool: string; destination.port: int; destination.host: string; session.id: string; }
+allow read when tool == "search" and not has destination.host;
+deny far when destination.port != 443;
+)"}});
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  absl::StatusOr<Request> request =
+      Request::FromJson(**policy, R"({"tool": "search", "destination": "a.example.com"})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  for (const Evaluator evaluator : {Evaluator::kDag, Evaluator::kReference}) {
+    Explanation explanation;
+    const Decision decision = (*policy)->Evaluate(*request, &explanation, evaluator);
+    EXPECT_EQ(decision.effect, Effect::kDeny);  // `far` cannot be decided
+    ASSERT_EQ(explanation.determining.size(), 1u);
+    EXPECT_TRUE(explanation.determining[0].indeterminate);
+    ASSERT_EQ(explanation.errors.size(), 2u);
+    EXPECT_EQ(explanation.errors[0].attribute, "destination.host");
+    EXPECT_EQ(explanation.errors[1].attribute, "destination.port");
+    EXPECT_EQ(explanation.errors[0].message, "expected an object for 'destination', got string");
+    EXPECT_TRUE(explanation.missing.empty());
+  }
+}
+
 TEST(RequestApi, RequestForAnotherPolicyFailsClosed) {
   std::shared_ptr<const Policy> first = Compile();
   std::shared_ptr<const Policy> second = Compile();

@@ -92,7 +92,9 @@ class RandomPolicyGenerator {
       if (roll < 0.35) continue;  // absent
       std::string value = roll < 0.85 ? GoodValue(attribute.type) : BadValue(attribute.type);
       if (std::string(attribute.path) == "x.y" && Chance(0.5)) {
-        request.members.emplace_back("x", absl::StrCat("{\"y\": ", value, "}"));
+        // Sometimes `x` itself a scalar: x.y is then wrong-typed.
+        request.members.emplace_back(
+            "x", Chance(0.2) ? std::string("7") : absl::StrCat("{\"y\": ", value, "}"));
       } else {
         request.members.emplace_back(attribute.path, std::move(value));
       }

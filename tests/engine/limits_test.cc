@@ -1,5 +1,6 @@
 // Every limit on policies and requests refuses oversize input with a clear
 // error naming the limit — never a crash, never a silent truncation.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -216,6 +217,27 @@ TEST_F(RequestLimitsTest, DepthLimitFollowsEachCallsOptions) {
   EXPECT_FALSE(Read(R"({"a": {"b": {"c": "x"}}})", tight).ok());
   EXPECT_TRUE(Read(R"({"a": {"b": {"c": "x"}}})", RequestOptions{}).ok());
   EXPECT_FALSE(Read(R"({"a": {"b": {"c": "x"}}})", tight).ok());
+}
+
+// SIZE_MAX as "no limit" overflowed the parser's depth (+ 1) to 0 and
+// refused every request ("deeper than 18446744073709551615 levels"); just
+// below it, simdjson's up-front depth stack threw std::bad_array_new_length
+// out of FromJson; 2^40 could not be allocated. The depth is now capped by
+// max_json_bytes and 2^20, and the message gives the cap.
+TEST_F(RequestLimitsTest, AMaxDepthBeyondWhatADocumentCanReachIsCapped) {
+  for (const size_t depth : {std::numeric_limits<size_t>::max(),
+                             std::numeric_limits<size_t>::max() - 1, size_t{1} << 40}) {
+    RequestOptions options;
+    options.max_depth = depth;
+    EXPECT_TRUE(Read(R"({"a": {"b": {"c": ["x"]}}})", options).ok()) << depth;
+    options.max_json_bytes = 4u << 20;
+    const int too_deep = (1 << 20) + 1;
+    const absl::Status status =
+        Read(absl::StrCat(R"({"junk": )", Repeat("[", too_deep), Repeat("]", too_deep), "}"),
+             options);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << depth;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("deeper than 1048576 levels")) << depth;
+  }
 }
 
 TEST_F(RequestLimitsTest, MoreMembersThanTheLimitIsRefused) {

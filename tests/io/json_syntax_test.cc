@@ -32,7 +32,7 @@ INSTANTIATE_TEST_SUITE_P(
     JsonSyntax, JsonSyntaxPlace,
     testing::Values(
         PlaceCase{"", 1, 1, "an empty document"},
-        PlaceCase{"  \n ", 2, 2, "the document ends early"},
+        PlaceCase{"{\"a\": [1, \n", 2, 1, "the document ends early"},
         PlaceCase{R"({"tool": "x",})", 1, 14, "expected a member name in double quotes"},
         PlaceCase{"{\n  \"tool\": \"x\"\n  \"b\": 1}", 3, 3, "expected ',' or '}'"},
         PlaceCase{"[1, 2 3]", 1, 7, "expected ',' or ']'"},
@@ -52,6 +52,27 @@ INSTANTIATE_TEST_SUITE_P(
         PlaceCase{R"({"a": "\ud800x"})", 1, 8, "a high surrogate without its low one"},
         PlaceCase{R"({"a": "\udc00"})", 1, 8, "a low surrogate without its high one"},
         PlaceCase{"{'a': 1}", 1, 2, "expected a member name in double quotes"}));
+
+// A blank line of --jsonl input is answered "an empty document" whether it
+// ends in LF or CRLF (its "\r" left in the line); it was "the document ends
+// early", as if a value had been cut short.
+TEST(JsonSyntax, WhitespaceAloneIsAnEmptyDocument) {
+  for (const char* json : {"", "\r", " \t", "  \n "}) {
+    const std::optional<JsonSyntaxError> error = FindJsonSyntaxError(json);
+    ASSERT_TRUE(error.has_value()) << json;
+    EXPECT_EQ(error->problem, "an empty document") << json;
+  }
+}
+
+// simdjson refuses a byte-order mark (RFC 8259 §8.1 allows either); the
+// fault is named rather than "expected a value" at 1:1, which did not say
+// what to remove.
+TEST(JsonSyntax, AByteOrderMarkIsNamed) {
+  const std::optional<JsonSyntaxError> error = FindJsonSyntaxError("\xef\xbb\xbf{\"a\": 1}");
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->column, 1u);
+  EXPECT_EQ(error->problem, "a UTF-8 byte-order mark (JSON text must not start with one)");
+}
 
 TEST(JsonSyntax, WellFormedDocumentsHaveNoFault) {
   for (const char* json :

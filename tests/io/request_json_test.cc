@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -256,10 +257,45 @@ TEST_F(RequestJson, KeysNotInTheSchemaAreIgnored) {
   ExpectAbsent("tool");  // keys are case-sensitive
 }
 
-TEST_F(RequestJson, APrefixGivenAScalarIsIgnored) {
-  Parse(R"({"destination": "example.com", "session": [1, 2]})");
-  ExpectAbsent("destination.host");
-  ExpectAbsent("session.age");
+// SPEC §6: a value of the wrong type makes its attribute unknown with an
+// `errors` entry. A scalar or an array where the schema has an object gives
+// every attribute under it such a value; ignoring it passed a malformed
+// request off as one that lacked those attributes.
+TEST_F(RequestJson, AScalarWhereAnObjectIsExpectedMakesEveryAttributeUnderItWrongTyped) {
+  Parse(R"({"destination": "example.com", "session": [1, 2], "a": {"b": 5}, "tool": "t"})");
+  for (const char* path : {"destination.host", "destination.ip", "destination.port"}) {
+    ExpectWrongType(path, "expected an object for 'destination', got string");
+  }
+  ExpectWrongType("session.human_approved", "expected an object for 'session', got array");
+  ExpectWrongType("session.age", "expected an object for 'session', got array");
+  ExpectWrongType("a.b.c.d", "expected an object for 'a.b', got int");
+  EXPECT_EQ(At("tool").text, "t");
+  ExpectAbsent("risk.score");
+}
+
+TEST_F(RequestJson, AScalarForADottedPrefixNamesThatPrefix) {
+  Parse(R"({"a.b.c": true, "secret": 7})");
+  ExpectWrongType("a.b.c.d", "expected an object for 'a.b.c', got bool");
+  // No value is quoted, so a redacted attribute's message is the same.
+  ExpectWrongType("secret.token", "expected an object for 'secret', got int");
+}
+
+TEST_F(RequestJson, NullWhereAnObjectIsExpectedMeansAbsent) {
+  Parse(R"({"destination": null, "destination.host": "h"})");
+  EXPECT_EQ(At("destination.host").text, "h");
+  ExpectAbsent("destination.port");
+}
+
+TEST_F(RequestJson, AScalarPrefixAndAnAttributeUnderItAreGivenTwice) {
+  for (const char* json : {R"({"destination": 5, "destination.host": "h"})",
+                           R"({"destination.host": "h", "destination": 5})"}) {
+    const absl::Status status = ParseStatus(json);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(status.message(), HasSubstr("attribute 'destination.host' is given twice"))
+        << json;
+  }
+  EXPECT_THAT(ParseStatus(R"({"a": {"b.c": {"d": "x"}}, "a.b": 5})").message(),
+              HasSubstr("attribute 'a.b.c.d' is given twice"));
 }
 
 TEST_F(RequestJson, DeepNestingBeyondTheSchemaIsIgnored) {
@@ -272,10 +308,41 @@ TEST_F(RequestJson, DeepNestingBeyondTheSchemaIsIgnored) {
   EXPECT_EQ(At("a.b.c.d").text, "found");
 }
 
-TEST_F(RequestJson, RepeatedPrefixObjectsMergeTheirAttributes) {
-  Parse(R"({"destination": {"host": "h"}, "destination": {"port": 8080}})");
+// A key the schema reads given twice in one object is an input error, as an
+// attribute given twice is: JSON parsers disagree on what such a document
+// means (the last wins, the first wins, merged), so a gateway acting on the
+// request could read values other than the ones decided on.
+TEST_F(RequestJson, AnObjectKeyGivenTwiceInOneObjectIsAnInputError) {
+  for (const char* json : {
+           R"({"destination": {"host": "h"}, "destination": {"port": 8080}})",
+           R"({"destination": null, "destination": {"port": 8080}})",
+           R"({"a": {"b": {"c": {"d": "x"}}}, "a": {"b.c.e": 1}})",
+           R"({"a": {"b.c": {"d": "x"}, "b.c": {"e": 1}}})",
+           R"({"a.b": {"c": {"d": "x"}}, "a\u002eb": {"e": 1}})",
+           R"({"d\u0065stination": {"host": "h"}, "destination": {"port": 8080}})"}) {
+    const absl::Status status = ParseStatus(json);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << json;
+    EXPECT_THAT(status.message(), HasSubstr("' is given twice in one object")) << json;
+  }
+  EXPECT_THAT(ParseStatus(R"({"destination": {"host": "h"}, "tool": "t", "destination": {}})")
+                  .message(),
+              HasSubstr("the key 'destination' is given twice in one object"));
+}
+
+// Only the same key twice in one object: one object reached by different
+// spellings, or the same key in two different objects, is fine.
+TEST_F(RequestJson, OneObjectReachedByDifferentKeysMergesTheirAttributes) {
+  Parse(R"({"a": {"b": {"c": {"d": "x"}}, "b.c": null}, "a.b": {"c": {}}, "a.b.c": {},
+            "destination": {"host": "h"}, "destination.port": 8080,
+            "zz": {"destination": {}}, "zz": 1})");
+  EXPECT_EQ(At("a.b.c.d").text, "x");
   EXPECT_EQ(At("destination.host").text, "h");
   EXPECT_EQ(At("destination.port").integer, 8080);
+}
+
+TEST_F(RequestJson, TheSameObjectKeyInTheNextDocumentIsNotGivenTwice) {
+  for (int i = 0; i < 3; ++i) Parse(R"({"destination": {"host": "h"}})");
+  EXPECT_EQ(At("destination.host").text, "h");
 }
 
 struct InputErrorCase {
@@ -927,8 +994,12 @@ TEST(RequestJsonProperty, EverySpellingOfAPathLandsInItsSlot) {
     return MakeSchema(specs);
   };
   // One top-level member giving `value` at `path`: the path's segments cut
-  // into keys at random, each key but the last opening an object.
-  auto spell = [&](const std::string& path, const std::string& value) {
+  // into keys at random, each key but the last opening an object. Its
+  // top-level key is not one of `used_keys` (a key given twice in one
+  // object is an input error): the whole path as one key is never a
+  // prefix another member opens.
+  auto spell = [&](const std::string& path, const std::string& value,
+                   std::set<std::string>* used_keys) {
     std::vector<std::string> keys = {""};
     for (char c : path) {
       if (c == '.' && random() % 2 == 0) {
@@ -937,6 +1008,7 @@ TEST(RequestJsonProperty, EverySpellingOfAPathLandsInItsSlot) {
         keys.back().push_back(c);
       }
     }
+    if (!used_keys->insert(keys[0]).second) keys = {path};
     std::string text = value;
     for (size_t i = keys.size(); i-- > 0;) {
       text = i == 0 ? absl::StrCat("\"", keys[i], "\": ", text)
@@ -952,18 +1024,21 @@ TEST(RequestJsonProperty, EverySpellingOfAPathLandsInItsSlot) {
     const Schema& schema = schemas[which];
     std::vector<int64_t> expected(schema.attributes.size(), -1);
     std::vector<std::string> members;
-    for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
-      if (random() % 3 == 0) continue;
-      expected[slot] = random() % 1000;
-      members.push_back(spell(schema.attributes[slot].path, absl::StrCat(expected[slot])));
-    }
+    std::set<std::string> used_keys;
     // Unknown members: a new key, a known object holding an unknown key, a
-    // known object given a scalar (ignored), a known path one level too deep.
+    // known object given null (absent), a known path one level too deep.
     members.push_back(R"("zz": 1)");
     members.push_back(absl::StrCat("\"", schema.attributes[0].path, ".zz\": 5"));
     if (schema.attributes[0].path.find('.') != std::string::npos) {
       const std::string& path = schema.attributes[0].path;
-      members.push_back(absl::StrCat("\"", path.substr(0, path.find('.')), "\": 7"));
+      used_keys.insert(path.substr(0, path.find('.')));
+      members.push_back(absl::StrCat("\"", path.substr(0, path.find('.')), "\": null"));
+    }
+    for (uint32_t slot = 0; slot < schema.attributes.size(); ++slot) {
+      if (random() % 3 == 0) continue;
+      expected[slot] = random() % 1000;
+      members.push_back(
+          spell(schema.attributes[slot].path, absl::StrCat(expected[slot]), &used_keys));
     }
     std::shuffle(members.begin(), members.end(), random);
     const std::string json = absl::StrCat("{", absl::StrJoin(members, ", "), "}");
