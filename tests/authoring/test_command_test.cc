@@ -121,6 +121,20 @@ TEST_F(WritTestCommand, InvalidRequestFailsOnlyThatCase) {
   EXPECT_EQ(LastLine(result.out), "1 passed, 1 failed");
 }
 
+// A case's request means what the same request means to `writ eval`: an
+// integer wider than 64 bits is read as the nearest double there, so it
+// must not make the whole cases file "not valid JSON" here.
+TEST_F(WritTestCommand, IntegersWiderThan64BitsReadAsInEval) {
+  const CliResult result = RunCases(R"({"cases": [
+    {"name": "wide risk", "request": {"tool": "search", "risk": 100000000000000000000000},
+     "expect": "deny", "rules": ["risky"]},
+    {"name": "wide ignored key",
+     "request": {"tool": "search", "risk": 0.1, "trace": 123456789012345678901234567890},
+     "expect": "allow", "rules": ["search"]}]})");
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_EQ(LastLine(result.out), "2 passed, 0 failed");
+}
+
 TEST_F(WritTestCommand, CoverageListsRulesNeverDeterminingAndNeverTrue) {
   const CliResult result = RunCases(kPassingCases, {"--coverage"});
   EXPECT_EQ(result.exit_code, 0);
