@@ -1,5 +1,6 @@
 // Every attack of issue 6, each refused with its own reason.
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -379,6 +380,55 @@ TEST_F(AttackTest, UsesBelowAChildCountTowardEveryLimitAbove) {
             RefusalCode::kUseLimitExceeded);
   EXPECT_EQ(MustVerify(Use(first.token, researcher_key_, kResearcher)).code,
             RefusalCode::kUseLimitExceeded);
+}
+
+// The in-memory store, recording until when each use count is to be kept.
+class UseKeepingRecorder final : public StateStore {
+ public:
+  explicit UseKeepingRecorder(const Clock* clock) : store_(NewInMemoryStateStore(clock)) {}
+  absl::Status Revoke(RevocationKind kind, absl::string_view id, absl::Time expires_at) override {
+    return store_->Revoke(kind, id, expires_at);
+  }
+  absl::StatusOr<bool> IsRevoked(RevocationKind kind, absl::string_view id) override {
+    return store_->IsRevoked(kind, id);
+  }
+  absl::StatusOr<int64_t> IncrementUses(absl::string_view token_id,
+                                        absl::Time expires_at) override {
+    kept_until[std::string(token_id)] = expires_at;
+    return store_->IncrementUses(token_id, expires_at);
+  }
+  absl::StatusOr<bool> RememberProof(absl::string_view proof_key, absl::Time expires_at) override {
+    return store_->RememberProof(proof_key, expires_at);
+  }
+  absl::StatusOr<int64_t> IncrementFailures(absl::string_view task_id,
+                                            absl::Time expires_at) override {
+    return store_->IncrementFailures(task_id, expires_at);
+  }
+
+  std::map<std::string, absl::Time> kept_until;
+
+ private:
+  std::unique_ptr<StateStore> store_;
+};
+
+// A short-lived child's use counts toward its parent's limit, and that
+// count must outlive the child: kept only as long as the child, it could
+// be forgotten while the parent still lives, and the parent's uses would
+// start again from zero.
+TEST_F(AttackTest, AnAncestorsUseCountIsKeptAsLongAsTheAncestor) {
+  auto recorder = std::make_shared<UseKeepingRecorder>(&clock_);
+  Recreate([&](BrokerOptions& options) { options.state_store = recorder; });
+  AllowUses(3);
+  const IssuedToken parent = MintPlanner();
+  DelegateRequest request = ToResearcher(parent.token);
+  request.lifetime = absl::Minutes(1);
+  absl::StatusOr<IssuedToken> child = broker_->Delegate(request);
+  ASSERT_TRUE(child.ok()) << child.status();
+  Remember(child->token);
+  ASSERT_LT(child->expires_at, parent.expires_at);
+  EXPECT_TRUE(MustVerify(Use(child->token, researcher_key_, kResearcher)).allowed);
+  EXPECT_EQ(recorder->kept_until[child->token_id], child->expires_at + absl::Seconds(30));
+  EXPECT_EQ(recorder->kept_until[parent.token_id], parent.expires_at + absl::Seconds(30));
 }
 
 // max_uses = 0 grants no use. 0 is also how a token says "no limit", and
