@@ -728,6 +728,49 @@ size_t FirstLoneCarriageReturn(absl::string_view text) {
   return absl::string_view::npos;
 }
 
+// Characters that look like writ's own but are not, as word processors,
+// chat tools and web pages turn them in copied policy text, with what to
+// write instead. A syntax error at one of them says so: "expected a value"
+// at a “ does not tell the author that the quote is the wrong one.
+struct LookAlike {
+  absl::string_view character;  // UTF-8
+  absl::string_view name;
+  absl::string_view instead;
+};
+constexpr LookAlike kLookAlikes[] = {
+    {"\u201C", "a typographic quote", "\""},
+    {"\u201D", "a typographic quote", "\""},
+    {"\u201E", "a typographic quote", "\""},
+    {"\u2018", "a typographic quote", "\""},
+    {"\u2019", "a typographic quote", "\""},
+    {"\u00AB", "a guillemet", "\""},
+    {"\u00BB", "a guillemet", "\""},
+    {"\u2260", "the sign \u2260", "!="},
+    {"\u2264", "the sign \u2264", "<="},
+    {"\u2265", "the sign \u2265", ">="},
+    {"\u2212", "a minus sign", "-"},
+    {"\u2013", "an en dash", "-"},
+    {"\u00A0", "a no-break space", "a plain space"},
+    {"\u200B", "a zero-width space", "nothing"},
+};
+
+// `message`, with a hint when one of kLookAlikes is at `offset` or after
+// the blanks there (a missing ';' is reported just after the token before
+// the blank, so `n \u2260 1` errs at the space).
+std::string WithLookAlikeHint(absl::string_view text, size_t offset, std::string message) {
+  absl::string_view rest = offset < text.size() ? text.substr(offset) : "";
+  rest = rest.substr(std::min(rest.find_first_not_of(" \t"), rest.size()));
+  for (const LookAlike& look_alike : kLookAlikes) {
+    if (absl::StartsWith(rest, look_alike.character)) {
+      const bool quoted = look_alike.instead.size() <= 2;
+      absl::StrAppend(&message, " (this is ", look_alike.name, ": write ",
+                      quoted ? "'" : "", look_alike.instead, quoted ? "'" : "", ")");
+      break;
+    }
+  }
+  return message;
+}
+
 TextPosition PositionOfOffset(absl::string_view text, size_t offset) {
   const LineAndColumn place = LineAndColumnOf(text, offset);
   return {offset, place.line, place.column};
@@ -840,11 +883,11 @@ bool ParseFile(uint32_t file_index, absl::string_view file_name,
   try {
     parsed = pegtl::parse<g::policy_file, pegtl::nothing, Control>(input, state);
   } catch (const SyntaxError& error) {
-    return report(error.position, error.message);
+    return report(error.position, WithLookAlikeHint(text, error.position.byte, error.message));
   } catch (const pegtl::parse_error& error) {
     const auto& position = error.positions().front();
     return report({position.byte, position.line, position.column},
-                  std::string(error.message()));
+                  WithLookAlikeHint(text, position.byte, std::string(error.message())));
   } catch (const std::exception& error) {
     return report({}, absl::StrCat("internal parser error: ", error.what()));
   }

@@ -392,6 +392,39 @@ TEST(Diagnostics, CaretCountsCodePointsNotBytes) {
   EXPECT_EQ(CaretLine(diagnostic.Format()), "\t  ^");
 }
 
+// Text copied through a word processor or a chat tool brings characters
+// that look like writ's own: the error at one names it and says what to
+// write, at its column.
+TEST(Diagnostics, LookAlikeCharactersAreNamedWithWhatToWrite) {
+  struct Case {
+    std::string source;
+    std::string column_and_hint;
+  };
+  const std::string schema = "schema { s: string; n: int; }\n";
+  const Case cases[] = {
+      {"allow r when s == \u201Cx\u201D;", ":2:19: error: "},
+      {"allow r when s == \u2018x\u2019;", ":2:19: error: "},
+      // A missing ';' is reported just after the token before the blank.
+      {"allow r when n \u2260 1;", ":2:15: error: "},
+      {"allow r when n \u2264 1;", ":2:15: error: "},
+      {"allow r when n == \u22121;", ":2:19: error: "},
+      {"allow r when\u00A0n == 1;", ":2:13: error: "},
+  };
+  const std::string hints[] = {"(this is a typographic quote: write '\"')",
+                               "(this is a typographic quote: write '\"')",
+                               "(this is the sign \u2260: write '!=')",
+                               "(this is the sign \u2264: write '<=')",
+                               "(this is a minus sign: write '-')",
+                               "(this is a no-break space: write a plain space)"};
+  for (size_t i = 0; i < std::size(cases); ++i) {
+    const std::string line = ErrorLine(schema + cases[i].source);
+    EXPECT_THAT(line, ::testing::StartsWith("p.writ" + cases[i].column_and_hint)) << i;
+    EXPECT_THAT(line, ::testing::EndsWith(hints[i])) << i;
+  }
+  // A plain error gets no hint.
+  EXPECT_THAT(ErrorLine(schema + "allow r when n == ;"), ::testing::Not(::testing::HasSubstr("this is")));
+}
+
 // A wide (CJK) character takes two terminal columns, and two under the
 // caret.
 TEST(Diagnostics, CaretGivesWideCharactersTwoColumns) {
