@@ -124,6 +124,14 @@ class Analyzer {
     }
     if (atoms.size() == 1) return absl::StrCat(" (", atoms[0], " is never true)");
     if (atoms.size() == 2) return absl::StrCat(" (", atoms[0], " contradicts ", atoms[1], ")");
+    // A condition of thousands of tests on one attribute would otherwise
+    // make a warning of megabytes (100,000 atoms: 1.5 MB).
+    constexpr size_t kAtomsListed = 8;
+    if (atoms.size() > kAtomsListed) {
+      const size_t more = atoms.size() - kAtomsListed;
+      atoms.resize(kAtomsListed);
+      atoms.push_back(absl::StrCat("and ", more, " more"));
+    }
     return absl::StrCat(" (", absl::StrJoin(atoms, ", "), " cannot all be true)");
   }
 

@@ -17,6 +17,7 @@ namespace writ::internal {
 namespace {
 
 using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 
 constexpr char kSchema[] = R"(
 schema {
@@ -203,6 +204,21 @@ TEST(Analyzer, AConjunctionOfHalfAMillionOperandsIsAnalysedInLinearTime) {
   const std::string body = absl::StrCat("allow a when ", condition,
                                         ";\nallow b when n > 1 and n < 0 and ", condition, ";\n");
   EXPECT_THAT(CodesFor(body), ElementsAreArray({"N002", "W001"}));
+}
+
+// A contradiction that needs every test on an attribute names the first
+// eight and counts the rest, rather than quoting thousands.
+TEST(Analyzer, AContradictionOfManyAtomsNamesEightAndCountsTheRest) {
+  std::string condition = "n > 0 and n < 21";
+  for (int i = 1; i <= 20; ++i) absl::StrAppend(&condition, " and n != ", i);
+  const std::string text = absl::StrCat(kSchema, "allow a when ", condition, ";\n");
+  const std::shared_ptr<const Policy> policy = MustCompile(text);
+  const std::vector<Diagnostic> diagnostics = AnalyzePolicy(policy->checked(), {text}, {});
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_EQ(diagnostics[0].code, "W001");
+  EXPECT_THAT(diagnostics[0].message,
+              HasSubstr("('n > 0', 'n < 21', 'n != 1', 'n != 2', 'n != 3', 'n != 4', 'n != 5', "
+                        "'n != 6', and 14 more cannot all be true)"));
 }
 
 // Nine two-way choices make 512 terms, past the term cap: the form is
