@@ -406,7 +406,9 @@ struct VerifyResult {
   std::string token_id;
   std::string task_id;
   std::string holder;
-  int64_t use_count = 0;  // of the token, or of the budget it shares
+  // For a use-limited token: its uses and its delegates' so far, this one
+  // included (each use also counts toward every limited ancestor's own).
+  int64_t use_count = 0;
   // The live policy decision, when the policy was consulted.
   std::optional<GateDecision> decision;
   // This verify revoked something (anomaly or retry exhaustion).

@@ -521,7 +521,7 @@ absl::StatusOr<Check> BrokerImpl::CountUse(const TokenClaims& claims, VerifyResu
       return Check::Fail(
           RefusalCode::kUseLimitExceeded,
           absl::StrCat("the ", limit->max_uses,
-                       " use(s) of the token it was delegated from (jti ", limit->token_id,
+                       " use(s) of a token it descends from (jti ", limit->token_id,
                        ") are spent"));
     }
   }
