@@ -735,21 +735,21 @@ size_t FirstLoneCarriageReturn(absl::string_view text) {
 struct LookAlike {
   absl::string_view character;  // UTF-8
   absl::string_view name;
-  absl::string_view instead;
+  absl::string_view instead;    // as the hint shows it
 };
 constexpr LookAlike kLookAlikes[] = {
-    {"\u201C", "a typographic quote", "\""},
-    {"\u201D", "a typographic quote", "\""},
-    {"\u201E", "a typographic quote", "\""},
-    {"\u2018", "a typographic quote", "\""},
-    {"\u2019", "a typographic quote", "\""},
-    {"\u00AB", "a guillemet", "\""},
-    {"\u00BB", "a guillemet", "\""},
-    {"\u2260", "the sign \u2260", "!="},
-    {"\u2264", "the sign \u2264", "<="},
-    {"\u2265", "the sign \u2265", ">="},
-    {"\u2212", "a minus sign", "-"},
-    {"\u2013", "an en dash", "-"},
+    {"\u201C", "a typographic quote", "'\"'"},
+    {"\u201D", "a typographic quote", "'\"'"},
+    {"\u201E", "a typographic quote", "'\"'"},
+    {"\u2018", "a typographic quote", "'\"'"},
+    {"\u2019", "a typographic quote", "'\"'"},
+    {"\u00AB", "a guillemet", "'\"'"},
+    {"\u00BB", "a guillemet", "'\"'"},
+    {"\u2260", "the sign \u2260", "'!='"},
+    {"\u2264", "the sign \u2264", "'<='"},
+    {"\u2265", "the sign \u2265", "'>='"},
+    {"\u2212", "a minus sign", "'-'"},
+    {"\u2013", "an en dash", "'-'"},
     {"\u00A0", "a no-break space", "a plain space"},
     {"\u200B", "a zero-width space", "nothing"},
 };
@@ -762,9 +762,8 @@ std::string WithLookAlikeHint(absl::string_view text, size_t offset, std::string
   rest = rest.substr(std::min(rest.find_first_not_of(" \t"), rest.size()));
   for (const LookAlike& look_alike : kLookAlikes) {
     if (absl::StartsWith(rest, look_alike.character)) {
-      const bool quoted = look_alike.instead.size() <= 2;
-      absl::StrAppend(&message, " (this is ", look_alike.name, ": write ",
-                      quoted ? "'" : "", look_alike.instead, quoted ? "'" : "", ")");
+      absl::StrAppend(&message, " (this is ", look_alike.name, ": write ", look_alike.instead,
+                      ")");
       break;
     }
   }

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+
 namespace writ::internal {
 namespace {
 
@@ -85,9 +87,10 @@ std::vector<Token> Tokenize(absl::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
-    // The grammar's blanks (pegtl::space): a form feed or vertical tab read
-    // as a token was copied into `writ fmt`'s output.
-    if (c == '\n' || c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+    // The grammar's blanks (pegtl::space, the same six as ascii_isspace): a
+    // form feed or vertical tab read as a token was copied into `writ fmt`'s
+    // output.
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
       if (c == '\n') {
         ++line;
         column = 1;
