@@ -187,7 +187,20 @@ class Formatter {
     std::string type;         // "enum(a, b);"
     std::string comment;      // trailing, or the whole line's
     bool blank_before = false;
+    // A comment line that carries on the trailing comment above it: it
+    // stood in that comment's column, and is kept in the column the
+    // trailing comments move to.
+    bool continues_trailing_comment = false;
+    uint32_t comment_source_column = 0;  // where `comment` stood
   };
+
+  // Whether `comment`, on a line of its own, carries on the comment that
+  // ends `above`: no blank line between, and the same column in the source.
+  static bool ContinuesTrailingComment(const Token& comment, const SchemaLine& above) {
+    const bool above_trails = !above.declaration.empty() || above.continues_trailing_comment;
+    return above_trails && !above.comment.empty() && comment.blank_lines_before == 0 &&
+           comment.column == above.comment_source_column;
+  }
 
   std::string TypeText(size_t begin, size_t end) const {
     std::string type;
@@ -212,8 +225,11 @@ class Formatter {
       if (token.kind == Token::Kind::kComment) {
         if (!token.starts_line && !lines.empty() && lines.back().comment.empty()) {
           lines.back().comment = Trimmed(token);
+          lines.back().comment_source_column = token.column;
         } else {
-          lines.push_back({"", "", Trimmed(token), token.blank_lines_before > 0});
+          const bool continues = !lines.empty() && ContinuesTrailingComment(token, lines.back());
+          lines.push_back(
+              {"", "", Trimmed(token), token.blank_lines_before > 0, continues, token.column});
         }
         ++i;
         continue;
@@ -248,7 +264,8 @@ class Formatter {
       if (line.blank_before && k > 0) out += "\n";
       std::string text =
           line.declaration.empty()
-              ? line.comment
+              ? absl::StrCat(Spaces(line.continues_trailing_comment ? comment_column : 0),
+                             line.comment)
               : absl::StrCat(line.declaration, Spaces(name_width + 1 - line.declaration.size()),
                              line.type);
       if (!line.declaration.empty() && !line.comment.empty()) {

@@ -84,6 +84,35 @@ TEST(FormatLayout, FormFeedAndVerticalTabAreBlanksNotTokens) {
             "schema {\n  a: int;\n}\nallow r when a == 1;\n");
 }
 
+// A trailing comment carried on below, in its own column, stays under it
+// when the trailing comments move; a comment line elsewhere is indented
+// as the declarations are.
+TEST(FormatLayout, SchemaCommentContinuingATrailingCommentStaysInItsColumn) {
+  const std::string input =
+      "schema {\n"
+      "  hints: set<string>;  # annotations: \"read_only\",\n"
+      "                       # \"destructive\"\n"
+      "                       # and more\n"
+      "  # about the next one\n"
+      "  delegation.depth: int;\n"
+      "}\n";
+  const std::string formatted =
+      "schema {\n"
+      "  hints:            set<string>;  # annotations: \"read_only\",\n"
+      "                                  # \"destructive\"\n"
+      "                                  # and more\n"
+      "  # about the next one\n"
+      "  delegation.depth: int;\n"
+      "}\n";
+  EXPECT_EQ(Format(input), formatted);
+  EXPECT_EQ(Format(formatted), formatted);
+  // Not in the trailing comment's column, or after a blank line: its own line.
+  EXPECT_EQ(Format("schema {\n  a: int;  # trailing\n    # own\n  b: int;\n}\n"),
+            "schema {\n  a: int;  # trailing\n  # own\n  b: int;\n}\n");
+  EXPECT_EQ(Format("schema {\n  a: int;  # trailing\n\n          # own\n}\n"),
+            "schema {\n  a: int;  # trailing\n\n  # own\n}\n");
+}
+
 TEST(FormatLayout, KeepsCommentsInPlaceAndOneBlankLine) {
   const std::string input =
       "# header comment\n\n\n\n"
