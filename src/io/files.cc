@@ -125,9 +125,11 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t limit)
 absl::StatusOr<std::string> ReadFileToString(const std::string& path, size_t limit) {
   absl::StatusOr<std::string> contents = ReadWholeFile(path, limit);
   if (contents.ok()) return contents;
+  // The CLI words its inputs' failures the same way (PrintCannotRead), so
+  // a policy file and a request file that cannot be read read alike.
   const absl::Status& status = contents.status();
-  if (absl::IsNotFound(status)) return absl::NotFoundError(absl::StrCat("no such file: ", path));
-  return absl::Status(status.code(), absl::StrCat("cannot read ", path, ": ", status.message()));
+  return absl::Status(status.code(),
+                      absl::StrCat("cannot read '", path, "': ", status.message()));
 }
 
 }  // namespace writ::internal

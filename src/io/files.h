@@ -61,9 +61,10 @@ class InputFile {
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
                                           size_t limit = kNoReadLimit);
 
-// The whole file as bytes (at most limit + 1, as ReadAll). NotFound names
-// the path when the file does not exist; a directory is InvalidArgument;
-// other failures carry the OS reason (for example PermissionDenied).
+// The whole file as bytes (at most limit + 1, as ReadAll). Failures say
+// "cannot read 'PATH': reason": NotFound "no such file" when the file does
+// not exist, InvalidArgument "is a directory", others the OS reason (for
+// example PermissionDenied).
 absl::StatusOr<std::string> ReadFileToString(const std::string& path,
                                              size_t limit = kNoReadLimit);
 

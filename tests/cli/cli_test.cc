@@ -217,6 +217,22 @@ TEST_F(EvalCommand, EveryInputOptionRefusesADirectory) {
   }
 }
 
+// A policy file goes through the library's reader; its failures are worded
+// as an input's are.
+TEST_F(EvalCommand, AnUnreadablePolicyFileIsWordedAsAnUnreadableInput) {
+  const std::string directory = directory_.string();
+  const std::string absent = (directory_ / "absent.writ").string();
+  for (const std::string command : {"check", "fmt", "eval", "dag"}) {
+    RunResult missing = Run(command + " " + absent, "{}");
+    EXPECT_EQ(missing.exit_code, 1) << command;
+    EXPECT_EQ(missing.err, "writ: cannot read '" + absent + "': no such file\n") << command;
+    RunResult is_directory = Run(command + " " + directory, "{}");
+    EXPECT_EQ(is_directory.exit_code, 1) << command;
+    EXPECT_EQ(is_directory.err, "writ: cannot read '" + directory + "': is a directory\n")
+        << command;
+  }
+}
+
 TEST_F(EvalCommand, AMissingOrUnreadableRequestIsAnInputError) {
   const std::string absent = (directory_ / "absent.json").string();
   RunResult missing = Run("eval " + Policy() + " -i " + absent);
