@@ -637,7 +637,8 @@ absl::StatusOr<IssuedToken> BrokerImpl::Issue(TokenClaims claims,
     token = broker_internal::SignCompactJws(
         key,
         broker_internal::JoseHeaderJson(key.algorithm(), key.key_id(),
-                                        options_.token_type, nullptr),
+                                        options_.token_type, nullptr,
+                                        !claims.use_limits_above.empty()),
         broker_internal::TokenClaimsToJson(claims));
   }
   if (!token.ok()) return token.status();

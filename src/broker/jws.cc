@@ -32,20 +32,55 @@ Check DecodePart(absl::string_view part, absl::string_view name,
 }
 
 // Header members we refuse to see: each asks the verifier to do something
-// this one does not (RFC 7515 §4.1.11 says an unknown "crit" must be
-// refused; "b64" changes what is signed, RFC 7797; the URL members invite
-// fetching keys from wherever the token says).
-constexpr absl::string_view kRefusedHeaderMembers[] = {"crit", "b64", "jku",
-                                                       "x5u", "x5c"};
+// this one does not ("b64" changes what is signed, RFC 7797; the URL
+// members invite fetching keys from wherever the token says).
+constexpr absl::string_view kRefusedHeaderMembers[] = {"b64", "jku", "x5u",
+                                                       "x5c"};
+
+Check UnsupportedExtension(absl::string_view what) {
+  return Check::Fail(RefusalCode::kBadAlgorithm,
+                     absl::StrCat(what, " is not supported"));
+}
+
+// "crit" (RFC 7515 §4.1.11) lists the header members a verifier must
+// understand or refuse the token. The one this verifier understands is
+// kNestedUseLimitsMember, which must then be present and true.
+Check ParseCritical(const JsonObject& header, JoseHeader* out) {
+  const JsonValue* critical = FindMember(header, "crit");
+  if (critical == nullptr) return Check::Pass();
+  const auto* names = std::get_if<JsonArray>(&critical->value);
+  if (names == nullptr || names->empty()) {
+    return Malformed("\"crit\" must be a non-empty array of names");
+  }
+  for (const JsonValue& name : *names) {
+    const auto* text = std::get_if<std::string>(&name.value);
+    if (text == nullptr) return Malformed("\"crit\" must hold names");
+    if (*text != kNestedUseLimitsMember) {
+      return UnsupportedExtension(absl::StrCat(
+          "JOSE header member \"crit\" naming \"", *text, "\""));
+    }
+    if (out->nested_use_limits) return Malformed("\"crit\" names a member twice");
+    const JsonValue* member = FindMember(header, *text);
+    const auto* flag = member == nullptr ? nullptr : std::get_if<bool>(&member->value);
+    if (flag == nullptr || !*flag) {
+      return Malformed(absl::StrCat("\"crit\" names \"", *text,
+                                    "\", which the header must hold as true"));
+    }
+    out->nested_use_limits = true;
+  }
+  return Check::Pass();
+}
 
 Check ParseHeader(absl::string_view json, JoseHeader* out) {
   absl::StatusOr<JsonObject> object = ParseJsonObject(json, "JOSE header");
   if (!object.ok()) return Malformed(object.status().message());
+  if (Check critical = ParseCritical(*object, out); !critical.ok()) {
+    return critical;
+  }
   for (absl::string_view refused : kRefusedHeaderMembers) {
     if (FindMember(*object, refused) != nullptr) {
-      return Check::Fail(RefusalCode::kBadAlgorithm,
-                         absl::StrCat("JOSE header member \"", refused,
-                                      "\" is not supported"));
+      return UnsupportedExtension(
+          absl::StrCat("JOSE header member \"", refused, "\""));
     }
   }
   absl::StatusOr<std::optional<std::string>> alg =
@@ -77,6 +112,9 @@ Check ParseHeader(absl::string_view json, JoseHeader* out) {
 }  // namespace
 
 Check ParseCompactJws(absl::string_view text, CompactJws* out) {
+  // Members the header leaves out must not keep a previous parse's values
+  // (a "jwk", a critical extension) when `out` is reused.
+  *out = CompactJws{};
   if (text.size() > kMaxCompactJwsBytes) {
     return Malformed(
         absl::StrCat("JWS is longer than ", kMaxCompactJwsBytes, " bytes"));
@@ -125,7 +163,8 @@ Check AlgorithmFromName(absl::string_view alg, SigningAlgorithm* out) {
 }
 
 std::string JoseHeaderJson(SigningAlgorithm algorithm, absl::string_view kid,
-                           absl::string_view typ, const PublicJwk* jwk) {
+                           absl::string_view typ, const PublicJwk* jwk,
+                           bool nested_use_limits) {
   std::string out;
   internal::JsonWriter json(&out);
   json.BeginObject();
@@ -134,6 +173,14 @@ std::string JoseHeaderJson(SigningAlgorithm algorithm, absl::string_view kid,
     StringMember(json, "kid", kid);
   }
   StringMember(json, "typ", typ);
+  if (nested_use_limits) {
+    json.Key("crit");
+    json.BeginArray();
+    json.String(kNestedUseLimitsMember);
+    json.EndArray();
+    json.Key(kNestedUseLimitsMember);
+    json.Bool(true);
+  }
   json.EndObject();
   if (jwk != nullptr) {
     // Splice the JWK in before the closing brace; its JSON is canonical.

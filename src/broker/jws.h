@@ -4,7 +4,8 @@
 // A token is BASE64URL(header) "." BASE64URL(payload) "." BASE64URL(sig).
 // Parsing is strict: exactly three parts, canonical base64url, a header
 // that is a JSON object without duplicate members and without extensions we
-// do not implement ("crit", "b64", remote key URLs). Verification then takes
+// do not implement ("b64", remote key URLs, a "crit" naming anything but
+// kNestedUseLimitsMember). Verification then takes
 // the algorithm from the *key*, not from the token: the header's "alg"
 // must equal the algorithm of the key named by "kid", so "none", HMAC with
 // a public key as the secret, and any other algorithm confusion fail
@@ -40,11 +41,20 @@ struct Check {
   }
 };
 
+// The header member a token carrying "use_limits_above" lists in "crit"
+// (RFC 7515 §4.1.11). A verifier that does not count uses toward the
+// limits above must refuse such a token, as writ 0.3.0 and older refuse
+// any "crit"; without it, during a rolling upgrade an older broker would
+// count only the token's own uses and let its delegates pass their
+// ancestors' limits.
+inline constexpr absl::string_view kNestedUseLimitsMember = "writ_nested_use_limits";
+
 struct JoseHeader {
   std::string alg;
   std::optional<std::string> kid;
   std::optional<std::string> typ;
   std::optional<PublicJwk> jwk;  // proofs carry their public key
+  bool nested_use_limits = false;  // "crit" lists kNestedUseLimitsMember
 };
 
 struct CompactJws {
@@ -54,8 +64,9 @@ struct CompactJws {
   std::string signature;      // decoded
 };
 
-// Structural parse; no signature check. kMalformed or kBadAlgorithm (a
-// header that names no algorithm, or an extension) on failure.
+// Structural parse into `out` (all of it overwritten); no signature check.
+// kMalformed or kBadAlgorithm (a header that names no algorithm, or an
+// extension) on failure.
 Check ParseCompactJws(absl::string_view text, CompactJws* out);
 
 // Maps a JOSE "alg" to one of ours; kBadAlgorithm with the reason for
@@ -63,9 +74,11 @@ Check ParseCompactJws(absl::string_view text, CompactJws* out);
 Check AlgorithmFromName(absl::string_view alg, SigningAlgorithm* out);
 
 // {"alg":...,"kid":...,"typ":...} or, with a JWK, {"alg":...,"jwk":...,
-// "typ":...}; empty `kid` is left out.
+// "typ":...}; empty `kid` is left out. With `nested_use_limits`, the
+// header also marks kNestedUseLimitsMember critical.
 std::string JoseHeaderJson(SigningAlgorithm algorithm, absl::string_view kid,
-                           absl::string_view typ, const PublicJwk* jwk);
+                           absl::string_view typ, const PublicJwk* jwk,
+                           bool nested_use_limits = false);
 
 // Signs `payload` under `header_json` with `key`.
 absl::StatusOr<std::string> SignCompactJws(const SigningKey& key,

@@ -23,6 +23,7 @@ namespace {
 using broker_internal::Base64UrlDecode;
 using broker_internal::Base64UrlEncode;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class AttackTest : public BrokerTest {
  protected:
@@ -415,6 +416,26 @@ class UseKeepingRecorder final : public StateStore {
 // count must outlive the child: kept only as long as the child, it could
 // be forgotten while the parent still lives, and the parent's uses would
 // start again from zero.
+// A token delegated below a use-limited one marks its nested limits
+// critical (RFC 7515 "crit"): a verifier that does not count them, as writ
+// 0.3.0 and older, which refuse any "crit", refuses the token instead of
+// counting only its own uses while a fleet is upgraded. Tokens with no
+// limit above them are as they were, so older verifiers still take them.
+TEST_F(AttackTest, NestedUseLimitsAreMarkedCriticalForVerifiersThatIgnoreThem) {
+  const auto header_of = [](const IssuedToken& issued) {
+    return *Base64UrlDecode(issued.token.substr(0, issued.token.find('.')));
+  };
+  constexpr absl::string_view kCritical =
+      R"("crit":["writ_nested_use_limits"],"writ_nested_use_limits":true)";
+  EXPECT_THAT(header_of(DelegateToResearcher(issued_.token)), Not(HasSubstr("crit")));
+  AllowUses(3);
+  const IssuedToken limited = MintPlanner();
+  EXPECT_THAT(header_of(limited), Not(HasSubstr("crit")));
+  const IssuedToken child = DelegateToResearcher(limited.token);
+  EXPECT_THAT(header_of(child), HasSubstr(kCritical));
+  EXPECT_TRUE(MustVerify(Use(child.token, researcher_key_, kResearcher)).allowed);
+}
+
 TEST_F(AttackTest, AnAncestorsUseCountIsKeptAsLongAsTheAncestor) {
   auto recorder = std::make_shared<UseKeepingRecorder>(&clock_);
   Recreate([&](BrokerOptions& options) { options.state_store = recorder; });

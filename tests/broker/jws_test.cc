@@ -335,6 +335,42 @@ TEST_F(KeyRingTest, RefusesTheWrongTypAndHeaderExtensions) {
   EXPECT_EQ(Verify(ring, embedded).code, RefusalCode::kBadAlgorithm);
 }
 
+// "crit" may name the one extension this verifier implements, present and
+// true; anything else about it refuses the token.
+TEST_F(KeyRingTest, TheOnlyCriticalMemberUnderstoodIsTheNestedUseLimits) {
+  KeyRing ring;
+  ASSERT_TRUE(ring.Add(*ed_).ok());
+  const auto signed_with = [&](absl::string_view extra) {
+    return *SignCompactJws(
+        *ed_, absl::StrCat(R"({"alg":"Ed25519","kid":"ed-1","typ":"t+jwt")", extra, "}"),
+        "{}");
+  };
+  const std::string marked = *SignCompactJws(
+      *ed_, JoseHeaderJson(SigningAlgorithm::kEd25519, "ed-1", "t+jwt", nullptr, true), "{}");
+  CompactJws jws;
+  ASSERT_TRUE(ring.Verify(marked, "t+jwt", &jws).ok());
+  EXPECT_TRUE(jws.header.nested_use_limits);
+  ASSERT_TRUE(ring.Verify(Token(*ed_), "t+jwt", &jws).ok());
+  EXPECT_FALSE(jws.header.nested_use_limits);
+  // Not critical unless "crit" says so.
+  ASSERT_TRUE(ring.Verify(signed_with(R"(,"writ_nested_use_limits":true)"), "t+jwt", &jws).ok());
+  EXPECT_FALSE(jws.header.nested_use_limits);
+  EXPECT_EQ(Verify(ring, signed_with(R"(,"crit":["writ_nested_use_limits","exp"],)"
+                                     R"("writ_nested_use_limits":true)")).code,
+            RefusalCode::kBadAlgorithm);
+  for (const std::string malformed :
+       {R"(,"crit":["writ_nested_use_limits"])",
+        R"(,"crit":["writ_nested_use_limits"],"writ_nested_use_limits":false)",
+        R"(,"crit":["writ_nested_use_limits"],"writ_nested_use_limits":1)",
+        R"(,"crit":[],"writ_nested_use_limits":true)",
+        R"(,"crit":"writ_nested_use_limits","writ_nested_use_limits":true)",
+        R"(,"crit":[7],"writ_nested_use_limits":true)",
+        R"(,"crit":["writ_nested_use_limits","writ_nested_use_limits"],)"
+        R"("writ_nested_use_limits":true)"}) {
+    EXPECT_EQ(Verify(ring, signed_with(malformed)).code, RefusalCode::kMalformed) << malformed;
+  }
+}
+
 TEST_F(KeyRingTest, PublishesEveryVerifyingKey) {
   KeyRing ring;
   ASSERT_TRUE(ring.Add(*ed_).ok());
