@@ -327,12 +327,18 @@ void DumpBodies(const DagProgram& program, std::string* out) {
   }
 }
 
-// An automaton's size, as the listings show it, and whether it leaves
-// non-ASCII texts to RE2 (and its per-match lock).
+// An automaton's size, as the listings show it, the literal prefix it
+// compares at once, and whether it leaves non-ASCII texts to RE2 (and its
+// per-match lock).
 std::string AutomatonNote(const RegexDfa& dfa) {
+  const std::string prefix =
+      dfa.literal_prefix().empty()
+          ? ""
+          : absl::StrCat("; prefix ", QuoteString(std::string(dfa.literal_prefix())),
+                         " compared at once");
   return absl::StrCat("  [automaton: ", dfa.state_count(), " states, ", dfa.class_count(),
-                      " byte classes", dfa.ascii_only() ? "; non-ASCII texts to RE2" : "",
-                      "]");
+                      " byte classes", prefix,
+                      dfa.ascii_only() ? "; non-ASCII texts to RE2" : "", "]");
 }
 
 // The `matches` atoms decided together, one pass per attribute (its

@@ -577,6 +577,7 @@ class RegexDfaBuilder {
     }
     dfa.start_row_ = row_of(start);
     dfa.accepting_ = std::move(accepting_);
+    dfa.FindLiteralPrefix();
     return dfa;
   }
 
@@ -795,6 +796,40 @@ RegexDfa::Outcome RegexDfa::ReadFromCodePoint(uint32_t row, const char* at,
     if (row <= kUndecidedRow) return row == kDeadRow ? Outcome::kNoMatch : Outcome::kUndecided;
     at = ReadUpToCodePoint(&row, at + length, end);
     if (at == end) return AtEnd(row);
+  }
+}
+
+int RegexDfa::OnlyByteOnward(uint32_t row) const {
+  if (accepting_[row >> row_shift_]) return -1;
+  for (uint32_t column : {code_point_column_, long_s_column_, kelvin_column_}) {
+    if (next_row_[row + column] != kDeadRow) return -1;
+  }
+  int only = -1;
+  for (int byte = 0; byte < 0x80; ++byte) {
+    if (next_row_[row + byte_class_[byte]] == kDeadRow) continue;
+    if (only >= 0) return -1;
+    only = byte;
+  }
+  return only;
+}
+
+void RegexDfa::FindLiteralPrefix() {
+  uint32_t row = start_row_;
+  while (literal_prefix_.size() < kMaxLiteralPrefix) {
+    const int byte = OnlyByteOnward(row);
+    if (byte < 0) break;
+    literal_prefix_ += static_cast<char>(byte);
+    row = next_row_[row + byte_class_[byte]];
+    // A byte that leaves the text to RE2 ends the prefix before it.
+    if (row == kUndecidedRow) {
+      literal_prefix_.pop_back();
+      break;
+    }
+  }
+  // Reading the prefix from the start leads here, whatever made it stop.
+  after_prefix_row_ = start_row_;
+  for (char byte : literal_prefix_) {
+    after_prefix_row_ = next_row_[after_prefix_row_ + byte_class_[static_cast<uint8_t>(byte)]];
   }
 }
 

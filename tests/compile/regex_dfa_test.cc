@@ -156,6 +156,50 @@ TEST(RegexDfa, TheBundledPoliciesPatternsAreBuiltAndDecided) {
   }
 }
 
+// The bytes every match starts with are compared at once; what is left of
+// the text runs from the row they lead to. Answers are RE2's for texts
+// that stop inside the prefix, differ from it at each byte, equal it, or
+// go on past it (a non-ASCII code point included).
+TEST(RegexDfa, ALiteralPrefixIsComparedAtOnceWithRe2sAnswers) {
+  const std::vector<std::pair<std::string, std::string>> prefixes = {
+      {"spiffe://corp\\.example/agents/[a-z][a-z0-9-]*", "spiffe://corp.example/agents/"},
+      {"abc", "abc"},
+      {"abc|abd", "ab"},
+      {"[a]b(c|d)e", "ab"},
+      {"\\Aab\\b", "ab"},
+      {"x(?i)s", "x"},
+      {"a(?s).*", "a"},
+      {"ab*c", "a"},
+      {"(?i)abc", ""},
+      {"a*b", ""},
+      {".x", ""},
+      {"a\\Cb", ""},  // a byte read: non-ASCII texts are RE2's
+  };
+  for (const auto& [pattern, expected_prefix] : prefixes) {
+    const std::optional<RegexDfa> dfa = RegexDfa::Build(pattern);
+    ASSERT_TRUE(dfa.has_value()) << pattern;
+    EXPECT_EQ(dfa->literal_prefix(), expected_prefix) << pattern;
+    const std::string prefix(dfa->literal_prefix());
+    std::vector<std::string> texts = {"", prefix, prefix + "c", prefix + "e", prefix + "x",
+                                      prefix + "planner-2", prefix + "\xc3\xa9",
+                                      prefix + "\xc5\xbf", prefix + "cd", prefix + "s"};
+    for (size_t length = 0; length < prefix.size(); ++length) {
+      texts.push_back(prefix.substr(0, length));
+      std::string changed = prefix + "a";
+      changed[length] = changed[length] == 'Z' ? 'Y' : 'Z';
+      texts.push_back(changed);
+    }
+    for (const std::string& text : texts) {
+      const Outcome outcome = dfa->FullMatch(text);
+      if (outcome == Outcome::kUndecided) {
+        EXPECT_TRUE(MayLeaveNonAsciiToRe2(pattern)) << pattern << " on '" << text << "'";
+        continue;
+      }
+      EXPECT_EQ(outcome, Re2Answer(pattern, text)) << pattern << " on '" << text << "'";
+    }
+  }
+}
+
 // RE2 reads a code point of two to four bytes as one character: `.`, a
 // negated class and \D \S \W take it whole, and it is a non-word
 // character for \b.
