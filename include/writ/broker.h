@@ -153,7 +153,9 @@ struct TaskContext {
 struct GateObligations {
   std::optional<absl::Duration> max_ttl;  // caps the token's lifetime
   std::optional<int64_t> max_uses;        // caps the token's uses; 0 or less: none, no token
-  std::optional<int64_t> max_failures;    // per task, before it is revoked
+  // Refused uses per task before the task is revoked; 0 or less: revoked
+  // at the first.
+  std::optional<int64_t> max_failures;
   bool revoke = false;  // on a deny: revoke the token (and its descendants)
 };
 
@@ -283,7 +285,8 @@ struct BrokerOptions {
   // Delegation hops allowed below a root token (root = depth 0).
   int max_delegation_depth = 3;
   // Refused uses per task before the whole task is revoked (retry
-  // exhaustion); a gate obligation max_failures overrides. 0 disables.
+  // exhaustion); a gate obligation max_failures overrides. 0 disables
+  // (here only: an obligation of 0 revokes at the first refused use).
   int64_t max_failures_per_task = 5;
   // A verify whose risk score is at least this revokes the token (anomaly).
   double revoke_risk_threshold = 0.9;

@@ -542,7 +542,11 @@ absl::Status BrokerImpl::AfterRefusal(const TokenClaims& claims,
   int64_t budget = options_.max_failures_per_task;
   if (result.decision.has_value() &&
       result.decision->obligations.max_failures.has_value()) {
-    budget = *result.decision->obligations.max_failures;
+    // A policy's max_failures = 0 allows no failure: the first refused use
+    // revokes, as max_uses = 0 grants no use. Read as "no limit", a policy
+    // would switch off the operator's retry revocation; only the
+    // operator's own max_failures_per_task = 0 does that.
+    budget = std::max<int64_t>(1, *result.decision->obligations.max_failures);
   }
   if (budget <= 0) return absl::OkStatus();
   WRIT_ASSIGN_OR_RETURN(int64_t failures,

@@ -393,6 +393,30 @@ TEST_F(BrokerTest, RetryBudgetCanComeFromAnObligation) {
             RefusalCode::kRevoked);
 }
 
+// An obligation of no failures revokes at the first refused use, even when
+// the operator has switched the budget off: read as "no limit" it would
+// switch retry revocation off for the task.
+TEST_F(BrokerTest, AnObligationOfNoFailuresRevokesAtTheFirstRefusedUse) {
+  for (const int64_t failures : {0, -1}) {
+    // A new broker each time: the first round revokes the planner's task.
+    Recreate([](BrokerOptions& options) { options.max_failures_per_task = 0; });
+    gate_->decide =
+        [failures](const TaskContext& context) -> absl::StatusOr<GateDecision> {
+      GateDecision decision =
+          context.risk_score > 0.5 ? FakeGate::Deny("risky") : FakeGate::Allow();
+      decision.obligations.max_failures = failures;
+      return decision;
+    };
+    const IssuedToken issued = MintPlanner();
+    VerifyRequest risky = Use(issued.token, planner_key_, kPlanner);
+    risky.risk_score = 0.6;
+    EXPECT_TRUE(MustVerify(risky).triggered_revocation) << failures;
+    EXPECT_EQ(MustVerify(Use(issued.token, planner_key_, kPlanner)).code,
+              RefusalCode::kRevoked)
+        << failures;
+  }
+}
+
 TEST_F(BrokerTest, AnomalousRiskRevokesTheToken) {
   const IssuedToken issued = MintPlanner();
   const IssuedToken child = DelegateToResearcher(issued.token);
