@@ -249,8 +249,9 @@ TEST(DagVersusReference, SameRecordOnPoliciesOfManyRules) {
 
 // With every string-keyed table's lists stored inline after their keys
 // (dag_program.h's InlineEntries), which CompileDag does only for tables of
-// kInlineListsFromKeys keys or more: no random policy has one, so without
-// this the inline walk would be compared on none.
+// kInlineListsFromKeys keys or more: no policy of a few random rules has
+// one, so without this the inline walk would be compared only on the few
+// large tables of SameRecordOnOneLargeIndex.
 TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
   constexpr uint64_t kOffset = 2000000;  // seeds apart from the other tests'
   const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
@@ -268,7 +269,10 @@ TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
   IndexCoverage coverage;
   size_t compared = CompareRandomPolicies(base, kPolicies / 2, 8, rerun, &coverage);
   compared += CompareRandomPolicies(base + kPolicies / 2, kPolicies / 2, 120, rerun, &coverage);
-  EXPECT_EQ(compared, kPolicies * kRequestsPerPolicy);
+  // And rich constants: texts of every length as keys of inline lists.
+  compared += CompareRandomPolicies(base + kPolicies, kPolicies / 4, 8, rerun, &coverage,
+                                    Constants::kRich);
+  EXPECT_EQ(compared, (kPolicies + kPolicies / 4) * kRequestsPerPolicy);
 }
 
 // Constants::kRich: random strings, globs, regexes, numbers and CIDR
@@ -297,9 +301,11 @@ TEST(DagVersusReference, SameRecordOnRichConstants) {
 TEST(DagVersusReference, SameRecordOnOneLargeIndex) {
   constexpr uint64_t kOffset = 4000000;  // seeds apart from the other tests'
   const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
-  const uint64_t policies = EnvOr("WRIT_DIFFERENTIAL_LARGE_POLICIES", 10);
+  const uint64_t policies =
+      EnvOr("WRIT_DIFFERENTIAL_LARGE_POLICIES", RandomPolicyGenerator::kLargeIndexShapes);
   size_t compared = 0;
   size_t inline_tables = 0;
+  size_t screened_tables = 0;  // inline, and every list screened by one text
   for (uint64_t seed = base; seed < base + policies; ++seed) {
     RandomPolicyGenerator generator(seed, 8, Constants::kRich);
     const auto shape = static_cast<int>(seed % RandomPolicyGenerator::kLargeIndexShapes);
@@ -308,8 +314,9 @@ TEST(DagVersusReference, SameRecordOnOneLargeIndex) {
     std::string error;
     std::shared_ptr<const Policy> policy = CompileItems(items, &error);
     ASSERT_NE(policy, nullptr) << "seed " << seed << ": " << error;
-    inline_tables +=
-        policy->DumpDag("text").find("lists inline after their keys") != std::string::npos;
+    const std::string dump = policy->DumpDag("text");
+    inline_tables += dump.find("; lists inline after their keys") != std::string::npos;
+    screened_tables += dump.find("screened by s1; lists inline") != std::string::npos;
     for (int r = 0; r < kRequestsPerPolicy; ++r) {
       const RequestMembers request = generator.Request();
       const Comparison comparison = Compare(*policy, request.Json());
@@ -320,13 +327,18 @@ TEST(DagVersusReference, SameRecordOnOneLargeIndex) {
       ++compared;
     }
   }
-  std::printf("%zu pairs on %llu policies of 2,000 rules, %zu with a table's lists inline\n",
-              compared, static_cast<unsigned long long>(policies), inline_tables);
+  std::printf("%zu pairs on %llu policies of 2,000 rules, %zu with a table's lists inline, "
+              "%zu of them each screened by one text\n",
+              compared, static_cast<unsigned long long>(policies), inline_tables,
+              screened_tables);
   EXPECT_EQ(compared, policies * kRequestsPerPolicy);
-  // Shapes 0 to 3 (s1 ==, in, ends_with, like) give a string table of
-  // over kInlineListsFromKeys keys; ten policies take each shape once.
+  // Shapes 0, 2, 3 and 9 (s1 ==, ends_with, like, tool and host) give a
+  // string table of over kInlineListsFromKeys keys, the last (by host)
+  // with every list screened by s1 (the tool); kLargeIndexShapes policies
+  // take each shape once.
   if (policies >= RandomPolicyGenerator::kLargeIndexShapes) {
-    EXPECT_GE(inline_tables, 3u);
+    EXPECT_GE(inline_tables, 4u);
+    EXPECT_GE(screened_tables, 1u);
   }
 }
 

@@ -68,7 +68,7 @@ struct RequestMembers {
 
 // Where a policy's constants come from. kPools: the small fixed pools
 // below, so that equalities and patterns hit often. kRich: also random
-// strings of 0 to ~300 bytes (dots, non-ASCII, K and long s, newlines,
+// strings of 0 to ~800 bytes (dots, non-ASCII, K and long s, newlines,
 // glob and regex metacharacters, across the 8-, 16-, 32-, 62- and 255-byte
 // lengths the compiler's hashes, screens and affix tests treat apart),
 // globs and regexes built from them, ints, durations and numbers around
@@ -115,13 +115,15 @@ class RandomPolicyGenerator {
   // one effect and starting with an atom of one shape on one attribute,
   // by `shape` (0 to kLargeIndexShapes - 1): `s1 ==`, `s1 in`, `s1
   // ends_with ".…"`, `s1 like "*.…"`, `s1 starts_with`, `ip1 within`, `i1`
-  // and `n1` orderings, `tags contains`, `i1`/`d1` `==` and `in`. With
+  // and `n1` orderings, `tags contains`, `s1 ==` and an affix test on
+  // `s2` (a gateway's tool and host), `i1`/`d1` `==` and `in`. With
   // random constants one index then has about as many keys as rules:
   // string tables past kInlineListsFromKeys with their lists inline and
   // presence bitmaps at their real sizes, prefix chains, nested blocks,
   // long threshold sides, which policies of a few random rules never
   // reach.
-  static constexpr int kLargeIndexShapes = 10;
+  static constexpr int kLargeIndexShapes = 11;
+  static constexpr int kToolAndHostShape = 9;
   void OneLargeIndex(size_t rules, int shape) {
     large_index_rules_ = rules;
     large_index_shape_ = shape;
@@ -245,7 +247,9 @@ class RandomPolicyGenerator {
   template <typename Constant>
   std::string ListOf(Constant constant) {
     std::vector<std::string> elements;
-    const size_t size = Below(4);  // empty lists too
+    // Empty lists too; kRich sometimes long ones (a member screen's length
+    // bits and filter full, a rule under many keys, nested blocks).
+    const size_t size = rich_ && Chance(0.1) ? 4 + Below(60) : Below(4);
     for (size_t i = 0; i < size; ++i) elements.push_back(constant());
     return absl::StrCat("[", absl::StrJoin(elements, ", "), "]");
   }
@@ -623,14 +627,20 @@ class RandomPolicyGenerator {
     // OneLargeIndex: most rules of one effect, so that its index is large.
     if (large_index_rules_ != 0 && index == 0) large_index_allows_ = Chance(0.5);
     const double allow = large_index_rules_ == 0 ? 0.5 : large_index_allows_ ? 0.9 : 0.1;
-    std::string rule = absl::StrCat(Chance(allow) ? "allow" : "deny", " r", index);
-    if (large_index_rules_ != 0 && Chance(0.9)) {
+    const bool allows = Chance(allow);
+    std::string rule = absl::StrCat(allows ? "allow" : "deny", " r", index);
+    // Every rule of the large index's effect (OneLargeIndex), and half the
+    // others, start with its atom; a tool-and-host pair alone, so that
+    // every entry of its lists is screened by the other attribute.
+    const bool large_index_effect = allows == large_index_allows_;
+    const bool pairs = large_index_shape_ == kToolAndHostShape;
+    if (large_index_rules_ != 0 && (large_index_effect || Chance(0.5))) {
       absl::StrAppend(&rule, "\n  when ", LargeIndexAtom());
-      if (Chance(0.5)) absl::StrAppend(&rule, " and ", Parenthesised(1));
+      if (!pairs && Chance(0.5)) absl::StrAppend(&rule, " and ", Parenthesised(1));
     } else if (Chance(0.85)) {
       absl::StrAppend(&rule, "\n  when ", Expr(3));
     }
-    if (Chance(0.3)) absl::StrAppend(&rule, "\n  unless ", Expr(2));
+    if (!pairs && Chance(0.3)) absl::StrAppend(&rule, "\n  unless ", Expr(2));
     std::vector<std::string> obligations;
     static constexpr const char* kKeys[] = {"max_ttl", "max_uses", "ratio", "mfa", "tag"};
     for (const char* key : kKeys) {
@@ -653,6 +663,22 @@ class RandomPolicyGenerator {
       case 6: return absl::StrCat("i1 ", Pick(kOrderings), " ", IntConstant());
       case 7: return absl::StrCat("n1 ", Pick(kOrderings), " ", NumberConstant());
       case 8: return absl::StrCat("tags contains ", StringConstant());
+      case kToolAndHostShape: {
+        // As a gateway's grants: a tool (of a few) and a host, equal to,
+        // ending with, starting with or like a constant.
+        static constexpr const char* kHostTests[] = {" == ", " == ", " == ", " == ", " == ",
+                                                     " == ", " == ", " ends_with ",
+                                                     " starts_with "};
+        if (tools_.empty() || Chance(0.02)) tools_.push_back(StringConstant());
+        const std::string tool = tools_[Below(tools_.size())];
+        if (Chance(0.1)) return absl::StrCat("s1 == ", tool, " and s2 like ", DottedConstant("*"));
+        const char* test = Pick(kHostTests);
+        // Hosts of their own (few repeats), so that ~1,200 rules of 2,000
+        // make a host table past kInlineListsFromKeys keys.
+        std::string host = absl::StrCat(RawString(), Pick(kPieces), RawString());
+        strings_.push_back(host);
+        return absl::StrCat("s1 == ", tool, " and s2", test, WritQuoted(host));
+      }
       default: {
         const bool duration = Chance(0.5);
         const auto constant = [&] { return duration ? DurationConstant() : IntConstant(); };
@@ -778,6 +804,7 @@ class RandomPolicyGenerator {
   std::vector<int64_t> durations_;
   std::vector<double> numbers_;
   std::vector<Address> addresses_;
+  std::vector<std::string> tools_;  // kToolAndHostShape's s1 constants
   size_t let_count_ = 0;
   size_t current_let_ = 0;
 };
