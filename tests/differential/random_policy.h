@@ -27,6 +27,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -148,7 +149,7 @@ class RandomPolicyGenerator {
     for (const Attribute& attribute : kAttributes) {
       const double roll = Uniform();
       if (roll < 0.35) continue;  // absent
-      std::string value = roll < 0.85 ? GoodValue(attribute.type) : BadValue(attribute.type);
+      std::string value = roll < 0.85 ? GoodValue(attribute) : BadValue(attribute.type);
       if (std::string(attribute.path) == "x.y" && Chance(0.5)) {
         // Sometimes `x` itself a scalar: x.y is then wrong-typed.
         request.members.emplace_back(
@@ -264,11 +265,26 @@ class RandomPolicyGenerator {
   // (the string, a text the glob or regex matches, the block's ends, the
   // threshold) for Request() to draw from.
 
+  // Keeps `text` for requests, under the attribute the atom being written
+  // tests (subject_), so that a request's value for it is drawn mostly
+  // from its own constants.
+  void Record(std::string text) {
+    strings_of_[subject_].push_back(text);
+    strings_.push_back(std::move(text));
+  }
+
+  // A recorded string, mostly one of `path`'s.
+  const std::string& RecordedString(const std::string& path) {
+    const std::vector<std::string>& own = strings_of_[path];
+    if (!own.empty() && Chance(0.8)) return own[Below(own.size())];
+    return strings_[Below(strings_.size())];
+  }
+
   std::string StringConstant() {
     if (!rich_ || Chance(0.3)) return Pick(kStrings);
     std::string text = Chance(0.3) && !strings_.empty() ? Near(strings_[Below(strings_.size())])
                                                         : RawString();
-    strings_.push_back(text);
+    Record(text);
     return WritQuoted(text);
   }
 
@@ -282,8 +298,10 @@ class RandomPolicyGenerator {
 
   std::string RawString() {
     const double roll = Uniform();
-    size_t pieces = roll < 0.08 ? 0 : roll < 0.75 ? 1 + Below(6) : roll < 0.95 ? 6 + Below(15)
-                                                                              : 40 + Below(120);
+    // One in eight long: past the 255 bytes of a kTextAffix prefix and the
+    // 62 of DotSuffixLengths' scan.
+    size_t pieces = roll < 0.08 ? 0 : roll < 0.7 ? 1 + Below(6) : roll < 0.875 ? 6 + Below(15)
+                                                                               : 40 + Below(80);
     std::string text;
     for (size_t i = 0; i < pieces; ++i) text += Pick(kPieces);
     return text;
@@ -364,7 +382,7 @@ class RandomPolicyGenerator {
         sample += literal;
       }
     }
-    strings_.push_back(sample);
+    Record(sample);
     return WritQuoted(pattern);
   }
 
@@ -388,7 +406,7 @@ class RandomPolicyGenerator {
         {"", ""}, {"(?i)", ""}, {".*", ""}, {"", ".*"}, {"(?s).*", ".*"}, {"^", "$"},
         {"(?i)[a-z]*", ""}, {"", "[^.]*"}, {"\\b", "\\b"}, {"(", ")+"}, {"(?i)(", "|x)"}};
     const auto& shape = kShapes[Below(std::size(kShapes))];
-    strings_.push_back(literal);
+    Record(literal);
     return WritQuoted(absl::StrCat(shape[0], quoted, shape[1]));
   }
 
@@ -562,6 +580,7 @@ class RandomPolicyGenerator {
 
   std::string Atom(const Attribute& attribute) {
     const std::string path = attribute.path;
+    subject_ = path;
     switch (attribute.type) {
       case Type::kBool: {
         const double roll = Uniform();
@@ -653,6 +672,7 @@ class RandomPolicyGenerator {
 
   // OneLargeIndex's atom, of the policy's shape.
   std::string LargeIndexAtom() {
+    subject_ = large_index_shape_ == 8 ? "tags" : "s1";
     switch (large_index_shape_) {
       case 0: return absl::StrCat("s1 == ", StringConstant());
       case 1: return absl::StrCat("s1 in ", StringList());
@@ -676,7 +696,8 @@ class RandomPolicyGenerator {
         // Hosts of their own (few repeats), so that ~1,200 rules of 2,000
         // make a host table past kInlineListsFromKeys keys.
         std::string host = absl::StrCat(RawString(), Pick(kPieces), RawString());
-        strings_.push_back(host);
+        subject_ = "s2";
+        Record(host);
         return absl::StrCat("s1 == ", tool, " and s2", test, WritQuoted(host));
       }
       default: {
@@ -693,7 +714,7 @@ class RandomPolicyGenerator {
   // A suffix from a '.' on (a dotted-suffix key), after `wildcards` (a glob's).
   std::string DottedConstant(const std::string& wildcards) {
     std::string text = absl::StrCat(Chance(0.3) ? "x" : "", ".", RawString());
-    strings_.push_back(absl::StrCat(Pick(kPieces), text));
+    Record(absl::StrCat(Pick(kPieces), text));
     std::string pattern;
     for (char c : text) {
       if (!wildcards.empty() && (c == '*' || c == '?' || c == '\\')) pattern += '\\';
@@ -716,11 +737,11 @@ class RandomPolicyGenerator {
 
   // ------------------------------------------------------------ values
 
-  std::string GoodValue(Type type) {
+  std::string GoodValue(const Attribute& attribute) {
     if (rich_ && Chance(0.7)) {
-      if (std::optional<std::string> value = RichValue(type)) return *value;
+      if (std::optional<std::string> value = RichValue(attribute)) return *value;
     }
-    switch (type) {
+    switch (attribute.type) {
       case Type::kBool: return Chance(0.5) ? "true" : "false";
       case Type::kInt: return Pick(kInts);
       case Type::kNumber: {
@@ -744,16 +765,16 @@ class RandomPolicyGenerator {
 
   // A value near one of the policy's constants of `type` (Constants::kRich),
   // or nullopt when it used none.
-  std::optional<std::string> RichValue(Type type) {
-    switch (type) {
+  std::optional<std::string> RichValue(const Attribute& attribute) {
+    switch (attribute.type) {
       case Type::kString:
         if (strings_.empty()) return std::nullopt;
-        return JsonQuoted(Near(strings_[Below(strings_.size())]));
+        return JsonQuoted(Near(RecordedString(attribute.path)));
       case Type::kSet: {
         if (strings_.empty()) return std::nullopt;
         std::vector<std::string> elements;
         for (size_t n = Below(5); n > 0; --n) {
-          elements.push_back(JsonQuoted(Near(strings_[Below(strings_.size())])));
+          elements.push_back(JsonQuoted(Near(RecordedString(attribute.path))));
         }
         return absl::StrCat("[", absl::StrJoin(elements, ", "), "]");
       }
@@ -805,6 +826,8 @@ class RandomPolicyGenerator {
   std::vector<double> numbers_;
   std::vector<Address> addresses_;
   std::vector<std::string> tools_;  // kToolAndHostShape's s1 constants
+  std::string subject_;              // the attribute of the atom being written
+  std::map<std::string, std::vector<std::string>> strings_of_;  // by attribute
   size_t let_count_ = 0;
   size_t current_let_ = 0;
 };
