@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "src/compile/dag_program.h"
@@ -63,24 +64,31 @@ std::string DeterminingNames(const Policy& policy, const std::vector<uint32_t>& 
   return names;
 }
 
+Comparison CompareRequest(const Policy& policy, const Request& request);
+
 Comparison Compare(const Policy& policy, const std::string& json) {
-  Comparison result;
   absl::StatusOr<Request> request = Request::FromJson(policy, json);
   if (!request.ok()) {
+    Comparison result;
     result.problem = absl::StrCat("request rejected: ", request.status().message());
     return result;
   }
+  return CompareRequest(policy, *request);
+}
+
+Comparison CompareRequest(const Policy& policy, const Request& request) {
+  Comparison result;
   result.comparable = true;
   Explanation dag;
   Explanation reference;
-  const Decision with_record = policy.Evaluate(*request, &dag, Evaluator::kDag);
-  policy.Evaluate(*request, &reference, Evaluator::kReference);
+  const Decision with_record = policy.Evaluate(request, &dag, Evaluator::kDag);
+  policy.Evaluate(request, &reference, Evaluator::kReference);
   result.dag = dag.ToJson();
   result.reference = reference.ToJson();
   // The fast paths must agree with the record too.
-  const Decision only = policy.Evaluate(*request);
+  const Decision only = policy.Evaluate(request);
   std::vector<uint32_t> ids;
-  const Decision with_ids = policy.EvaluateRuleIds(*request, &ids);
+  const Decision with_ids = policy.EvaluateRuleIds(request, &ids);
   std::string expected_names;
   for (const DeterminingRule& rule : reference.determining) absl::StrAppend(&expected_names, rule.rule, " ");
   const auto same = [&](Decision decision) {
@@ -164,12 +172,13 @@ struct IndexCoverage {
 // of pairs compared.
 template <typename Rerun>
 size_t CompareRandomPolicies(uint64_t first_seed, uint64_t policies, size_t max_rules,
-                             Rerun rerun, IndexCoverage* coverage) {
+                             Rerun rerun, IndexCoverage* coverage,
+                             Constants constants = Constants::kPools) {
   size_t compared = 0;
   int failures = 0;
   for (uint64_t k = 0; k < policies && failures < 3; ++k) {
     const uint64_t seed = first_seed + k;
-    RandomPolicyGenerator generator(seed, max_rules);
+    RandomPolicyGenerator generator(seed, max_rules, constants);
     const PolicyItems items = generator.Policy();
     std::string error;
     std::shared_ptr<const Policy> policy = CompileItems(items, &error);
@@ -240,8 +249,9 @@ TEST(DagVersusReference, SameRecordOnPoliciesOfManyRules) {
 
 // With every string-keyed table's lists stored inline after their keys
 // (dag_program.h's InlineEntries), which CompileDag does only for tables of
-// kInlineListsFromKeys keys or more: no random policy has one, so without
-// this the inline walk would be compared on none.
+// kInlineListsFromKeys keys or more: no policy of a few random rules has
+// one, so without this the inline walk would be compared only on the few
+// large tables of SameRecordOnOneLargeIndex.
 TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
   constexpr uint64_t kOffset = 2000000;  // seeds apart from the other tests'
   const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
@@ -259,7 +269,121 @@ TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
   IndexCoverage coverage;
   size_t compared = CompareRandomPolicies(base, kPolicies / 2, 8, rerun, &coverage);
   compared += CompareRandomPolicies(base + kPolicies / 2, kPolicies / 2, 120, rerun, &coverage);
-  EXPECT_EQ(compared, kPolicies * kRequestsPerPolicy);
+  // And rich constants: texts of every length as keys of inline lists.
+  compared += CompareRandomPolicies(base + kPolicies, kPolicies / 4, 8, rerun, &coverage,
+                                    Constants::kRich);
+  EXPECT_EQ(compared, (kPolicies + kPolicies / 4) * kRequestsPerPolicy);
+}
+
+// Constants::kRich: random strings, globs, regexes, numbers and CIDR
+// blocks instead of the pools', and requests near them, on policies of up
+// to 8 and of up to 120 rules, and once more with every string table
+// inline.
+TEST(DagVersusReference, SameRecordOnRichConstants) {
+  constexpr uint64_t kOffset = 3000000;  // seeds apart from the other tests'
+  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const uint64_t policies = EnvOr("WRIT_DIFFERENTIAL_POLICIES", 600);
+  const auto rerun = [](uint64_t seed) {
+    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed - kOffset,
+                        " makes it this test's first policy");
+  };
+  IndexCoverage coverage;
+  size_t compared = CompareRandomPolicies(base, policies, 8, rerun, &coverage, Constants::kRich);
+  compared += CompareRandomPolicies(base + policies, policies / 3, 120, rerun, &coverage,
+                                    Constants::kRich);
+  EXPECT_EQ(compared, (policies + policies / 3) * kRequestsPerPolicy);
+}
+
+// Policies of 2,000 rules that mostly start with an atom of one shape on
+// one attribute (RandomPolicyGenerator::OneLargeIndex): one index of
+// about that many keys, past kInlineListsFromKeys for the string tables,
+// at the sizes the compiler builds for real.
+TEST(DagVersusReference, SameRecordOnOneLargeIndex) {
+  constexpr uint64_t kOffset = 4000000;  // seeds apart from the other tests'
+  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const uint64_t policies =
+      EnvOr("WRIT_DIFFERENTIAL_LARGE_POLICIES", RandomPolicyGenerator::kLargeIndexShapes);
+  size_t compared = 0;
+  size_t inline_tables = 0;
+  size_t screened_tables = 0;  // inline, and every list screened by one text
+  for (uint64_t seed = base; seed < base + policies; ++seed) {
+    RandomPolicyGenerator generator(seed, 8, Constants::kRich);
+    const auto shape = static_cast<int>(seed % RandomPolicyGenerator::kLargeIndexShapes);
+    generator.OneLargeIndex(2000, shape);
+    const PolicyItems items = generator.Policy();
+    std::string error;
+    std::shared_ptr<const Policy> policy = CompileItems(items, &error);
+    ASSERT_NE(policy, nullptr) << "seed " << seed << ": " << error;
+    const std::string dump = policy->DumpDag("text");
+    inline_tables += dump.find("; lists inline after their keys") != std::string::npos;
+    screened_tables += dump.find("screened by s1; lists inline") != std::string::npos;
+    for (int r = 0; r < kRequestsPerPolicy; ++r) {
+      const RequestMembers request = generator.Request();
+      const Comparison comparison = Compare(*policy, request.Json());
+      ASSERT_TRUE(comparison.comparable) << comparison.problem;
+      ASSERT_EQ(comparison.dag, comparison.reference)
+          << "seed " << seed << " (WRIT_DIFFERENTIAL_SEED=" << seed - kOffset
+          << " makes it this test's first policy)\n--- request\n" << request.Json();
+      ++compared;
+    }
+  }
+  std::printf("%zu pairs on %llu policies of 2,000 rules, %zu with a table's lists inline, "
+              "%zu of them each screened by one text\n",
+              compared, static_cast<unsigned long long>(policies), inline_tables,
+              screened_tables);
+  EXPECT_EQ(compared, policies * kRequestsPerPolicy);
+  // Shapes 0, 2, 3 and 9 (s1 ==, ends_with, like, tool and host) give a
+  // string table of over kInlineListsFromKeys keys, the last (by host)
+  // with every list screened by s1 (the tool); kLargeIndexShapes policies
+  // take each shape once.
+  if (policies >= RandomPolicyGenerator::kLargeIndexShapes) {
+    EXPECT_GE(inline_tables, 4u);
+    EXPECT_GE(screened_tables, 1u);
+  }
+}
+
+// Texts that are not UTF-8, which an embedder can set (Request::SetString)
+// though JSON cannot carry them: the automata leave them to RE2, a glob's
+// `?` reads a stray byte as a code point, and the pattern sets' RE2::Set
+// pass reads bytes. Rich policies; each request's string attributes and
+// set elements replaced, each with even odds, by a text near one of the
+// policy's strings with bytes that are not UTF-8.
+TEST(DagVersusReference, SameRecordOnTextsThatAreNotUtf8) {
+  constexpr uint64_t kOffset = 5000000;  // seeds apart from the other tests'
+  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const uint64_t policies = EnvOr("WRIT_DIFFERENTIAL_POLICIES", 300);
+  size_t compared = 0;
+  for (uint64_t seed = base; seed < base + policies; ++seed) {
+    RandomPolicyGenerator generator(seed, 8, Constants::kRich);
+    const PolicyItems items = generator.Policy();
+    std::string error;
+    std::shared_ptr<const Policy> policy = CompileItems(items, &error);
+    ASSERT_NE(policy, nullptr) << "seed " << seed << ": " << error;
+    for (int r = 0; r < kRequestsPerPolicy; ++r) {
+      absl::StatusOr<Request> request = Request::FromJson(*policy, generator.Request().Json());
+      ASSERT_TRUE(request.ok()) << request.status();
+      std::string changed;
+      for (const char* path : {"s1", "s2", "x.y"}) {
+        if (r % 2 == 0) continue;
+        const std::string text = generator.TextNotUtf8();
+        request->SetString(*policy->FindAttribute(path), text);
+        absl::StrAppend(&changed, path, " = ", absl::CHexEscape(text), "\n");
+      }
+      for (const char* path : {"tags", "more_tags"}) {
+        if (r % 4 != 1) continue;
+        std::vector<std::string> members = {generator.TextNotUtf8(), generator.TextNotUtf8()};
+        request->SetStringSet(*policy->FindAttribute(path), members);
+        absl::StrAppend(&changed, path, " = [", absl::CHexEscape(members[0]), ", ",
+                        absl::CHexEscape(members[1]), "]\n");
+      }
+      const Comparison comparison = CompareRequest(*policy, *request);
+      ASSERT_EQ(comparison.dag, comparison.reference)
+          << "seed " << seed << " (WRIT_DIFFERENTIAL_SEED=" << seed - kOffset
+          << " makes it this test's first policy)\n" << items.Source() << "\n--- set\n" << changed;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, policies * kRequestsPerPolicy);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, DagVersusReference, ::testing::Range(0, kShards));
