@@ -675,8 +675,8 @@ class DagCompiler {
       for (uint32_t node : patterns.nodes) {
         sources.push_back(AutomatonPatternOf(policy_.predicates[program_->nodes_[node].operand]));
       }
-      patterns.any_automaton =
-          RegexDfa::BuildAny(std::vector<absl::string_view>(sources.begin(), sources.end()));
+      patterns.any_automaton = RegexDfa::BuildAny(
+          std::vector<absl::string_view>(sources.begin(), sources.end()), &automata_budget_);
     }
   }
 
@@ -685,7 +685,7 @@ class DagCompiler {
   uint32_t AutomatonOf(absl::string_view pattern) {
     auto [found, added] = automaton_of_pattern_.try_emplace(pattern, kNoAutomaton);
     if (added) {
-      if (std::optional<RegexDfa> dfa = RegexDfa::Build(pattern)) {
+      if (std::optional<RegexDfa> dfa = RegexDfa::Build(pattern, &automata_budget_)) {
         found->second = static_cast<uint32_t>(program_->regex_dfas_.size());
         program_->regex_dfas_.push_back(*std::move(dfa));
       }
@@ -1585,6 +1585,7 @@ class DagCompiler {
   // BuildRegexDfas: each `matches` source's automaton (AutomatonOf). The
   // views are into the Predicates' operands, which outlive the compiler.
   absl::flat_hash_map<absl::string_view, uint32_t> automaton_of_pattern_;
+  RegexDfa::Budget automata_budget_;  // shared by all of them
   // The key being interned (Intern), reused so that a repeat allocates
   // nothing. Written and read with no other key built in between.
   std::string key_buffer_;
