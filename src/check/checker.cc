@@ -811,10 +811,8 @@ class Checker {
       Error(literal.location, "'matches' takes a regular expression as a string");
       return false;
     }
-    RE2::Options re2_options;
-    re2_options.set_log_errors(false);
-    re2_options.set_max_mem(options_.max_regex_memory);
-    std::shared_ptr<const RE2> regex = CompileWholeStringRegex(literal.string_value, re2_options);
+    std::shared_ptr<const RE2> regex = CompiledRegex(literal);
+    if (regex == nullptr) return false;  // over the total size, reported once
     if (!regex->ok()) {
       Error(literal.location, absl::StrCat("bad regex ", literal.text, ": ", regex->error()));
       return false;
@@ -822,6 +820,26 @@ class Checker {
     out->regex = std::move(regex);
     out->text = literal.string_value;  // the source, so equal regexes can be shared
     return true;
+  }
+
+  // The pattern of `literal` compiled once, however many rules name it;
+  // null once the patterns' total size is over its limit (reported at the
+  // pattern that went over, and the patterns after it not compiled).
+  std::shared_ptr<const RE2> CompiledRegex(const LiteralNode& literal) {
+    std::shared_ptr<const RE2>& regex = regexes_[literal.string_value];
+    if (regex != nullptr) return regex;
+    if (regex_size_ > options_.max_total_regex_size) return nullptr;
+    RE2::Options re2_options;
+    re2_options.set_log_errors(false);
+    re2_options.set_max_mem(options_.max_regex_memory);
+    regex = CompileWholeStringRegex(literal.string_value, re2_options);
+    if (!regex->ok()) return regex;
+    regex_size_ += regex->ProgramSize();
+    if (regex_size_ <= options_.max_total_regex_size) return regex;
+    Error(literal.location,
+          absl::StrCat("the policy's regexes compile to over ", options_.max_total_regex_size,
+                       " instructions with this one (CompileOptions::max_total_regex_size)"));
+    return nullptr;
   }
 
   bool CompileGlob(const LiteralNode& literal, Operand* out) {
@@ -976,6 +994,9 @@ class Checker {
   // Keyed by views of the keys in files_, which outlive the check.
   absl::flat_hash_map<absl::string_view, std::pair<LiteralNode::Kind, SourceLocation>>
       obligation_kinds_;
+  // CompiledRegex: by pattern, and their RE2::ProgramSize in all.
+  absl::flat_hash_map<std::string, std::shared_ptr<const RE2>> regexes_;
+  int64_t regex_size_ = 0;
 };
 
 }  // namespace
