@@ -59,6 +59,11 @@ struct CompileOptions {
   size_t max_list_elements = 100000;
   // Memory budget for one RE2 program (RE2::Options::max_mem).
   int64_t max_regex_memory = 1 << 20;
+  // RE2 program instructions (RE2::ProgramSize) of all the distinct
+  // `matches` patterns of the set together: a counted repeat makes a short
+  // pattern a large program (`[a-z]{1000}` is a thousand instructions),
+  // and a thousand such patterns took 13 s and 275 MB to compile.
+  int64_t max_total_regex_size = 1 << 21;
 };
 
 // Which evaluator answers. The DAG evaluator is the fast one; the reference

@@ -46,6 +46,7 @@ class Analyzer {
     }
     for (uint32_t index = 0; index < policy_.rules.size(); ++index) CheckShadowedAllow(index);
     NoteSkippedShadowChecks();
+    NoteLetBudgetSkips();
     CheckDuplicateRules();
     CheckUnusedLets();
     for (const CheckedRule& rule : policy_.rules) CheckDenyObligations(rule);
@@ -150,9 +151,35 @@ class Analyzer {
   void NoteIfOverBudget(const SourceLocation& location, Span span, const std::string& check,
                         const std::string& what) {
     if (!forms_.TakeOverBudget()) return;
+    if (forms_.LetBudgetSpent()) {
+      SkipForLetBudget(location, span, check, what);
+      return;
+    }
     NoteSkipped(location, span, check, what,
                 absl::StrCat("its condition is too large to analyse (over ", kMaxTerms,
                              " terms or ", kMaxLiterals, " atoms in normal form)"));
+  }
+
+  // Once NormalForms has spent its let budget, every check of a condition
+  // that names a let is skipped: one note (N002) at the first, with a count
+  // of the rest, rather than one per rule of a policy that may have
+  // thousands.
+  void SkipForLetBudget(const SourceLocation& location, Span span, const std::string& check,
+                        const std::string& what) {
+    if (let_budget_skips_++ == 0) first_let_budget_skip_ = {location, span, check, what};
+  }
+
+  void NoteLetBudgetSkips() {
+    if (let_budget_skips_ == 0) return;
+    const SkippedCheck& first = first_let_budget_skip_;
+    NoteSkipped(first.location, first.span, first.check,
+                absl::StrCat(first.what, let_budget_skips_ > 1
+                                             ? absl::StrCat(" and ", let_budget_skips_ - 1,
+                                                            " later checks")
+                                             : ""),
+                absl::StrCat("the lets named by conditions have been expanded into them past "
+                             "the analysis's budget of ",
+                             kMaxLetLiteralsCopied, " atoms"));
   }
 
   void CheckUnsatisfiableLets() {
@@ -244,7 +271,13 @@ class Analyzer {
   void CheckShadowedAllow(uint32_t index) {
     const CheckedRule& allow = policy_.rules[index];
     if (allow.effect != Effect::kAllow || never_true_.contains(index)) return;
+    forms_.TakeOverBudget();
     const Dnf applies = forms_.OfRule(allow, false);
+    if (forms_.TakeOverBudget() && forms_.LetBudgetSpent()) {
+      SkipForLetBudget(allow.location, Span::kRuleHead, "W002 (shadowed allow)",
+                       absl::StrCat("allow rule '", allow.name, "'"));
+      return;
+    }
     for (uint32_t position : ShadowCandidates(SlotsOf(applies))) {
       if (shadow_work_ > kShadowWorkBudget) {
         if (shadow_skipped_++ == 0) first_skipped_ = index;
@@ -458,6 +491,14 @@ class Analyzer {
   size_t shadow_work_ = 0;  // literals in the allow-and-not-deny forms tried
   size_t shadow_skipped_ = 0;
   uint32_t first_skipped_ = 0;
+  struct SkippedCheck {
+    SourceLocation location;
+    Span span = Span::kToken;
+    std::string check;
+    std::string what;
+  };
+  size_t let_budget_skips_ = 0;  // checks skipped once the let budget was spent
+  SkippedCheck first_let_budget_skip_;
   std::vector<std::pair<SourceLocation, Diagnostic>> found_;
 };
 

@@ -493,6 +493,10 @@ Dnf NormalForms::Or(Dnf a, const Dnf& b) {
 // `l1 = (l0 and x) or (l0 and y)`, ...) would otherwise be expanded
 // 2^length times.
 Dnf NormalForms::OfLet(uint32_t let, bool negated) {
+  if (let_budget_spent_) {
+    MarkWeakened();
+    return {Term{}};
+  }
   std::optional<LetForm>& form = lets_[negated ? 1 : 0][let];
   if (!form.has_value()) {
     ++let_expansions_;
@@ -504,6 +508,12 @@ Dnf NormalForms::OfLet(uint32_t let, bool negated) {
     weakened_outside_lets_ = outer_weakened_outside_lets;
   }
   over_budget_ = over_budget_ || form->over_budget;
+  let_literals_copied_ += LiteralCount(form->dnf);
+  if (let_literals_copied_ > kMaxLetLiteralsCopied) {
+    let_budget_spent_ = true;
+    MarkWeakened();
+    return {Term{}};
+  }
   return form->dnf;
 }
 

@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "re2/re2.h"
@@ -239,12 +240,13 @@ class Checker {
       return;
     }
     const TypeNode& type = entry.type;
+    // A set, not a scan of the members before: 100,000 members are
+    // 5 billion comparisons that way.
+    absl::flat_hash_set<absl::string_view> members;
     for (size_t i = 0; i < type.members.size(); ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (type.members[i] == type.members[j]) {
-          Error(type.member_locations[i],
-                absl::StrCat("enum member '", type.members[i], "' is listed twice"));
-        }
+      if (!members.insert(type.members[i]).second) {
+        Error(type.member_locations[i],
+              absl::StrCat("enum member '", type.members[i], "' is listed twice"));
       }
     }
     const auto slot = static_cast<uint32_t>(schema->attributes.size());
@@ -298,28 +300,21 @@ class Checker {
   // `destination` and `destination.host` cannot both be attributes: a
   // request could not say which one a nested object gives.
   void CheckAttributePrefixes(const Schema& schema) {
-    // Every proper dotted prefix of a path ("destination" for
-    // "destination.host"): only an attribute found here can be another's
-    // prefix, so the quadratic search below runs only for those.
-    absl::flat_hash_set<absl::string_view> prefixes;
+    // The paths that `p` is a prefix of ("p.x") sort together from "p.":
+    // one binary search an attribute finds one. Collecting every dotted
+    // prefix in a hash set instead hashed a path of n segments n times, a
+    // 400,000-segment path (800 KB) 11.6 s.
+    std::vector<absl::string_view> sorted;
+    for (const AttributeInfo& attribute : schema.attributes) sorted.push_back(attribute.path);
+    std::sort(sorted.begin(), sorted.end());
     for (const AttributeInfo& attribute : schema.attributes) {
-      const absl::string_view path = attribute.path;
-      for (size_t dot = path.find('.'); dot != absl::string_view::npos;
-           dot = path.find('.', dot + 1)) {
-        prefixes.insert(path.substr(0, dot));
-      }
-    }
-    for (const AttributeInfo& attribute : schema.attributes) {
-      if (!prefixes.contains(attribute.path)) continue;
-      for (const AttributeInfo& longer : schema.attributes) {
-        if (longer.path.size() > attribute.path.size() &&
-            longer.path.compare(0, attribute.path.size() + 1, attribute.path + ".") == 0) {
-          Error(attribute.location,
-                absl::StrCat("attribute '", attribute.path, "' is a prefix of '",
-                             longer.path, "' (declared at ", Where(longer.location), ")"));
-          break;
-        }
-      }
+      const std::string below = attribute.path + ".";
+      const auto longer = std::lower_bound(sorted.begin(), sorted.end(), below);
+      if (longer == sorted.end() || !absl::StartsWith(*longer, below)) continue;
+      const AttributeInfo& declared = schema.attributes[schema.slot_by_path.at(*longer)];
+      Error(attribute.location,
+            absl::StrCat("attribute '", attribute.path, "' is a prefix of '", declared.path,
+                         "' (declared at ", Where(declared.location), ")"));
     }
   }
 
@@ -811,10 +806,8 @@ class Checker {
       Error(literal.location, "'matches' takes a regular expression as a string");
       return false;
     }
-    RE2::Options re2_options;
-    re2_options.set_log_errors(false);
-    re2_options.set_max_mem(options_.max_regex_memory);
-    std::shared_ptr<const RE2> regex = CompileWholeStringRegex(literal.string_value, re2_options);
+    std::shared_ptr<const RE2> regex = CompiledRegex(literal);
+    if (regex == nullptr) return false;  // over the total size, reported once
     if (!regex->ok()) {
       Error(literal.location, absl::StrCat("bad regex ", literal.text, ": ", regex->error()));
       return false;
@@ -822,6 +815,26 @@ class Checker {
     out->regex = std::move(regex);
     out->text = literal.string_value;  // the source, so equal regexes can be shared
     return true;
+  }
+
+  // The pattern of `literal` compiled once, however many rules name it;
+  // null once the patterns' total size is over its limit (reported at the
+  // pattern that went over, and the patterns after it not compiled).
+  std::shared_ptr<const RE2> CompiledRegex(const LiteralNode& literal) {
+    std::shared_ptr<const RE2>& regex = regexes_[literal.string_value];
+    if (regex != nullptr) return regex;
+    if (regex_size_ > options_.max_total_regex_size) return nullptr;
+    RE2::Options re2_options;
+    re2_options.set_log_errors(false);
+    re2_options.set_max_mem(options_.max_regex_memory);
+    regex = CompileWholeStringRegex(literal.string_value, re2_options);
+    if (!regex->ok()) return regex;
+    regex_size_ += regex->ProgramSize();
+    if (regex_size_ <= options_.max_total_regex_size) return regex;
+    Error(literal.location,
+          absl::StrCat("the policy's regexes compile to over ", options_.max_total_regex_size,
+                       " instructions with this one (CompileOptions::max_total_regex_size)"));
+    return nullptr;
   }
 
   bool CompileGlob(const LiteralNode& literal, Operand* out) {
@@ -976,6 +989,9 @@ class Checker {
   // Keyed by views of the keys in files_, which outlive the check.
   absl::flat_hash_map<absl::string_view, std::pair<LiteralNode::Kind, SourceLocation>>
       obligation_kinds_;
+  // CompiledRegex: by pattern, and their RE2::ProgramSize in all.
+  absl::flat_hash_map<std::string, std::shared_ptr<const RE2>> regexes_;
+  int64_t regex_size_ = 0;
 };
 
 }  // namespace

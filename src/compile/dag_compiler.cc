@@ -3,9 +3,10 @@
 // Every node is interned under a packed byte key (kind, operand, children),
 // so structurally equal atoms and connectives get one id wherever they are
 // written; lets are compiled once and referenced by id. Connectives are
-// normalised on the way in (nested `and`/`or` flattened, `true`/`false`
-// folded, repeated children dropped, `not not x` = x), all of which Kleene
-// logic allows, so the evaluator has fewer and wider nodes to visit. The
+// normalised on the way in (nested `and`/`or` flattened, within a budget
+// that keeps the program linear in the source; `true`/`false` folded,
+// repeated children dropped, `not not x` = x), all of which Kleene logic
+// allows, so the evaluator has fewer and wider nodes to visit. The
 // differential test (tests/differential/) holds the result to the
 // reference evaluator.
 //
@@ -352,6 +353,7 @@ class DagCompiler {
       : program_(new DagProgram()), policy_(*policy) {
     program_->policy_ = std::move(policy);
     let_nodes_.assign(policy_.lets.size(), DagProgram::kNoNode);
+    flatten_budget_ = FlattenBudget(policy_);
   }
 
   std::shared_ptr<const DagProgram> Run() {
@@ -451,14 +453,16 @@ class DagCompiler {
       }
       if (seen.insert(child).second) children.push_back(child);
     };
+    size_t copied = 0;  // operands taken out of nested connectives
     for (uint32_t operand : operands) {
       if (operand == absorbing) return absorbing;
       if (operand == identity) continue;
       const DagNode& node = program_->nodes_[operand];
-      if (node.kind != kind) {
+      if (node.kind != kind || copied + node.count > flatten_budget_) {
         add(operand);
         continue;
       }
+      copied += node.count;
       for (uint32_t i = 0; i < node.count; ++i) add(program_->edges_[node.operand + i]);
     }
     if (children.empty()) return identity;
@@ -467,7 +471,42 @@ class DagCompiler {
     key_buffer_.push_back(kind == NodeKind::kAnd ? '&' : '|');
     KeyWriter writer(&key_buffer_);
     for (uint32_t child : children) writer.Scalar(child);
-    return Intern(key_buffer_, MakeNode(kind, 0), children);
+    const size_t nodes_before = program_->nodes_.size();
+    const uint32_t id = Intern(key_buffer_, MakeNode(kind, 0), children);
+    // Only a new node spends the budget: compiling a condition again (a
+    // rule's why_not conjuncts) finds the node it made the first time.
+    if (program_->nodes_.size() > nodes_before) flatten_budget_ -= copied;
+    return id;
+  }
+
+  // How many operands MakeConnective may copy out of nested connectives
+  // in all. Flattening copies a let's operands into every connective that
+  // names it, so a let of k tests named by m rules cost k * m edges, and
+  // as many again in the rules' residual conditions and bodies: 2,000
+  // tests named by 2,000 rules, 97 KB of source, compiled in 4.6 s to
+  // 580 MB. With the budget spent a nested connective stays one node (a
+  // child that is walked, memoised when shared), which Kleene logic reads
+  // alike; the budget, a floor and a few copies per source node, is far
+  // more than any policy that does not multiply its lets needs.
+  static size_t FlattenBudget(const CheckedPolicy& policy) {
+    constexpr size_t kFloor = size_t{1} << 16;
+    constexpr size_t kCopiesPerSourceNode = 4;
+    size_t source_nodes = 0;
+    for (const Let& let : policy.lets) source_nodes += ExpressionSize(let.expr);
+    for (const CheckedRule& rule : policy.rules) {
+      if (rule.when.has_value()) source_nodes += ExpressionSize(*rule.when);
+      if (rule.unless.has_value()) source_nodes += ExpressionSize(*rule.unless);
+    }
+    return kFloor + kCopiesPerSourceNode * source_nodes;
+  }
+
+  // The nodes of `expr` as written, a let reference counting one. The
+  // parser bounds the nesting of one expression, so the recursion is
+  // bounded.
+  static size_t ExpressionSize(const Expr& expr) {
+    size_t size = 1;
+    for (const Expr& child : expr.children) size += ExpressionSize(child);
+    return size;
   }
 
   uint32_t CompileExpr(const Expr& expr) {
@@ -636,8 +675,8 @@ class DagCompiler {
       for (uint32_t node : patterns.nodes) {
         sources.push_back(AutomatonPatternOf(policy_.predicates[program_->nodes_[node].operand]));
       }
-      patterns.any_automaton =
-          RegexDfa::BuildAny(std::vector<absl::string_view>(sources.begin(), sources.end()));
+      patterns.any_automaton = RegexDfa::BuildAny(
+          std::vector<absl::string_view>(sources.begin(), sources.end()), &automata_budget_);
     }
   }
 
@@ -646,7 +685,7 @@ class DagCompiler {
   uint32_t AutomatonOf(absl::string_view pattern) {
     auto [found, added] = automaton_of_pattern_.try_emplace(pattern, kNoAutomaton);
     if (added) {
-      if (std::optional<RegexDfa> dfa = RegexDfa::Build(pattern)) {
+      if (std::optional<RegexDfa> dfa = RegexDfa::Build(pattern, &automata_budget_)) {
         found->second = static_cast<uint32_t>(program_->regex_dfas_.size());
         program_->regex_dfas_.push_back(*std::move(dfa));
       }
@@ -1329,6 +1368,7 @@ class DagCompiler {
   // compare has just read.
   void InlineKeyLists(GuardIndex* index) const {
     if (!IsStringKeyed(*index) || index->by_text.size() < InlineListsFromKeys()) return;
+    if (!InlineBodiesFit(*index)) return;
     std::vector<std::pair<std::string, RuleRange>> entries;
     std::vector<std::vector<uint64_t>> payloads;
     index->by_text.ForEach([&](absl::string_view key, RuleRange range) {
@@ -1336,6 +1376,27 @@ class DagCompiler {
       payloads.push_back(InlineList(range));
     });
     index->by_text = TextTable(entries, payloads);
+  }
+
+  // Whether `index`'s lists may be stored inline: each key's payload holds
+  // a copy of its entries' bodies, so a rule filed under k keys has its
+  // body copied k times. `s in [4,000 values] and` 4,000 tests, 90 KB of
+  // source, copied 16 million tests: 1.5 GB and 10 s to compile. Past a
+  // floor, the copies may average 16 tests an entry (a rule's body has a
+  // handful); an index over that keeps its lists in body_tests(), which a
+  // decision reads as it does a smaller table's.
+  bool InlineBodiesFit(const GuardIndex& index) const {
+    constexpr size_t kFloor = size_t{1} << 16;
+    constexpr size_t kTestsPerEntry = 16;
+    size_t entries = 0;
+    size_t tests = 0;
+    index.by_text.ForEach([&](absl::string_view, RuleRange range) {
+      entries += range.size();
+      for (uint32_t i = range.begin; i < range.end; ++i) {
+        tests += program_->rule_lists_[i].body.size();
+      }
+    });
+    return tests <= kFloor + kTestsPerEntry * entries;
   }
 
   // The entries of `range`, then their bodies, as words (InlineEntries).
@@ -1524,12 +1585,14 @@ class DagCompiler {
   // BuildRegexDfas: each `matches` source's automaton (AutomatonOf). The
   // views are into the Predicates' operands, which outlive the compiler.
   absl::flat_hash_map<absl::string_view, uint32_t> automaton_of_pattern_;
+  RegexDfa::Budget automata_budget_;  // shared by all of them
   // The key being interned (Intern), reused so that a repeat allocates
   // nothing. Written and read with no other key built in between.
   std::string key_buffer_;
   absl::flat_hash_map<uint32_t, RuleRange> bodies_;  // by condition node
   bool bare_lists_ = false;  // AddList without bodies (PlanWhyNot)
   std::vector<uint32_t> let_nodes_;  // kNoNode until compiled
+  size_t flatten_budget_ = 0;  // what MakeConnective may still copy (FlattenBudget)
 };
 
 namespace {

@@ -194,6 +194,38 @@ TEST(Checker, AttributeDeclaredTwiceOrAsAPrefixIsAnError) {
                           "'destination.host' (declared at s.writ:5:3)"));
 }
 
+// Every dotted prefix of every path was hashed to find the attributes that
+// are another's prefix: a path of n segments cost n hashes of up to its
+// length, 400,000 segments (800 KB) 11.6 s. Sorted paths find them with a
+// binary search each, including past paths that sort between (`a0`, `a_b`
+// between `a` and `a.b`).
+TEST(Checker, AnAttributeOfManySegmentsIsCheckedInLinearTime) {
+  std::string path = "a";
+  for (int i = 1; i < 400000; ++i) path += ".a";
+  CheckResult result = Check({{"s.writ", absl::StrCat("schema {\n  ", path,
+                                                       ": int;\n}\nallow r when ", path,
+                                                       " > 1;\n")}});
+  EXPECT_THAT(result.Errors(), ::testing::IsEmpty());
+  const std::string schema = "schema {\n  a: int;\n  a0: int;\n  a_b: int;\n  a.b.c: int;\n"
+                             "  a.b: int;\n}";
+  EXPECT_THAT(Check({{"s.writ", schema}}).Errors(),
+              ElementsAre("s.writ:2:3: error: attribute 'a' is a prefix of 'a.b' (declared at "
+                          "s.writ:6:3)",
+                          "s.writ:6:3: error: attribute 'a.b' is a prefix of 'a.b.c' (declared "
+                          "at s.writ:5:3)"));
+}
+
+// Each enum member was compared with every one before it: 40,000 members
+// took 1.07 s, and the time grew with the square.
+TEST(Checker, AnEnumOfManyMembersIsCheckedInLinearTime) {
+  std::string members = "m0";
+  for (int i = 1; i < 200000; ++i) absl::StrAppend(&members, ", m", i);
+  const std::string schema = absl::StrCat("schema {\n  e: enum(", members, ", m7);\n}");
+  const std::vector<std::string> errors = Check({{"s.writ", schema}}).Errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("error: enum member 'm7' is listed twice"));
+}
+
 // Positioned like every other diagnostic: at the start of the first file,
 // where a schema block would go, with its line and caret.
 TEST(Checker, MissingSchemaIsAnErrorAtTheStartOfTheFirstFile) {

@@ -203,6 +203,27 @@ TEST(RegexDfa, ALiteralPrefixIsComparedAtOnceWithRe2sAnswers) {
 // RE2 reads a code point of two to four bytes as one character: `.`, a
 // negated class and \D \S \W take it whole, and it is a non-word
 // character for \b.
+// A policy's automata share a budget: a build spends the NFA states it
+// visits and a built automaton its table entries; one the budget cannot
+// cover is left to RE2 (nullopt), having spent what it tried.
+TEST(RegexDfa, ABuildPastItsBudgetIsLeftToRe2AndSpendsWhatItUsed) {
+  constexpr absl::string_view kPattern = "(a|b)*a(a|b){6}";
+  RegexDfa::Budget budget;
+  const std::optional<RegexDfa> built = RegexDfa::Build(kPattern, &budget);
+  ASSERT_TRUE(built.has_value());
+  const RegexDfa::Budget full;
+  EXPECT_EQ(budget.table_entries, full.table_entries - built->table_entries());
+  const uint64_t steps = full.steps - budget.steps;
+  EXPECT_GT(steps, 0u);
+
+  RegexDfa::Budget too_few_steps{steps / 2, full.table_entries};
+  EXPECT_FALSE(RegexDfa::Build(kPattern, &too_few_steps).has_value());
+  EXPECT_EQ(too_few_steps.steps, 0u);
+  RegexDfa::Budget too_few_entries{full.steps, built->table_entries() - 1};
+  EXPECT_FALSE(RegexDfa::Build(kPattern, &too_few_entries).has_value());
+  EXPECT_EQ(too_few_entries.table_entries, built->table_entries() - 1);
+}
+
 TEST(RegexDfa, ACodePointIsOneCharacterAsRe2ReadsIt) {
   const std::string e_acute = "\xc3\xa9", euro = "\xe2\x82\xac", grin = "\xf0\x9f\x98\x80";
   const std::pair<std::string, std::string> cases[] = {

@@ -36,6 +36,7 @@ TEST(CompileLimitsTest, DefaultsAreDocumentedValues) {
   EXPECT_EQ(options.max_rules, 100000u);
   EXPECT_EQ(options.max_list_elements, 100000u);
   EXPECT_EQ(options.max_regex_memory, 1 << 20);
+  EXPECT_EQ(options.max_total_regex_size, 1 << 21);
 }
 
 TEST(CompileLimitsTest, SourceOverTheByteLimitIsRefused) {
@@ -123,6 +124,31 @@ TEST(CompileLimitsTest, RegexOverTheMemoryBudgetIsADiagnostic) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), HasSubstr("bad regex"));
   EXPECT_THAT(std::string(status.message()), HasSubstr("too large"));
+}
+
+// A counted repeat makes a short pattern a large program: a thousand
+// patterns of 16 x `[a-z0-9]{1000}` (270 KB of source) took 13 s and
+// 275 MB to compile. Their total is bounded, each distinct pattern counted
+// once however many rules name it, and the one that goes over is the error.
+TEST(CompileLimitsTest, RegexesOverTheTotalSizeAreADiagnosticAtThePatternThatGoesOver) {
+  CompileOptions options;
+  options.max_total_regex_size = 2500;  // two of `[a-z]{1000}x` (~1,000 each)
+  std::string shared = std::string(kSchema);
+  for (int i = 0; i < 100; ++i) {
+    absl::StrAppend(&shared, "allow r", i, " when n == ", i,
+                    " and tool matches \"[a-z]{1000}x0\";\n");
+  }
+  EXPECT_TRUE(CompileWith(shared, options).ok());
+  const std::string three = absl::StrCat(kSchema,
+                                         "allow a when tool matches \"[a-z]{1000}x0\";\n"
+                                         "allow b when tool matches \"[a-z]{1000}x1\";\n"
+                                         "allow c when tool matches \"[a-z]{1000}x2\";\n");
+  EXPECT_TRUE(CompileWith(three, CompileOptions{}).ok());
+  const absl::Status status = CompileWith(three, options);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("limits.writ:4:27: error: the policy's regexes compile to over 2500 "
+                        "instructions with this one (CompileOptions::max_total_regex_size)"));
 }
 
 // A policy whose lets form a chain of `length` references, l0 -> l1 -> ...
