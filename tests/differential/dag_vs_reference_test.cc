@@ -7,8 +7,9 @@
 // kDefaultSeed, or WRIT_DIFFERENTIAL_SEED from the environment), and a
 // failure prints that seed and a shrunk repro (policy items and request
 // members dropped while the mismatch persists). Scale with
-// WRIT_DIFFERENTIAL_POLICIES (policies per shard). Every mismatch ever found
-// is kept as a named test in regression_test.cc.
+// WRIT_DIFFERENTIAL_POLICIES (policies per shard). A mismatch found is
+// fixed with a named test in the suite of the stage that was wrong
+// (tests/compile/, tests/eval/).
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
