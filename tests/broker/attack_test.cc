@@ -42,7 +42,11 @@ class AttackTest : public BrokerTest {
     return absl::StrSplit(issued_.token, '.');
   }
 
-  std::string Header() const { return *Base64UrlDecode(Parts()[0]); }
+  // The decoded JOSE header of `token`, or of the planner's token.
+  static std::string HeaderOf(const std::string& token) {
+    return *Base64UrlDecode(token.substr(0, token.find('.')));
+  }
+  std::string Header() const { return HeaderOf(issued_.token); }
   std::string Claims() const { return *Base64UrlDecode(Parts()[1]); }
 
   // A token with the given header and claims, signed by `key`.
@@ -422,17 +426,14 @@ class UseKeepingRecorder final : public StateStore {
 // counting only its own uses while a fleet is upgraded. Tokens with no
 // limit above them are as they were, so older verifiers still take them.
 TEST_F(AttackTest, NestedUseLimitsAreMarkedCriticalForVerifiersThatIgnoreThem) {
-  const auto header_of = [](const IssuedToken& issued) {
-    return *Base64UrlDecode(issued.token.substr(0, issued.token.find('.')));
-  };
   constexpr absl::string_view kCritical =
       R"("crit":["writ_nested_use_limits"],"writ_nested_use_limits":true)";
-  EXPECT_THAT(header_of(DelegateToResearcher(issued_.token)), Not(HasSubstr("crit")));
+  EXPECT_THAT(HeaderOf(DelegateToResearcher(issued_.token).token), Not(HasSubstr("crit")));
   AllowUses(3);
   const IssuedToken limited = MintPlanner();
-  EXPECT_THAT(header_of(limited), Not(HasSubstr("crit")));
+  EXPECT_THAT(HeaderOf(limited.token), Not(HasSubstr("crit")));
   const IssuedToken child = DelegateToResearcher(limited.token);
-  EXPECT_THAT(header_of(child), HasSubstr(kCritical));
+  EXPECT_THAT(HeaderOf(child.token), HasSubstr(kCritical));
   EXPECT_TRUE(MustVerify(Use(child.token, researcher_key_, kResearcher)).allowed);
 }
 

@@ -39,6 +39,19 @@ uint64_t EnvOr(const char* name, uint64_t fallback) {
   return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
 }
 
+// The seeds of one test: the run's (WRIT_DIFFERENTIAL_SEED) plus the
+// test's own offset, so that tests draw apart from each other and from the
+// shards; called with a seed, how to rerun it as the test's first policy.
+struct TestSeeds {
+  uint64_t offset;
+
+  uint64_t first() const { return EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + offset; }
+  std::string operator()(uint64_t seed) const {
+    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed - offset,
+                        " makes it this test's first policy");
+  }
+};
+
 std::shared_ptr<const Policy> CompileItems(const PolicyItems& items, std::string* error) {
   std::vector<SourceFile> sources;
   for (const auto& [name, text] : items.Files()) sources.push_back({name, text});
@@ -231,15 +244,11 @@ TEST_P(DagVersusReference, SameRecordOnRandomPoliciesAndRequests) {
 // checks it does, so that the index's walk stays compared with the
 // reference.
 TEST(DagVersusReference, SameRecordOnPoliciesOfManyRules) {
-  constexpr uint64_t kOffset = 1000000;  // seeds apart from the shards'
-  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const TestSeeds seeds{1000000};
+  const uint64_t base = seeds.first();
   constexpr uint64_t kPolicies = 1000;
-  const auto rerun = [](uint64_t seed) {
-    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed - kOffset,
-                        " makes it this test's first policy");
-  };
   IndexCoverage coverage;
-  const size_t compared = CompareRandomPolicies(base, kPolicies, 120, rerun, &coverage);
+  const size_t compared = CompareRandomPolicies(base, kPolicies, 120, seeds, &coverage);
   std::printf("%zu policy/request pairs compared; threshold indexes in %zu (deny) and %zu "
               "(allow) of %zu policies\n",
               compared, coverage.deny_thresholds, coverage.allow_thresholds, coverage.policies);
@@ -254,13 +263,9 @@ TEST(DagVersusReference, SameRecordOnPoliciesOfManyRules) {
 // one, so without this the inline walk would be compared only on the few
 // large tables of SameRecordOnOneLargeIndex.
 TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
-  constexpr uint64_t kOffset = 2000000;  // seeds apart from the other tests'
-  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const TestSeeds seeds{2000000};
+  const uint64_t base = seeds.first();
   constexpr uint64_t kPolicies = 1000;
-  const auto rerun = [](uint64_t seed) {
-    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed - kOffset,
-                        " makes it this test's first policy");
-  };
   struct EveryListInline {
     EveryListInline() { internal::SetInlineListsFromKeysForTesting(0); }
     ~EveryListInline() {
@@ -268,10 +273,10 @@ TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
     }
   } every_list_inline;
   IndexCoverage coverage;
-  size_t compared = CompareRandomPolicies(base, kPolicies / 2, 8, rerun, &coverage);
-  compared += CompareRandomPolicies(base + kPolicies / 2, kPolicies / 2, 120, rerun, &coverage);
+  size_t compared = CompareRandomPolicies(base, kPolicies / 2, 8, seeds, &coverage);
+  compared += CompareRandomPolicies(base + kPolicies / 2, kPolicies / 2, 120, seeds, &coverage);
   // And rich constants: texts of every length as keys of inline lists.
-  compared += CompareRandomPolicies(base + kPolicies, kPolicies / 4, 8, rerun, &coverage,
+  compared += CompareRandomPolicies(base + kPolicies, kPolicies / 4, 8, seeds, &coverage,
                                     Constants::kRich);
   EXPECT_EQ(compared, (kPolicies + kPolicies / 4) * kRequestsPerPolicy);
 }
@@ -281,16 +286,12 @@ TEST(DagVersusReference, SameRecordWithEveryKeyListInline) {
 // to 8 and of up to 120 rules, and once more with every string table
 // inline.
 TEST(DagVersusReference, SameRecordOnRichConstants) {
-  constexpr uint64_t kOffset = 3000000;  // seeds apart from the other tests'
-  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const TestSeeds seeds{3000000};
+  const uint64_t base = seeds.first();
   const uint64_t policies = EnvOr("WRIT_DIFFERENTIAL_POLICIES", 600);
-  const auto rerun = [](uint64_t seed) {
-    return absl::StrCat("WRIT_DIFFERENTIAL_SEED=", seed - kOffset,
-                        " makes it this test's first policy");
-  };
   IndexCoverage coverage;
-  size_t compared = CompareRandomPolicies(base, policies, 8, rerun, &coverage, Constants::kRich);
-  compared += CompareRandomPolicies(base + policies, policies / 3, 120, rerun, &coverage,
+  size_t compared = CompareRandomPolicies(base, policies, 8, seeds, &coverage, Constants::kRich);
+  compared += CompareRandomPolicies(base + policies, policies / 3, 120, seeds, &coverage,
                                     Constants::kRich);
   EXPECT_EQ(compared, (policies + policies / 3) * kRequestsPerPolicy);
 }
@@ -300,8 +301,8 @@ TEST(DagVersusReference, SameRecordOnRichConstants) {
 // about that many keys, past kInlineListsFromKeys for the string tables,
 // at the sizes the compiler builds for real.
 TEST(DagVersusReference, SameRecordOnOneLargeIndex) {
-  constexpr uint64_t kOffset = 4000000;  // seeds apart from the other tests'
-  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const TestSeeds seeds{4000000};
+  const uint64_t base = seeds.first();
   const uint64_t policies =
       EnvOr("WRIT_DIFFERENTIAL_LARGE_POLICIES", RandomPolicyGenerator::kLargeIndexShapes);
   size_t compared = 0;
@@ -323,8 +324,7 @@ TEST(DagVersusReference, SameRecordOnOneLargeIndex) {
       const Comparison comparison = Compare(*policy, request.Json());
       ASSERT_TRUE(comparison.comparable) << comparison.problem;
       ASSERT_EQ(comparison.dag, comparison.reference)
-          << "seed " << seed << " (WRIT_DIFFERENTIAL_SEED=" << seed - kOffset
-          << " makes it this test's first policy)\n--- request\n" << request.Json();
+          << "seed " << seed << " (" << seeds(seed) << ")\n--- request\n" << request.Json();
       ++compared;
     }
   }
@@ -350,8 +350,8 @@ TEST(DagVersusReference, SameRecordOnOneLargeIndex) {
 // set elements replaced, each with even odds, by a text near one of the
 // policy's strings with bytes that are not UTF-8.
 TEST(DagVersusReference, SameRecordOnTextsThatAreNotUtf8) {
-  constexpr uint64_t kOffset = 5000000;  // seeds apart from the other tests'
-  const uint64_t base = EnvOr("WRIT_DIFFERENTIAL_SEED", kDefaultSeed) + kOffset;
+  const TestSeeds seeds{5000000};
+  const uint64_t base = seeds.first();
   const uint64_t policies = EnvOr("WRIT_DIFFERENTIAL_POLICIES", 300);
   size_t compared = 0;
   for (uint64_t seed = base; seed < base + policies; ++seed) {
@@ -379,8 +379,7 @@ TEST(DagVersusReference, SameRecordOnTextsThatAreNotUtf8) {
       }
       const Comparison comparison = CompareRequest(*policy, *request);
       ASSERT_EQ(comparison.dag, comparison.reference)
-          << "seed " << seed << " (WRIT_DIFFERENTIAL_SEED=" << seed - kOffset
-          << " makes it this test's first policy)\n" << items.Source() << "\n--- set\n" << changed;
+          << "seed " << seed << " (" << seeds(seed) << ")\n" << items.Source() << "\n--- set\n" << changed;
       ++compared;
     }
   }
